@@ -1,0 +1,43 @@
+# junkan — read top to bottom: install, demo, test, services.
+UV_VERSION := 0.13.8
+TOOLS      := .tools
+UV         := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+RUN        := $(UV) run --locked --no-sync
+
+.PHONY: install demo test lint typecheck unit integration clean
+
+## install: uv from PyPI into .tools, then the locked environment into .venv
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked
+	touch $@
+
+install: .venv/.synced
+
+## demo: the whole path on the embedded default (local files, SQLite, in-process Prefect)
+demo: install
+	$(RUN) junkan demo
+
+## test: lint, types, unit tests, then integration tests against real servers
+test: lint typecheck unit integration
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: install
+	$(RUN) mypy
+
+unit: install
+	$(RUN) pytest -m "not integration" -q
+
+integration: install
+	$(RUN) pytest -m integration -q
+
+clean:
+	rm -rf .junkan .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""Settings read from the environment (prefix JUNKAN_) when called, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything that differs between a laptop, CI and production."""
+
+    model_config = SettingsConfigDict(env_prefix="JUNKAN_", extra="ignore")
+
+    home: Path = Field(default=Path(".junkan"), description="Root of local state: files, SQLite, logs")
+    database_url: str | None = Field(default=None, description="Ledger URL; default SQLite under home")
+    catalog_url: str | None = Field(default=None, description="Iceberg SqlCatalog URL; default the ledger URL")
+    storage_url: str | None = Field(default=None, description="file:///path or s3://bucket; default home/")
+
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_region: str = "us-east-1"
+    s3_secure: bool = False
+
+    log_file: Path | None = Field(default=None, description="Where library chatter goes; default home/logs")
+
+    @property
+    def resolved_home(self) -> Path:
+        """Absolute home, so every derived path is stable whatever the working directory."""
+        return self.home.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The ledger's SQLAlchemy URL."""
+        return self.database_url or f"sqlite:///{self.resolved_home / 'junkan.db'}"
+
+    @property
+    def resolved_catalog_url(self) -> str:
+        """The Iceberg catalog's SQLAlchemy URL."""
+        return self.catalog_url or self.resolved_database_url
+
+    @property
+    def resolved_storage_url(self) -> str:
+        """Where inbox, quarantine, reports and warehouse live."""
+        return self.storage_url or self.resolved_home.as_uri()
+
+    @property
+    def resolved_log_file(self) -> Path:
+        """Log file for Prefect, GX and library output kept off the terminal."""
+        return self.log_file or self.resolved_home / "logs" / "junkan.log"
+
+
+def get_settings() -> Settings:
+    """Read settings from the environment now."""
+    return Settings()

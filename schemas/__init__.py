@@ -1,0 +1,40 @@
+"""Data contracts: the one source of truth for every dataset's columns and rules."""
+
+from __future__ import annotations
+
+from schemas.contract import Check, Column, Contract, Rule
+from schemas.flows import FLOWS
+from schemas.members import MEMBERS
+from schemas.progress import PROGRESS
+from schemas.tables import LINEAGE, TABLES
+from schemas.targets import TARGETS
+
+# Datasets members submit, by the name used in inbox paths and on the command line.
+CONTRACTS: dict[str, Contract] = {contract.name: contract for contract in (FLOWS, TARGETS, PROGRESS)}
+DATASETS: tuple[str, ...] = tuple(CONTRACTS)
+
+
+def get_contract(dataset: str) -> Contract:
+    """Return the contract of a submitted dataset, or say which datasets exist."""
+    try:
+        return CONTRACTS[dataset]
+    except KeyError:
+        msg = f"unknown dataset {dataset!r}; choose one of: {', '.join(DATASETS)}"
+        raise ValueError(msg) from None
+
+
+__all__ = [
+    "CONTRACTS",
+    "DATASETS",
+    "FLOWS",
+    "LINEAGE",
+    "TABLES",
+    "MEMBERS",
+    "PROGRESS",
+    "TARGETS",
+    "Check",
+    "Column",
+    "Contract",
+    "Rule",
+    "get_contract",
+]

@@ -1,0 +1,211 @@
+"""The shape of a data contract: columns, their checks and the dataset-level rules.
+
+Everything else is derived from a `Contract`: the Polars read and table schemas, the GX suite
+(expectations/), the Iceberg schema (infra/) and the data dictionary `docs/contract.md`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+Severity = Literal["error", "warning"]
+CheckKind = Literal["not_null", "in_set", "between", "max_length", "regex"]
+RuleKind = Literal[
+    "unique",  # columns together identify one row; all rows of a duplicated key fail
+    "greater_than",  # column_a > column_b on every row where both are present
+    "equals_submitter",  # the column equals the member who submitted the file
+    "known_target",  # (member_id, target_id) is a target the ledger knows
+    "distinct_stages",  # source_stage != target_stage unless the process names differ
+    "balance",  # per member/period/material/process inflow and outflow within a tolerance
+]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule on one column's values, with the bilingual message a member reads."""
+
+    id: str
+    column: str
+    kind: CheckKind
+    message_en: str
+    message_ja: str
+    severity: Severity = "error"
+    value_set: tuple[str, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    regex: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field or cross-row rule of a dataset."""
+
+    id: str
+    kind: RuleKind
+    columns: tuple[str, ...]
+    message_en: str
+    message_ja: str
+    severity: Severity = "error"
+    tolerance: float | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: how members send it and what it becomes once normalised.
+
+    `submitted` columns are read from the member's file (as text); the others are derived during
+    normalisation (for example `period_start` from `period`, `quantity_t` from quantity and unit).
+    """
+
+    name: str
+    dtype: pl.DataType
+    description_en: str
+    description_ja: str
+    required: bool = False
+    submitted: bool = True
+    vocabulary: tuple[str, ...] = ()
+    warn_vocabulary: tuple[str, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    max_length: int | None = None
+    regex: str | None = None
+    default_en: str = ""
+    default_ja: str = ""
+    example: str = ""
+    extra_checks: tuple[Check, ...] = field(default_factory=tuple)
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """The value checks implied by this column's declaration, errors first."""
+        found: list[Check] = []
+        if self.required:
+            found.append(
+                Check(
+                    id=f"{self.name}.required",
+                    column=self.name,
+                    kind="not_null",
+                    message_en=f"{self.name} is required and must be a valid value",
+                    message_ja=f"{self.name} は必須項目です（有効な値を入力してください）",
+                )
+            )
+        if self.vocabulary:
+            allowed = ", ".join(self.vocabulary[:12]) + (" …" if len(self.vocabulary) > 12 else "")
+            found.append(
+                Check(
+                    id=f"{self.name}.vocabulary",
+                    column=self.name,
+                    kind="in_set",
+                    value_set=self.vocabulary,
+                    message_en=f"{self.name} must be one of: {allowed}",
+                    message_ja=f"{self.name} は次のいずれかにしてください: {allowed}",
+                )
+            )
+        if self.min_value is not None or self.max_value is not None:
+            bounds_en = _bounds_text(self.min_value, self.max_value, ja=False)
+            bounds_ja = _bounds_text(self.min_value, self.max_value, ja=True)
+            found.append(
+                Check(
+                    id=f"{self.name}.range",
+                    column=self.name,
+                    kind="between",
+                    min_value=self.min_value,
+                    max_value=self.max_value,
+                    message_en=f"{self.name} must be {bounds_en}",
+                    message_ja=f"{self.name} は{bounds_ja}にしてください",
+                )
+            )
+        if self.max_length is not None:
+            found.append(
+                Check(
+                    id=f"{self.name}.length",
+                    column=self.name,
+                    kind="max_length",
+                    max_value=float(self.max_length),
+                    message_en=f"{self.name} must be at most {self.max_length} characters",
+                    message_ja=f"{self.name} は{self.max_length}文字以内にしてください",
+                )
+            )
+        if self.regex is not None:
+            found.append(
+                Check(
+                    id=f"{self.name}.format",
+                    column=self.name,
+                    kind="regex",
+                    regex=self.regex,
+                    message_en=f"{self.name} is not in the expected format (e.g. {self.example})",
+                    message_ja=f"{self.name} の形式が正しくありません（例: {self.example}）",
+                )
+            )
+        if self.warn_vocabulary:
+            found.append(
+                Check(
+                    id=f"{self.name}.known",
+                    column=self.name,
+                    kind="in_set",
+                    severity="warning",
+                    value_set=self.warn_vocabulary,
+                    message_en=f"{self.name} is not a known code; it was rolled up to its group",
+                    message_ja=f"{self.name} は登録されていないコードのため、上位グループに集約しました",
+                )
+            )
+        return (*found, *self.extra_checks)
+
+
+def _bounds_text(low: float | None, high: float | None, *, ja: bool) -> str:
+    def show(value: float) -> str:
+        return f"{value:g}"
+
+    if low is not None and high is not None:
+        return f"{show(low)}以上{show(high)}以下" if ja else f"between {show(low)} and {show(high)}"
+    if low is not None:
+        return f"{show(low)}以上" if ja else f"at least {show(low)}"
+    assert high is not None
+    return f"{show(high)}以下" if ja else f"at most {show(high)}"
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A dataset's contract: its columns, its key and its cross-field and cross-row rules."""
+
+    name: str
+    description_en: str
+    description_ja: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def submitted_columns(self) -> tuple[Column, ...]:
+        """Columns a member sends, in the order of the data dictionary."""
+        return tuple(column for column in self.columns if column.submitted)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        """Names of submitted columns a file must have, or the whole file is rejected."""
+        return tuple(column.name for column in self.submitted_columns if column.required)
+
+    @property
+    def read_schema(self) -> pl.Schema:
+        """Every submitted column as text: files are read verbatim, then normalised."""
+        return pl.Schema({column.name: pl.String() for column in self.submitted_columns})
+
+    @property
+    def schema(self) -> pl.Schema:
+        """The normalised schema: what accepted rows look like in `core.<dataset>`."""
+        return pl.Schema({column.name: column.dtype for column in self.columns})
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """All value checks of all columns."""
+        return tuple(check for column in self.columns for check in column.checks)
+
+    def column(self, name: str) -> Column:
+        """Look a column up by name."""
+        for column in self.columns:
+            if column.name == name:
+                return column
+        msg = f"{self.name} has no column {name!r}"
+        raise KeyError(msg)

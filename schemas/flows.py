@@ -1,0 +1,201 @@
+"""Contract of `flows`: one row per material flow a member reports."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas import vocabulary as v
+from schemas.contract import Column, Contract, Rule
+from schemas.members import MEMBER_ID_PATTERN
+
+PROCESS_NAME_MAX_LENGTH = 100
+NOTE_MAX_LENGTH = 1000
+BALANCE_TOLERANCE = 0.05
+PERIOD_CODE_PATTERN = r"^(\d{4}|FY\d{4}|\d{4}-(0[1-9]|1[0-2]))$"
+
+FLOWS = Contract(
+    name="flows",
+    description_en="One row per material flow from one stage (or process) to another in one period.",
+    description_ja="期間ごとに、ある工程から別の工程への物質フローを1行で記入します。",
+    columns=(
+        Column(
+            "member_id",
+            pl.String(),
+            "Member who reports the flow; must be the submitting member",
+            "報告する会員のID（提出した会員と同じであること）",
+            required=True,
+            regex=MEMBER_ID_PATTERN,
+            example="city-kitakyushu",
+        ),
+        Column(
+            "period",
+            pl.String(),
+            "Reporting period: 2024 (calendar year), FY2024 (fiscal year), 2024-05 (month); "
+            "2024年度 and 令和6年度 are accepted and stored as FY2024",
+            "報告期間: 2024（暦年）、FY2024（年度）、2024-05（月）。2024年度・令和6年度も可（FY2024として保存）",
+            required=True,
+            regex=PERIOD_CODE_PATTERN,
+            example="FY2024",
+        ),
+        Column(
+            "material",
+            pl.String(),
+            "Material code, group or group.leaf (e.g. plastics.pet); an unknown leaf rolls up to its group",
+            "素材コード（グループまたはグループ.細分類、例: plastics.pet）。未登録の細分類はグループに集約",
+            required=True,
+            warn_vocabulary=v.MATERIAL_CODES,
+            example="plastics.pet",
+        ),
+        Column(
+            "source_stage",
+            pl.String(),
+            "Stage the flow leaves",
+            "フローの出発工程",
+            required=True,
+            vocabulary=v.STAGE_CODES,
+            example="use",
+        ),
+        Column(
+            "target_stage",
+            pl.String(),
+            "Stage the flow enters",
+            "フローの到着工程",
+            required=True,
+            vocabulary=v.STAGE_CODES,
+            example="collection",
+        ),
+        Column(
+            "source",
+            pl.String(),
+            "Process name the flow leaves (free text)",
+            "出発プロセス名（自由記述）",
+            max_length=PROCESS_NAME_MAX_LENGTH,
+            default_en="the source stage code",
+            default_ja="出発工程コード",
+            example="Household collection",
+        ),
+        Column(
+            "target",
+            pl.String(),
+            "Process name the flow enters (free text)",
+            "到着プロセス名（自由記述）",
+            max_length=PROCESS_NAME_MAX_LENGTH,
+            default_en="the target stage code",
+            default_ja="到着工程コード",
+            example="Sorting plant A",
+        ),
+        Column(
+            "quantity",
+            pl.Float64(),
+            "Quantity in the given unit; zero is a real report",
+            "数量（単位欄の単位で記入）。0も有効な報告です",
+            required=True,
+            min_value=0.0,
+            example="1250.5",
+        ),
+        Column(
+            "unit",
+            pl.String(),
+            "Mass unit: t, kg, kt, Mt (トン, キログラム, 千トン, 百万トン also accepted)",
+            "質量の単位: t, kg, kt, Mt（トン・キログラム・千トン・百万トンも可）",
+            required=True,
+            vocabulary=tuple(term.code for term in v.UNITS),
+            example="t",
+        ),
+        Column(
+            "region",
+            pl.String(),
+            "ISO 3166-1 alpha-2 or ISO 3166-2 code (JP, JP-13)",
+            "地域コード（ISO 3166-1 または ISO 3166-2、例: JP, JP-13）",
+            regex=v.REGION_PATTERN,
+            default_en="the member's registered region",
+            default_ja="会員の登録地域",
+            example="JP-40",
+        ),
+        Column(
+            "quality",
+            pl.String(),
+            "How the figure was obtained: measured, calculated or estimated",
+            "数値の把握方法: measured（実測）, calculated（計算）, estimated（推計）",
+            vocabulary=v.QUALITY_CODES,
+            example="measured",
+        ),
+        Column(
+            "note",
+            pl.String(),
+            "Free note",
+            "備考",
+            max_length=NOTE_MAX_LENGTH,
+        ),
+        Column(
+            "period_start",
+            pl.Date(),
+            "First day of the period",
+            "期間の初日",
+            submitted=False,
+        ),
+        Column(
+            "period_end",
+            pl.Date(),
+            "Last day of the period",
+            "期間の末日",
+            submitted=False,
+        ),
+        Column(
+            "grain",
+            pl.String(),
+            "Period grain: year, fiscal_year or month",
+            "期間の粒度: year, fiscal_year, month",
+            submitted=False,
+        ),
+        Column(
+            "material_group",
+            pl.String(),
+            "Top-level material group",
+            "素材グループ",
+            submitted=False,
+            vocabulary=v.MATERIAL_GROUP_CODES,
+        ),
+        Column(
+            "quantity_t",
+            pl.Float64(),
+            "Quantity in tonnes",
+            "数量（トン換算）",
+            submitted=False,
+        ),
+    ),
+    key=("member_id", "period", "material", "source_stage", "target_stage", "source", "target", "region"),
+    rules=(
+        Rule(
+            "flows.submitter",
+            "equals_submitter",
+            ("member_id",),
+            "member_id must be the member submitting the file",
+            "member_id は提出した会員のIDと一致させてください",
+        ),
+        Rule(
+            "flows.duplicate",
+            "unique",
+            ("member_id", "period", "material", "source_stage", "target_stage", "source", "target", "region"),
+            "the same flow (member, period, material, stages, process names, region) appears more than once; "
+            "keep one row per flow",
+            "同じフロー（会員・期間・素材・工程・プロセス名・地域）が複数行あります。1フロー1行にしてください",
+        ),
+        Rule(
+            "flows.self_loop",
+            "distinct_stages",
+            ("source_stage", "target_stage", "source", "target"),
+            "source_stage and target_stage are the same; give different process names in source and target",
+            "出発工程と到着工程が同じです。source と target に異なるプロセス名を記入してください",
+        ),
+        Rule(
+            "flows.balance",
+            "balance",
+            ("member_id", "period", "material", "source_stage", "source", "target_stage", "target", "quantity_t"),
+            "inflow and outflow of this process differ by more than 5 %",
+            "このプロセスの流入量と流出量の差が5%を超えています",
+            severity="warning",
+            tolerance=BALANCE_TOLERANCE,
+        ),
+    ),
+)

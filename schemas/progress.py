@@ -1,0 +1,79 @@
+"""Contract of `progress`: a member's yearly follow-up of its targets."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas import periods
+from schemas.contract import Column, Contract, Rule
+from schemas.members import MEMBER_ID_PATTERN
+from schemas.targets import TARGET_ID_PATTERN
+
+PROGRESS = Contract(
+    name="progress",
+    description_en="Yearly follow-up of each target: the value reached in a year.",
+    description_ja="目標の年次フォローアップ（各年の実績値）。",
+    columns=(
+        Column(
+            "member_id",
+            pl.String(),
+            "Member reporting progress; must be the submitting member",
+            "報告する会員のID（提出した会員と同じであること）",
+            required=True,
+            regex=MEMBER_ID_PATTERN,
+            example="city-kitakyushu",
+        ),
+        Column(
+            "target_id",
+            pl.String(),
+            "A target_id the member has submitted in targets",
+            "targets で提出済みの target_id",
+            required=True,
+            regex=TARGET_ID_PATTERN,
+            example="T1",
+        ),
+        Column(
+            "year",
+            pl.Int32(),
+            "Year the value was reached",
+            "実績の年",
+            required=True,
+            min_value=float(periods.MIN_YEAR),
+            max_value=float(periods.MAX_YEAR),
+            example="2024",
+        ),
+        Column(
+            "value",
+            pl.Float64(),
+            "Value reached, in the target's unit",
+            "実績値（目標と同じ単位）",
+            required=True,
+            example="0.15",
+        ),
+        Column("note", pl.String(), "Free note", "備考", max_length=1000),
+    ),
+    key=("member_id", "target_id", "year"),
+    rules=(
+        Rule(
+            "progress.submitter",
+            "equals_submitter",
+            ("member_id",),
+            "member_id must be the member submitting the file",
+            "member_id は提出した会員のIDと一致させてください",
+        ),
+        Rule(
+            "progress.duplicate",
+            "unique",
+            ("member_id", "target_id", "year"),
+            "the same target and year appear more than once",
+            "同じ目標・年の行が複数あります",
+        ),
+        Rule(
+            "progress.known_target",
+            "known_target",
+            ("member_id", "target_id"),
+            "target_id is not a target this member has submitted; submit it in targets first",
+            "この target_id は未登録です。先に targets で目標を提出してください",
+        ),
+    ),
+)

@@ -1,0 +1,120 @@
+"""Contract of `targets`: a member's quantitative circular-economy targets."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas import periods
+from schemas import vocabulary as v
+from schemas.contract import Column, Contract, Rule
+from schemas.members import MEMBER_ID_PATTERN
+
+TARGET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+URL_PATTERN = r"^https?://\S+$"
+
+TARGETS = Contract(
+    name="targets",
+    description_en="A member's quantitative circular-economy targets, set within a year of joining and published.",
+    description_ja="会員の定量的な循環経済目標（入会後1年以内に設定・公表）。",
+    columns=(
+        Column(
+            "member_id",
+            pl.String(),
+            "Member who set the target; must be the submitting member",
+            "目標を設定した会員のID（提出した会員と同じであること）",
+            required=True,
+            regex=MEMBER_ID_PATTERN,
+            example="city-kitakyushu",
+        ),
+        Column(
+            "target_id",
+            pl.String(),
+            "The member's own id for the target",
+            "目標ID（会員ごとに一意）",
+            required=True,
+            regex=TARGET_ID_PATTERN,
+            example="T1",
+        ),
+        Column(
+            "indicator",
+            pl.String(),
+            "Indicator the target is set on, or custom",
+            "目標の指標（指標コードまたは custom）",
+            required=True,
+            vocabulary=v.TARGET_INDICATOR_CODES,
+            example="input_cyclical_use_rate",
+        ),
+        Column(
+            "material",
+            pl.String(),
+            "Material scope of the target (empty: all materials)",
+            "目標の対象素材（空欄は全素材）",
+            warn_vocabulary=v.MATERIAL_CODES,
+            example="plastics",
+        ),
+        Column(
+            "baseline_year",
+            pl.Int32(),
+            "Year of the baseline value",
+            "基準年",
+            required=True,
+            min_value=float(periods.MIN_YEAR),
+            max_value=float(periods.MAX_YEAR),
+            example="2020",
+        ),
+        Column("baseline_value", pl.Float64(), "Baseline value", "基準値", required=True, example="0.12"),
+        Column(
+            "target_year",
+            pl.Int32(),
+            "Year the target should be reached; after the baseline year",
+            "目標年（基準年より後）",
+            required=True,
+            min_value=float(periods.MIN_YEAR),
+            max_value=float(periods.MAX_YEAR),
+            example="2030",
+        ),
+        Column("target_value", pl.Float64(), "Target value", "目標値", required=True, example="0.2"),
+        Column(
+            "unit",
+            pl.String(),
+            "Unit of the values (t, %, ratio, …)",
+            "単位（t, %, 比率 など）",
+            required=True,
+            max_length=20,
+            example="ratio",
+        ),
+        Column(
+            "published_url",
+            pl.String(),
+            "Where the member published the target",
+            "目標の公表先URL",
+            regex=URL_PATTERN,
+            example="https://example.org/ce-target",
+        ),
+        Column("description", pl.String(), "Description (Japanese allowed)", "説明（日本語可）", max_length=2000),
+    ),
+    key=("member_id", "target_id"),
+    rules=(
+        Rule(
+            "targets.submitter",
+            "equals_submitter",
+            ("member_id",),
+            "member_id must be the member submitting the file",
+            "member_id は提出した会員のIDと一致させてください",
+        ),
+        Rule(
+            "targets.duplicate",
+            "unique",
+            ("member_id", "target_id"),
+            "target_id appears more than once for this member",
+            "同じ target_id が複数行あります",
+        ),
+        Rule(
+            "targets.year_order",
+            "greater_than",
+            ("target_year", "baseline_year"),
+            "target_year must be after baseline_year",
+            "target_year は baseline_year より後の年にしてください",
+        ),
+    ),
+)
