@@ -1,0 +1,30 @@
+# Real servers for development, on 127.0.0.1 only, state under $(JUNKAN_HOME). Included by the Makefile.
+#   make services        MinIO (built from source once, cached in ~/.cache/junkan) and PostgreSQL
+#   make services-stop   stop both
+# Ports: JUNKAN_MINIO_PORT (9000), JUNKAN_MINIO_CONSOLE_PORT (9001), JUNKAN_POSTGRES_PORT (55432).
+JUNKAN_HOME ?= .junkan
+export JUNKAN_HOME
+
+.PHONY: minio minio-install minio-stop postgres postgres-stop services services-stop
+
+## minio-install: build the pinned MinIO from source with Go (skipped when already built)
+minio-install:
+	bash infra/scripts/minio.sh install
+
+## minio: start MinIO; credentials from JUNKAN_S3_ACCESS_KEY / JUNKAN_S3_SECRET_KEY or dev defaults
+minio:
+	bash infra/scripts/minio.sh start
+
+minio-stop:
+	bash infra/scripts/minio.sh stop
+
+## postgres: start a private PostgreSQL cluster and print the URL of database junkan
+postgres:
+	bash infra/scripts/postgres.sh start
+
+postgres-stop:
+	bash infra/scripts/postgres.sh stop
+
+services: minio postgres
+
+services-stop: minio-stop postgres-stop
