@@ -1,0 +1,55 @@
+"""Columns Polars computes for the suite: rule outcomes GX cannot express per row, and NaN-free numbers."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from expectations.plan import DERIVED_RULE_KINDS, number_column, rule_column
+from schemas.contract import Contract, Rule
+
+
+def add_check_columns(contract: Contract, frame: pl.DataFrame, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
+    """`frame` plus one boolean column per derived rule and a NaN-as-null copy of each required float column."""
+    numbers = [
+        pl.col(check.column).fill_nan(None).alias(number_column(check.column))
+        for check in contract.checks
+        if check.kind == "not_null" and contract.column(check.column).dtype.is_float()
+    ]
+    result = frame.with_columns(numbers)
+    for rule in contract.rules:
+        if rule.kind not in DERIVED_RULE_KINDS:
+            continue
+        if rule.kind == "known_target":
+            result = _add_known_target(result, rule, known_targets=known_targets)
+        else:
+            result = result.with_columns(_distinct_stages(rule).alias(rule_column(rule)))
+    return result
+
+
+def _distinct_stages(rule: Rule) -> pl.Expr:
+    """False where a flow stays in one stage and names the same process at both ends; null without stages.
+
+    A missing process name stands for its stage code, as normalisation fills it.
+    """
+    source_stage, target_stage, source, target = (pl.col(name) for name in rule.columns)
+    same_stage = source_stage == target_stage
+    same_process = pl.coalesce(source, source_stage) == pl.coalesce(target, target_stage)
+    return ~(same_stage & same_process)
+
+
+def _add_known_target(frame: pl.DataFrame, rule: Rule, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
+    """True where the row's key is in `known_targets`; null where part of the key is missing."""
+    if known_targets is None:
+        msg = f"rule {rule.id} needs known_targets (columns {', '.join(rule.columns)}) from the ledger"
+        raise ValueError(msg)
+    keys = list(rule.columns)
+    name = rule_column(rule)
+    known = (
+        known_targets.select([pl.col(key).cast(frame.schema[key]) for key in keys])
+        .unique()
+        .with_columns(pl.lit(value=True).alias(name))
+    )
+    any_missing = pl.any_horizontal([pl.col(key).is_null() for key in keys])
+    return frame.join(known, on=keys, how="left", maintain_order="left").with_columns(
+        pl.when(any_missing).then(None).otherwise(pl.col(name).fill_null(value=False)).alias(name)
+    )

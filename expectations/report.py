@@ -1,0 +1,252 @@
+"""The validation report a member reads to fix their file: JSON for machines, bilingual HTML for people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any, Literal
+
+import jinja2
+import polars as pl
+
+from expectations.result import ValidationResult
+from schemas.contract import Contract
+from schemas.errors import FileRejected
+
+Status = Literal["valid", "partially_valid", "rejected"]
+REPORT_VERSION = 1
+MAX_LISTED = 1_000
+MAX_VALUE_CHARS = 200
+
+STATUS_LABELS: dict[Status, tuple[str, str]] = {
+    "valid": ("Valid: every row was accepted", "受理: すべての行を受け付けました"),
+    "partially_valid": (
+        "Partially valid: some rows were set aside; fix them and resubmit those rows",
+        "一部受理: 一部の行を保留しました。該当行を修正して再提出してください",
+    ),
+    "rejected": (
+        "Rejected: nothing was accepted; fix the file and submit it again",
+        "不受理: 受け付けた行はありません。ファイルを修正して再提出してください",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    """Which file a report is about."""
+
+    submission_id: str
+    member_id: str
+    dataset: str
+    file_name: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One failed check on one row of the member's file, with the value they sent."""
+
+    row: int
+    column: str
+    value: str | None
+    check_id: str
+    message_en: str
+    message_ja: str
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable keys for machines."""
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "check_id": self.check_id,
+            "message_en": self.message_en,
+            "message_ja": self.message_ja,
+        }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a whole file was refused, and where if known."""
+
+    message_en: str
+    message_ja: str
+    row: int | None = None
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """A member's validation report for one submission."""
+
+    submission: SubmissionInfo
+    status: Status
+    n_read: int
+    n_accepted: int
+    n_quarantined: int
+    n_warnings: int
+    errors: tuple[ReportRow, ...] = ()
+    errors_not_listed: int = 0
+    warnings: tuple[ReportRow, ...] = ()
+    warnings_not_listed: int = 0
+    ignored_columns: tuple[str, ...] = ()
+    rejection: Rejection | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine-readable report with stable keys."""
+        return {
+            "report_version": REPORT_VERSION,
+            "status": self.status,
+            "submission": {
+                "submission_id": self.submission.submission_id,
+                "member_id": self.submission.member_id,
+                "dataset": self.submission.dataset,
+                "file_name": self.submission.file_name,
+                "received_at": self.submission.received_at.isoformat(),
+            },
+            "summary": {
+                "n_read": self.n_read,
+                "n_accepted": self.n_accepted,
+                "n_quarantined": self.n_quarantined,
+                "n_warnings": self.n_warnings,
+            },
+            "errors": [row.to_json() for row in self.errors],
+            "errors_not_listed": self.errors_not_listed,
+            "warnings": [row.to_json() for row in self.warnings],
+            "warnings_not_listed": self.warnings_not_listed,
+            "ignored_columns": list(self.ignored_columns),
+            "rejection": None
+            if self.rejection is None
+            else {
+                "message_en": self.rejection.message_en,
+                "message_ja": self.rejection.message_ja,
+                "row": self.rejection.row,
+                "column": self.rejection.column,
+            },
+        }
+
+    def to_html(self) -> str:
+        """Self-contained bilingual HTML (Japanese and English side by side); member text is escaped."""
+        status_en, status_ja = STATUS_LABELS[self.status]
+        return _template().render(report=self, status_en=status_en, status_ja=status_ja)
+
+
+@cache
+def _template() -> jinja2.Template:
+    # Autoescape on for every template: member-supplied text must render as text, never as markup.
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("expectations", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template("report.html.j2")
+
+
+def build_report(
+    *,
+    submission: SubmissionInfo,
+    contract: Contract,
+    result: ValidationResult,
+    raw: pl.DataFrame,
+    ignored_columns: Sequence[str] = (),
+    max_listed: int = MAX_LISTED,
+) -> Report:
+    """Report on one submission of a (possibly batched) validation, showing the raw text the member sent.
+
+    `raw` holds `source_row` and the member's columns as text (`contract.read_schema`). Errors and
+    warnings are each listed up to `max_listed` rows; the report says how many more there are.
+    """
+    summary = result.summary().filter(pl.col("submission_id") == submission.submission_id)
+    n_read, n_accepted, n_quarantined, n_warnings = (
+        tuple(int(value) for value in summary.select("n_read", "n_accepted", "n_quarantined", "n_warnings").row(0))
+        if summary.height
+        else (0, 0, 0, 0)
+    )
+    failures = result.failures.filter(pl.col("submission_id") == submission.submission_id)
+    errors = failures.filter(pl.col("severity") == "error")
+    warnings = failures.filter(pl.col("severity") == "warning")
+    listed_errors, listed_warnings = errors.head(max_listed), warnings.head(max_listed)
+    raw_rows = _raw_rows(raw, pl.concat([listed_errors, listed_warnings]).get_column("source_row"))
+    rule_columns = {rule.id: tuple(name for name in rule.columns if name in raw.columns) for rule in contract.rules}
+    return Report(
+        submission=submission,
+        status=_status(n_accepted=n_accepted, n_quarantined=n_quarantined),
+        n_read=n_read,
+        n_accepted=n_accepted,
+        n_quarantined=n_quarantined,
+        n_warnings=n_warnings,
+        errors=_report_rows(listed_errors, raw_rows, rule_columns),
+        errors_not_listed=errors.height - listed_errors.height,
+        warnings=_report_rows(listed_warnings, raw_rows, rule_columns),
+        warnings_not_listed=warnings.height - listed_warnings.height,
+        ignored_columns=tuple(ignored_columns),
+    )
+
+
+def build_rejection_report(
+    *, submission: SubmissionInfo, rejected: FileRejected, ignored_columns: Sequence[str] = ()
+) -> Report:
+    """Report on a file refused as a whole: nothing was read into rows."""
+    return Report(
+        submission=submission,
+        status="rejected",
+        n_read=0,
+        n_accepted=0,
+        n_quarantined=0,
+        n_warnings=0,
+        ignored_columns=tuple(ignored_columns),
+        rejection=Rejection(
+            message_en=rejected.message_en, message_ja=rejected.message_ja, row=rejected.row, column=rejected.column
+        ),
+    )
+
+
+def _status(*, n_accepted: int, n_quarantined: int) -> Status:
+    if n_quarantined == 0:
+        return "valid"
+    return "partially_valid" if n_accepted > 0 else "rejected"
+
+
+def _raw_rows(raw: pl.DataFrame, source_rows: pl.Series) -> dict[int, dict[str, Any]]:
+    """The member's text of the listed rows only, so a huge bad file costs at most the listed rows."""
+    wanted = raw.filter(pl.col("source_row").is_in(source_rows.unique().implode()))
+    return {int(row["source_row"]): row for row in wanted.iter_rows(named=True)}
+
+
+def _shorten(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
+
+
+def _report_rows(
+    failures: pl.DataFrame, raw_rows: dict[int, dict[str, Any]], rule_columns: dict[str, tuple[str, ...]]
+) -> tuple[ReportRow, ...]:
+    """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each."""
+    rows = []
+    for failure in failures.iter_rows(named=True):
+        raw_row = raw_rows.get(failure["source_row"], {})
+        columns = rule_columns.get(failure["check_id"], ())
+        value: str | None
+        if len(columns) > 1:
+            value = "; ".join(f"{name}={raw_row.get(name) or ''}" for name in columns)
+            column = ", ".join(columns)
+        else:
+            value = raw_row.get(failure["column"])
+            column = failure["column"]
+        rows.append(
+            ReportRow(
+                row=failure["source_row"],
+                column=column,
+                value=_shorten(value),
+                check_id=failure["check_id"],
+                message_en=failure["message_en"],
+                message_ja=failure["message_ja"],
+            )
+        )
+    return tuple(rows)

@@ -1,0 +1,110 @@
+"""Judge normalised rows against their contract: one GX call per batch of submissions."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from expectations.balance import unbalanced_rows
+from expectations.bridge import to_pandas
+from expectations.derived import add_check_columns
+from expectations.plan import (
+    POST_SUITE_RULE_KINDS,
+    ROW_INDEX,
+    SOURCE_ROW,
+    SUBMISSION_ID,
+    SUBMITTER_ID,
+    check_order,
+    messages,
+    suite_inputs,
+)
+from expectations.result import FAILED_CHECKS, FAILURES_SCHEMA, ValidationResult
+from schemas.contract import Contract
+
+_ORDER = "_order"
+_FAILING = pl.Schema({ROW_INDEX: pl.UInt32(), "check_id": pl.String()})
+
+
+def validate(contract: Contract, frame: pl.DataFrame, *, known_targets: pl.DataFrame | None = None) -> ValidationResult:
+    """Validate normalised rows of one or more submissions; every cross-row rule stays within a submission.
+
+    `frame` holds `source_row`, `submission_id`, `submitter_id` (who sent that file) and the
+    columns of `contract.schema`; `known_targets` (member_id, target_id) is needed by the
+    `known_target` rule. Rows sharing a duplicated key are all quarantined.
+    """
+    _check_input(contract, frame)
+    indexed = frame.with_row_index(ROW_INDEX)
+    errors = _suite_failures(contract, indexed, known_targets=known_targets)
+    error_rows = errors.filter(pl.col("severity") == "error").select(ROW_INDEX).unique()
+    clean = indexed.join(error_rows, on=ROW_INDEX, how="anti")
+    failures = pl.concat([errors, _post_suite_failures(contract, clean)])
+    return _result(contract, indexed, failures)
+
+
+def _check_input(contract: Contract, frame: pl.DataFrame) -> None:
+    """Refuse a frame the pipeline built wrongly: this is a programming error, not a member's."""
+    needed = [SOURCE_ROW, SUBMISSION_ID, *contract.schema]
+    if any(rule.kind == "equals_submitter" for rule in contract.rules):
+        needed.append(SUBMITTER_ID)
+    missing = [name for name in needed if name not in frame.columns]
+    if missing:
+        msg = f"cannot validate {contract.name}: the frame lacks columns {', '.join(missing)}"
+        raise ValueError(msg)
+    if frame.select(pl.struct(SUBMISSION_ID, SOURCE_ROW).is_duplicated().any()).item():
+        msg = f"cannot validate {contract.name}: (submission_id, source_row) must identify one row"
+        raise ValueError(msg)
+
+
+def _suite_failures(contract: Contract, indexed: pl.DataFrame, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
+    """Run the GX suite once over the whole batch; one record per failing (row, check)."""
+    positions: dict[str, list[int]] = {}
+    if not indexed.is_empty():
+        # Imported here: the GX import costs seconds and an empty batch must not pay it.
+        from expectations.gx_suite import run_suite
+
+        checked = add_check_columns(contract, indexed, known_targets=known_targets)
+        positions = run_suite(contract, to_pandas(checked, columns=suite_inputs(contract)))
+    failing = pl.DataFrame(
+        {
+            ROW_INDEX: [position for rows in positions.values() for position in rows],
+            "check_id": [check_id for check_id, rows in positions.items() for _ in rows],
+        },
+        schema=_FAILING,
+    )
+    return failing.join(messages(contract), on="check_id", how="left")
+
+
+def _post_suite_failures(contract: Contract, clean: pl.DataFrame) -> pl.DataFrame:
+    """Rules judged on the rows that passed every error, so a quarantined row never skews them."""
+    frames = []
+    for rule in contract.rules:
+        if rule.kind not in POST_SUITE_RULE_KINDS or clean.is_empty():
+            continue
+        rows = unbalanced_rows(rule, clean)
+        frames.append(pl.DataFrame({ROW_INDEX: rows, "check_id": [rule.id] * len(rows)}, schema=_FAILING))
+    failing = pl.concat(frames) if frames else pl.DataFrame(schema=_FAILING)
+    return failing.join(messages(contract), on="check_id", how="left")
+
+
+def _result(contract: Contract, indexed: pl.DataFrame, failures: pl.DataFrame) -> ValidationResult:
+    """Attach row identities to failures and split the input rows into accepted and quarantined."""
+    order = check_order(contract)
+    identified = (
+        failures.join(indexed.select(ROW_INDEX, SUBMISSION_ID, SOURCE_ROW), on=ROW_INDEX, how="left")
+        .with_columns(pl.col("check_id").replace_strict(order, return_dtype=pl.Int64()).alias(_ORDER))
+        .sort(ROW_INDEX, _ORDER)
+    )
+    failed_checks = (
+        identified.filter(pl.col("severity") == "error")
+        .group_by(ROW_INDEX, maintain_order=True)
+        .agg(pl.col("check_id").alias(FAILED_CHECKS))
+    )
+    rows = indexed.drop(SUBMITTER_ID, strict=False)
+    accepted = rows.join(failed_checks, on=ROW_INDEX, how="anti", maintain_order="left")
+    quarantined = rows.join(failed_checks, on=ROW_INDEX, how="inner", maintain_order="left")
+    read = indexed.group_by(SUBMISSION_ID, maintain_order=True).len("n_read")
+    return ValidationResult(
+        failures=identified.select(FAILURES_SCHEMA.names()).cast(FAILURES_SCHEMA),
+        accepted=accepted.drop(ROW_INDEX),
+        quarantined=quarantined.drop(ROW_INDEX),
+        read=read,
+    )
