@@ -1,0 +1,334 @@
+"""Normalise raw text columns into a contract's typed schema: pure Polars expressions, no IO.
+
+Rules are derived from each column's declaration (dtype, vocabulary, regex, default), so a new
+column of a known kind needs no code here. A value that cannot be parsed becomes null (text
+vocabulary and format columns keep the cleaned text instead), so the contract's checks fail it and
+the member is shown the raw value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from schemas import periods
+from schemas import vocabulary as v
+from schemas.contract import Column, Contract
+
+SOURCE_ROW = "source_row"
+# Lineage columns the caller may add to a batch of submissions; passed through after source_row.
+PASSTHROUGH: tuple[str, ...] = ("submission_id", "submitter_id")
+PERIOD = "period"
+MATERIAL = "material"
+MATERIAL_GROUP = "material_group"
+GRAIN_YEAR, GRAIN_FISCAL_YEAR, GRAIN_MONTH = periods.GRAINS
+FISCAL_YEAR_FIRST_MONTH = 4
+STAGE_SUFFIX = "_stage"
+TONNES_SUFFIX = "_t"
+_PARSED_PREFIX = "__parsed_"
+
+# Thousands separators are removed only in well-formed groups, so `1,5` (a decimal comma) stays unparseable.
+_GROUPED_NUMBER = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
+_DATE = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00(?:\.0*)?)?)?$"
+_UNIT_CODES = frozenset(v.UNIT_TO_TONNES)
+
+
+def clean_text(value: pl.Expr) -> pl.Expr:
+    """Text NFKC-normalised and stripped, with empty text as null.
+
+    Examples:
+        >>> import polars as pl
+        >>> pl.select(clean_text(pl.lit(pl.Series(["　ＡＢ１ ", " ", None])))).to_series().to_list()
+        ['AB1', None, None]
+
+    """
+    text = value.str.normalize("NFKC").str.strip_chars()
+    return pl.when(text.str.len_chars() > 0).then(text)
+
+
+def parse_float(value: pl.Expr) -> pl.Expr:
+    """A number from text: full-width digits, thousands separators and spaces allowed; else null.
+
+    Examples:
+        >>> import polars as pl
+        >>> values = pl.Series(["１２３", " 1,234.5 ", "1,5", "abc", "inf"])
+        >>> pl.select(parse_float(pl.lit(values))).to_series().to_list()
+        [123.0, 1234.5, None, None, None]
+
+    """
+    text = clean_text(value).str.replace_all("\u2212", "-", literal=True)
+    plain = (
+        pl.when(text.str.contains(_GROUPED_NUMBER)).then(text.str.replace_all(",", "", literal=True)).otherwise(text)
+    )
+    number = plain.cast(pl.Float64, strict=False)
+    return pl.when(number.is_finite()).then(number)
+
+
+def parse_integer(value: pl.Expr, *, dtype: pl.DataType) -> pl.Expr:
+    """An integer from text (`２０２４`, `2024.0`); fractions and out-of-range values become null.
+
+    Examples:
+        >>> import polars as pl
+        >>> values = pl.Series(["２０２４", "2024.0", "2024.5", "x"])
+        >>> pl.select(parse_integer(pl.lit(values), dtype=pl.Int32())).to_series().to_list()
+        [2024, 2024, None, None]
+
+    """
+    number = parse_float(value)
+    return pl.when(number == number.floor()).then(number).cast(dtype, strict=False)
+
+
+def parse_date(value: pl.Expr) -> pl.Expr:
+    """A date from `2024-04-01`, `2024/4/1`, `2024.4.1` or `2024年4月1日` (a midnight time is allowed).
+
+    Examples:
+        >>> import polars as pl
+        >>> values = pl.Series(["2024/4/1", "２０２４年４月１日", "2024-02-30", "1/4/2024"])
+        >>> pl.select(parse_date(pl.lit(values))).to_series().cast(pl.String).to_list()
+        ['2024-04-01', '2024-04-01', None, None]
+
+    """
+    text = clean_text(value)
+    iso = pl.concat_str(
+        text.str.extract(_DATE, 1),
+        text.str.extract(_DATE, 2).str.zfill(2),
+        text.str.extract(_DATE, 3).str.zfill(2),
+        separator="-",
+    )
+    return iso.str.to_date("%Y-%m-%d", strict=False)
+
+
+def parse_period(value: pl.Expr) -> dict[str, pl.Expr]:
+    """The period code, first and last day and grain of a period as members write it.
+
+    Unparseable periods keep their cleaned text as the code, with null dates and grain.
+
+    Examples:
+        >>> import polars as pl
+        >>> raw = pl.DataFrame({"period": ["2024年度", "令和元年度", "2024/5", "2024", "spring"]})
+        >>> out = raw.select(**parse_period(pl.col("period")))
+        >>> out.select(pl.all().cast(pl.String)).rows()  # doctest: +NORMALIZE_WHITESPACE
+        [('FY2024', '2024-04-01', '2025-03-31', 'fiscal_year'),
+         ('FY2019', '2019-04-01', '2020-03-31', 'fiscal_year'),
+         ('2024-05', '2024-05-01', '2024-05-31', 'month'),
+         ('2024', '2024-01-01', '2024-12-31', 'year'),
+         ('spring', None, None, None)]
+
+    """
+    text = clean_text(value)
+    upper = text.str.to_uppercase()
+    calendar_year = upper.str.extract(periods.YEAR_PATTERN, 1).cast(pl.Int32, strict=False)
+    fiscal_pattern = periods.FISCAL_YEAR_PATTERN
+    era_pattern = periods.ERA_FISCAL_YEAR_PATTERN
+    era_first_year = upper.str.extract(era_pattern, 1).replace_strict(
+        {era.upper(): year for era, year in periods.ERAS.items()}, default=None, return_dtype=pl.Int32
+    )
+    era_year_number = upper.str.extract(era_pattern, 2).replace("元", "1").cast(pl.Int32, strict=False)
+    fiscal_year = pl.coalesce(
+        *(upper.str.extract(fiscal_pattern, group).cast(pl.Int32, strict=False) for group in (1, 2, 3)),
+        pl.when(era_year_number >= 1).then(era_first_year + era_year_number - 1),
+    )
+    month_year = upper.str.extract(periods.MONTH_PATTERN, 1).cast(pl.Int32, strict=False)
+    month_number = upper.str.extract(periods.MONTH_PATTERN, 2).cast(pl.Int32, strict=False)
+    month = pl.when(month_number.is_between(1, 12) & month_year.is_not_null()).then(month_number)
+
+    grain = (
+        pl.when(calendar_year.is_not_null())
+        .then(pl.lit(GRAIN_YEAR))
+        .when(fiscal_year.is_not_null())
+        .then(pl.lit(GRAIN_FISCAL_YEAR))
+        .when(month.is_not_null())
+        .then(pl.lit(GRAIN_MONTH))
+    )
+    year = pl.coalesce(calendar_year, fiscal_year, month_year)
+    first_month = pl.coalesce(
+        pl.when(calendar_year.is_not_null()).then(pl.lit(1, dtype=pl.Int32)),
+        pl.when(fiscal_year.is_not_null()).then(pl.lit(FISCAL_YEAR_FIRST_MONTH, dtype=pl.Int32)),
+        month,
+    )
+    start = pl.date(year, first_month, 1)
+    end = (
+        pl.when(grain == GRAIN_MONTH).then(start.dt.month_end()).otherwise(start.dt.offset_by("1y").dt.offset_by("-1d"))
+    )
+    code = (
+        pl.when(grain == GRAIN_YEAR)
+        .then(year.cast(pl.String))
+        .when(grain == GRAIN_FISCAL_YEAR)
+        .then(pl.concat_str(pl.lit("FY"), year.cast(pl.String)))
+        .when(grain == GRAIN_MONTH)
+        .then(pl.concat_str(year.cast(pl.String), pl.lit("-"), month.cast(pl.String).str.zfill(2)))
+        .otherwise(text)
+    )
+    return {PERIOD: code, "period_start": start, "period_end": end, "grain": grain}
+
+
+def _code_text(value: pl.Expr) -> pl.Expr:
+    """Cleaned text as a lower-case code, inner spaces as `_` (`Energy Recovery` -> `energy_recovery`).
+
+    Spaces around the `.` of a `group.leaf` code are dropped (`Plastics. PET` -> `plastics.pet`).
+    """
+    code = clean_text(value).str.to_lowercase().str.replace_all(r"\s*\.\s*", ".")
+    return code.str.replace_all(r"\s+", "_")
+
+
+def _spellings(column: Column) -> dict[str, str]:
+    """Known spellings (lower-cased) of a mixed-case vocabulary, mapped to their codes."""
+    spellings = {code.lower(): code for code in column.vocabulary}
+    if set(column.vocabulary) == _UNIT_CODES:
+        spellings.update({spelling.lower(): code for spelling, code in v.UNIT_SPELLINGS.items()})
+    return spellings
+
+
+def _literal_default(column: Column) -> str | None:
+    """A column's documented default when it is itself a valid value (e.g. region `JP`)."""
+    if column.regex is None or not column.default_en:
+        return None
+    matches = pl.select(pl.lit(column.default_en).str.contains(column.regex)).item()
+    return column.default_en if matches else None
+
+
+def _clean_submitted(column: Column, value: pl.Expr, *, default_region: str | None) -> pl.Expr:
+    """The normalised value of one submitted column, by its declaration."""
+    dtype = column.dtype
+    if dtype.is_float():
+        return parse_float(value).cast(dtype)
+    if dtype.is_integer():
+        return parse_integer(value, dtype=dtype)
+    if dtype == pl.Date():
+        return parse_date(value)
+    if dtype != pl.String():
+        return clean_text(value).cast(dtype, strict=False)
+    if column.regex == v.REGION_PATTERN:
+        region = default_region if default_region is not None else _literal_default(column)
+        upper = _on_distinct(value, lambda text: clean_text(text).str.to_uppercase())
+        return upper.fill_null(pl.lit(region, dtype=pl.String))
+    return _on_distinct(value, lambda text: _clean_string(column, text))
+
+
+def _clean_string(column: Column, value: pl.Expr) -> pl.Expr:
+    """A text column cleaned: codes lower-cased, known spellings mapped, free text NFKC and stripped."""
+    text = clean_text(value)
+    if column.vocabulary and all(code == code.lower() for code in column.vocabulary):
+        return _code_text(value)
+    if column.vocabulary:
+        return text.str.to_lowercase().replace_strict(_spellings(column), default=text)
+    if column.warn_vocabulary:
+        return _code_text(value)
+    return text
+
+
+def _on_distinct(value: pl.Expr, clean: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """Apply `clean` once per distinct value and map the column through it (text repeats a lot)."""
+    distinct = value.unique(maintain_order=True)
+    return value.replace_strict(distinct, clean(distinct), default=None, return_dtype=pl.String)
+
+
+def _derived(contract: Contract, column: Column) -> pl.Expr:
+    """A column computed from submitted ones (material group, tonnes); periods are parsed apart."""
+    if column.name == MATERIAL_GROUP:
+        return pl.col(MATERIAL).str.extract(r"^([^.]+)", 1)
+    base = column.name.removesuffix(TONNES_SUFFIX)
+    units = [other.name for other in contract.columns if set(other.vocabulary) == _UNIT_CODES]
+    if column.name.endswith(TONNES_SUFFIX) and base in contract.schema and units:
+        factor = pl.col(units[0]).replace_strict(v.UNIT_TO_TONNES, default=None, return_dtype=pl.Float64)
+        return pl.col(base) * factor
+    msg = f"normalize does not know how to derive column {column.name!r} of {contract.name}"
+    raise ValueError(msg)
+
+
+def normalize(
+    raw: pl.DataFrame | pl.LazyFrame, *, contract: Contract, default_region: str | None = None
+) -> pl.LazyFrame:
+    """Raw text columns (as a reader returns them) typed and cleaned into `contract.schema`.
+
+    Returns `source_row`, any lineage columns present (`submission_id`, `submitter_id`), then the
+    contract's columns in order. `default_region` fills a missing region.
+
+    Examples:
+        >>> import polars as pl
+        >>> from schemas import FLOWS
+        >>> raw = pl.DataFrame(
+        ...     {
+        ...         "source_row": [2],
+        ...         "member_id": ["city-a"],
+        ...         "period": ["令和6年度"],
+        ...         "material": ["Plastics.PET"],
+        ...         "source_stage": ["Use"],
+        ...         "target_stage": ["collection"],
+        ...         "quantity": ["１,２００"],
+        ...         "unit": ["キログラム"],
+        ...     }
+        ... )
+        >>> out = normalize(raw, contract=FLOWS, default_region="JP-40").collect()
+        >>> out.select("period", "period_start", "material_group", "source", "quantity_t", "region").row(0)
+        ('FY2024', datetime.date(2024, 4, 1), 'plastics', 'use', 1.2, 'JP-40')
+
+    """
+    frame = raw.lazy()
+    present = frame.collect_schema()
+    if SOURCE_ROW not in present:
+        msg = f"the raw frame has no {SOURCE_ROW!r} column; read files with infra.readers.read_table"
+        raise ValueError(msg)
+    lineage = [name for name in PASSTHROUGH if name in present]
+
+    def raw_text(name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.String) if name in present else pl.lit(None, dtype=pl.String)
+
+    submitted = contract.submitted_columns
+    cleaned = frame.select(
+        pl.col(SOURCE_ROW).cast(pl.Int64),
+        *lineage,
+        *(
+            _clean_submitted(column, raw_text(column.name), default_region=default_region).alias(column.name)
+            for column in submitted
+        ),
+    )
+    # Process names default to their stage code, e.g. source <- source_stage.
+    stage_defaults = [
+        pl.col(column.name).fill_null(pl.col(column.name + STAGE_SUFFIX)).alias(column.name)
+        for column in submitted
+        if column.name + STAGE_SUFFIX in contract.schema
+    ]
+    if stage_defaults:
+        cleaned = cleaned.with_columns(stage_defaults)
+    period_columns: tuple[str, ...] = ()
+    if PERIOD in contract.schema:
+        # A batch has few distinct periods: parse each once and join, instead of once per row.
+        parsed = parse_period(pl.col(PERIOD))
+        period_columns = tuple(parsed)
+        lookup = cleaned.select(pl.col(PERIOD).unique()).with_columns(
+            expression.alias(_PARSED_PREFIX + name) for name, expression in parsed.items()
+        )
+        cleaned = cleaned.join(lookup, on=PERIOD, how="left", nulls_equal=True, maintain_order="left")
+    derived = [
+        _derived(contract, column).alias(column.name)
+        for column in contract.columns
+        if not column.submitted and column.name not in period_columns
+    ]
+    cleaned = cleaned.with_columns(
+        *(pl.col(_PARSED_PREFIX + name).alias(name) for name in period_columns),
+        *derived,
+    )
+    return cleaned.select(
+        SOURCE_ROW,
+        *lineage,
+        *(pl.col(name).cast(dtype) for name, dtype in contract.schema.items()),
+    )
+
+
+def roll_up_unknown_materials(flows: pl.LazyFrame) -> pl.LazyFrame:
+    """Replace a material code that is not in the vocabulary by its group, when the group is known.
+
+    Examples:
+        >>> import polars as pl
+        >>> flows = pl.LazyFrame({"material": ["plastics.pet", "plastics.bioplastic", "unobtainium.x", "paper"]})
+        >>> roll_up_unknown_materials(flows).collect()["material"].to_list()
+        ['plastics.pet', 'plastics', 'unobtainium.x', 'paper']
+
+    """
+    material = pl.col(MATERIAL)
+    names = flows.collect_schema()
+    group = pl.col(MATERIAL_GROUP) if MATERIAL_GROUP in names else material.str.extract(r"^([^.]+)", 1)
+    unknown = ~material.is_in(v.MATERIAL_CODES) & group.is_in(v.MATERIAL_GROUP_CODES)
+    return flows.with_columns(pl.when(unknown).then(group).otherwise(material).alias(MATERIAL))
