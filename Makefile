@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 RUN        := $(UV) run --locked --no-sync
 
-.PHONY: install demo test lint typecheck unit integration clean
+.PHONY: install demo test lint typecheck unit integration contract clean
 
 ## install: uv from PyPI into .tools, then the locked environment into .venv
 $(UV):
@@ -38,6 +38,12 @@ unit: install
 
 integration: install
 	$(RUN) pytest -m integration -q
+
+## contract: regenerate the data dictionary members read
+contract: install
+	$(RUN) junkan contract --output docs/contract.md
+
+include infra/services.mk
 
 clean:
 	rm -rf .junkan .pytest_cache .mypy_cache .ruff_cache

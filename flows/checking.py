@@ -1,0 +1,94 @@
+"""`junkan validate`: the same checks as ingest, on a local file, storing nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
+from expectations.validate import validate
+from infra.readers import read_table
+from infra.settings import get_settings
+from schemas import get_contract
+from schemas.errors import FileRejected
+from transforms.normalize import normalize
+
+CHECK_ID = "local-check"
+
+
+def _known_context(member_id: str, dataset: str) -> tuple[str | None, pl.DataFrame | None]:
+    """The member's registered region and known targets, if a ledger already exists here; never creates one."""
+    settings = get_settings()
+    database_url = settings.resolved_database_url
+    if database_url.startswith("sqlite:///") and not Path(database_url.removeprefix("sqlite:///")).exists():
+        return None, None
+    from infra.resources import build_resources
+
+    resources = build_resources(settings, ensure_tables=False)
+    try:
+        member = resources.ledger.get_member(member_id)
+        known_targets = None
+        if dataset == "progress":
+            try:
+                known_targets = resources.warehouse.read("core.targets", where={"member_id": [member_id]})
+            except ValueError:  # no tables published yet: no known targets
+                known_targets = None
+        return (member.region if member else None), known_targets
+    finally:
+        resources.close()
+
+
+def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
+    """Read, normalise and validate one file as if `member_id` had submitted it; return its report."""
+    contract = get_contract(dataset)
+    info = SubmissionInfo(
+        submission_id=CHECK_ID, member_id=member_id, dataset=dataset, file_name=path.name, received_at=datetime.now(UTC)
+    )
+    try:
+        raw = read_table(path, contract)
+    except FileRejected as rejected:
+        return build_rejection_report(submission=info, rejected=rejected)
+    region, known_targets = _known_context(member_id, dataset)
+    frame = raw.frame.with_columns(submission_id=pl.lit(CHECK_ID), submitter_id=pl.lit(member_id))
+    normalized = normalize(frame, contract=contract, default_region=region).collect()
+    if known_targets is not None:
+        known_targets = known_targets.select("member_id", "target_id")
+    elif dataset == "progress":
+        known_targets = pl.DataFrame(schema={"member_id": pl.String(), "target_id": pl.String()})
+    result = validate(contract, normalized, known_targets=known_targets)
+    return build_report(
+        submission=info, contract=contract, result=result, raw=raw.frame, ignored_columns=raw.ignored_columns
+    )
+
+
+def describe(report: Report) -> str:
+    """Plain text a member can act on: one line per failed row, English and Japanese."""
+    file = report.submission.file_name
+    lines: list[str] = []
+    if report.rejection is not None:
+        where = file
+        if report.rejection.row is not None:
+            where += f", row {report.rejection.row}"
+        if report.rejection.column is not None:
+            where += f", column {report.rejection.column}"
+        lines.append(f"{where}: file rejected: {report.rejection.message_en}")
+        lines.append(f"{where}: ファイルを受け付けられません: {report.rejection.message_ja}")
+        return "\n".join(lines)
+    for label, rows, more in (
+        ("error", report.errors, report.errors_not_listed),
+        ("warning", report.warnings, report.warnings_not_listed),
+    ):
+        for row in rows:
+            where = f"{file}, row {row.row}, column {row.column}"
+            lines.append(f"{where}: {label}: {row.value!r}: {row.message_en} / {row.message_ja}")
+        if more:
+            lines.append(f"… and {more} more {label}s")
+    if report.ignored_columns:
+        lines.append(f"{file}: ignored columns not in the contract: {', '.join(report.ignored_columns)}")
+    lines.append(
+        f"{file}: {report.status}: read {report.n_read}, accepted {report.n_accepted}, "
+        f"quarantined {report.n_quarantined}, warnings {report.n_warnings}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""`junkan demo`: a realistic year of members' files through the whole path on the embedded default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from flows.demo_data import DemoManifest, generate_demo
+from flows.members import import_members
+from flows.runtime import prepare_environment
+from flows.steps import RunSummary
+from infra import keys
+from infra.resources import build_resources
+from infra.settings import get_settings
+from infra.storage import REPORTS
+
+HEADLINE_QUERY = """
+SELECT period, contributors, natural_resource_input_t, cyclical_use_t, waste_generated_t, final_disposal_t,
+       input_cyclical_use_rate, output_cyclical_use_rate, final_disposal_rate
+FROM mart.indicators
+WHERE material_level = 'all' AND region_level = 'all'
+ORDER BY period_start, period
+"""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo did and where its outputs are."""
+
+    manifest: DemoManifest
+    summary: RunSummary
+    headline: pl.DataFrame
+    storage_url: str
+    catalog_url: str
+    reports_uri: str
+    log_file: Path
+
+
+def run_demo(*, include_scotland: bool = False) -> DemoResult:
+    """Generate members' files, register the members, upload the files to their inboxes, run the nightly flow."""
+    settings = get_settings()
+    prepare_environment(settings)
+    manifest = generate_demo(settings.resolved_home / "demo-input", include_scotland=include_scotland)
+    resources = build_resources(settings)
+    try:
+        import_members(resources, manifest.members, file="demo members")
+        for demo_file in manifest.submissions:
+            key = keys.inbox_key(demo_file.member_id, demo_file.dataset, demo_file.path.name)
+            resources.storage.put_file(key, demo_file.path)
+    finally:
+        resources.close()
+
+    from flows.pipeline import nightly
+
+    summary = nightly()
+    resources = build_resources(settings)
+    try:
+        headline = resources.warehouse.sql(HEADLINE_QUERY)
+        reports_uri = f"{resources.storage.url.rstrip('/')}/{REPORTS}/"
+    finally:
+        resources.close()
+    return DemoResult(
+        manifest=manifest,
+        summary=summary,
+        headline=headline,
+        storage_url=settings.resolved_storage_url,
+        catalog_url=settings.resolved_catalog_url,
+        reports_uri=reports_uri,
+        log_file=settings.resolved_log_file,
+    )

@@ -1,0 +1,47 @@
+"""Registering members: rows checked against the members contract, valid ones written to the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import polars as pl
+
+from expectations.report import Report, SubmissionInfo, build_report
+from expectations.validate import validate
+from infra.ledger import Member
+from infra.resources import Resources
+from schemas import MEMBERS
+from transforms.normalize import normalize
+
+DEFAULT_REGION = "JP"
+
+
+@dataclass(frozen=True)
+class MemberImport:
+    """How a members file went: the validation report and how many members were new."""
+
+    report: Report
+    n_created: int
+
+
+def import_members(resources: Resources, raw: pl.DataFrame, *, file: str) -> MemberImport:
+    """Validate member rows (text columns of the members contract) and register the valid ones."""
+    if "source_row" not in raw.columns:
+        raw = raw.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    batch = raw.with_columns(submission_id=pl.lit("members"), submitter_id=pl.lit("operator"))
+    normalized = normalize(batch, contract=MEMBERS, default_region=DEFAULT_REGION).collect()
+    result = validate(MEMBERS, normalized)
+    n_created = 0
+    for row in result.accepted.iter_rows(named=True):
+        member = Member(
+            member_id=row["member_id"],
+            name=row["name"],
+            kind=row["kind"],
+            region=row["region"],
+            joined_on=row["joined_on"],
+        )
+        n_created += resources.ledger.add_member(member)
+    info = SubmissionInfo("members", "operator", "members", file, datetime.now(UTC))
+    report = build_report(submission=info, contract=MEMBERS, result=result, raw=raw)
+    return MemberImport(report=report, n_created=n_created)

@@ -1,0 +1,65 @@
+"""Process set-up before Prefect or GX is imported: where their state and their chatter go.
+
+Prefect configures logging when it is imported, so this runs first; a successful run prints only the
+CLI's own summary, and everything the libraries say lands in the log file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from infra.settings import Settings
+
+_QUIET_ENVIRONMENT = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "GX_ANALYTICS_ENABLED": "False",
+    "PREFECT_UI_ENABLED": "false",
+}
+
+
+def _prefect_logging_config(log_file: Path) -> dict[str, Any]:
+    """Prefect's own logging config with every terminal handler pointed at the log file."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("prefect")
+    assert spec is not None
+    assert spec.origin is not None
+    default = Path(spec.origin).parent / "logging" / "logging.yml"
+    config: dict[str, Any] = yaml.safe_load(default.read_text(encoding="utf-8"))
+    file_handler = {
+        "level": 0,
+        "class": "logging.FileHandler",
+        "formatter": "standard",
+        "filename": str(log_file),
+        "encoding": "utf-8",
+    }
+    config["handlers"]["console"] = file_handler
+    config["handlers"]["debug"] = {**file_handler, "formatter": "debug"}
+    config.setdefault("root", {})["handlers"] = ["console"]
+    return config
+
+
+def prepare_environment(settings: Settings) -> None:
+    """Point Prefect's home and logs under JUNKAN_HOME and silence telemetry; call before importing prefect."""
+    home = settings.resolved_home
+    log_file = settings.resolved_log_file
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    for name, value in _QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    if "PREFECT_LOGGING_SETTINGS_PATH" not in os.environ:
+        config_path = home / "prefect-logging.yml"
+        config_path.write_text(yaml.safe_dump(_prefect_logging_config(log_file)), encoding="utf-8")
+        os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(config_path)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)

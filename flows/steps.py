@@ -1,0 +1,384 @@
+"""The pipeline's steps as plain functions over `Resources`: what the Prefect flows wire together.
+
+A submission goes one way: storage → reader → normalise → validate → core tables, quarantine and report
+→ ledger. Publishing a period reads `core.flows` for it and replaces every mart table's slice for it.
+Each step is idempotent, so a crashed run is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from infra import keys
+from infra.ledger import Submission
+from infra.readers import RawTable, read_table
+from infra.resources import Resources
+from infra.storage import INBOX
+from schemas import CONTRACTS, get_contract, periods
+from schemas.errors import FileRejected
+from schemas.tables import TABLES
+from transforms.balance import compute_stage_balance
+from transforms.indicators import compute_indicators
+from transforms.marts import summarize_flows
+from transforms.normalize import normalize, parse_period, roll_up_unknown_materials
+from transforms.sankey import build_sankey_links
+
+logger = logging.getLogger(__name__)
+
+# Targets before progress (progress must refer to a known target), flows last.
+DATASET_ORDER: tuple[str, ...] = ("targets", "progress", "flows")
+ALL_TARGETS = "all"  # the scope a targets file replaces: the member's whole target list
+HASH_CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """What happened to one submission in a run."""
+
+    submission_id: str
+    member_id: str
+    dataset: str
+    key: str
+    status: str
+    n_read: int
+    n_accepted: int
+    n_quarantined: int
+    n_warnings: int
+    report_key: str
+    periods: tuple[str, ...]
+    message: str | None = None
+
+
+@dataclass
+class RunSummary:
+    """A run's outcome, for the CLI's summary and the ledger's run record."""
+
+    outcomes: list[SubmissionOutcome] = field(default_factory=list)
+    published_periods: list[str] = field(default_factory=list)
+    skipped_keys: list[str] = field(default_factory=list)
+    refused_keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        """Rows read over all submissions of the run."""
+        return sum(outcome.n_read for outcome in self.outcomes)
+
+    @property
+    def rows_accepted(self) -> int:
+        """Rows accepted over all submissions of the run."""
+        return sum(outcome.n_accepted for outcome in self.outcomes)
+
+    @property
+    def rows_quarantined(self) -> int:
+        """Rows quarantined over all submissions of the run."""
+        return sum(outcome.n_quarantined for outcome in self.outcomes)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready summary for the ledger's runs table."""
+        return {
+            "submissions": {outcome.submission_id: outcome.status for outcome in self.outcomes},
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_quarantined": self.rows_quarantined,
+            "published_periods": self.published_periods,
+            "skipped_keys": self.skipped_keys,
+            "refused_keys": self.refused_keys,
+        }
+
+
+# --- receiving --------------------------------------------------------------------------------
+
+
+def sha256_of(resources: Resources, key: str) -> tuple[str, int]:
+    """Content hash and size of an object, streamed."""
+    digest = hashlib.sha256()
+    size = 0
+    with resources.storage.open(key) as stream:
+        while chunk := stream.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def register_keys(resources: Resources, object_keys: Iterable[str], summary: RunSummary) -> list[str]:
+    """Record inbox objects in the ledger; returns ids of submissions still waiting for validation.
+
+    Keys outside the inbox layout, of unknown members or unsafe are refused and recorded in the summary;
+    content seen before is the same submission (the same file twice is one submission).
+    """
+    waiting: list[str] = []
+    for key in object_keys:
+        try:
+            inbox = keys.parse_inbox_key(key)
+        except ValueError as error:
+            summary.refused_keys[key] = str(error)
+            continue
+        if resources.ledger.get_member(inbox.member_id) is None:
+            summary.refused_keys[key] = f"member {inbox.member_id!r} is not registered (junkan members add)"
+            continue
+        sha256, size = sha256_of(resources, key)
+        submission, created = resources.ledger.register_submission(
+            member_id=inbox.member_id, dataset=inbox.dataset, key=key, sha256=sha256, size=size
+        )
+        if submission.status == "received":
+            waiting.append(submission.submission_id)
+        elif not created:
+            summary.skipped_keys.append(key)
+    return waiting
+
+
+def unseen_inbox_keys(resources: Resources) -> list[str]:
+    """Inbox objects the ledger has not recorded, or that changed since it recorded them (a re-upload)."""
+    latest: dict[str, Submission] = {}
+    for submission in resources.ledger.submissions():
+        if submission.key not in latest or submission.received_at > latest[submission.key].received_at:
+            latest[submission.key] = submission
+    unseen = []
+    for info in resources.storage.list(f"{INBOX}/"):
+        known = latest.get(info.key)
+        if known is None or info.last_modified > known.received_at:
+            unseen.append(info.key)
+    return unseen
+
+
+# --- validating -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    submission: Submission
+    raw: RawTable | None
+    rejection: FileRejected | None
+
+
+def _load(resources: Resources, submission: Submission, workdir: Path) -> _Loaded:
+    contract = get_contract(submission.dataset)
+    file_name = keys.parse_inbox_key(submission.key).file_name
+    local = workdir / f"{submission.submission_id}{Path(file_name).suffix.lower()}"
+    resources.storage.download(submission.key, local)
+    try:
+        raw = read_table(local, contract, name=file_name)
+    except FileRejected as rejection:
+        return _Loaded(submission, None, rejection)
+    finally:
+        local.unlink(missing_ok=True)
+    return _Loaded(submission, raw, None)
+
+
+def validate_submissions(resources: Resources, submission_ids: Sequence[str]) -> list[SubmissionOutcome]:
+    """Validate waiting submissions dataset by dataset, one batched GX call per dataset, and store outcomes."""
+    from expectations.validate import validate
+
+    ledger = resources.ledger
+    submissions = [s for s in (ledger.get_submission(i) for i in submission_ids) if s and s.status == "received"]
+    outcomes: list[SubmissionOutcome] = []
+    for dataset in DATASET_ORDER:
+        batch = [submission for submission in submissions if submission.dataset == dataset]
+        if not batch:
+            continue
+        contract = CONTRACTS[dataset]
+        with tempfile.TemporaryDirectory(prefix="junkan-") as workdir:
+            loaded = [_load(resources, submission, Path(workdir)) for submission in batch]
+        frames = []
+        for item in loaded:
+            if item.raw is None:
+                continue
+            member = ledger.get_member(item.submission.member_id)
+            frames.append(
+                normalize(
+                    item.raw.frame.with_columns(
+                        submission_id=pl.lit(item.submission.submission_id),
+                        submitter_id=pl.lit(item.submission.member_id),
+                    ),
+                    contract=contract,
+                    default_region=member.region if member else None,
+                ).collect()
+            )
+        result = None
+        if frames:
+            known_targets = None
+            if dataset == "progress":
+                members = sorted({item.submission.member_id for item in loaded})
+                known_targets = resources.warehouse.read("core.targets", where={"member_id": members}).select(
+                    "member_id", "target_id"
+                )
+            result = validate(contract, pl.concat(frames, how="vertical"), known_targets=known_targets)
+        for item in loaded:
+            outcomes.append(_store_outcome(resources, item, result))
+    return outcomes
+
+
+def _store_outcome(resources: Resources, item: _Loaded, result: object) -> SubmissionOutcome:
+    """Write one submission's accepted rows, quarantine, report and ledger record, in that order."""
+    from expectations.report import SubmissionInfo, build_rejection_report, build_report
+    from expectations.result import ValidationResult
+
+    submission = item.submission
+    contract = get_contract(submission.dataset)
+    info = SubmissionInfo(
+        submission_id=submission.submission_id,
+        member_id=submission.member_id,
+        dataset=submission.dataset,
+        file_name=keys.parse_inbox_key(submission.key).file_name,
+        received_at=submission.received_at,
+    )
+    html_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="html")
+    json_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="json")
+    periods: tuple[str, ...] = ()
+    if item.raw is None or not isinstance(result, ValidationResult):
+        assert item.rejection is not None
+        report = build_rejection_report(submission=info, rejected=item.rejection)
+        message: str | None = str(item.rejection)
+    else:
+        report = build_report(
+            submission=info,
+            contract=contract,
+            result=result,
+            raw=item.raw.frame,
+            ignored_columns=item.raw.ignored_columns,
+        )
+        message = None
+        mine = pl.col("submission_id") == submission.submission_id
+        accepted = result.accepted.filter(mine)
+        quarantined = result.quarantined.filter(mine)
+        if quarantined.height:
+            _write_quarantine(resources, submission, item.raw.frame, quarantined)
+        periods = _write_core(resources, submission, accepted)
+    import json
+
+    resources.storage.put_bytes(html_key, report.to_html().encode("utf-8"), content_type="text/html; charset=utf-8")
+    resources.storage.put_bytes(
+        json_key,
+        json.dumps(report.to_json(), ensure_ascii=False, indent=2).encode("utf-8"),
+        content_type="application/json",
+    )
+    status = "rejected" if report.status == "rejected" else report.status
+    resources.ledger.record_validation(
+        submission.submission_id,
+        status=status,
+        n_read=report.n_read,
+        n_accepted=report.n_accepted,
+        n_quarantined=report.n_quarantined,
+        n_warnings=report.n_warnings,
+        report_key=html_key,
+        periods=periods,
+        message=message,
+    )
+    if periods:
+        superseded = resources.ledger.supersede_older(submission.submission_id)
+        if superseded:
+            logger.info("%s supersedes %s", submission.submission_id, ", ".join(superseded))
+    return SubmissionOutcome(
+        submission_id=submission.submission_id,
+        member_id=submission.member_id,
+        dataset=submission.dataset,
+        key=submission.key,
+        status=status,
+        n_read=report.n_read,
+        n_accepted=report.n_accepted,
+        n_quarantined=report.n_quarantined,
+        n_warnings=report.n_warnings,
+        report_key=html_key,
+        periods=periods,
+        message=message,
+    )
+
+
+def _write_quarantine(
+    resources: Resources, submission: Submission, raw: pl.DataFrame, quarantined: pl.DataFrame
+) -> None:
+    """Keep the rows as the member sent them, with the checks each failed."""
+    import io
+
+    rows = raw.join(quarantined.select("source_row", "failed_checks"), on="source_row", how="inner")
+    buffer = io.BytesIO()
+    rows.write_parquet(buffer)
+    key = keys.quarantine_key(submission.member_id, submission.dataset, submission.submission_id)
+    resources.storage.put_bytes(key, buffer.getvalue(), content_type="application/vnd.apache.parquet")
+
+
+def _write_core(resources: Resources, submission: Submission, accepted: pl.DataFrame) -> tuple[str, ...]:
+    """Replace the member's slice of the core table with the accepted rows; returns the slice's scope."""
+    if accepted.is_empty():
+        return ()
+    dataset = submission.dataset
+    table = f"core.{dataset}"
+    frame = accepted
+    if dataset == "flows":
+        frame = roll_up_unknown_materials(frame.lazy()).collect()
+    frame = frame.select(list(TABLES[table]))
+    member = [submission.member_id]
+    if dataset == "flows":
+        scope = tuple(sorted(frame.get_column("period").unique().to_list()))
+        resources.warehouse.replace(table, frame, match={"member_id": member, "period": scope})
+    elif dataset == "progress":
+        scope = tuple(str(year) for year in sorted(frame.get_column("year").unique().to_list()))
+        resources.warehouse.replace(table, frame, match={"member_id": member, "year": scope})
+    else:
+        scope = (ALL_TARGETS,)
+        resources.warehouse.replace(table, frame, match={"member_id": member})
+    return scope
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+MART_BUILDERS = {
+    "mart.flows": summarize_flows,
+    "mart.stage_balance": compute_stage_balance,
+    "mart.indicators": compute_indicators,
+    "mart.sankey_links": build_sankey_links,
+}
+
+
+def publish_period(resources: Resources, period: str) -> dict[str, int]:
+    """Rebuild every published table's slice for one period from `core.flows`; returns rows per table."""
+    flows = resources.warehouse.read("core.flows", where={"period": [period]}).lazy()
+    built = {name: builder(flows).collect() for name, builder in MART_BUILDERS.items()}
+    built["core.member_indicators"] = compute_indicators(flows, by_member=True).collect()
+    for table, frame in built.items():
+        resources.warehouse.replace(table, frame, match={"period": [period]})
+    return {table: frame.height for table, frame in built.items()}
+
+
+def published_periods(resources: Resources) -> pl.DataFrame:
+    """Periods present in `core.flows` with their start and end, in time order."""
+    return (
+        resources.warehouse.read("core.flows")
+        .select("period", "period_start", "period_end")
+        .unique()
+        .sort("period_start", "period_end", "period")
+    )
+
+
+def periods_between(resources: Resources, period_from: str, period_to: str) -> list[str]:
+    """Published periods that lie within [start of period_from, end of period_to]."""
+    start, _ = period_bounds(period_from)
+    _, end = period_bounds(period_to)
+    known = published_periods(resources)
+    inside = known.filter((pl.col("period_start") >= start) & (pl.col("period_end") <= end))
+    return inside.get_column("period").to_list()
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a period as an operator writes it (FY2024, 2024, 2024-05, 令和6年度)."""
+    parsed = parse_period(pl.lit(period))
+    bounds = pl.select([expression.alias(name) for name, expression in parsed.items()]).row(0, named=True)
+    if bounds["period_start"] is None:
+        msg = f"{period!r} is not a period; write it like {', '.join(periods.EXAMPLES)}"
+        raise ValueError(msg)
+    return bounds["period_start"], bounds["period_end"]
+
+
+def mark_published(resources: Resources, outcomes: Sequence[SubmissionOutcome]) -> None:
+    """Record that the accepted rows of these submissions are now in the published tables."""
+    ids = [o.submission_id for o in outcomes if o.status in ("valid", "partially_valid")]
+    if ids:
+        resources.ledger.mark_published(ids)

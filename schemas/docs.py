@@ -1,0 +1,95 @@
+"""The data dictionary members read (`docs/contract.md`), rendered from the contracts."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas import periods
+from schemas import vocabulary as v
+from schemas.contract import Column, Contract
+from schemas.members import MEMBERS
+
+_TYPE_NAMES: dict[type[pl.DataType], tuple[str, str]] = {
+    pl.String: ("text", "文字列"),
+    pl.Float64: ("number", "数値"),
+    pl.Int32: ("integer", "整数"),
+    pl.Int64: ("integer", "整数"),
+    pl.Date: ("date (YYYY-MM-DD)", "日付（YYYY-MM-DD）"),
+}
+
+
+def _type_name(column: Column) -> str:
+    english, japanese = _TYPE_NAMES.get(type(column.dtype), (str(column.dtype), str(column.dtype)))
+    return f"{english} / {japanese}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _contract_section(contract: Contract) -> list[str]:
+    lines = [
+        f"## `{contract.name}`",
+        "",
+        f"{contract.description_en}  ",
+        contract.description_ja,
+        "",
+        "| column | type | required | description | 説明 | rules / 規則 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for column in contract.submitted_columns:
+        rules = [check.message_en for check in column.checks if check.kind != "not_null"]
+        if column.default_en:
+            rules.append(f"default: {column.default_en} / 既定値: {column.default_ja}")
+        if column.example:
+            rules.append(f"e.g. `{column.example}`")
+        lines.append(
+            f"| `{column.name}` | {_type_name(column)} | {'yes / 必須' if column.required else 'no / 任意'} "
+            f"| {_cell(column.description_en)} | {_cell(column.description_ja)} | {_cell('; '.join(rules))} |"
+        )
+    if contract.rules:
+        lines += ["", "Rules across columns and rows / 列・行をまたぐ規則:", ""]
+        for rule in contract.rules:
+            level = "warning / 警告" if rule.severity == "warning" else "error / エラー"
+            lines.append(f"- `{rule.id}` ({level}): {rule.message_en} / {rule.message_ja}")
+    lines += ["", f"Key / キー: {', '.join(f'`{name}`' for name in contract.key)}", ""]
+    return lines
+
+
+def _vocabulary_section(title: str, terms: tuple[v.Term, ...]) -> list[str]:
+    lines = [f"### {title}", "", "| code | English | 日本語 |", "|---|---|---|"]
+    lines += [f"| `{term.code}` | {term.label_en} | {term.label_ja} |" for term in terms]
+    return [*lines, ""]
+
+
+def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
+    """The bilingual data dictionary for the given contracts plus the member registry and vocabularies."""
+    lines = [
+        "# junkan data contract / データ契約",
+        "",
+        "Generated from `schemas/` by `junkan contract` — do not edit by hand. / "
+        "`schemas/` から自動生成しています（手で編集しないでください）。",
+        "",
+        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX (first sheet), Parquet, JSON Lines. "
+        "Text is NFKC-normalised first, so full-width digits and letters are fine. / "
+        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX（先頭シート）、Parquet、JSON Lines。"
+        "全角英数字は自動で半角に正規化します。",
+        "",
+    ]
+    for contract in (*contracts, MEMBERS):
+        lines += _contract_section(contract)
+    lines += ["## Vocabularies / コード表", ""]
+    lines += _vocabulary_section("Stages / 工程", v.STAGES)
+    lines += _vocabulary_section("Material groups / 素材グループ", v.MATERIAL_GROUPS)
+    lines += _vocabulary_section("Material leaves / 素材（細分類）", v.MATERIAL_LEAVES)
+    lines += _vocabulary_section("Units / 単位 (stored in tonnes / トン換算で保存)", v.UNITS)
+    lines += _vocabulary_section("Member kinds / 会員種別", v.MEMBER_KINDS)
+    lines += _vocabulary_section("Quality / 数値の把握方法", v.QUALITIES)
+    lines += _vocabulary_section("Indicators / 指標", v.INDICATORS)
+    lines += [
+        "### Periods / 期間",
+        "",
+        "Accepted spellings / 使える書き方: " + ", ".join(f"`{example}`" for example in periods.EXAMPLES),
+        "",
+    ]
+    return "\n".join(lines)

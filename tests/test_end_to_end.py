@@ -1,0 +1,122 @@
+"""The real CLI on small data, as a new user would run it: members, validate, submit, run, backfill, sql."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+JUNKAN = str(Path(sys.executable).parent / "junkan")
+
+MEMBERS = """member_id,name,kind,region,joined_on
+city-a,Ａ市,municipality,JP-40,2023-04-01
+corp-b,株式会社B,company,JP-13,2023-10-01
+univ-c,C大学,university,,2024-01-15
+"""
+HEADER = "member_id,period,material,source_stage,target_stage,source,target,quantity,unit,region,quality,note"
+CITY_A = "\n".join(
+    [
+        HEADER,
+        "city-a,FY2024,plastics.pet,use,collection,,,80,t,,measured,",
+        "city-a,FY2024,plastics.pet,collection,recycling,,,30,t,,measured,",
+        "city-a,FY2024,plastics.pet,collection,landfill,,,50,t,,measured,",
+        "city-a,２０２３年度,plastics.pet,use,collection,,,７０,トン,,estimated,全角の数字",
+    ]
+)
+CORP_B = "\n".join(
+    [
+        HEADER,
+        "corp-b,FY2024,plastics.pet,import,production,,,100,t,,,",
+        "corp-b,FY2024,plastics.pet,recycling,production,,,25,t,,,",
+        "corp-b,FY2024,plastics.pet,production,manufacturing,,,-1,t,,,<script>alert(1)</script>",
+    ]
+)
+NO_UNIT = "member_id,period,material,source_stage,target_stage,quantity\ncorp-b,FY2024,paper,use,collection,1\n"
+
+
+def junkan(home: Path, *args: str, expect: int = 0) -> str:
+    environment = {**os.environ, "JUNKAN_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"}
+    environment.pop("PREFECT_API_URL", None)
+    done = subprocess.run(
+        [JUNKAN, *args], capture_output=True, text=True, env=environment, timeout=600, check=False, cwd=home.parent
+    )
+    assert done.returncode == expect, f"junkan {' '.join(args)} exited {done.returncode}\n{done.stdout}\n{done.stderr}"
+    assert "Traceback" not in done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def snapshot(home: Path) -> str:
+    """Every published table, in a stable order: equal snapshots mean identical query results."""
+    tables = ["mart.flows", "mart.indicators", "mart.stage_balance", "mart.sankey_links", "core.flows"]
+    return "\n".join(junkan(home, "sql", f"SELECT * FROM {table} ORDER BY ALL", "--format", "csv") for table in tables)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("e2e")
+    (root / "members.csv").write_text(MEMBERS, encoding="utf-8")
+    (root / "city-a.csv").write_bytes(CITY_A.encode("cp932"))
+    (root / "corp-b.csv").write_text(CORP_B, encoding="utf-8")
+    (root / "no-unit.csv").write_text(NO_UNIT, encoding="utf-8")
+    return root
+
+
+def test_end_to_end_through_the_cli(workspace: Path) -> None:
+    home = workspace / "home"
+    out = junkan(home, "members", "import", str(workspace / "members.csv"))
+    assert "3 registered (3 new), 0 refused" in out
+
+    # validate stores nothing and answers with the documented exit codes
+    assert "valid" in junkan(
+        home, "validate", str(workspace / "city-a.csv"), "--member", "city-a", "--dataset", "flows"
+    )
+    bad = junkan(home, "validate", str(workspace / "corp-b.csv"), "--member", "corp-b", "--dataset", "flows", expect=1)
+    assert "corp-b.csv, row 4, column quantity" in bad
+    unusable = junkan(
+        home, "validate", str(workspace / "no-unit.csv"), "--member", "corp-b", "--dataset", "flows", expect=2
+    )
+    assert "no-unit.csv" in unusable
+    assert "unit" in unusable
+    assert not (home / "inbox").exists()
+
+    # submit runs the ingest flow for one file: validated and published
+    out = junkan(home, "submit", str(workspace / "city-a.csv"), "--member", "city-a", "--dataset", "flows")
+    assert "valid" in out
+    assert "read 4, accepted 4, quarantined 0" in out
+    assert "published periods: FY2023, FY2024" in out
+
+    # an upload without an event is picked up by the nightly run
+    inbox = home / "inbox" / "corp-b" / "flows"
+    inbox.mkdir(parents=True)
+    (inbox / "corp-b.csv").write_bytes((workspace / "corp-b.csv").read_bytes())
+    out = junkan(home, "run")
+    assert "partially_valid  inbox/corp-b/flows/corp-b.csv  read 3, accepted 2, quarantined 1" in out
+    assert "rows: read 3 = accepted 2 + quarantined 1" in out
+
+    first = snapshot(home)
+    counts = junkan(
+        home,
+        "sql",
+        "SELECT member_id, count(*) AS n FROM core.flows GROUP BY member_id ORDER BY member_id",
+        "--format",
+        "csv",
+    )
+    assert counts.splitlines() == ["member_id,n", "city-a,4", "corp-b,2"]
+    rate = junkan(
+        home,
+        "sql",
+        "SELECT input_cyclical_use_rate FROM core.member_indicators WHERE member_id = 'corp-b' "
+        "AND period = 'FY2024' AND material_level = 'all' AND region_level = 'all'",
+        "--format",
+        "csv",
+    )
+    assert rate.splitlines()[1] == str(25 / (25 + 100))  # recycling → production 25; import → production 100
+
+    # idempotence: a second nightly run and a backfill leave identical query results
+    assert "published periods: none (nothing new)" in junkan(home, "run")
+    assert snapshot(home) == first
+    assert "published periods: FY2023, FY2024" in junkan(home, "backfill", "--from", "FY2023", "--to", "FY2024")
+    assert snapshot(home) == first
