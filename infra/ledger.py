@@ -1,0 +1,635 @@
+"""The SQL ledger: members, every submission and what became of it, and pipeline runs.
+
+SQLAlchemy 2 typed ORM underneath, alembic for the schema; the public API returns frozen dataclasses,
+never ORM objects, so callers cannot lazily touch a closed session.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Final, Literal, get_args
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload, sessionmaker
+
+from infra.keys import check_dataset, check_key, check_member_id
+from schemas.vocabulary import MEMBER_KIND_CODES, REGION_PATTERN
+
+Status = Literal["received", "valid", "partially_valid", "rejected", "published", "superseded"]
+Source = Literal["inbox", "http", "sql"]
+STATUSES: Final[tuple[str, ...]] = get_args(Status)
+SOURCES: Final[tuple[str, ...]] = get_args(Source)
+VALIDATED_STATUSES: Final = ("valid", "partially_valid", "rejected")
+# Submissions whose rows are (or are about to be) in the warehouse, so a newer file can supersede them.
+LIVE_STATUSES: Final = ("valid", "partially_valid", "published")
+PUBLISHABLE_STATUSES: Final = ("valid", "partially_valid")
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+# --- public records ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """A partnership member as the ledger registers it."""
+
+    member_id: str
+    name: str
+    kind: str
+    region: str
+    joined_on: date
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One file a member submitted (the same content twice is one submission) and its fate."""
+
+    submission_id: str
+    member_id: str
+    dataset: str
+    key: str
+    sha256: str
+    size: int
+    source: str
+    received_at: datetime
+    status: str
+    n_read: int | None = None
+    n_accepted: int | None = None
+    n_quarantined: int | None = None
+    n_warnings: int | None = None
+    report_key: str | None = None
+    superseded_by: str | None = None
+    message: str | None = None
+    periods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One pipeline run with its parameters and summary."""
+
+    run_id: str
+    kind: str
+    parameters: dict[str, Any]
+    started_at: datetime
+    status: str
+    finished_at: datetime | None = None
+    summary: dict[str, Any] | None = None
+
+
+# --- ORM ---------------------------------------------------------------------------------------
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite stores them naive, in UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive datetimes; store UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            msg = f"timestamp {value!r} has no time zone; pass an aware datetime"
+            raise ValueError(msg)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Always hand back aware UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the ledger tables (alembic's target metadata)."""
+
+
+def _in(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class MemberRow(Base):
+    """members table."""
+
+    __tablename__ = "members"
+
+    member_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    region: Mapped[str] = mapped_column(sa.String(10))
+    joined_on: Mapped[date] = mapped_column(sa.Date())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SubmissionRow(Base):
+    """submissions table."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "dataset", "sha256", name="uq_submissions_member_dataset_sha256"),
+        sa.CheckConstraint(_in("status", STATUSES), name="ck_submissions_status"),
+        sa.CheckConstraint(_in("source", SOURCES), name="ck_submissions_source"),
+        sa.Index("ix_submissions_status_received_at", "status", "received_at"),
+        sa.Index("ix_submissions_member_dataset", "member_id", "dataset"),
+    )
+
+    submission_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    member_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("members.member_id"))
+    dataset: Mapped[str] = mapped_column(sa.String(32))
+    key: Mapped[str] = mapped_column(sa.String(1024))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column(sa.BigInteger())
+    source: Mapped[str] = mapped_column(sa.String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(20))
+    n_read: Mapped[int | None] = mapped_column(sa.Integer())
+    n_accepted: Mapped[int | None] = mapped_column(sa.Integer())
+    n_quarantined: Mapped[int | None] = mapped_column(sa.Integer())
+    n_warnings: Mapped[int | None] = mapped_column(sa.Integer())
+    report_key: Mapped[str | None] = mapped_column(sa.String(1024))
+    superseded_by: Mapped[str | None] = mapped_column(sa.String(128), sa.ForeignKey("submissions.submission_id"))
+    message: Mapped[str | None] = mapped_column(sa.Text())
+
+    periods: Mapped[list[SubmissionPeriodRow]] = relationship(
+        cascade="all, delete-orphan", order_by="SubmissionPeriodRow.period"
+    )
+
+
+class SubmissionPeriodRow(Base):
+    """submission_periods table: the periods (or years) a submission's accepted rows cover."""
+
+    __tablename__ = "submission_periods"
+
+    submission_id: Mapped[str] = mapped_column(
+        sa.String(128), sa.ForeignKey("submissions.submission_id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(sa.String(16), primary_key=True, index=True)
+
+
+class RunRow(Base):
+    """runs table."""
+
+    __tablename__ = "runs"
+
+    run_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    parameters: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(20))
+    summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON())
+
+
+# --- the ledger --------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id(prefix: str, at: datetime) -> str:
+    """Ids sort by time, so 'older' has the same meaning for ids and timestamps."""
+    return f"{prefix}{at.astimezone(UTC):%Y%m%dT%H%M%S%f}Z-{uuid.uuid4().hex[:12]}"
+
+
+class Ledger:
+    """The submissions ledger over one SQLAlchemy engine; build it with `Ledger.connect(url)`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @classmethod
+    def connect(cls, url: str) -> Ledger:
+        """Open (creating if needed) the ledger database and bring its schema to the latest revision."""
+        engine = create_engine(url)
+        upgrade(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # members -------------------------------------------------------------------------------
+
+    def add_member(self, member: Member) -> bool:
+        """Register a member (True) or update the name, kind and region of an existing one (False)."""
+        check_member_id(member.member_id)
+        if member.kind not in MEMBER_KIND_CODES:
+            msg = f"member {member.member_id!r}: kind {member.kind!r} must be one of {', '.join(MEMBER_KIND_CODES)}"
+            raise ValueError(msg)
+        if not re.fullmatch(REGION_PATTERN, member.region):
+            msg = f"member {member.member_id!r}: region {member.region!r} must be an ISO 3166 code such as JP-40"
+            raise ValueError(msg)
+        with self._session() as session:
+            row = session.get(MemberRow, member.member_id)
+            if row is not None:
+                row.name, row.kind, row.region = member.name, member.kind, member.region
+                return False
+            session.add(
+                MemberRow(
+                    member_id=member.member_id,
+                    name=member.name,
+                    kind=member.kind,
+                    region=member.region,
+                    joined_on=member.joined_on,
+                    created_at=member.created_at or _now(),
+                )
+            )
+            return True
+
+    def get_member(self, member_id: str) -> Member | None:
+        """A member, or None when unknown."""
+        with self._session() as session:
+            row = session.get(MemberRow, member_id)
+            return None if row is None else _member(row)
+
+    def list_members(self) -> list[Member]:
+        """All members by id."""
+        with self._session() as session:
+            return [_member(row) for row in session.scalars(sa.select(MemberRow).order_by(MemberRow.member_id))]
+
+    # submissions ---------------------------------------------------------------------------
+
+    def register_submission(
+        self,
+        *,
+        member_id: str,
+        dataset: str,
+        key: str,
+        sha256: str,
+        size: int,
+        source: Source = "inbox",
+        received_at: datetime | None = None,
+    ) -> tuple[Submission, bool]:
+        """Record a received file; the same content from the same member for the same dataset is one submission.
+
+        Returns the submission and whether it was newly created.
+        """
+        check_dataset(dataset)
+        check_key(key)
+        if source not in SOURCES:
+            msg = f"submission source {source!r} must be one of {', '.join(SOURCES)}"
+            raise ValueError(msg)
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            msg = f"sha256 {sha256!r} of {key!r} must be 64 lower-case hex digits"
+            raise ValueError(msg)
+        received_at = received_at or _now()
+        try:
+            with self._session() as session:
+                if session.get(MemberRow, member_id) is None:
+                    msg = (
+                        f"{key}: member {member_id!r} is not registered; add the member first "
+                        f"(junkan members add) / 会員 {member_id!r} は登録されていません"
+                    )
+                    raise ValueError(msg)
+                existing = self._find(session, member_id, dataset, sha256)
+                if existing is not None:
+                    return _submission(existing), False
+                row = SubmissionRow(
+                    submission_id=_new_id("s", received_at),
+                    member_id=member_id,
+                    dataset=dataset,
+                    key=key,
+                    sha256=sha256,
+                    size=size,
+                    source=source,
+                    received_at=received_at,
+                    status="received",
+                    periods=[],
+                )
+                session.add(row)
+                session.flush()
+                return _submission(row), True
+        except IntegrityError:
+            # Another process registered the same content between our lookup and insert.
+            with self._session() as session:
+                existing = self._find(session, member_id, dataset, sha256)
+                if existing is None:
+                    raise
+                return _submission(existing), False
+
+    @staticmethod
+    def _find(session: Session, member_id: str, dataset: str, sha256: str) -> SubmissionRow | None:
+        query = (
+            sa.select(SubmissionRow)
+            .options(selectinload(SubmissionRow.periods))
+            .where(
+                SubmissionRow.member_id == member_id,
+                SubmissionRow.dataset == dataset,
+                SubmissionRow.sha256 == sha256,
+            )
+        )
+        return session.scalars(query).one_or_none()
+
+    def pending_submissions(self) -> list[Submission]:
+        """Submissions still waiting for validation, oldest first."""
+        return self.submissions(status="received")
+
+    def record_validation(
+        self,
+        submission_id: str,
+        *,
+        status: Literal["valid", "partially_valid", "rejected"],
+        n_read: int,
+        n_accepted: int,
+        n_quarantined: int,
+        n_warnings: int,
+        report_key: str,
+        periods: Sequence[str],
+        message: str | None = None,
+    ) -> None:
+        """Record the outcome of validating a submission; every row read is either accepted or quarantined."""
+        if status not in VALIDATED_STATUSES:
+            msg = f"validation status {status!r} must be one of {', '.join(VALIDATED_STATUSES)}"
+            raise ValueError(msg)
+        if min(n_read, n_accepted, n_quarantined, n_warnings) < 0:
+            msg = f"submission {submission_id}: row counts cannot be negative"
+            raise ValueError(msg)
+        if n_read != n_accepted + n_quarantined:
+            msg = (
+                f"submission {submission_id}: {n_read} rows read but {n_accepted} accepted + "
+                f"{n_quarantined} quarantined = {n_accepted + n_quarantined}; no row may be lost"
+            )
+            raise ValueError(msg)
+        check_key(report_key)
+        with self._session() as session:
+            row = self._get(session, submission_id)
+            row.status = status
+            row.n_read, row.n_accepted, row.n_quarantined, row.n_warnings = (
+                n_read,
+                n_accepted,
+                n_quarantined,
+                n_warnings,
+            )
+            row.report_key = report_key
+            row.message = message
+            row.superseded_by = None
+            wanted = sorted(set(periods))
+            if [period.period for period in row.periods] != wanted:
+                row.periods.clear()
+                session.flush()  # delete the old periods before inserting, or the primary key clashes
+                row.periods.extend(SubmissionPeriodRow(submission_id=submission_id, period=p) for p in wanted)
+
+    def supersede_older(self, submission_id: str) -> list[str]:
+        """Mark older live submissions of the same member and dataset that share a period as superseded."""
+        with self._session() as session:
+            newer = self._get(session, submission_id)
+            periods = [period.period for period in newer.periods]
+            if not periods:
+                return []
+            shares_period = sa.exists().where(
+                SubmissionPeriodRow.submission_id == SubmissionRow.submission_id,
+                SubmissionPeriodRow.period.in_(periods),
+            )
+            older = sa.or_(
+                SubmissionRow.received_at < newer.received_at,
+                sa.and_(SubmissionRow.received_at == newer.received_at, SubmissionRow.submission_id < submission_id),
+            )
+            query = (
+                sa.select(SubmissionRow)
+                .where(
+                    SubmissionRow.member_id == newer.member_id,
+                    SubmissionRow.dataset == newer.dataset,
+                    SubmissionRow.submission_id != submission_id,
+                    SubmissionRow.status.in_(LIVE_STATUSES),
+                    older,
+                    shares_period,
+                )
+                .order_by(SubmissionRow.received_at, SubmissionRow.submission_id)
+                .with_for_update()
+            )
+            superseded = list(session.scalars(query))
+            for row in superseded:
+                row.status = "superseded"
+                row.superseded_by = submission_id
+            return [row.submission_id for row in superseded]
+
+    def mark_published(self, submission_ids: Sequence[str]) -> None:
+        """Mark validated submissions as published; others (rejected, superseded, published) are left alone."""
+        if not submission_ids:
+            return
+        with self._session() as session:
+            found = set(
+                session.scalars(
+                    sa.select(SubmissionRow.submission_id).where(SubmissionRow.submission_id.in_(submission_ids))
+                )
+            )
+            missing = sorted(set(submission_ids) - found)
+            if missing:
+                msg = f"unknown submissions: {', '.join(missing)}"
+                raise ValueError(msg)
+            session.execute(
+                sa.update(SubmissionRow)
+                .where(
+                    SubmissionRow.submission_id.in_(submission_ids),
+                    SubmissionRow.status.in_(PUBLISHABLE_STATUSES),
+                )
+                .values(status="published")
+            )
+
+    def submissions(
+        self, *, member_id: str | None = None, dataset: str | None = None, status: Status | None = None
+    ) -> list[Submission]:
+        """Submissions matching every filter given, oldest first."""
+        query = sa.select(SubmissionRow).options(selectinload(SubmissionRow.periods))
+        if member_id is not None:
+            query = query.where(SubmissionRow.member_id == member_id)
+        if dataset is not None:
+            query = query.where(SubmissionRow.dataset == dataset)
+        if status is not None:
+            query = query.where(SubmissionRow.status == status)
+        query = query.order_by(SubmissionRow.received_at, SubmissionRow.submission_id)
+        with self._session() as session:
+            return [_submission(row) for row in session.scalars(query)]
+
+    def get_submission(self, submission_id: str) -> Submission | None:
+        """One submission, or None when unknown."""
+        with self._session() as session:
+            row = session.get(SubmissionRow, submission_id, options=[selectinload(SubmissionRow.periods)])
+            return None if row is None else _submission(row)
+
+    def known_keys(self) -> set[str]:
+        """Every storage key ever registered, so a sweep can find files nobody has seen."""
+        with self._session() as session:
+            return set(session.scalars(sa.select(SubmissionRow.key).distinct()))
+
+    @staticmethod
+    def _get(session: Session, submission_id: str) -> SubmissionRow:
+        row = session.get(SubmissionRow, submission_id, options=[selectinload(SubmissionRow.periods)])
+        if row is None:
+            msg = f"unknown submission {submission_id!r}"
+            raise ValueError(msg)
+        return row
+
+    # runs ----------------------------------------------------------------------------------
+
+    def start_run(self, kind: str, parameters: dict[str, Any]) -> str:
+        """Record the start of a pipeline run and return its id."""
+        started_at = _now()
+        run_id = _new_id("r", started_at)
+        with self._session() as session:
+            session.add(
+                RunRow(run_id=run_id, kind=kind, parameters=parameters, started_at=started_at, status="running")
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, *, status: str, summary: dict[str, Any]) -> None:
+        """Record how a run ended."""
+        with self._session() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                msg = f"unknown run {run_id!r}"
+                raise ValueError(msg)
+            row.status, row.summary, row.finished_at = status, summary, _now()
+
+    def get_run(self, run_id: str) -> Run | None:
+        """One run, or None when unknown."""
+        with self._session() as session:
+            row = session.get(RunRow, run_id)
+            return None if row is None else _run(row)
+
+    def runs(self, *, kind: str | None = None) -> list[Run]:
+        """Runs, oldest first, optionally of one kind."""
+        query = sa.select(RunRow).order_by(RunRow.started_at, RunRow.run_id)
+        if kind is not None:
+            query = query.where(RunRow.kind == kind)
+        with self._session() as session:
+            return [_run(row) for row in session.scalars(query)]
+
+
+def _member(row: MemberRow) -> Member:
+    return Member(row.member_id, row.name, row.kind, row.region, row.joined_on, row.created_at)
+
+
+def _submission(row: SubmissionRow) -> Submission:
+    return Submission(
+        submission_id=row.submission_id,
+        member_id=row.member_id,
+        dataset=row.dataset,
+        key=row.key,
+        sha256=row.sha256,
+        size=row.size,
+        source=row.source,
+        received_at=row.received_at,
+        status=row.status,
+        n_read=row.n_read,
+        n_accepted=row.n_accepted,
+        n_quarantined=row.n_quarantined,
+        n_warnings=row.n_warnings,
+        report_key=row.report_key,
+        superseded_by=row.superseded_by,
+        message=row.message,
+        periods=tuple(period.period for period in row.periods),
+    )
+
+
+def _run(row: RunRow) -> Run:
+    return Run(row.run_id, row.kind, dict(row.parameters), row.started_at, row.status, row.finished_at, row.summary)
+
+
+# --- engine and schema -------------------------------------------------------------------------
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for the ledger; SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+    parsed = sa.make_url(url)
+    serializer = functools.partial(json.dumps, default=str, ensure_ascii=False)
+    create_database_if_missing(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(
+            parsed, json_serializer=serializer, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
+        event.listen(engine, "connect", _configure_sqlite)
+        # Take the write lock when a transaction starts: two writers then queue on the busy timeout
+        # instead of deadlocking on a read-to-write lock upgrade.
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
+    return sa.create_engine(parsed, json_serializer=serializer, pool_pre_ping=True)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see create_engine)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def create_database_if_missing(database_url: str) -> None:
+    """Create the database a URL names: the folder of a SQLite file, or the database on a PostgreSQL server."""
+    url = sa.make_url(database_url)
+    name = url.database
+    if url.get_backend_name() == "sqlite":
+        if name and name != ":memory:" and not name.startswith("file:"):
+            Path(name).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return
+    if url.get_backend_name() != "postgresql" or not name:
+        return
+    probe = sa.create_engine(url)
+    try:
+        with probe.connect():
+            return
+    except OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+    finally:
+        probe.dispose()
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                quoted = admin.dialect.identifier_preparer.quote(name)
+                try:
+                    connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+                except sa.exc.ProgrammingError as error:  # created meanwhile by another process
+                    if "already exists" not in str(error):
+                        raise
+    finally:
+        admin.dispose()
+
+
+# An arbitrary constant: concurrent upgrades on PostgreSQL queue on this advisory lock.
+_MIGRATION_LOCK_ID = 0x4A554E4B414E
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run alembic migrations up to `revision`, in one transaction, without an alembic.ini."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

@@ -1,0 +1,267 @@
+"""The Iceberg warehouse: `core.*` and `mart.*` tables in a pyiceberg SqlCatalog.
+
+Table schemas come from `schemas.tables.TABLES`; tables with a `period` column are partitioned by it
+(identity), so republishing one period rewrites only that period's files.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import re
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import polars as pl
+import sqlalchemy as sa
+from pyiceberg.catalog import Catalog
+from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
+from pyiceberg.expressions import AlwaysTrue, And, BooleanExpression, In
+from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC, PartitionField, PartitionSpec
+from pyiceberg.schema import Schema, assign_fresh_schema_ids
+from pyiceberg.table import Table
+from pyiceberg.transforms import IdentityTransform
+
+from infra.ledger import create_database_if_missing
+from schemas.tables import TABLES
+
+logger = logging.getLogger(__name__)
+
+CATALOG_NAME: Final = "junkan"
+NAMESPACES: Final = ("core", "mart")
+PARTITION_COLUMN: Final = "period"
+COMMIT_ATTEMPTS: Final = 6
+COMMIT_BACKOFF_SECONDS: Final = 0.2
+SQLITE_TIMEOUT_SECONDS: Final = 30
+# pyiceberg warns when an overwrite's delete matches nothing, which is normal for a first publication.
+_NOTHING_DELETED: Final = "Delete operation did not match any records"
+_READ_ONLY_START: Final = re.compile(r"^\s*(?:(?:--[^\n]*(?:\n|$))|(?:/\*.*?\*/)|\s|\()*(\w+)", re.DOTALL)
+
+
+class Warehouse:
+    """Published tables: replace slices atomically, read them back, query them with SQL."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def __repr__(self) -> str:
+        return f"Warehouse({self.catalog.name!r})"
+
+    @classmethod
+    def open(cls, *, catalog_url: str, warehouse_uri: str, properties: dict[str, str] | None = None) -> Warehouse:
+        """Open the SqlCatalog at `catalog_url` writing data under `warehouse_uri` (FileIO settings in properties)."""
+        create_database_if_missing(catalog_url)
+        url = sa.make_url(catalog_url)
+        if url.get_backend_name() == "sqlite" and "timeout" not in url.query:
+            # Wait for a concurrent writer instead of failing at once.
+            url = url.update_query_dict({"timeout": str(SQLITE_TIMEOUT_SECONDS)})
+        catalog = SqlCatalog(
+            CATALOG_NAME,
+            uri=url.render_as_string(hide_password=False),
+            warehouse=warehouse_uri,
+            **(properties or {}),
+        )
+        return cls(catalog)
+
+    def close(self) -> None:
+        """Release the catalog's pooled connections."""
+        engine = getattr(self.catalog, "engine", None)
+        if isinstance(engine, sa.Engine):
+            engine.dispose()
+
+    def ensure_tables(self) -> list[str]:
+        """Create the namespaces and every table of `schemas.tables.TABLES` that is missing; return those created."""
+        for namespace in NAMESPACES:
+            self.catalog.create_namespace_if_not_exists(namespace)
+        created: list[str] = []
+        for name, polars_schema in TABLES.items():
+            schema = iceberg_schema(polars_schema)
+            if self.catalog.table_exists(name):
+                self._check_schema(name, self.catalog.load_table(name))
+                continue
+            self.catalog.create_table_if_not_exists(name, schema=schema, partition_spec=partition_spec(schema))
+            created.append(name)
+        return created
+
+    def table(self, name: str) -> Table:
+        """The pyiceberg table behind a name such as `mart.indicators`."""
+        _known(name)
+        try:
+            return self.catalog.load_table(name)
+        except NoSuchTableError:
+            msg = f"table {name} does not exist yet; run Warehouse.ensure_tables() (junkan init) first"
+            raise ValueError(msg) from None
+
+    def replace(self, table: str, frame: pl.DataFrame, *, match: Mapping[str, Sequence[str]]) -> None:
+        """In one atomic commit, delete the rows where every `column IN values` of `match` holds and append `frame`.
+
+        Every row of `frame` must itself satisfy `match`, so running the same replace twice leaves the same
+        content. An empty frame just deletes; an empty `match` replaces the whole table.
+        """
+        expected = TABLES[_known(table)]
+        frame = _conform(table, frame, expected)
+        typed = _typed_match(table, match, expected)
+        outside = frame.filter(~pl.all_horizontal(_membership(typed))) if typed else frame.clear()
+        if outside.height:
+            msg = (
+                f"{table}: {outside.height} of {frame.height} rows fall outside the slice being replaced "
+                f"({_describe(match)}), e.g. {outside.row(0, named=True)}; they would be duplicated by a re-run"
+            )
+            raise ValueError(msg)
+        row_filter = _expression(typed)
+        for attempt in range(1, COMMIT_ATTEMPTS + 1):
+            iceberg_table = self.table(table)
+            # In the table's column order, which differs from the contract's once columns were added later.
+            arrow = frame.select(iceberg_table.schema().column_names).to_arrow().cast(iceberg_table.schema().as_arrow())
+            try:
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=_NOTHING_DELETED, category=UserWarning)
+                    iceberg_table.overwrite(arrow, overwrite_filter=row_filter)
+            except (CommitFailedException, sa.exc.OperationalError) as error:
+                if attempt == COMMIT_ATTEMPTS:
+                    raise
+                delay = COMMIT_BACKOFF_SECONDS * attempt * (1 + random.random())  # noqa: S311 (jitter, not crypto)
+                logger.info("%s: commit conflict (%s); retrying in %.1fs", table, error, delay)
+                time.sleep(delay)
+            else:
+                logger.info("%s: replaced %s with %d rows", table, _describe(match), frame.height)
+                return
+
+    def read(self, table: str, *, where: Mapping[str, Sequence[str]] | None = None) -> pl.DataFrame:
+        """Rows of a table (those where every `column IN values` of `where` holds), sorted by all columns."""
+        expected = TABLES[_known(table)]
+        row_filter = _expression(_typed_match(table, where, expected))
+        arrow = self.table(table).scan(row_filter=row_filter).to_arrow()
+        frame = pl.from_arrow(arrow)
+        assert isinstance(frame, pl.DataFrame)
+        frame = frame.select([pl.col(name).cast(dtype) for name, dtype in expected.items()])
+        return frame.sort(list(expected), nulls_last=True, maintain_order=True)
+
+    def sql(self, query: str) -> pl.DataFrame:
+        """Run a read-only SQL query (SELECT or WITH) over the tables, named like `mart.indicators`."""
+        first = _READ_ONLY_START.match(query)
+        keyword = first.group(1).upper() if first else ""
+        if keyword not in ("SELECT", "WITH"):
+            msg = f"only read-only queries (SELECT … or WITH …) are allowed, not {keyword or 'an empty query'!r}"
+            raise ValueError(msg)
+        context = pl.SQLContext()
+        lowered = query.lower()
+        for name in TABLES:
+            if name in lowered:  # load only the tables the query can name
+                context.register(name, self._scan(name))
+        result = context.execute(query, eager=True)
+        assert isinstance(result, pl.DataFrame)
+        return result
+
+    def _scan(self, name: str) -> pl.LazyFrame:
+        iceberg_table = self.table(name)
+        if iceberg_table.current_snapshot() is None:
+            return pl.LazyFrame(schema=TABLES[name])
+        # PyIceberg reads through the table's own FileIO, so S3 settings need no second configuration.
+        return pl.scan_iceberg(iceberg_table, reader_override="pyiceberg")
+
+    def _check_schema(self, name: str, iceberg_table: Table) -> None:
+        expected = iceberg_schema(TABLES[name]).as_arrow()
+        actual = iceberg_table.schema().as_arrow()
+        found = {field.name: field.type for field in actual}
+        wanted = {field.name: field.type for field in expected}
+        if found == wanted:
+            return
+        if all(found.get(column) == dtype for column, dtype in wanted.items() if column in found):
+            # The contract gained columns: add them (Iceberg schema evolution is metadata only).
+            with iceberg_table.update_schema() as update:
+                update.union_by_name(expected)
+            logger.info("%s: added columns %s", name, sorted(set(wanted) - set(found)))
+            return
+        msg = (
+            f"table {name} in the catalog does not match schemas.tables: it has {found}, the contract says {wanted}; "
+            "migrate the table (or drop it and republish) before running the pipeline"
+        )
+        raise ValueError(msg)
+
+
+def iceberg_schema(schema: pl.Schema) -> Schema:
+    """The Iceberg schema of a Polars schema, through its Arrow form, with fresh field ids."""
+    arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
+    return assign_fresh_schema_ids(Catalog._convert_schema_if_needed(arrow_schema))
+
+
+def partition_spec(schema: Schema) -> PartitionSpec:
+    """Identity partitioning on `period` when the table has one, else none."""
+    if PARTITION_COLUMN not in schema.column_names:
+        return UNPARTITIONED_PARTITION_SPEC
+    field = schema.find_field(PARTITION_COLUMN)
+    return PartitionSpec(
+        PartitionField(source_id=field.field_id, field_id=1000, transform=IdentityTransform(), name=PARTITION_COLUMN)
+    )
+
+
+def _known(table: str) -> str:
+    if table not in TABLES:
+        msg = f"unknown table {table!r}; tables are: {', '.join(TABLES)}"
+        raise ValueError(msg)
+    return table
+
+
+def _conform(table: str, frame: pl.DataFrame, expected: pl.Schema) -> pl.DataFrame:
+    """The frame in the table's column order, or a clear error when its columns or types differ."""
+    missing = [name for name in expected if name not in frame.columns]
+    extra = [name for name in frame.columns if name not in expected]
+    wrong = [
+        f"{name} is {frame.schema[name]}, expected {dtype}"
+        for name, dtype in expected.items()
+        if name in frame.columns and frame.schema[name] != dtype and frame.schema[name] != pl.Null()
+    ]
+    if missing or extra or wrong:
+        problems = []
+        if missing:
+            problems.append(f"missing columns {missing}")
+        if extra:
+            problems.append(f"unexpected columns {extra}")
+        if wrong:
+            problems.append("wrong types: " + "; ".join(wrong))
+        msg = f"frame does not match the schema of {table}: {', '.join(problems)} (see schemas/tables.py)"
+        raise ValueError(msg)
+    return frame.select([pl.col(name).cast(dtype) for name, dtype in expected.items()])
+
+
+def _typed_match(
+    table: str, match: Mapping[str, Sequence[str]] | None, expected: pl.Schema
+) -> dict[str, tuple[pl.DataType, list[Any]]]:
+    """Each match column with its type and its values converted to that type (e.g. '2024' to 2024 for a year)."""
+    typed: dict[str, tuple[pl.DataType, list[Any]]] = {}
+    for column, values in (match or {}).items():
+        if column not in expected:
+            msg = f"{table} has no column {column!r} to match on; columns are: {', '.join(expected)}"
+            raise ValueError(msg)
+        if isinstance(values, str) or not values:
+            msg = f"{table}: match on {column!r} needs a non-empty list of values, got {values!r}"
+            raise ValueError(msg)
+        if any(value is None for value in values):
+            msg = f"{table}: match on {column!r} cannot contain None"
+            raise ValueError(msg)
+        dtype = expected[column]
+        try:
+            converted = pl.Series(column, [str(value) for value in values], dtype=pl.String()).cast(dtype, strict=True)
+        except pl.exceptions.InvalidOperationError as error:
+            msg = f"{table}: match values {list(values)!r} are not valid {dtype} for column {column!r}"
+            raise ValueError(msg) from error
+        typed[column] = (dtype, sorted(set(converted.to_list())))
+    return typed
+
+
+def _membership(typed: Mapping[str, tuple[pl.DataType, list[Any]]]) -> list[pl.Expr]:
+    return [pl.col(column).is_in(pl.Series(values, dtype=dtype).implode()) for column, (dtype, values) in typed.items()]
+
+
+def _expression(typed: Mapping[str, tuple[pl.DataType, list[Any]]]) -> BooleanExpression:
+    predicates: list[BooleanExpression] = [In(term=column, literals=values) for column, (_, values) in typed.items()]
+    return functools.reduce(And, predicates) if predicates else AlwaysTrue()
+
+
+def _describe(match: Mapping[str, Sequence[str]]) -> str:
+    return " and ".join(f"{column} in {list(values)}" for column, values in match.items()) or "the whole table"

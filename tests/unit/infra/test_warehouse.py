@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.table import Table
+
+from infra.warehouse import Warehouse, iceberg_schema, partition_spec
+from schemas.tables import TABLES
+from tests.factories import make_flows, make_progress
+
+OTHER = "univ-kyushu"
+
+
+def _flows(period: str, quantities: list[float], *, member_id: str = "city-kitakyushu") -> pl.DataFrame:
+    materials = ["plastics.pet", "paper", "metals"]
+    return make_flows(
+        [{"material": materials[i], "quantity": q, "quantity_t": q} for i, q in enumerate(quantities)],
+        lineage=True,
+        member_id=member_id,
+        period=period,
+    )
+
+
+def _indicators(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = TABLES["mart.indicators"]
+    base = dict.fromkeys(schema)
+    base |= {"period_start": date(2024, 4, 1), "period_end": date(2025, 3, 31), "grain": "fiscal_year"}
+    base |= {"region": "JP", "region_level": "all", "contributors": 3}
+    return pl.DataFrame([base | row for row in rows], schema=schema)
+
+
+def test_ensure_tables_creates_every_table_once(warehouse: Warehouse) -> None:
+    assert warehouse.ensure_tables() == []  # the fixture already created them
+    for name in TABLES:
+        table = warehouse.table(name)
+        assert table.schema().column_names == list(TABLES[name])
+        partitioned = [field.name for field in table.spec().fields]
+        assert partitioned == (["period"] if "period" in TABLES[name] else [])
+
+
+def test_ensure_tables_adds_columns_the_contract_gained(warehouse: Warehouse) -> None:
+    name = "core.progress"
+    old_columns = [column for column in TABLES[name] if column != "note"]
+    old_schema = iceberg_schema(pl.Schema({column: TABLES[name][column] for column in old_columns}))
+    warehouse.catalog.drop_table(name)
+    warehouse.catalog.create_table(name, schema=old_schema, partition_spec=partition_spec(old_schema))
+
+    assert warehouse.ensure_tables() == []
+    assert warehouse.table(name).schema().column_names == [*old_columns, "note"]
+    progress = make_progress(year=2024, note="見込み", lineage=True)
+    warehouse.replace(name, progress, match={"year": ["2024"]})
+    assert_frame_equal(warehouse.read(name), progress)
+
+
+def test_replace_is_idempotent(warehouse: Warehouse) -> None:
+    frame = _flows("FY2024", [3.0, 1.0, 2.0])
+
+    warehouse.replace("core.flows", frame, match={"period": ["FY2024"]})
+    once = warehouse.read("core.flows")
+    warehouse.replace("core.flows", frame, match={"period": ["FY2024"]})
+    twice = warehouse.read("core.flows")
+
+    assert_frame_equal(once, twice)
+    assert once.height == 3
+    assert once["material"].to_list() == ["metals", "paper", "plastics.pet"]  # sorted by every column
+    assert once["quantity_t"].to_list() == [2.0, 1.0, 3.0]
+
+
+def test_replacing_one_period_leaves_other_periods_untouched(warehouse: Warehouse) -> None:
+    warehouse.replace("core.flows", _flows("FY2023", [10.0, 20.0]), match={"period": ["FY2023"]})
+    warehouse.replace("core.flows", _flows("FY2024", [1.0, 2.0]), match={"period": ["FY2024"]})
+
+    warehouse.replace("core.flows", _flows("FY2024", [5.0]), match={"period": ["FY2024"]})
+
+    result = warehouse.read("core.flows").select("period", "material", "quantity_t")
+    expected = pl.DataFrame(
+        {
+            "period": ["FY2023", "FY2023", "FY2024"],
+            "material": ["paper", "plastics.pet", "plastics.pet"],
+            "quantity_t": [20.0, 10.0, 5.0],
+        }
+    )
+    assert_frame_equal(result, expected)
+
+
+def test_replace_matching_two_columns_keeps_other_members_rows(warehouse: Warehouse) -> None:
+    both = pl.concat([_flows("FY2024", [1.0]), _flows("FY2024", [7.0], member_id=OTHER)])
+    warehouse.replace("core.flows", both, match={"period": ["FY2024"]})
+
+    warehouse.replace(
+        "core.flows",
+        _flows("FY2024", [2.0, 3.0]),
+        match={"member_id": ["city-kitakyushu"], "period": ["FY2024"]},
+    )
+
+    result = warehouse.read("core.flows").select("member_id", "quantity_t")
+    assert result.rows() == [("city-kitakyushu", 3.0), ("city-kitakyushu", 2.0), (OTHER, 7.0)]
+
+
+def test_empty_frame_only_deletes(warehouse: Warehouse) -> None:
+    warehouse.replace("core.flows", _flows("FY2023", [1.0]), match={"period": ["FY2023"]})
+    warehouse.replace("core.flows", _flows("FY2024", [2.0]), match={"period": ["FY2024"]})
+
+    warehouse.replace("core.flows", _flows("FY2024", []).clear(), match={"period": ["FY2024"]})
+
+    assert warehouse.read("core.flows")["period"].to_list() == ["FY2023"]
+
+
+def test_read_pushes_a_filter_down(warehouse: Warehouse) -> None:
+    frames = [_flows(period, [1.0]) for period in ("2023", "FY2024", "2024-05")]
+    warehouse.replace("core.flows", pl.concat(frames), match={"period": ["2023", "FY2024", "2024-05"]})
+
+    assert warehouse.read("core.flows", where={"period": ["FY2024", "2024-05"]})["period"].to_list() == [
+        "2024-05",
+        "FY2024",
+    ]
+
+
+def test_unpartitioned_table_matches_on_a_typed_column(warehouse: Warehouse) -> None:
+    progress = make_progress([{"year": 2023, "value": 0.1}, {"year": 2024, "value": 0.2}], lineage=True)
+    warehouse.replace("core.progress", progress, match={"year": ["2023", "2024"]})
+
+    warehouse.replace("core.progress", make_progress(year=2024, value=0.25, lineage=True), match={"year": ["2024"]})
+
+    assert warehouse.read("core.progress").select("year", "value").rows() == [(2023, 0.1), (2024, 0.25)]
+
+
+def test_schema_mismatch_is_a_clear_error(warehouse: Warehouse) -> None:
+    frame = _flows("FY2024", [1.0])
+
+    with pytest.raises(ValueError, match=r"missing columns \['source_row'\]"):
+        warehouse.replace("core.flows", frame.drop("source_row"), match={"period": ["FY2024"]})
+    with pytest.raises(ValueError, match=r"unexpected columns \['extra'\]"):
+        warehouse.replace("core.flows", frame.with_columns(extra=pl.lit(1)), match={"period": ["FY2024"]})
+    with pytest.raises(ValueError, match="quantity_t is String, expected Float64"):
+        warehouse.replace(
+            "core.flows", frame.with_columns(pl.col("quantity_t").cast(pl.String)), match={"period": ["FY2024"]}
+        )
+    assert warehouse.read("core.flows").height == 0
+
+
+def test_rows_outside_the_replaced_slice_are_refused(warehouse: Warehouse) -> None:
+    with pytest.raises(ValueError, match="1 of 1 rows fall outside the slice"):
+        warehouse.replace("core.flows", _flows("FY2023", [1.0]), match={"period": ["FY2024"]})
+    with pytest.raises(ValueError, match="no column 'periodo'"):
+        warehouse.replace("core.flows", _flows("FY2024", [1.0]), match={"periodo": ["FY2024"]})
+
+
+def test_a_commit_conflict_is_retried(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = Table.overwrite
+    calls: list[int] = []
+
+    def conflicting(self: Table, *args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise CommitFailedException("another writer committed first")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Table, "overwrite", conflicting)
+    monkeypatch.setattr("infra.warehouse.COMMIT_BACKOFF_SECONDS", 0.0)
+
+    warehouse.replace("core.flows", _flows("FY2024", [4.0]), match={"period": ["FY2024"]})
+
+    assert len(calls) == 2
+    assert warehouse.read("core.flows")["quantity_t"].to_list() == [4.0]
+
+
+def test_sql_over_dotted_table_names(warehouse: Warehouse) -> None:
+    indicators = _indicators(
+        [
+            {"period": "FY2024", "material": "all", "material_level": "all", "recovery_rate": 0.5},
+            {"period": "FY2024", "material": "plastics", "material_level": "group", "recovery_rate": 0.4},
+            {"period": "FY2023", "material": "all", "material_level": "all", "recovery_rate": 0.3},
+        ]
+    )
+    warehouse.replace("mart.indicators", indicators, match={"period": ["FY2023", "FY2024"]})
+    warehouse.replace("core.flows", _flows("FY2024", [2.0, 3.0]), match={"period": ["FY2024"]})
+
+    result = warehouse.sql(
+        "SELECT period, material, recovery_rate FROM mart.indicators WHERE material_level = 'all' ORDER BY period"
+    )
+    joined = warehouse.sql(
+        """
+        -- total flows next to the headline rate
+        WITH totals AS (SELECT period, SUM(quantity_t) AS total_t FROM core.flows GROUP BY period)
+        SELECT i.period, t.total_t, i.recovery_rate
+        FROM mart.indicators AS i JOIN totals AS t ON i.period = t.period
+        WHERE i.material_level = 'all'
+        """
+    )
+
+    assert result.rows() == [("FY2023", "all", 0.3), ("FY2024", "all", 0.5)]
+    assert joined.rows() == [("FY2024", 5.0, 0.5)]
+
+
+def test_sql_on_an_empty_table_returns_no_rows(warehouse: Warehouse) -> None:
+    assert warehouse.sql("SELECT period FROM mart.sankey_links").height == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "DROP TABLE mart.indicators",
+        "  /* sneaky */ DELETE FROM core.flows",
+        "CREATE TABLE mart.x AS SELECT 1",
+        "",
+    ],
+)
+def test_sql_rejects_anything_but_reads(warehouse: Warehouse, query: str) -> None:
+    with pytest.raises(ValueError, match="only read-only queries"):
+        warehouse.sql(query)
+    assert warehouse.table("mart.indicators") is not None
