@@ -1,6 +1,7 @@
 """Schemas of the published Iceberg tables, derived from the contracts where they mirror them.
 
-`core.*` is member-level and restricted; `mart.*` is public (summed over members).
+`core.*` is member-level and restricted; `mart.*` is public (summed over members) and disclosure-controlled:
+every `mart.*` table ends with `suppressed` and `suppression_reason` (see `transforms.disclosure`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,23 @@ SCOPE_COLUMNS = pl.Schema(
 
 CONTRIBUTORS = pl.Schema({"contributors": pl.Int32()})
 
+# Disclosure control: a suppressed cell has its values null; the reason is few_contributors, dominance
+# or secondary (hidden so that another suppressed cell cannot be recovered from a published total).
+SUPPRESSION_COLUMNS = pl.Schema({"suppressed": pl.Boolean(), "suppression_reason": pl.String()})
+
+# The target columns repeated in `core.target_progress`, in the contract's order.
+TARGET_PROGRESS_TARGET_COLUMNS: tuple[str, ...] = (
+    "member_id",
+    "target_id",
+    "indicator",
+    "material",
+    "baseline_year",
+    "baseline_value",
+    "target_year",
+    "target_value",
+    "unit",
+)
+
 
 def _merge(*schemas: pl.Schema) -> pl.Schema:
     merged: dict[str, pl.DataType] = {}
@@ -74,6 +92,7 @@ TABLES: dict[str, pl.Schema] = {
             }
         ),
         CONTRIBUTORS,
+        SUPPRESSION_COLUMNS,
     ),
     "mart.stage_balance": _merge(
         PERIOD_COLUMNS,
@@ -89,8 +108,9 @@ TABLES: dict[str, pl.Schema] = {
             }
         ),
         CONTRIBUTORS,
+        SUPPRESSION_COLUMNS,
     ),
-    "mart.indicators": _merge(PERIOD_COLUMNS, SCOPE_COLUMNS, INDICATOR_COLUMNS, CONTRIBUTORS),
+    "mart.indicators": _merge(PERIOD_COLUMNS, SCOPE_COLUMNS, INDICATOR_COLUMNS, CONTRIBUTORS, SUPPRESSION_COLUMNS),
     # The column set floWeaver reads (source, target, material, time, value) plus our period code.
     "mart.sankey_links": _merge(
         pl.Schema(
@@ -104,8 +124,64 @@ TABLES: dict[str, pl.Schema] = {
             }
         ),
         CONTRIBUTORS,
+        SUPPRESSION_COLUMNS,
+    ),
+    # Targets and their progress (no period: replaced whole). progress_ratio = (latest - baseline) /
+    # (target - baseline); expected_ratio = share of the baseline-to-target years elapsed at latest_year;
+    # computed_value is the indicator from the member's own flows, in the target's unit.
+    "core.target_progress": _merge(
+        pl.Schema({name: TARGETS.schema[name] for name in TARGET_PROGRESS_TARGET_COLUMNS}),
+        pl.Schema(
+            {
+                "latest_year": pl.Int32(),
+                "latest_value": pl.Float64(),
+                "progress_ratio": pl.Float64(),
+                "expected_ratio": pl.Float64(),
+                "is_on_track": pl.Boolean(),
+                "computed_period": pl.String(),
+                "computed_value": pl.Float64(),
+                "differs_from_reported": pl.Boolean(),
+            }
+        ),
+    ),
+    # Per indicator and member kind (member_kind "all": every kind); contributors = members with a target.
+    "mart.target_progress": _merge(
+        pl.Schema({"indicator": pl.String(), "member_kind": pl.String()}),
+        CONTRIBUTORS,
+        pl.Schema(
+            {
+                "n_targets": pl.Int32(),
+                "n_with_progress": pl.Int32(),
+                "n_on_track": pl.Int32(),
+                "median_progress_ratio": pl.Float64(),
+            }
+        ),
+        SUPPRESSION_COLUMNS,
+    ),
+    # Secretariat view of the membership rules on `as_of`, per member kind (and "all").
+    "mart.target_compliance": _merge(
+        pl.Schema(
+            {
+                "as_of": pl.Date(),
+                "member_kind": pl.String(),
+                "n_members": pl.Int32(),
+                "n_with_target": pl.Int32(),
+                "n_with_target_within_one_year": pl.Int32(),
+                "n_awaiting_target": pl.Int32(),
+                "n_reported_progress_this_year": pl.Int32(),
+                "share_with_target_within_one_year": pl.Float64(),
+                "share_reported_progress_this_year": pl.Float64(),
+            }
+        ),
+        SUPPRESSION_COLUMNS,
     ),
 }
 
-# Column each table is replaced by when a period (or a member's rows) is republished.
+
+def unsuppressed(schema: pl.Schema) -> pl.Schema:
+    """A table schema without the disclosure-control columns: what a mart builder produces before suppression."""
+    return pl.Schema({name: dtype for name, dtype in schema.items() if name not in SUPPRESSION_COLUMNS})
+
+
+# Tables replaced one period at a time (the others, without `period`, are replaced whole).
 PERIOD_TABLES: tuple[str, ...] = tuple(name for name, schema in TABLES.items() if "period" in schema)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas import vocabulary as v
-from schemas.tables import INDICATOR_COLUMNS, PERIOD_COLUMNS, SCOPE_COLUMNS, TABLES
+from schemas.tables import INDICATOR_COLUMNS, PERIOD_COLUMNS, SCOPE_COLUMNS, TABLES, unsuppressed
 from transforms.stages import is_flow_between, quantity_where
 
 _ALL_STAGES = frozenset(v.STAGE_CODES)
@@ -89,7 +89,7 @@ def compute_indicators(flows: pl.LazyFrame, *, by_member: bool = False) -> pl.La
     (0.25, 1.0, 0.0, 1)
 
     """
-    schema = TABLES["core.member_indicators" if by_member else "mart.indicators"]
+    schema = TABLES["core.member_indicators"] if by_member else unsuppressed(TABLES["mart.indicators"])
     member_keys = ["member_id"] if by_member else []
     keys = [*member_keys, *PERIOD_COLUMNS, *SCOPE_COLUMNS]
     components = flows.select(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.tables import TABLES
+from schemas.tables import TABLES, unsuppressed
 
 
 def summarize_flows(flows: pl.LazyFrame) -> pl.LazyFrame:
@@ -35,7 +35,7 @@ def summarize_flows(flows: pl.LazyFrame) -> pl.LazyFrame:
     (15.0, 2)
 
     """
-    schema = TABLES["mart.flows"]
+    schema = unsuppressed(TABLES["mart.flows"])
     keys = [name for name in schema if name not in {"quantity_t", "contributors"}]
     return (
         flows.group_by(keys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas import vocabulary as v
-from schemas.tables import TABLES
+from schemas.tables import TABLES, unsuppressed
 
 # (material_level, material expression): one link set per material group and one for all materials.
 SANKEY_MATERIAL_LEVELS: tuple[tuple[str, pl.Expr], ...] = (
@@ -41,7 +41,7 @@ def build_sankey_links(flows: pl.LazyFrame) -> pl.LazyFrame:
     ('2024', 'paper', 'group', 'use', 'collection', 15.0, 2)
 
     """
-    schema = TABLES["mart.sankey_links"]
+    schema = unsuppressed(TABLES["mart.sankey_links"])
     keys = [name for name in schema if name not in {"value_t", "contributors"}]
     between_stages = flows.filter(pl.col("source_stage") != pl.col("target_stage")).select(
         "period",

@@ -1,0 +1,372 @@
+"""Disclosure control for the public `mart.*` tables: no published cell may reveal one organisation.
+
+Primary suppression hides a cell with fewer than `min_contributors` members (few_contributors) or whose
+two largest members hold more than `dominance_share` of any of its quantities (dominance), as Japan's
+official industrial statistics hide cells of one or two establishments. Secondary suppression then hides
+further cells until no suppressed cell can be recovered by subtracting published cells from a published
+total: in every "total = sum of children" equation, either no cell or at least two cells are suppressed.
+
+A cell is a whole row: its quantities and everything derived from them (rates, imbalances) are nulled
+together, so a rate is always suppressed with the quantities it is computed from. `contributors` stays
+published, as the Census of Manufacturing prints the establishment count of an "X" cell.
+`core.*` tables are never passed through here: authorised users keep the unsuppressed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from schemas import vocabulary as v
+from schemas.tables import CONTRIBUTORS, SUPPRESSION_COLUMNS, TABLES, unsuppressed
+from transforms.balance import compute_stage_balance
+from transforms.indicators import ALL_REGIONS, QUANTITY_FLOWS, RATES
+from transforms.marts import summarize_flows
+from transforms.sankey import build_sankey_links
+
+MIN_CONTRIBUTORS = 3
+DOMINANCE_SHARE = 0.85
+FEW_CONTRIBUTORS = "few_contributors"
+DOMINANCE = "dominance"
+SECONDARY = "secondary"
+SUPPRESSED, SUPPRESSION_REASON = SUPPRESSION_COLUMNS.names()
+MEMBER_ID = "member_id"
+
+# Member ids and period codes never hold this character (see their contract patterns).
+_CARRIER_SEPARATOR = "\x1f"
+_CELL, _TOTAL, _ROLLUP, _IS_TOTAL, _SIZE, _REASON = "_cell", "_total", "_rollup", "_is_total", "_size", "_reason"
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One additive hierarchy: which rows are children, and the keys of the published total they add up to.
+
+    `parent` gives the total's value of each key column that changes; the other keys are the child's.
+    """
+
+    name: str
+    children: pl.Expr
+    parent: Mapping[str, pl.Expr] = field(default_factory=dict)
+
+
+def material_group_of(material: pl.Expr) -> pl.Expr:
+    """The group of a material code: the part before the first dot (as `normalize` derives material_group)."""
+    return material.str.extract(r"^([^.]+)", 1)
+
+
+MATERIAL_LEAF_TO_GROUP = Rollup(
+    "material leaf → group",
+    children=pl.col("material_level") == "leaf",
+    parent={"material": material_group_of(pl.col("material")), "material_level": pl.lit("group")},
+)
+MATERIAL_GROUP_TO_ALL = Rollup(
+    "material group → all",
+    children=pl.col("material_level") == "group",
+    parent={"material": pl.lit(v.ALL_MATERIALS), "material_level": pl.lit(v.ALL_MATERIALS)},
+)
+REGION_TO_ALL = Rollup(
+    "region → all regions",
+    children=pl.col("region_level") == "region",
+    parent={"region": pl.lit(ALL_REGIONS), "region_level": pl.lit(ALL_REGIONS)},
+)
+
+
+@dataclass(frozen=True)
+class DisclosureSpec:
+    """How a mart table is disclosure-controlled: its additive quantities, derived values and hierarchies."""
+
+    value_columns: tuple[str, ...]
+    derived_columns: tuple[str, ...] = ()
+    rollups: tuple[Rollup, ...] = ()
+
+
+DISCLOSURE_SPECS: dict[str, DisclosureSpec] = {
+    "mart.flows": DisclosureSpec(("quantity_t",)),
+    "mart.stage_balance": DisclosureSpec(("inflow_t", "outflow_t"), ("imbalance_t",)),
+    "mart.indicators": DisclosureSpec(
+        tuple(QUANTITY_FLOWS), tuple(RATES), (MATERIAL_LEAF_TO_GROUP, MATERIAL_GROUP_TO_ALL, REGION_TO_ALL)
+    ),
+    "mart.sankey_links": DisclosureSpec(("value_t",), (), (MATERIAL_GROUP_TO_ALL,)),
+}
+
+
+def suppress_cells(
+    cells: pl.LazyFrame,
+    contributions: pl.LazyFrame,
+    *,
+    keys: Sequence[str],
+    value_columns: Sequence[str],
+    derived_columns: Sequence[str] = (),
+    dominance_columns: Sequence[str] | None = None,
+    rollups: Sequence[Rollup] = (),
+    min_contributors: int = MIN_CONTRIBUTORS,
+    dominance_share: float = DOMINANCE_SHARE,
+) -> pl.LazyFrame:
+    """Null the values of every cell that would reveal one member, and add `suppressed` and `suppression_reason`.
+
+    `cells` has one row per `keys`; `contributions` has `keys`, `member_id` and each member's part of the
+    `dominance_columns` (default: `value_columns`, which must be additive and non-negative). A cell with no
+    contribution counts as having no contributor. `rollups` list the totals published in `cells`.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> cells = pl.LazyFrame({"region": ["JP-13", "JP-40", "all"], "quantity_t": [10.0, 90.0, 100.0]})
+    >>> contributions = pl.LazyFrame(
+    ...     {
+    ...         "region": ["JP-13", "JP-40", "JP-40", "JP-40", "all", "all", "all", "all"],
+    ...         "member_id": ["a", "b", "c", "d", "a", "b", "c", "d"],
+    ...         "quantity_t": [10.0, 30.0, 30.0, 30.0, 10.0, 30.0, 30.0, 30.0],
+    ...     }
+    ... )
+    >>> to_all = Rollup("region → all", children=pl.col("region") != "all", parent={"region": pl.lit("all")})
+    >>> out = suppress_cells(cells, contributions, keys=["region"], value_columns=["quantity_t"], rollups=[to_all])
+    >>> out.collect().rows()
+    [('JP-13', None, True, 'few_contributors'), ('JP-40', None, True, 'secondary'), ('all', 100.0, False, None)]
+
+    """
+    keys = list(keys)
+    dominance = list(value_columns if dominance_columns is None else dominance_columns)
+    frame = cells.drop(SUPPRESSED, SUPPRESSION_REASON, strict=False).collect()
+    output_columns = frame.columns
+    frame = frame.with_row_index(_CELL)
+
+    primary = _primary_reasons(
+        frame,
+        contributions,
+        keys=keys,
+        dominance_columns=dominance,
+        min_contributors=min_contributors,
+        dominance_share=dominance_share,
+    )
+    membership = _equations(frame, keys=keys, rollups=rollups)
+    sizes = frame.select(
+        _CELL, pl.sum_horizontal([pl.col(name).fill_null(0.0).abs() for name in value_columns]).alias(_SIZE)
+    )
+    reasons = _secondary_reasons(primary, membership, sizes)
+
+    is_suppressed = pl.col(_REASON).is_not_null()
+    hidden = [*value_columns, *derived_columns]
+    return (
+        frame.join(reasons, on=_CELL, how="left")
+        .sort(_CELL)
+        .with_columns(
+            *(pl.when(is_suppressed).then(None).otherwise(pl.col(name)).alias(name) for name in hidden),
+            is_suppressed.alias(SUPPRESSED),
+            pl.col(_REASON).alias(SUPPRESSION_REASON),
+        )
+        .select(*output_columns, SUPPRESSED, SUPPRESSION_REASON)
+        .lazy()
+    )
+
+
+def _primary_reasons(
+    frame: pl.DataFrame,
+    contributions: pl.LazyFrame,
+    *,
+    keys: list[str],
+    dominance_columns: list[str],
+    min_contributors: int,
+    dominance_share: float,
+) -> pl.DataFrame:
+    """`_cell`, `_reason`: few_contributors, dominance or null (published) for each cell."""
+    per_member = (
+        contributions.group_by([*keys, MEMBER_ID])
+        .agg(pl.col(name).fill_null(0.0).sum() for name in dominance_columns)
+        .group_by(keys)
+        .agg(
+            pl.col(MEMBER_ID).n_unique().alias("_n"),
+            pl.any_horizontal(
+                pl.lit(value=False),
+                *(
+                    (pl.col(name).sum() > 0) & (pl.col(name).top_k(2).sum() > dominance_share * pl.col(name).sum())
+                    for name in dominance_columns
+                ),
+            ).alias("_dominated"),
+        )
+        .collect()
+    )
+    return (
+        frame.select(_CELL, *keys)
+        .join(per_member, on=keys, how="left", nulls_equal=True)
+        .select(
+            _CELL,
+            pl.when(pl.col("_n").fill_null(0) < min_contributors)
+            .then(pl.lit(FEW_CONTRIBUTORS))
+            .when(pl.col("_dominated").fill_null(value=False))
+            .then(pl.lit(DOMINANCE))
+            .otherwise(None)
+            .alias(_REASON),
+        )
+    )
+
+
+def _equations(frame: pl.DataFrame, *, keys: list[str], rollups: Sequence[Rollup]) -> pl.DataFrame:
+    """One row per (equation, cell): equation (`_rollup`, `_total`) is "cell `_total` = sum of its children"."""
+    schema = pl.Schema({_ROLLUP: pl.UInt32(), _TOTAL: pl.UInt32(), _CELL: pl.UInt32(), _IS_TOTAL: pl.Boolean()})
+    parts = [pl.DataFrame(schema=schema)]
+    totals = frame.select(pl.col(_CELL).alias(_TOTAL), *keys)
+    for index, rollup in enumerate(rollups):
+        children = frame.filter(rollup.children).select(
+            _CELL, *(rollup.parent.get(name, pl.col(name)).alias(name) for name in keys)
+        )
+        edges = children.join(totals, on=keys, how="inner", nulls_equal=True).select(
+            pl.lit(index, dtype=pl.UInt32).alias(_ROLLUP), _TOTAL, _CELL, pl.lit(value=False).alias(_IS_TOTAL)
+        )
+        parts.append(edges)
+        parts.append(
+            edges.select(_ROLLUP, _TOTAL, pl.col(_TOTAL).alias(_CELL), pl.lit(value=True).alias(_IS_TOTAL)).unique()
+        )
+    return pl.concat(parts, how="vertical")
+
+
+def _secondary_reasons(primary: pl.DataFrame, membership: pl.DataFrame, sizes: pl.DataFrame) -> pl.DataFrame:
+    """Suppress complementary cells until no equation has exactly one suppressed cell.
+
+    In an exposed equation the smallest published child is hidden (ties: first cell), or the total when
+    every child is hidden; hiding it may expose another equation, so this repeats until stable.
+    """
+    reasons = primary
+    equation = [_ROLLUP, _TOTAL]
+    members = membership.join(sizes, on=_CELL, how="left")
+    while True:
+        state = members.join(reasons, on=_CELL, how="left").with_columns(
+            pl.col(_REASON).is_not_null().alias("_is_suppressed")
+        )
+        exposed = (state.group_by(equation).agg(pl.col("_is_suppressed").sum().alias("_n_suppressed"))).filter(
+            pl.col("_n_suppressed") == 1
+        )
+        if exposed.is_empty():
+            return reasons
+        picked = (
+            state.join(exposed, on=equation, how="semi")
+            .filter(~pl.col("_is_suppressed"))
+            .sort([*equation, _IS_TOTAL, _SIZE, _CELL])
+            .unique(subset=equation, keep="first", maintain_order=True)
+            .get_column(_CELL)
+            .unique()
+        )
+        reasons = reasons.with_columns(
+            pl.when(pl.col(_CELL).is_in(picked.implode()))
+            .then(pl.lit(SECONDARY))
+            .otherwise(pl.col(_REASON))
+            .alias(_REASON)
+        )
+
+
+def member_contributions(flows: pl.LazyFrame, build: Callable[[pl.LazyFrame], pl.LazyFrame]) -> pl.LazyFrame:
+    """Each member's part of every cell a mart builder makes: the builder run once with the member folded into `period`.
+
+    Running the very builder that makes the public table keeps the member-level cells aligned with it.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> flows = pl.LazyFrame({"member_id": ["a", "b", "b"], "period": ["2024"] * 3, "quantity_t": [1.0, 2.0, 3.0]})
+    >>> def build(frame: pl.LazyFrame) -> pl.LazyFrame:
+    ...     return frame.group_by("period").agg(pl.col("quantity_t").sum())
+    >>> member_contributions(flows, build).sort("member_id").collect().rows()
+    [('2024', 1.0, 'a'), ('2024', 5.0, 'b')]
+
+    """
+    carried = flows.with_columns(pl.concat_str(MEMBER_ID, pl.lit(_CARRIER_SEPARATOR), "period").alias("period"))
+    parts = pl.col("period").str.split_exact(_CARRIER_SEPARATOR, 1)
+    return (
+        build(carried)
+        .with_columns(parts.struct.field("field_0").alias(MEMBER_ID), parts.struct.field("field_1").alias("period"))
+        .drop(CONTRIBUTORS.names(), strict=False)
+    )
+
+
+def suppress_table(
+    table: str,
+    cells: pl.LazyFrame,
+    contributions: pl.LazyFrame,
+    *,
+    min_contributors: int = MIN_CONTRIBUTORS,
+    dominance_share: float = DOMINANCE_SHARE,
+) -> pl.LazyFrame:
+    """Suppress a mart table built by its builder, by its `DISCLOSURE_SPECS` entry; returns the table's schema."""
+    spec = DISCLOSURE_SPECS[table]
+    schema = TABLES[table]
+    not_keys = {*spec.value_columns, *spec.derived_columns, *CONTRIBUTORS}
+    keys = [name for name in unsuppressed(schema) if name not in not_keys]
+    return suppress_cells(
+        cells,
+        contributions,
+        keys=keys,
+        value_columns=spec.value_columns,
+        derived_columns=spec.derived_columns,
+        rollups=spec.rollups,
+        min_contributors=min_contributors,
+        dominance_share=dominance_share,
+    ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+
+
+def suppress_flows(
+    mart_flows: pl.LazyFrame,
+    *,
+    core_flows: pl.LazyFrame,
+    min_contributors: int = MIN_CONTRIBUTORS,
+    dominance_share: float = DOMINANCE_SHARE,
+) -> pl.LazyFrame:
+    """`mart.flows` with disclosive cells suppressed, judged on the members' `core.flows`."""
+    contributions = member_contributions(core_flows, summarize_flows)
+    return suppress_table(
+        "mart.flows", mart_flows, contributions, min_contributors=min_contributors, dominance_share=dominance_share
+    )
+
+
+def suppress_stage_balance(
+    stage_balance: pl.LazyFrame,
+    *,
+    core_flows: pl.LazyFrame,
+    min_contributors: int = MIN_CONTRIBUTORS,
+    dominance_share: float = DOMINANCE_SHARE,
+) -> pl.LazyFrame:
+    """`mart.stage_balance` with disclosive cells suppressed (imbalance with its inflow and outflow)."""
+    contributions = member_contributions(core_flows, compute_stage_balance)
+    return suppress_table(
+        "mart.stage_balance",
+        stage_balance,
+        contributions,
+        min_contributors=min_contributors,
+        dominance_share=dominance_share,
+    )
+
+
+def suppress_sankey(
+    sankey_links: pl.LazyFrame,
+    *,
+    core_flows: pl.LazyFrame,
+    min_contributors: int = MIN_CONTRIBUTORS,
+    dominance_share: float = DOMINANCE_SHARE,
+) -> pl.LazyFrame:
+    """`mart.sankey_links` with disclosive links suppressed, protected against all-materials minus groups."""
+    contributions = member_contributions(core_flows, build_sankey_links)
+    return suppress_table(
+        "mart.sankey_links",
+        sankey_links,
+        contributions,
+        min_contributors=min_contributors,
+        dominance_share=dominance_share,
+    )
+
+
+def suppress_indicators(
+    indicators: pl.LazyFrame,
+    *,
+    member_indicators: pl.LazyFrame,
+    min_contributors: int = MIN_CONTRIBUTORS,
+    dominance_share: float = DOMINANCE_SHARE,
+) -> pl.LazyFrame:
+    """`mart.indicators` suppressed from `core.member_indicators`, across the material and region hierarchies."""
+    return suppress_table(
+        "mart.indicators",
+        indicators,
+        member_indicators,
+        min_contributors=min_contributors,
+        dominance_share=dominance_share,
+    )
