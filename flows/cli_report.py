@@ -1,0 +1,105 @@
+"""`junkan report` and `junkan export`: the period report for people, the marts for BI tools.
+
+Registered on the main app by `flows.cli` (`register(app)`); heavy libraries are imported inside commands.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from infra.resources import Resources
+
+
+class ReportLanguage(StrEnum):
+    """Language the report opens in (the page can switch)."""
+
+    ja = "ja"
+    en = "en"
+
+
+def _resources() -> Resources:
+    from flows.runtime import prepare_environment
+    from infra.resources import build_resources
+    from infra.settings import get_settings
+
+    settings = get_settings()
+    prepare_environment(settings)
+    return build_resources(settings)
+
+
+def _fail(message: str, *, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def report(
+    period: Annotated[str, typer.Option(help="Published period, e.g. FY2024")],
+    language: Annotated[ReportLanguage, typer.Option(help="Language the page opens in")] = ReportLanguage.ja,
+    output: Annotated[Path | None, typer.Option(help="Also write the page to this local file")] = None,
+) -> None:
+    """Render a period's report (Sankey diagram, indicators, target progress) as one offline HTML page."""
+    from flows.report import write_period_report
+
+    resources = _resources()
+    try:
+        try:
+            key = write_period_report(resources, period, language=language.value)
+        except ValueError as error:
+            raise _fail(str(error)) from None
+        if output is not None:
+            output.write_bytes(resources.storage.get_bytes(key))
+            typer.echo(f"wrote {output}")
+        typer.echo(f"report: {resources.storage.uri(key)}")
+    finally:
+        resources.close()
+
+
+def export(
+    to: Annotated[
+        str | None, typer.Option("--to", help="SQLAlchemy URL of the BI database, e.g. postgresql+psycopg://…")
+    ] = None,
+    floweaver: Annotated[
+        Path | None, typer.Option("--floweaver", help="Folder for floWeaver CSVs (one per period)", file_okay=False)
+    ] = None,
+    period: Annotated[
+        list[str] | None, typer.Option("--period", help="Period to export (repeat for several; default all)")
+    ] = None,
+) -> None:
+    """Copy the public marts into a SQL database (--to) or write floWeaver CSVs (--floweaver)."""
+    if (to is None) == (floweaver is None):
+        raise _fail("give exactly one of --to <sqlalchemy-url> or --floweaver <folder>")
+    if floweaver is not None and not period:
+        raise _fail("--floweaver needs at least one --period")
+    from infra.exports import export_marts, write_floweaver_csv
+
+    resources = _resources()
+    try:
+        if floweaver is not None:
+            for one in period or []:
+                try:
+                    path = write_floweaver_csv(resources.warehouse, floweaver, one)
+                except ValueError as error:
+                    raise _fail(str(error)) from None
+                typer.echo(f"wrote {path}")
+            return
+        assert to is not None
+        try:
+            counts = export_marts(resources.warehouse, to, periods=period or None)
+        except ValueError as error:
+            raise _fail(str(error)) from None
+        for table, rows in counts.items():
+            typer.echo(f"  {table:<24} {rows} rows")
+        typer.echo(f"exported {', '.join(period) if period else 'every period'}")
+    finally:
+        resources.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `report` and `export` commands to the junkan app."""
+    app.command("report")(report)
+    app.command("export")(export)
