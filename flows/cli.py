@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.cli_report import register as register_report
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -112,8 +114,9 @@ def members_add(
     name: Annotated[str, typer.Option(help="Organisation name")],
     region: Annotated[str, typer.Option(help="ISO 3166 code, e.g. JP or JP-13")] = "JP",
     joined_on: Annotated[str | None, typer.Option(help="Date joined, YYYY-MM-DD (default today)")] = None,
+    rotate_secret: Annotated[bool, typer.Option(help="On MinIO: issue the member a new secret key")] = False,
 ) -> None:
-    """Register a member, or update its name, kind and region."""
+    """Register a member (or update it); on MinIO also create its own user, limited to its inbox and reports."""
     import polars as pl
 
     raw = pl.DataFrame(
@@ -128,6 +131,23 @@ def members_add(
     imported = _import_members(raw, file="command line")
     if imported is None:
         raise typer.Exit(1)
+    from flows.members import provision_storage_access
+
+    resources = _resources()
+    try:
+        credentials = provision_storage_access(resources, member_id, rotate_secret=rotate_secret)
+    finally:
+        resources.close()
+    if credentials is None:
+        return
+    typer.echo(f"storage user for {member_id}: access key {credentials.access_key}")
+    if credentials.secret_key is None:
+        typer.echo("the secret key was shown when the user was created; use --rotate-secret to issue a new one")
+    else:
+        # Shown once, on the operator's terminal only: never logged, never stored by junkan.
+        typer.echo(
+            f"secret key (shown once, pass it to the member securely): {credentials.secret_key.get_secret_value()}"
+        )
 
 
 def _import_members(raw: pl.DataFrame, *, file: str) -> int | None:
@@ -210,7 +230,9 @@ def _print_reports(summary: RunSummary) -> None:
     resources = _resources()
     try:
         for outcome in summary.outcomes:
-            typer.echo(f"report: {resources.storage.uri(outcome.report_key)}")
+            typer.echo(f"validation report: {resources.storage.uri(outcome.report_key)}")
+        for key in summary.report_keys:
+            typer.echo(f"period report: {resources.storage.uri(key)}")
     finally:
         resources.close()
 
@@ -325,6 +347,9 @@ def demo(
     typer.echo(f"validation reports: {result.reports_uri}")
     typer.echo(f"log: {result.log_file}")
     typer.echo("try: junkan sql \"SELECT * FROM mart.indicators WHERE material_level = 'group' LIMIT 10\"")
+
+
+register_report(app)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ class DemoResult:
     storage_url: str
     catalog_url: str
     reports_uri: str
+    period_report_uris: tuple[str, ...]
     log_file: Path
 
 
@@ -59,6 +60,7 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
     try:
         headline = resources.warehouse.sql(HEADLINE_QUERY)
         reports_uri = f"{resources.storage.url.rstrip('/')}/{REPORTS}/"
+        period_report_uris = tuple(resources.storage.uri(key) for key in summary.report_keys)
     finally:
         resources.close()
     return DemoResult(
@@ -68,5 +70,6 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         storage_url=settings.resolved_storage_url,
         catalog_url=settings.resolved_catalog_url,
         reports_uri=reports_uri,
+        period_report_uris=period_report_uris,
         log_file=settings.resolved_log_file,
     )

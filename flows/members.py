@@ -10,6 +10,7 @@ import polars as pl
 from expectations.report import Report, SubmissionInfo, build_report
 from expectations.validate import validate
 from infra.ledger import Member
+from infra.minio_admin import MemberCredentials
 from infra.resources import Resources
 from schemas import MEMBERS
 from transforms.normalize import normalize
@@ -45,3 +46,19 @@ def import_members(resources: Resources, raw: pl.DataFrame, *, file: str) -> Mem
     info = SubmissionInfo("members", "operator", "members", file, datetime.now(UTC))
     report = build_report(submission=info, contract=MEMBERS, result=result, raw=raw)
     return MemberImport(report=report, n_created=n_created)
+
+
+def provision_storage_access(
+    resources: Resources, member_id: str, *, rotate_secret: bool = False
+) -> MemberCredentials | None:
+    """On S3/MinIO, the member's own user limited to its inbox and reports; None on local storage."""
+    from infra.storage_s3 import S3Storage
+
+    if not isinstance(resources.storage, S3Storage):
+        return None
+    from infra.minio_admin import AdminConnection, provision_member
+
+    admin = AdminConnection.from_settings(resources.settings)
+    return provision_member(
+        admin=admin, bucket=resources.storage.bucket, member_id=member_id, rotate_secret=rotate_secret
+    )

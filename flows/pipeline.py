@@ -7,6 +7,7 @@ the IO-bound ones retry, which is safe because every step is idempotent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -26,24 +27,43 @@ def register(resources: Resources, object_keys: list[str], summary: RunSummary) 
 
 
 @task(name="validate", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def validate_batch(resources: Resources, submission_ids: list[str]) -> list[SubmissionOutcome]:
+def validate_batch(resources: Resources, submission_ids: list[str], timings: steps.Timings) -> list[SubmissionOutcome]:
     """Validate a batch of submissions and store their outcomes."""
-    return steps.validate_submissions(resources, submission_ids)
+    return steps.validate_submissions(resources, submission_ids, timings=timings)
+
+
+@task(name="publish-targets", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def publish_targets(resources: Resources, timings: steps.Timings) -> dict[str, int]:
+    """Republish target progress and the compliance view."""
+    return steps.publish_targets(resources, as_of=date.today(), timings=timings)
 
 
 @task(name="publish", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish(resources: Resources, period: str) -> dict[str, int]:
+def publish(resources: Resources, period: str, timings: steps.Timings) -> dict[str, int]:
     """Republish one period's mart tables."""
-    return steps.publish_period(resources, period)
+    return steps.publish_period(resources, period, timings=timings)
+
+
+@task(name="report", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def render_reports(resources: Resources, periods: list[str], timings: steps.Timings) -> list[str]:
+    """Regenerate the HTML reports of the periods just republished."""
+    from flows.report import write_period_report
+
+    with steps.timed(timings, "report"):
+        return [write_period_report(resources, period) for period in periods]
 
 
 def _process(resources: Resources, submission_ids: Sequence[str], summary: RunSummary) -> None:
     for start in range(0, len(submission_ids), VALIDATION_BATCH):
-        summary.outcomes += validate_batch(resources, list(submission_ids[start : start + VALIDATION_BATCH]))
+        batch = list(submission_ids[start : start + VALIDATION_BATCH])
+        summary.outcomes += validate_batch(resources, batch, summary.timings)
     periods = sorted({p for o in summary.outcomes if o.dataset == "flows" for p in o.periods})
     for period in periods:
-        publish(resources, period)
+        publish(resources, period, summary.timings)
     summary.published_periods += periods
+    if summary.outcomes:
+        publish_targets(resources, summary.timings)
+    summary.report_keys += render_reports(resources, periods, summary.timings)
     steps.mark_published(resources, summary.outcomes)
 
 
@@ -92,7 +112,9 @@ def backfill(period_from: str, period_to: str) -> RunSummary:
 
     def body(resources: Resources, summary: RunSummary) -> None:
         for period in steps.periods_between(resources, period_from, period_to):
-            publish(resources, period)
+            publish(resources, period, summary.timings)
             summary.published_periods.append(period)
+        publish_targets(resources, summary.timings)
+        summary.report_keys += render_reports(resources, summary.published_periods, summary.timings)
 
     return _recorded("backfill", {"period_from": period_from, "period_to": period_to}, body)

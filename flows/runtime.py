@@ -20,6 +20,9 @@ _QUIET_ENVIRONMENT = {
     "DO_NOT_TRACK": "1",
     "GX_ANALYTICS_ENABLED": "False",
     "PREFECT_UI_ENABLED": "false",
+    # The in-process (ephemeral) API server starts in a subprocess; on a busy 2-core machine it can take
+    # longer than Prefect's default wait.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,16 +24,32 @@ from infra.ledger import Submission
 from infra.readers import RawTable, read_table
 from infra.resources import Resources
 from infra.storage import INBOX
-from schemas import CONTRACTS, get_contract, periods
+from schemas import CONTRACTS, MEMBERS, get_contract, periods
 from schemas.errors import FileRejected
 from schemas.tables import TABLES
 from transforms.balance import compute_stage_balance
+from transforms.disclosure import suppress_flows, suppress_indicators, suppress_sankey, suppress_stage_balance
 from transforms.indicators import compute_indicators
 from transforms.marts import summarize_flows
 from transforms.normalize import normalize, parse_period, roll_up_unknown_materials
 from transforms.sankey import build_sankey_links
+from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
 
 logger = logging.getLogger(__name__)
+
+Timings = dict[str, float]
+
+
+@contextmanager
+def timed(timings: Timings | None, stage: str) -> Iterator[None]:
+    """Add the wall time of a block to `timings[stage]` (stages: read, validate, write, publish)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
 
 # Targets before progress (progress must refer to a known target), flows last.
 DATASET_ORDER: tuple[str, ...] = ("targets", "progress", "flows")
@@ -63,8 +81,10 @@ class RunSummary:
 
     outcomes: list[SubmissionOutcome] = field(default_factory=list)
     published_periods: list[str] = field(default_factory=list)
+    report_keys: list[str] = field(default_factory=list)
     skipped_keys: list[str] = field(default_factory=list)
     refused_keys: dict[str, str] = field(default_factory=dict)
+    timings: Timings = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -89,8 +109,10 @@ class RunSummary:
             "rows_accepted": self.rows_accepted,
             "rows_quarantined": self.rows_quarantined,
             "published_periods": self.published_periods,
+            "report_keys": self.report_keys,
             "skipped_keys": self.skipped_keys,
             "refused_keys": self.refused_keys,
+            "timings_s": {stage: round(seconds, 3) for stage, seconds in self.timings.items()},
         }
 
 
@@ -173,7 +195,9 @@ def _load(resources: Resources, submission: Submission, workdir: Path) -> _Loade
     return _Loaded(submission, raw, None)
 
 
-def validate_submissions(resources: Resources, submission_ids: Sequence[str]) -> list[SubmissionOutcome]:
+def validate_submissions(
+    resources: Resources, submission_ids: Sequence[str], *, timings: Timings | None = None
+) -> list[SubmissionOutcome]:
     """Validate waiting submissions dataset by dataset, one batched GX call per dataset, and store outcomes."""
     from expectations.validate import validate
 
@@ -185,35 +209,39 @@ def validate_submissions(resources: Resources, submission_ids: Sequence[str]) ->
         if not batch:
             continue
         contract = CONTRACTS[dataset]
-        with tempfile.TemporaryDirectory(prefix="junkan-") as workdir:
-            loaded = [_load(resources, submission, Path(workdir)) for submission in batch]
-        frames = []
-        for item in loaded:
-            if item.raw is None:
-                continue
-            member = ledger.get_member(item.submission.member_id)
-            frames.append(
+        with timed(timings, "read"):
+            with tempfile.TemporaryDirectory(prefix="junkan-") as workdir:
+                loaded = [_load(resources, submission, Path(workdir)) for submission in batch]
+            frames = [
                 normalize(
                     item.raw.frame.with_columns(
                         submission_id=pl.lit(item.submission.submission_id),
                         submitter_id=pl.lit(item.submission.member_id),
                     ),
                     contract=contract,
-                    default_region=member.region if member else None,
+                    default_region=_registered_region(resources, item.submission.member_id),
                 ).collect()
-            )
+                for item in loaded
+                if item.raw is not None
+            ]
         result = None
         if frames:
-            known_targets = None
-            if dataset == "progress":
-                members = sorted({item.submission.member_id for item in loaded})
-                known_targets = resources.warehouse.read("core.targets", where={"member_id": members}).select(
-                    "member_id", "target_id"
-                )
-            result = validate(contract, pl.concat(frames, how="vertical"), known_targets=known_targets)
-        for item in loaded:
-            outcomes.append(_store_outcome(resources, item, result))
+            with timed(timings, "validate"):
+                known_targets = None
+                if dataset == "progress":
+                    members = sorted({item.submission.member_id for item in loaded})
+                    known_targets = resources.warehouse.read("core.targets", where={"member_id": members}).select(
+                        "member_id", "target_id"
+                    )
+                result = validate(contract, pl.concat(frames, how="vertical"), known_targets=known_targets)
+        with timed(timings, "write"):
+            outcomes += [_store_outcome(resources, item, result) for item in loaded]
     return outcomes
+
+
+def _registered_region(resources: Resources, member_id: str) -> str | None:
+    member = resources.ledger.get_member(member_id)
+    return member.region if member else None
 
 
 def _store_outcome(resources: Resources, item: _Loaded, result: object) -> SubmissionOutcome:
@@ -330,22 +358,92 @@ def _write_core(resources: Resources, submission: Submission, accepted: pl.DataF
 
 # --- publishing -------------------------------------------------------------------------------
 
-MART_BUILDERS = {
-    "mart.flows": summarize_flows,
-    "mart.stage_balance": compute_stage_balance,
-    "mart.indicators": compute_indicators,
-    "mart.sankey_links": build_sankey_links,
-}
+
+def publish_period(resources: Resources, period: str, *, timings: Timings | None = None) -> dict[str, int]:
+    """Rebuild every published table's slice for one period from `core.flows`; returns rows per table.
+
+    `mart.*` cells that would reveal one organisation are suppressed; `core.member_indicators` keeps them.
+    """
+    minimum = resources.settings.disclosure_min_contributors
+    share = resources.settings.disclosure_dominance_share
+    with timed(timings, "publish"):
+        flows = resources.warehouse.read("core.flows", where={"period": [period]}).lazy()
+        member_indicators = compute_indicators(flows, by_member=True).collect()
+        built: dict[str, pl.DataFrame | pl.LazyFrame] = {
+            "core.member_indicators": member_indicators,
+            "mart.flows": suppress_flows(
+                summarize_flows(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+            ),
+            "mart.stage_balance": suppress_stage_balance(
+                compute_stage_balance(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+            ),
+            "mart.indicators": suppress_indicators(
+                compute_indicators(flows),
+                member_indicators=member_indicators.lazy(),
+                min_contributors=minimum,
+                dominance_share=share,
+            ),
+            "mart.sankey_links": suppress_sankey(
+                build_sankey_links(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+            ),
+        }
+        frames = {
+            table: frame if isinstance(frame, pl.DataFrame) else frame.collect() for table, frame in built.items()
+        }
+        for table, frame in frames.items():
+            resources.warehouse.replace(table, frame, match={"period": [period]})
+    return {table: frame.height for table, frame in frames.items()}
 
 
-def publish_period(resources: Resources, period: str) -> dict[str, int]:
-    """Rebuild every published table's slice for one period from `core.flows`; returns rows per table."""
-    flows = resources.warehouse.read("core.flows", where={"period": [period]}).lazy()
-    built = {name: builder(flows).collect() for name, builder in MART_BUILDERS.items()}
-    built["core.member_indicators"] = compute_indicators(flows, by_member=True).collect()
-    for table, frame in built.items():
-        resources.warehouse.replace(table, frame, match={"period": [period]})
-    return {table: frame.height for table, frame in built.items()}
+def publish_targets(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:
+    """Rebuild target progress (member-level and public) and the secretariat's compliance view, whole."""
+    with timed(timings, "publish"):
+        warehouse = resources.warehouse
+        targets = warehouse.read("core.targets").lazy()
+        progress = warehouse.read("core.progress").lazy()
+        members = members_frame(resources).lazy()
+        target_progress = compute_target_progress(
+            targets, progress, warehouse.read("core.member_indicators").lazy(), as_of_year=as_of.year
+        ).collect()
+        minimum = resources.settings.disclosure_min_contributors
+        frames = {
+            "core.target_progress": target_progress,
+            "mart.target_progress": summarize_target_progress(
+                target_progress.lazy(), members, min_contributors=minimum
+            ).collect(),
+            "mart.target_compliance": compute_compliance(
+                members,
+                targets,
+                progress,
+                as_of=as_of,
+                target_set_on=_targets_set_on(resources).lazy(),
+                min_contributors=minimum,
+            ).collect(),
+        }
+        for table, frame in frames.items():
+            warehouse.replace(table, frame, match={})
+    return {table: frame.height for table, frame in frames.items()}
+
+
+def members_frame(resources: Resources) -> pl.DataFrame:
+    """The member registry in the members contract's shape."""
+    members = resources.ledger.list_members()
+    schema = MEMBERS.schema
+    return pl.DataFrame(
+        [{name: getattr(member, name) for name in schema} for member in members], schema=schema, orient="row"
+    )
+
+
+def _targets_set_on(resources: Resources) -> pl.DataFrame:
+    """When each member first had targets accepted: the day its first accepted targets file arrived."""
+    accepted = ("valid", "partially_valid", "published", "superseded")
+    rows = [
+        {"member_id": s.member_id, "set_on": s.received_at.date()}
+        for s in resources.ledger.submissions(dataset="targets")
+        if s.status in accepted and s.n_accepted
+    ]
+    frame = pl.DataFrame(rows, schema={"member_id": pl.String(), "set_on": pl.Date()})
+    return frame.group_by("member_id").agg(pl.col("set_on").min()).sort("member_id")
 
 
 def published_periods(resources: Resources) -> pl.DataFrame:

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_secure: bool = False
 
+    disclosure_min_contributors: int = Field(default=3, ge=1, description="Fewer members in a mart cell: suppressed")
+    disclosure_dominance_share: float = Field(
+        default=0.85, gt=0, le=1, description="Two largest members above this share of a mart cell: suppressed"
+    )
+
     log_file: Path | None = Field(default=None, description="Where library chatter goes; default home/logs")
 
     @property

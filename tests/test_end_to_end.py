@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from infra.resources import build_resources
+from infra.settings import Settings
+from schemas.tables import TABLES
+
 JUNKAN = str(Path(sys.executable).parent / "junkan")
 
 MEMBERS = """member_id,name,kind,region,joined_on
@@ -48,10 +52,13 @@ def junkan(home: Path, *args: str, expect: int = 0) -> str:
     return done.stdout + done.stderr
 
 
-def snapshot(home: Path) -> str:
-    """Every published table, in a stable order: equal snapshots mean identical query results."""
-    tables = ["mart.flows", "mart.indicators", "mart.stage_balance", "mart.sankey_links", "core.flows"]
-    return "\n".join(junkan(home, "sql", f"SELECT * FROM {table} ORDER BY ALL", "--format", "csv") for table in tables)
+def snapshot(home: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every published table's rows in a stable order: equal snapshots mean identical query results."""
+    resources = build_resources(Settings(home=home), ensure_tables=False)
+    try:
+        return {table: resources.warehouse.read(table).rows() for table in TABLES}
+    finally:
+        resources.close()
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +94,7 @@ def test_end_to_end_through_the_cli(workspace: Path) -> None:
     assert "valid" in out
     assert "read 4, accepted 4, quarantined 0" in out
     assert "published periods: FY2023, FY2024" in out
+    assert "reports/periods/FY2024.html" in out
 
     # an upload without an event is picked up by the nightly run
     inbox = home / "inbox" / "corp-b" / "flows"
