@@ -344,9 +344,11 @@ def demo(
     typer.echo("")
     typer.echo(f"storage (inbox, quarantine, reports, warehouse): {result.storage_url}")
     typer.echo(f"Iceberg catalog and ledger: {result.catalog_url}")
-    typer.echo(f"validation reports: {result.reports_uri}")
+    typer.echo(f"members' validation reports: {result.reports_uri}")
     typer.echo(f"log: {result.log_file}")
     typer.echo("try: junkan sql \"SELECT * FROM mart.indicators WHERE material_level = 'group' LIMIT 10\"")
+    for uri in result.period_report_uris:
+        typer.echo(f"period report (Sankey, indicators, targets): {uri}")
 
 
 register_report(app)

@@ -17,7 +17,7 @@ from infra.settings import get_settings
 from infra.storage import REPORTS
 
 HEADLINE_QUERY = """
-SELECT period, contributors, natural_resource_input_t, cyclical_use_t, waste_generated_t, final_disposal_t,
+SELECT period, contributors, suppressed, natural_resource_input_t, cyclical_use_t, waste_generated_t, final_disposal_t,
        input_cyclical_use_rate, output_cyclical_use_rate, final_disposal_rate
 FROM mart.indicators
 WHERE material_level = 'all' AND region_level = 'all'

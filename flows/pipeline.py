@@ -1,95 +1,148 @@
 """Prefect flows: `ingest` (given objects), `nightly` (everything waiting) and `backfill` (republish periods).
 
-Flows only wire the steps in `flows.steps`; tasks are coarse (a batch of submissions, one period) and
-the IO-bound ones retry, which is safe because every step is idempotent.
+Flows only wire the steps in `flows.steps`. Tasks are coarse (a batch of submissions, one period), take
+and return plain values and build their resources from settings in whichever process runs them, so the
+same flows run on threads or on a Dask cluster. IO-bound tasks retry, which is safe because every step
+is idempotent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import steps
-from flows.steps import RunSummary, SubmissionOutcome
+from flows.steps import RunSummary, SubmissionOutcome, Timings
 from infra.resources import Resources, build_resources
-from infra.settings import get_settings
+from infra.settings import Settings, get_settings
 
 VALIDATION_BATCH = 500  # submissions per batched validation call: bounds memory, amortises GX's fixed cost
 
 
+@functools.cache
+def _resources_for(settings_json: str) -> Resources:
+    return build_resources(Settings.model_validate_json(settings_json))
+
+
+def current_resources() -> Resources:
+    """Resources for the current settings, built once per process (tasks may run in worker processes)."""
+    return _resources_for(get_settings().model_dump_json())
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What registering inbox objects found."""
+
+    waiting: list[str]
+    refused: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
 @task(name="register", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def register(resources: Resources, object_keys: list[str], summary: RunSummary) -> list[str]:
+def register(object_keys: list[str]) -> Registration:
     """Record inbox objects in the ledger."""
-    return steps.register_keys(resources, object_keys, summary)
+    found = RunSummary()
+    waiting = steps.register_keys(current_resources(), object_keys, found)
+    return Registration(waiting=waiting, refused=found.refused_keys, skipped=found.skipped_keys)
 
 
 @task(name="validate", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def validate_batch(resources: Resources, submission_ids: list[str], timings: steps.Timings) -> list[SubmissionOutcome]:
+def validate_batch(submission_ids: list[str]) -> tuple[list[SubmissionOutcome], Timings]:
     """Validate a batch of submissions and store their outcomes."""
-    return steps.validate_submissions(resources, submission_ids, timings=timings)
-
-
-@task(name="publish-targets", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish_targets(resources: Resources, timings: steps.Timings) -> dict[str, int]:
-    """Republish target progress and the compliance view."""
-    return steps.publish_targets(resources, as_of=date.today(), timings=timings)
+    timings: Timings = {}
+    return steps.validate_submissions(current_resources(), submission_ids, timings=timings), timings
 
 
 @task(name="publish", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish(resources: Resources, period: str, timings: steps.Timings) -> dict[str, int]:
-    """Republish one period's mart tables."""
-    return steps.publish_period(resources, period, timings=timings)
+def publish(period: str) -> Timings:
+    """Republish one period's tables."""
+    timings: Timings = {}
+    steps.publish_period(current_resources(), period, timings=timings)
+    return timings
+
+
+@task(name="publish-targets", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def publish_targets() -> Timings:
+    """Republish target progress and the compliance view."""
+    timings: Timings = {}
+    steps.publish_targets(current_resources(), as_of=date.today(), timings=timings)
+    return timings
 
 
 @task(name="report", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def render_reports(resources: Resources, periods: list[str], timings: steps.Timings) -> list[str]:
-    """Regenerate the HTML reports of the periods just republished."""
+def render_report(period: str) -> tuple[str, Timings]:
+    """Regenerate one period's HTML report."""
     from flows.report import write_period_report
 
+    timings: Timings = {}
     with steps.timed(timings, "report"):
-        return [write_period_report(resources, period) for period in periods]
+        key = write_period_report(current_resources(), period)
+    return key, timings
 
 
-def _process(resources: Resources, submission_ids: Sequence[str], summary: RunSummary) -> None:
-    for start in range(0, len(submission_ids), VALIDATION_BATCH):
-        batch = list(submission_ids[start : start + VALIDATION_BATCH])
-        summary.outcomes += validate_batch(resources, batch, summary.timings)
-    periods = sorted({p for o in summary.outcomes if o.dataset == "flows" for p in o.periods})
-    for period in periods:
-        publish(resources, period, summary.timings)
+def _merge(summary: RunSummary, timings: Timings) -> None:
+    for stage, seconds in timings.items():
+        summary.timings[stage] = summary.timings.get(stage, 0.0) + seconds
+
+
+def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
+    """Republish periods (in parallel where the task runner allows), then targets, then the period reports."""
+    for timings in [future.result() for future in publish.map(periods)]:
+        _merge(summary, timings)
     summary.published_periods += periods
-    if summary.outcomes:
-        publish_targets(resources, summary.timings)
-    summary.report_keys += render_reports(resources, periods, summary.timings)
-    steps.mark_published(resources, summary.outcomes)
+    if targets:
+        _merge(summary, publish_targets())
+    for key, timings in [future.result() for future in render_report.map(periods)]:
+        summary.report_keys.append(key)
+        _merge(summary, timings)
 
 
-def _recorded(kind: str, parameters: dict[str, object], body: Callable[[Resources, RunSummary], None]) -> RunSummary:
-    """Run a flow body with resources built for this environment and a run record in the ledger."""
-    resources = build_resources(get_settings())
+def _process(submission_ids: list[str], summary: RunSummary) -> None:
+    """Validate waiting submissions in batches, then publish what they and any unfinished run changed."""
+    for start in range(0, len(submission_ids), VALIDATION_BATCH):
+        outcomes, timings = validate_batch(submission_ids[start : start + VALIDATION_BATCH])
+        summary.outcomes += outcomes
+        _merge(summary, timings)
+    resources = current_resources()
+    # Periods of submissions validated but never published (a run that died before publishing) count too.
+    unfinished = steps.unpublished_submissions(resources)
+    periods = sorted({p for s in unfinished if s.dataset == "flows" for p in s.periods})
+    _publish(periods, summary, targets=bool(unfinished))
+    resources.ledger.mark_published([s.submission_id for s in unfinished])
+
+
+def _recorded(kind: str, parameters: dict[str, object], body: Callable[[RunSummary], None]) -> RunSummary:
+    """Run a flow body with a run record in the ledger."""
+    ledger = current_resources().ledger
     summary = RunSummary()
-    run_id = resources.ledger.start_run(kind, parameters)
+    run_id = ledger.start_run(kind, parameters)
     try:
-        body(resources, summary)
+        body(summary)
     except BaseException:
-        resources.ledger.finish_run(run_id, status="failed", summary=summary.as_dict())
+        ledger.finish_run(run_id, status="failed", summary=summary.as_dict())
         raise
-    else:
-        resources.ledger.finish_run(run_id, status="completed", summary=summary.as_dict())
-    finally:
-        resources.close()
+    ledger.finish_run(run_id, status="completed", summary=summary.as_dict())
     return summary
+
+
+def _register(object_keys: list[str], summary: RunSummary) -> list[str]:
+    found = register(object_keys)
+    summary.refused_keys.update(found.refused)
+    summary.skipped_keys += found.skipped
+    return found.waiting
 
 
 @flow(name="ingest", log_prints=False)
 def ingest(object_keys: list[str]) -> RunSummary:
     """Validate and publish the given inbox objects (what an upload event triggers)."""
 
-    def body(resources: Resources, summary: RunSummary) -> None:
-        _process(resources, register(resources, object_keys, summary), summary)
+    def body(summary: RunSummary) -> None:
+        _process(_register(object_keys, summary), summary)
 
     return _recorded("ingest", {"object_keys": object_keys}, body)
 
@@ -98,10 +151,10 @@ def ingest(object_keys: list[str]) -> RunSummary:
 def nightly() -> RunSummary:
     """Sweep the inbox against the ledger, validate everything waiting, republish affected periods."""
 
-    def body(resources: Resources, summary: RunSummary) -> None:
-        register(resources, steps.unseen_inbox_keys(resources), summary)
-        waiting = [submission.submission_id for submission in resources.ledger.pending_submissions()]
-        _process(resources, waiting, summary)
+    def body(summary: RunSummary) -> None:
+        resources = current_resources()
+        _register(steps.unseen_inbox_keys(resources), summary)
+        _process([submission.submission_id for submission in resources.ledger.pending_submissions()], summary)
 
     return _recorded("nightly", {}, body)
 
@@ -110,11 +163,7 @@ def nightly() -> RunSummary:
 def backfill(period_from: str, period_to: str) -> RunSummary:
     """Republish every period between two period codes (inclusive) from the core tables."""
 
-    def body(resources: Resources, summary: RunSummary) -> None:
-        for period in steps.periods_between(resources, period_from, period_to):
-            publish(resources, period, summary.timings)
-            summary.published_periods.append(period)
-        publish_targets(resources, summary.timings)
-        summary.report_keys += render_reports(resources, summary.published_periods, summary.timings)
+    def body(summary: RunSummary) -> None:
+        _publish(steps.periods_between(current_resources(), period_from, period_to), summary, targets=True)
 
     return _recorded("backfill", {"period_from": period_from, "period_to": period_to}, body)

@@ -468,11 +468,11 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
 
 
 def period_report_key(period: str) -> str:
-    """Storage key of a period's report: `reports/periods/<period>.html`."""
+    """Storage key of a period's report: `reports/_periods/<period>.html` (member ids cannot start with `_`)."""
     if "/" in period:
         msg = f"period {period!r} cannot contain '/'"
         raise ValueError(msg)
-    return check_key(f"{REPORTS}/periods/{period}.html")
+    return check_key(f"{REPORTS}/_periods/{period}.html")
 
 
 def read_report_tables(resources: Resources, period: str) -> dict[str, pl.DataFrame]:

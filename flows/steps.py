@@ -475,8 +475,10 @@ def period_bounds(period: str) -> tuple[date, date]:
     return bounds["period_start"], bounds["period_end"]
 
 
-def mark_published(resources: Resources, outcomes: Sequence[SubmissionOutcome]) -> None:
-    """Record that the accepted rows of these submissions are now in the published tables."""
-    ids = [o.submission_id for o in outcomes if o.status in ("valid", "partially_valid")]
-    if ids:
-        resources.ledger.mark_published(ids)
+def unpublished_submissions(resources: Resources) -> list[Submission]:
+    """Submissions whose accepted rows are in core but whose periods have not been republished since."""
+    return [
+        submission
+        for status in ("valid", "partially_valid")
+        for submission in resources.ledger.submissions(status=status)
+    ]

@@ -94,7 +94,7 @@ def test_end_to_end_through_the_cli(workspace: Path) -> None:
     assert "valid" in out
     assert "read 4, accepted 4, quarantined 0" in out
     assert "published periods: FY2023, FY2024" in out
-    assert "reports/periods/FY2024.html" in out
+    assert "reports/_periods/FY2024.html" in out
 
     # an upload without an event is picked up by the nightly run
     inbox = home / "inbox" / "corp-b" / "flows"

@@ -270,7 +270,7 @@ def test_empty_period_says_so() -> None:
 
 
 def test_period_report_key() -> None:
-    assert period_report_key("FY2024") == "reports/periods/FY2024.html"
+    assert period_report_key("FY2024") == "reports/_periods/FY2024.html"
     with pytest.raises(ValueError, match="'/'"):
         period_report_key("../x")
 
@@ -286,7 +286,7 @@ def test_write_period_report_reads_the_warehouse_and_stores_the_page(tmp_path: P
         html = resources.storage.get_bytes(key).decode("utf-8")
     finally:
         resources.close()
-    assert key == "reports/periods/FY2024.html"
+    assert key == "reports/_periods/FY2024.html"
     assert n_links(figure(html, "all")) == 5
     assert '<html lang="en"' in html
 
@@ -316,7 +316,7 @@ def test_cli_report_and_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     result = runner.invoke(app, ["report", "--period", "FY2024", "--language", "en", "--output", str(page)])
     assert result.exit_code == 0, result.output
     assert n_links(figure(page.read_text(encoding="utf-8"), "all")) == 5
-    assert (home / "reports" / "periods" / "FY2024.html").read_bytes() == page.read_bytes()
+    assert (home / "reports" / "_periods" / "FY2024.html").read_bytes() == page.read_bytes()
 
     result = runner.invoke(app, ["export", "--floweaver", str(tmp_path / "bi"), "--period", "FY2024"])
     assert result.exit_code == 0, result.output
