@@ -1,0 +1,35 @@
+"""The ledger and Iceberg catalog test modules, run again against a real PostgreSQL.
+
+They default to SQLite; `JUNKAN_TEST_DATABASE_URL` points their `database_url` fixture at PostgreSQL
+(each test then gets a fresh database). Running them in a child pytest keeps one set of tests for both.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MODULES = ["tests/unit/infra/test_ledger.py", "tests/unit/infra/test_warehouse.py"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_module_passes_on_postgresql(module: str, postgres_url: str) -> None:
+    environment = {**os.environ, "JUNKAN_TEST_DATABASE_URL": postgres_url}
+    done = subprocess.run(  # noqa: S603 - our own test module
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", module],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    assert done.returncode == 0, f"{module} on PostgreSQL:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}"
+    assert " passed" in summary
+    assert "skipped" not in summary
