@@ -475,6 +475,13 @@ def period_bounds(period: str) -> tuple[date, date]:
     return bounds["period_start"], bounds["period_end"]
 
 
+def has_work(resources: Resources) -> bool:
+    """Whether a nightly run would do anything: new inbox objects, waiting or unpublished submissions."""
+    return bool(
+        unseen_inbox_keys(resources) or resources.ledger.pending_submissions() or unpublished_submissions(resources)
+    )
+
+
 def unpublished_submissions(resources: Resources) -> list[Submission]:
     """Submissions whose accepted rows are in core but whose periods have not been republished since."""
     return [
