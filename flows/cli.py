@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from flows.cli_report import register as register_report
+from flows.cli_sources import register as register_sources
 
 if TYPE_CHECKING:
     import polars as pl
@@ -365,6 +366,7 @@ def demo(
 
 
 register_report(app)
+register_sources(app)
 
 
 def main() -> None:

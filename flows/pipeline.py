@@ -20,6 +20,7 @@ from flows import steps
 from flows.steps import RunSummary, SubmissionOutcome, Timings
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
+from infra.sources import PullOutcome, pull_sources
 
 VALIDATION_BATCH = 500  # submissions per batched validation call: bounds memory, amortises GX's fixed cost
 
@@ -41,6 +42,12 @@ class Registration:
     waiting: list[str]
     refused: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+
+
+@task(name="pull-sources", cache_policy=NO_CACHE)  # no retries: each source's failure is caught and reported
+def pull() -> list[PullOutcome]:
+    """Fetch members' registered HTTP/SQL sources into their inbox; register what changed."""
+    return pull_sources(current_resources())
 
 
 @task(name="register", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -149,9 +156,12 @@ def ingest(object_keys: list[str]) -> RunSummary:
 
 @flow(name="nightly", log_prints=False)
 def nightly() -> RunSummary:
-    """Sweep the inbox against the ledger, validate everything waiting, republish affected periods."""
+    """Pull members' sources, sweep the inbox against the ledger, validate everything waiting, republish."""
 
     def body(summary: RunSummary) -> None:
+        for outcome in pull():
+            if outcome.error is not None:
+                summary.refused_keys[f"source:{outcome.source_id}"] = outcome.error
         resources = current_resources()
         _register(steps.unseen_inbox_keys(resources), summary)
         _process([submission.submission_id for submission in resources.ledger.pending_submissions()], summary)

@@ -476,9 +476,12 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 
 def has_work(resources: Resources) -> bool:
-    """Whether a nightly run would do anything: new inbox objects, waiting or unpublished submissions."""
+    """Whether a nightly run would do anything: sources to pull, new inbox objects, unfinished submissions."""
     return bool(
-        unseen_inbox_keys(resources) or resources.ledger.pending_submissions() or unpublished_submissions(resources)
+        resources.ledger.list_sources()
+        or unseen_inbox_keys(resources)
+        or resources.ledger.pending_submissions()
+        or unpublished_submissions(resources)
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -34,6 +35,13 @@ VALIDATED_STATUSES: Final = ("valid", "partially_valid", "rejected")
 # Submissions whose rows are (or are about to be) in the warehouse, so a newer file can supersede them.
 LIVE_STATUSES: Final = ("valid", "partially_valid", "published")
 PUBLISHABLE_STATUSES: Final = ("valid", "partially_valid")
+# Members' own systems the nightly run pulls from (see infra/sources.py).
+SourceKind = Literal["http", "sql"]
+SOURCE_KINDS: Final[tuple[str, ...]] = get_args(SourceKind)
+# Prefect block document names: lower-case letters, digits and dashes.
+SECRET_BLOCK_PATTERN: Final = r"[a-z0-9][a-z0-9-]{0,99}"
+MAX_SOURCE_URL_CHARS: Final = 2000
+MAX_TABLE_NAME_CHARS: Final = 128
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -88,6 +96,25 @@ class Run:
     status: str
     finished_at: datetime | None = None
     summary: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PullSource:
+    """A member's own system the nightly run pulls one dataset from; secrets are named, never held.
+
+    `secret_block` names a Prefect Secret block: for `http` the bearer token (optional), for `sql` the
+    SQLAlchemy URL (which may hold a password), so the ledger never stores a credential.
+    """
+
+    source_id: str
+    member_id: str
+    dataset: str
+    kind: str
+    created_at: datetime
+    url: str | None = None
+    secret_block: str | None = None
+    table_name: str | None = None
+    schema_name: str | None = None
 
 
 # --- ORM ---------------------------------------------------------------------------------------
@@ -194,6 +221,31 @@ class RunRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(sa.String(20))
     summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON())
+
+
+class SourceRow(Base):
+    """sources table: members' systems to pull from (no credentials: only names of Prefect Secret blocks)."""
+
+    __tablename__ = "sources"
+    __table_args__ = (
+        sa.CheckConstraint(_in("kind", SOURCE_KINDS), name="ck_sources_kind"),
+        sa.CheckConstraint(
+            "(kind = 'http' AND url IS NOT NULL AND table_name IS NULL) OR "
+            "(kind = 'sql' AND url IS NULL AND secret_block IS NOT NULL AND table_name IS NOT NULL)",
+            name="ck_sources_kind_fields",
+        ),
+        sa.Index("ix_sources_member_dataset", "member_id", "dataset"),
+    )
+
+    source_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("members.member_id"))
+    dataset: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    url: Mapped[str | None] = mapped_column(sa.String(MAX_SOURCE_URL_CHARS))
+    secret_block: Mapped[str | None] = mapped_column(sa.String(100))
+    table_name: Mapped[str | None] = mapped_column(sa.String(MAX_TABLE_NAME_CHARS))
+    schema_name: Mapped[str | None] = mapped_column(sa.String(MAX_TABLE_NAME_CHARS))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # --- the ledger --------------------------------------------------------------------------------
@@ -521,6 +573,151 @@ class Ledger:
         with self._session() as session:
             return [_run(row) for row in session.scalars(query)]
 
+    # sources -------------------------------------------------------------------------------
+
+    def add_source(
+        self,
+        *,
+        member_id: str,
+        dataset: str,
+        kind: SourceKind,
+        url: str | None = None,
+        secret_block: str | None = None,
+        table_name: str | None = None,
+        schema_name: str | None = None,
+    ) -> PullSource:
+        """Register a member's system to pull `dataset` from: an HTTP URL, or a SQL table whose URL is a secret."""
+        check_member_id(member_id)
+        check_dataset(dataset)
+        if kind not in SOURCE_KINDS:
+            msg = f"source kind {kind!r} must be one of {', '.join(SOURCE_KINDS)}"
+            raise ValueError(msg)
+        if secret_block is not None:
+            check_secret_block(secret_block)
+        if kind == "http":
+            if url is None or table_name is not None or schema_name is not None:
+                msg = "an http source needs a URL and no table or schema"
+                raise ValueError(msg)
+            check_http_url(url)
+        else:
+            if url is not None:
+                msg = (
+                    "a sql source never stores its URL (it may hold a password): "
+                    "save it as a Prefect Secret block and pass the block's name"
+                )
+                raise ValueError(msg)
+            if secret_block is None or table_name is None:
+                msg = "a sql source needs the name of the Secret block holding its URL and a table name"
+                raise ValueError(msg)
+            check_table_name(table_name, what="table")
+            if schema_name is not None:
+                check_table_name(schema_name, what="schema")
+        created_at = _now()
+        with self._session() as session:
+            if session.get(MemberRow, member_id) is None:
+                msg = f"member {member_id!r} is not registered; add the member first (junkan members add)"
+                raise ValueError(msg)
+            row = SourceRow(
+                source_id=f"src-{uuid.uuid4().hex[:12]}",
+                member_id=member_id,
+                dataset=dataset,
+                kind=kind,
+                url=url,
+                secret_block=secret_block,
+                table_name=table_name,
+                schema_name=schema_name,
+                created_at=created_at,
+            )
+            session.add(row)
+            session.flush()
+            return _pull_source(row)
+
+    def list_sources(self, *, member_id: str | None = None, dataset: str | None = None) -> list[PullSource]:
+        """Registered sources, oldest first, optionally of one member and dataset."""
+        query = sa.select(SourceRow).order_by(SourceRow.created_at, SourceRow.source_id)
+        if member_id is not None:
+            query = query.where(SourceRow.member_id == member_id)
+        if dataset is not None:
+            query = query.where(SourceRow.dataset == dataset)
+        with self._session() as session:
+            return [_pull_source(row) for row in session.scalars(query)]
+
+    def remove_source(self, source_id: str) -> bool:
+        """Forget a source (its past submissions stay); False when no source has that id."""
+        with self._session() as session:
+            row = session.get(SourceRow, source_id)
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
+
+def check_secret_block(name: str) -> str:
+    """Return a Prefect block document name unchanged, or raise ValueError."""
+    if not isinstance(name, str) or not re.fullmatch(SECRET_BLOCK_PATTERN, name):
+        msg = f"secret block name {name!r} must be 1-100 lower-case letters, digits and dashes (Prefect's rule)"
+        raise ValueError(msg)
+    return name
+
+
+def check_table_name(name: str, *, what: str = "table") -> str:
+    """Return a table (or schema) name unchanged when it is plain text, or raise ValueError."""
+    if not isinstance(name, str) or not name or name != name.strip() or len(name) > MAX_TABLE_NAME_CHARS:
+        msg = f"{what} name {name!r} must be 1-{MAX_TABLE_NAME_CHARS} characters without surrounding spaces"
+        raise ValueError(msg)
+    if any(not char.isprintable() for char in name):
+        msg = f"{what} name {name!r} contains a control character"
+        raise ValueError(msg)
+    return name
+
+
+def display_url(url: str) -> str:
+    """A URL as safe to show: scheme, host, port and path, without credentials, query or fragment.
+
+    Examples:
+        >>> display_url("https://user:pw@example.org:8443/flows.csv?key=abc#top")
+        'https://example.org:8443/flows.csv'
+
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def check_http_url(url: str) -> str:
+    """Return an HTTP source URL unchanged when it is http(s) with a host and no credentials in it."""
+    if not isinstance(url, str) or not url or len(url) > MAX_SOURCE_URL_CHARS:
+        msg = f"source URL must be 1-{MAX_SOURCE_URL_CHARS} characters"
+        raise ValueError(msg)
+    if any(char.isspace() or not char.isprintable() for char in url):
+        msg = f"source URL {display_url(url)!r} contains spaces or control characters; percent-encode them"
+        raise ValueError(msg)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        msg = f"source URL must start with http:// or https://, not {parts.scheme + ':' if parts.scheme else '(none)'}"
+        raise ValueError(msg)
+    if not parts.hostname:
+        msg = f"source URL {display_url(url)!r} has no host"
+        raise ValueError(msg)
+    if parts.username is not None or parts.password is not None:
+        msg = (
+            f"source URL {display_url(url)!r} carries a user name or password; remove it and give the "
+            "credential as a token (--token-env or --token-block), which is kept in a Prefect Secret block"
+        )
+        raise ValueError(msg)
+    try:
+        _ = parts.port
+    except ValueError:
+        msg = f"source URL {display_url(url)!r} has an invalid port"
+        raise ValueError(msg) from None
+    return url
+
 
 def _member(row: MemberRow) -> Member:
     return Member(row.member_id, row.name, row.kind, row.region, row.joined_on, row.created_at)
@@ -545,6 +742,20 @@ def _submission(row: SubmissionRow) -> Submission:
         superseded_by=row.superseded_by,
         message=row.message,
         periods=tuple(period.period for period in row.periods),
+    )
+
+
+def _pull_source(row: SourceRow) -> PullSource:
+    return PullSource(
+        source_id=row.source_id,
+        member_id=row.member_id,
+        dataset=row.dataset,
+        kind=row.kind,
+        created_at=row.created_at,
+        url=row.url,
+        secret_block=row.secret_block,
+        table_name=row.table_name,
+        schema_name=row.schema_name,
     )
 
 
