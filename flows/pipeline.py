@@ -8,13 +8,16 @@ is idempotent.
 
 from __future__ import annotations
 
-import functools
+import json
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from pydantic import SecretStr
 
 from flows import steps
 from flows.steps import RunSummary, SubmissionOutcome, Timings
@@ -25,14 +28,24 @@ from infra.sources import PullOutcome, pull_sources
 VALIDATION_BATCH = 500  # submissions per batched validation call: bounds memory, amortises GX's fixed cost
 
 
-@functools.cache
-def _resources_for(settings_json: str) -> Resources:
-    return build_resources(Settings.model_validate_json(settings_json))
+_RESOURCES: dict[str, Resources] = {}
+_RESOURCES_LOCK = threading.Lock()
+
+
+def _identity(settings: Settings) -> str:
+    """Settings with secrets revealed (kept in memory only): two settings differing in a secret differ."""
+    values = {name: value.get_secret_value() if isinstance(value, SecretStr) else value for name, value in settings}
+    return json.dumps(values, default=str, sort_keys=True)
 
 
 def current_resources() -> Resources:
     """Resources for the current settings, built once per process (tasks may run in worker processes)."""
-    return _resources_for(get_settings().model_dump_json())
+    settings = get_settings()
+    identity = _identity(settings)
+    with _RESOURCES_LOCK:
+        if identity not in _RESOURCES:
+            _RESOURCES[identity] = build_resources(settings)
+        return _RESOURCES[identity]
 
 
 @dataclass(frozen=True)
@@ -101,21 +114,23 @@ def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
     """Republish periods (in parallel where the task runner allows), then targets, then the period reports."""
     for timings in [future.result() for future in publish.map(periods)]:
         _merge(summary, timings)
-    summary.published_periods += periods
+    summary.published_periods += [period for period in periods if period not in summary.published_periods]
     if targets:
         _merge(summary, publish_targets())
     for key, timings in [future.result() for future in render_report.map(periods)]:
-        summary.report_keys.append(key)
+        if key not in summary.report_keys:
+            summary.report_keys.append(key)
         _merge(summary, timings)
 
 
 def _process(submission_ids: list[str], summary: RunSummary) -> None:
     """Validate waiting submissions in batches, then publish what they and any unfinished run changed."""
-    for start in range(0, len(submission_ids), VALIDATION_BATCH):
-        outcomes, timings = validate_batch(submission_ids[start : start + VALIDATION_BATCH])
+    resources = current_resources()
+    ordered = steps.in_dataset_order(resources, submission_ids)
+    for start in range(0, len(ordered), VALIDATION_BATCH):
+        outcomes, timings = validate_batch(ordered[start : start + VALIDATION_BATCH])
         summary.outcomes += outcomes
         _merge(summary, timings)
-    resources = current_resources()
     # Periods of submissions validated but never published (a run that died before publishing) count too.
     unfinished = steps.unpublished_submissions(resources)
     periods = sorted({p for s in unfinished if s.dataset == "flows" for p in s.periods})
@@ -144,6 +159,19 @@ def _register(object_keys: list[str], summary: RunSummary) -> list[str]:
     return found.waiting
 
 
+SWEEP_POLL_SECONDS = 2.0  # pause between sweeps while an ingest window is open
+MAX_INGEST_SECONDS = 900.0  # a run under a constant stream of uploads hands over to the next queued run
+
+
+def _sweep_once(summary: RunSummary) -> int:
+    """Register unseen inbox objects, validate everything pending, publish; returns submissions validated."""
+    resources = current_resources()
+    _register(steps.unseen_inbox_keys(resources), summary)
+    waiting = [submission.submission_id for submission in resources.ledger.pending_submissions()]
+    _process(waiting, summary)
+    return len(waiting)
+
+
 @flow(name="ingest", log_prints=False)
 def ingest(object_keys: list[str]) -> RunSummary:
     """Validate and publish the given inbox objects (what an upload event triggers)."""
@@ -162,11 +190,29 @@ def nightly() -> RunSummary:
         for outcome in pull():
             if outcome.error is not None:
                 summary.refused_keys[f"source:{outcome.source_id}"] = outcome.error
-        resources = current_resources()
-        _register(steps.unseen_inbox_keys(resources), summary)
-        _process([submission.submission_id for submission in resources.ledger.pending_submissions()], summary)
+        _sweep_once(summary)
 
     return _recorded("nightly", {}, body)
+
+
+@flow(name="ingest-pending", log_prints=False)
+def ingest_pending(settle_seconds: float = 30.0, first_key: str | None = None) -> RunSummary:
+    """Ingest everything waiting, sweeping until `settle_seconds` have passed and a sweep finds nothing new.
+
+    What an upload event triggers (see flows/serve.py for how a burst becomes a handful of runs).
+    """
+
+    def body(summary: RunSummary) -> None:
+        started = time.monotonic()
+        while True:
+            validated = _sweep_once(summary)
+            elapsed = time.monotonic() - started
+            if elapsed >= MAX_INGEST_SECONDS or (validated == 0 and elapsed >= settle_seconds):
+                return
+            if validated == 0:
+                time.sleep(min(SWEEP_POLL_SECONDS, settle_seconds - elapsed))
+
+    return _recorded("ingest_pending", {"settle_seconds": settle_seconds, "first_key": first_key}, body)
 
 
 @flow(name="backfill", log_prints=False)

@@ -8,6 +8,8 @@ Each step is idempotent, so a crashed run is finished by the next one.
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
 import tempfile
 import time
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
+from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
+from expectations.result import ValidationResult
 from infra import keys
 from infra.ledger import Submission
 from infra.readers import RawTable, read_table
@@ -195,6 +199,16 @@ def _load(resources: Resources, submission: Submission, workdir: Path) -> _Loade
     return _Loaded(submission, raw, None)
 
 
+def in_dataset_order(resources: Resources, submission_ids: Sequence[str]) -> list[str]:
+    """Targets first, then progress, then flows, each oldest first.
+
+    Batches then never validate a member's progress before the targets it refers to.
+    """
+    found = [s for s in (resources.ledger.get_submission(i) for i in submission_ids) if s is not None]
+    found.sort(key=lambda s: (DATASET_ORDER.index(s.dataset), s.received_at, s.submission_id))
+    return [s.submission_id for s in found]
+
+
 def validate_submissions(
     resources: Resources, submission_ids: Sequence[str], *, timings: Timings | None = None
 ) -> list[SubmissionOutcome]:
@@ -235,7 +249,12 @@ def validate_submissions(
                     )
                 result = validate(contract, pl.concat(frames, how="vertical"), known_targets=known_targets)
         with timed(timings, "write"):
-            outcomes += [_store_outcome(resources, item, result) for item in loaded]
+            checked = sorted(
+                (_check(resources, item, result) for item in loaded),
+                key=lambda one: (one.submission.received_at, one.submission.submission_id),
+            )
+            _write_core(resources, dataset, checked)
+            outcomes += [_record(resources, one) for one in checked]
     return outcomes
 
 
@@ -244,13 +263,35 @@ def _registered_region(resources: Resources, member_id: str) -> str | None:
     return member.region if member else None
 
 
-def _store_outcome(resources: Resources, item: _Loaded, result: object) -> SubmissionOutcome:
-    """Write one submission's accepted rows, quarantine, report and ledger record, in that order."""
-    from expectations.report import SubmissionInfo, build_rejection_report, build_report
-    from expectations.result import ValidationResult
+# The column whose values a submission replaces in its member's slice of the core table (None: all of it).
+SCOPE_COLUMN: dict[str, str | None] = {"flows": "period", "progress": "year", "targets": None}
 
+
+@dataclass(frozen=True)
+class _Checked:
+    """One submission after validation: its report and its accepted rows in the core table's shape."""
+
+    submission: Submission
+    report: Report
+    accepted: pl.DataFrame
+    message: str | None
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The periods (years, or all targets) its accepted rows cover: what it replaces for its member."""
+        if self.accepted.is_empty():
+            return ()
+        column = SCOPE_COLUMN[self.submission.dataset]
+        if column is None:
+            return (ALL_TARGETS,)
+        return tuple(str(value) for value in sorted(self.accepted.get_column(column).unique().to_list()))
+
+
+def _check(resources: Resources, item: _Loaded, result: ValidationResult | None) -> _Checked:
+    """Build the member's report, keep refused rows in quarantine, shape accepted rows for the core table."""
     submission = item.submission
     contract = get_contract(submission.dataset)
+    table = TABLES[f"core.{submission.dataset}"]
     info = SubmissionInfo(
         submission_id=submission.submission_id,
         member_id=submission.member_id,
@@ -258,102 +299,107 @@ def _store_outcome(resources: Resources, item: _Loaded, result: object) -> Submi
         file_name=keys.parse_inbox_key(submission.key).file_name,
         received_at=submission.received_at,
     )
-    html_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="html")
-    json_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="json")
-    periods: tuple[str, ...] = ()
-    if item.raw is None or not isinstance(result, ValidationResult):
+    if item.raw is None or result is None:
         assert item.rejection is not None
         report = build_rejection_report(submission=info, rejected=item.rejection)
-        message: str | None = str(item.rejection)
-    else:
-        report = build_report(
-            submission=info,
-            contract=contract,
-            result=result,
-            raw=item.raw.frame,
-            ignored_columns=item.raw.ignored_columns,
-        )
-        message = None
-        mine = pl.col("submission_id") == submission.submission_id
-        accepted = result.accepted.filter(mine)
-        quarantined = result.quarantined.filter(mine)
-        if quarantined.height:
-            _write_quarantine(resources, submission, item.raw.frame, quarantined)
-        periods = _write_core(resources, submission, accepted)
-    import json
+        return _Checked(submission, report, pl.DataFrame(schema=table), str(item.rejection))
+    report = build_report(
+        submission=info, contract=contract, result=result, raw=item.raw.frame, ignored_columns=item.raw.ignored_columns
+    )
+    mine = pl.col("submission_id") == submission.submission_id
+    quarantined = result.quarantined.filter(mine)
+    if quarantined.height:
+        _write_quarantine(resources, submission, item.raw.frame, quarantined)
+    accepted = result.accepted.filter(mine)
+    if submission.dataset == "flows":
+        accepted = roll_up_unknown_materials(accepted.lazy()).collect()
+    return _Checked(submission, report, accepted.select(list(table)), None)
 
+
+def _write_core(resources: Resources, dataset: str, checked: Sequence[_Checked]) -> None:
+    """Replace each member's slices of the core table with accepted rows: one Iceberg commit for the batch.
+
+    Where two submissions of one member in the batch cover the same period, the later one's rows win, as
+    if they had been written one after the other.
+    """
+    column = SCOPE_COLUMN[dataset]
+    owner: dict[tuple[str, str], str] = {}
+    for one in checked:  # in arrival order
+        for value in one.scope:
+            owner[(one.submission.member_id, value)] = one.submission.submission_id
+    frames: list[pl.DataFrame] = []
+    members_by_scope: dict[tuple[str, ...], list[str]] = {}
+    for one in checked:
+        member, submission_id = one.submission.member_id, one.submission.submission_id
+        owned = tuple(value for value in one.scope if owner[(member, value)] == submission_id)
+        if not owned:
+            continue
+        rows = one.accepted
+        if column is not None and owned != one.scope:
+            rows = rows.filter(pl.col(column).cast(pl.String).is_in(list(owned)))
+        frames.append(rows)
+        members_by_scope.setdefault(owned, []).append(member)
+    if not frames:
+        return
+    match = [
+        {"member_id": members, **({column: list(values)} if column is not None else {})}
+        for values, members in members_by_scope.items()
+    ]
+    resources.warehouse.replace(f"core.{dataset}", pl.concat(frames, how="vertical"), match=match)
+
+
+def _record(resources: Resources, checked: _Checked) -> SubmissionOutcome:
+    """Store the member's report and record the outcome in the ledger (last, so a crash before it redoes all)."""
+    submission, report = checked.submission, checked.report
+    html_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="html")
+    json_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="json")
     resources.storage.put_bytes(html_key, report.to_html().encode("utf-8"), content_type="text/html; charset=utf-8")
     resources.storage.put_bytes(
         json_key,
         json.dumps(report.to_json(), ensure_ascii=False, indent=2).encode("utf-8"),
         content_type="application/json",
     )
-    status = "rejected" if report.status == "rejected" else report.status
-    resources.ledger.record_validation(
-        submission.submission_id,
-        status=status,
-        n_read=report.n_read,
-        n_accepted=report.n_accepted,
-        n_quarantined=report.n_quarantined,
-        n_warnings=report.n_warnings,
-        report_key=html_key,
-        periods=periods,
-        message=message,
-    )
-    if periods:
-        superseded = resources.ledger.supersede_older(submission.submission_id)
-        if superseded:
-            logger.info("%s supersedes %s", submission.submission_id, ", ".join(superseded))
-    return SubmissionOutcome(
+    outcome = SubmissionOutcome(
         submission_id=submission.submission_id,
         member_id=submission.member_id,
         dataset=submission.dataset,
         key=submission.key,
-        status=status,
+        status=report.status,
         n_read=report.n_read,
         n_accepted=report.n_accepted,
         n_quarantined=report.n_quarantined,
         n_warnings=report.n_warnings,
         report_key=html_key,
-        periods=periods,
-        message=message,
+        periods=checked.scope,
+        message=checked.message,
     )
+    resources.ledger.record_validation(
+        outcome.submission_id,
+        status=report.status,
+        n_read=outcome.n_read,
+        n_accepted=outcome.n_accepted,
+        n_quarantined=outcome.n_quarantined,
+        n_warnings=outcome.n_warnings,
+        report_key=html_key,
+        periods=outcome.periods,
+        message=outcome.message,
+    )
+    if outcome.periods:
+        superseded = resources.ledger.supersede_older(outcome.submission_id)
+        if superseded:
+            logger.info("%s supersedes %s", outcome.submission_id, ", ".join(superseded))
+    return outcome
 
 
 def _write_quarantine(
     resources: Resources, submission: Submission, raw: pl.DataFrame, quarantined: pl.DataFrame
 ) -> None:
     """Keep the rows as the member sent them, with the checks each failed."""
-    import io
-
     rows = raw.join(quarantined.select("source_row", "failed_checks"), on="source_row", how="inner")
     buffer = io.BytesIO()
     rows.write_parquet(buffer)
     key = keys.quarantine_key(submission.member_id, submission.dataset, submission.submission_id)
     resources.storage.put_bytes(key, buffer.getvalue(), content_type="application/vnd.apache.parquet")
-
-
-def _write_core(resources: Resources, submission: Submission, accepted: pl.DataFrame) -> tuple[str, ...]:
-    """Replace the member's slice of the core table with the accepted rows; returns the slice's scope."""
-    if accepted.is_empty():
-        return ()
-    dataset = submission.dataset
-    table = f"core.{dataset}"
-    frame = accepted
-    if dataset == "flows":
-        frame = roll_up_unknown_materials(frame.lazy()).collect()
-    frame = frame.select(list(TABLES[table]))
-    member = [submission.member_id]
-    if dataset == "flows":
-        scope = tuple(sorted(frame.get_column("period").unique().to_list()))
-        resources.warehouse.replace(table, frame, match={"member_id": member, "period": scope})
-    elif dataset == "progress":
-        scope = tuple(str(year) for year in sorted(frame.get_column("year").unique().to_list()))
-        resources.warehouse.replace(table, frame, match={"member_id": member, "year": scope})
-    else:
-        scope = (ALL_TARGETS,)
-        resources.warehouse.replace(table, frame, match={"member_id": member})
-    return scope
 
 
 # --- publishing -------------------------------------------------------------------------------

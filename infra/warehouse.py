@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
-from pyiceberg.expressions import AlwaysTrue, And, BooleanExpression, In
+from pyiceberg.expressions import AlwaysTrue, And, BooleanExpression, In, Or
 from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC, PartitionField, PartitionSpec
 from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
@@ -96,23 +96,41 @@ class Warehouse:
             msg = f"table {name} does not exist yet; run Warehouse.ensure_tables() (junkan init) first"
             raise ValueError(msg) from None
 
-    def replace(self, table: str, frame: pl.DataFrame, *, match: Mapping[str, Sequence[str]]) -> None:
-        """In one atomic commit, delete the rows where every `column IN values` of `match` holds and append `frame`.
+    def replace(
+        self,
+        table: str,
+        frame: pl.DataFrame,
+        *,
+        match: Mapping[str, Sequence[str]] | Sequence[Mapping[str, Sequence[str]]],
+    ) -> None:
+        """In one atomic commit, delete the rows of the slice `match` and append `frame`.
 
-        Every row of `frame` must itself satisfy `match`, so running the same replace twice leaves the same
-        content. An empty frame just deletes; an empty `match` replaces the whole table.
+        A slice is the rows where every `column IN values` of a mapping holds; a list of mappings is the
+        union of their slices (several members' periods replaced in one commit). Every row of `frame` must
+        itself lie in the slice, so running the same replace twice leaves the same content. An empty frame
+        just deletes; an empty mapping replaces the whole table.
         """
         expected = TABLES[_known(table)]
         frame = _conform(table, frame, expected)
-        typed = _typed_match(table, match, expected)
-        outside = frame.filter(~pl.all_horizontal(_membership(typed))) if typed else frame.clear()
+        slices = [match] if isinstance(match, Mapping) else list(match)
+        if not slices:
+            msg = f"{table}: replace needs at least one slice to match"
+            raise ValueError(msg)
+        typed_slices = [_typed_match(table, one, expected) for one in slices]
+        if any(not typed for typed in typed_slices):
+            inside = pl.lit(value=True)
+            row_filter: BooleanExpression = AlwaysTrue()
+        else:
+            inside = pl.any_horizontal([pl.all_horizontal(_membership(typed)) for typed in typed_slices])
+            row_filter = functools.reduce(Or, [_expression(typed) for typed in typed_slices])
+        outside = frame.filter(~inside)
+        description = " or ".join(f"({_describe(one)})" for one in slices[:3]) + (" …" if len(slices) > 3 else "")
         if outside.height:
             msg = (
                 f"{table}: {outside.height} of {frame.height} rows fall outside the slice being replaced "
-                f"({_describe(match)}), e.g. {outside.row(0, named=True)}; they would be duplicated by a re-run"
+                f"({description}), e.g. {outside.row(0, named=True)}; they would be duplicated by a re-run"
             )
             raise ValueError(msg)
-        row_filter = _expression(typed)
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             iceberg_table = self.table(table)
             # In the table's column order, which differs from the contract's once columns were added later.
@@ -128,7 +146,7 @@ class Warehouse:
                 logger.info("%s: commit conflict (%s); retrying in %.1fs", table, error, delay)
                 time.sleep(delay)
             else:
-                logger.info("%s: replaced %s with %d rows", table, _describe(match), frame.height)
+                logger.info("%s: replaced %s with %d rows", table, description, frame.height)
                 return
 
     def read(self, table: str, *, where: Mapping[str, Sequence[str]] | None = None) -> pl.DataFrame:

@@ -203,3 +203,51 @@ def test_periods_between_uses_period_dates(resources: Resources, tmp_path: Path)
     assert steps.periods_between(resources, "令和6年度", "2025") == ["FY2024", "2024-05"]
     with pytest.raises(ValueError, match="not a period"):
         steps.periods_between(resources, "spring", "2025")
+
+
+def test_a_batch_is_one_core_commit_and_the_later_file_of_a_member_wins(resources: Resources, tmp_path: Path) -> None:
+    older = upload(
+        resources, tmp_path, "city-a", "flows", "a1.csv", "\n".join([HEADER, "city-a,FY2024,paper,use,collection,1,t"])
+    )
+    newer = upload(
+        resources,
+        tmp_path,
+        "city-a",
+        "flows",
+        "a2.csv",
+        "\n".join([HEADER, "city-a,FY2024,paper,use,collection,2,t", "city-a,FY2023,paper,use,collection,3,t"]),
+    )
+    other = upload(
+        resources, tmp_path, "corp-b", "flows", "b.csv", "\n".join([HEADER, "corp-b,FY2024,paper,use,collection,5,t"])
+    )
+    snapshots_before = len(resources.warehouse.table("core.flows").metadata.metadata_log)
+    outcomes = {o.key: o for o in ingest(resources, [older, newer, other])}
+
+    assert len(resources.warehouse.table("core.flows").metadata.metadata_log) == snapshots_before + 1
+    core = resources.warehouse.read("core.flows").select("member_id", "period", "quantity_t", "submission_id").rows()
+    assert sorted(core) == sorted(
+        [
+            ("city-a", "FY2023", 3.0, outcomes[newer].submission_id),
+            ("city-a", "FY2024", 2.0, outcomes[newer].submission_id),
+            ("corp-b", "FY2024", 5.0, outcomes[other].submission_id),
+        ]
+    )
+    assert resources.ledger.get_submission(outcomes[older].submission_id).status == "superseded"  # type: ignore[union-attr]
+
+
+def test_batches_put_targets_before_progress_whatever_their_arrival(resources: Resources, tmp_path: Path) -> None:
+    progress = upload(
+        resources, tmp_path, "city-a", "progress", "p.csv", "member_id,target_id,year,value\ncity-a,T1,2024,80"
+    )
+    targets = upload(
+        resources,
+        tmp_path,
+        "city-a",
+        "targets",
+        "t.csv",
+        "member_id,target_id,indicator,baseline_year,baseline_value,target_year,target_value,unit\n"
+        "city-a,T1,final_disposal,2020,100,2030,50,t",
+    )
+    waiting = steps.register_keys(resources, [progress, targets], RunSummary())
+    ordered = steps.in_dataset_order(resources, waiting)
+    assert [resources.ledger.get_submission(i).dataset for i in ordered] == ["targets", "progress"]  # type: ignore[union-attr]

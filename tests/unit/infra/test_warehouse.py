@@ -102,6 +102,30 @@ def test_replace_matching_two_columns_keeps_other_members_rows(warehouse: Wareho
     assert result.rows() == [("city-kitakyushu", 3.0), ("city-kitakyushu", 2.0), (OTHER, 7.0)]
 
 
+def test_replace_a_union_of_slices_in_one_commit(warehouse: Warehouse) -> None:
+    start = pl.concat([_flows("FY2023", [1.0]), _flows("FY2024", [2.0]), _flows("FY2023", [3.0], member_id=OTHER)])
+    warehouse.replace("core.flows", start, match={})
+    commits = len(warehouse.table("core.flows").metadata.metadata_log)  # one metadata file per commit
+
+    # city-kitakyushu's FY2024 and OTHER's FY2023 are replaced; city-kitakyushu's FY2023 stays.
+    new = pl.concat([_flows("FY2024", [20.0]), _flows("FY2023", [30.0], member_id=OTHER)])
+    slices = [
+        {"member_id": ["city-kitakyushu"], "period": ["FY2024"]},
+        {"member_id": [OTHER], "period": ["FY2023"]},
+    ]
+    warehouse.replace("core.flows", new, match=slices)
+
+    assert len(warehouse.table("core.flows").metadata.metadata_log) == commits + 1
+    result = warehouse.read("core.flows").select("member_id", "period", "quantity_t").sort("member_id", "period")
+    assert result.rows() == [
+        ("city-kitakyushu", "FY2023", 1.0),
+        ("city-kitakyushu", "FY2024", 20.0),
+        (OTHER, "FY2023", 30.0),
+    ]
+    with pytest.raises(ValueError, match="outside the slice"):
+        warehouse.replace("core.flows", _flows("FY2023", [9.0]), match=slices)
+
+
 def test_empty_frame_only_deletes(warehouse: Warehouse) -> None:
     warehouse.replace("core.flows", _flows("FY2023", [1.0]), match={"period": ["FY2023"]})
     warehouse.replace("core.flows", _flows("FY2024", [2.0]), match={"period": ["FY2024"]})
