@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from flows.cli_report import register as register_report
+from flows.cli_serve import register as register_serve
 from flows.cli_sources import register as register_sources
 
 if TYPE_CHECKING:
@@ -264,12 +265,22 @@ def backfill(
     period_from: Annotated[str, typer.Option("--from", help="First period, e.g. FY2023 or 2019")],
     period_to: Annotated[str, typer.Option("--to", help="Last period, e.g. FY2024")],
 ) -> None:
-    """Republish every period between two periods (inclusive) from the core tables."""
-    pipeline = _flows()
+    """Republish every period between two periods (inclusive): on the server's backfill deployment if one is set."""
+    from flows.runtime import prepare_environment
+    from infra.settings import get_settings
+
+    prepare_environment(get_settings())
+    from flows.serve import submit_backfill
+
     try:
-        summary: RunSummary = pipeline.backfill(period_from, period_to)  # type: ignore[attr-defined]
-    except ValueError as error:
+        flow_run_id = submit_backfill(period_from, period_to)
+    except (ValueError, RuntimeError) as error:
         raise _fail(str(error)) from None
+    if flow_run_id is not None:
+        typer.echo(f"backfill {period_from} → {period_to} submitted to the backfill deployment: flow run {flow_run_id}")
+        return
+    pipeline = _flows()
+    summary: RunSummary = pipeline.backfill(period_from, period_to)  # type: ignore[attr-defined]
     _print_summary(summary)
 
 
@@ -367,6 +378,7 @@ def demo(
 
 register_report(app)
 register_sources(app)
+register_serve(app)
 
 
 def main() -> None:

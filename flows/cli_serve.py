@@ -16,13 +16,12 @@ import typer
 def _prepare() -> None:
     """Quiet Prefect's chatter into the log file and point it at the configured server."""
     from flows.runtime import prepare_environment
-    from infra.events import get_event_settings
     from infra.settings import get_settings
 
     prepare_environment(get_settings())
     # One INFO line per HTTP request (the runner polls every few seconds) would drown the log file.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    api_url = get_event_settings().prefect_api_url
+    api_url = get_settings().prefect_api_url
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
 
@@ -32,9 +31,9 @@ def serve(
 ) -> None:
     """Register the nightly, ingest and backfill deployments with the Prefect server and run their flows."""
     _prepare()
-    from infra.events import get_event_settings
+    from infra.settings import get_settings
 
-    settings = get_event_settings()
+    settings = get_settings()
     if not os.environ.get("PREFECT_API_URL"):
         typer.echo("error: no Prefect server; set JUNKAN_PREFECT_API_URL (infra/scripts/prefect.sh url)", err=True)
         raise typer.Exit(2)
@@ -54,10 +53,10 @@ def events() -> None:
 
     import uvicorn
 
-    from infra.events import NOTIFICATION_PATH, create_app, get_event_settings
+    from infra.events import NOTIFICATION_PATH, create_app
     from infra.settings import get_settings
 
-    settings = get_event_settings()
+    settings = get_settings()
     storage = urlsplit(get_settings().resolved_storage_url)
     bucket = storage.netloc if storage.scheme == "s3" else None
     try:

@@ -5,10 +5,11 @@ How a burst of uploads becomes a handful of runs (500 uploads in a minute → ab
 - The `ingest` deployment's trigger is *reactive with threshold 1 within W seconds*
   (`JUNKAN_INGEST_WINDOW_SECONDS`, default 30): Prefect fires on the first `junkan.submission.received`
   and ignores further events until W seconds after that first event, then fires on the next one.
-- The triggered flow, `ingest-pending`, takes no object list: it sweeps the inbox against the ledger and
-  validates everything pending, like `nightly`. Because the trigger ignored the rest of its window, the run
-  keeps sweeping until W seconds after it started and a sweep finds nothing new (the trailing edge): every
-  object whose event fell in the ignored part of the window was written before that last sweep.
+- The triggered flow, `ingest-pending` (flows/pipeline.py), takes no object list: it sweeps the inbox
+  against the ledger and validates everything pending, like `nightly`. Because the trigger ignored the
+  rest of its window, the run keeps sweeping until W seconds after it started and a sweep finds nothing
+  new (the trailing edge): every object whose event fell in the ignored part of the window was written
+  before that last sweep.
 - The deployment has a concurrency limit of 1 with ENQUEUE: a firing while a run is busy waits for it
   instead of racing it over the same ledger rows, and when it starts it finds little or nothing and exits.
 
@@ -20,11 +21,9 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from prefect import flow
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, FlowRun
 from prefect.deployments.runner import RunnerDeployment
 from prefect.events import DeploymentEventTrigger
@@ -32,56 +31,17 @@ from prefect.events.schemas.automations import Posture
 from prefect.schedules import Cron
 
 from flows import pipeline, steps
-from flows.steps import RunSummary
-from infra.events import RESOURCE_PREFIX, SUBMISSION_RECEIVED, EventSettings, get_event_settings
-from infra.resources import Resources
+from infra.events import RESOURCE_PREFIX, SUBMISSION_RECEIVED
+from infra.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
 NIGHTLY_SCHEDULE_SLUG = "nightly-cron"
 INGEST_TRIGGER_NAME = "junkan-ingest-on-upload"
-SWEEP_POLL_SECONDS = 2.0  # pause between sweeps while the window is open
-MAX_RUN_SECONDS = 900.0  # a run under a constant stream of uploads hands over to the next queued run
 BACKFILL_DEPLOYMENT = "backfill/backfill"
 
 
-def _merge(total: RunSummary, part: RunSummary) -> None:
-    total.outcomes += part.outcomes
-    total.published_periods += [period for period in part.published_periods if period not in total.published_periods]
-    total.skipped_keys += [key for key in part.skipped_keys if key not in total.skipped_keys]
-    total.refused_keys.update(part.refused_keys)
-
-
-def sweep_once(resources: Resources, summary: RunSummary) -> int:
-    """Register unseen inbox objects, validate everything pending, publish; returns submissions validated."""
-    part = RunSummary(timings=summary.timings)  # timings accumulate in place; the rest is merged below
-    pipeline.register(resources, steps.unseen_inbox_keys(resources), part)
-    waiting = [submission.submission_id for submission in resources.ledger.pending_submissions()]
-    if waiting:
-        pipeline._process(resources, waiting, part)
-    _merge(summary, part)
-    return len(waiting)
-
-
-@flow(name="ingest-pending", log_prints=False)
-def ingest_pending(settle_seconds: float = 30.0, first_key: str | None = None) -> RunSummary:
-    """Ingest everything waiting, sweeping until `settle_seconds` have passed and a sweep finds nothing new."""
-
-    def body(resources: Resources, summary: RunSummary) -> None:
-        started = time.monotonic()
-        while True:
-            validated = sweep_once(resources, summary)
-            elapsed = time.monotonic() - started
-            if elapsed >= MAX_RUN_SECONDS or (validated == 0 and elapsed >= settle_seconds):
-                return
-            if validated == 0:
-                time.sleep(min(SWEEP_POLL_SECONDS, settle_seconds - elapsed))
-
-    parameters: dict[str, object] = {"settle_seconds": settle_seconds, "first_key": first_key}
-    return pipeline._recorded("ingest_pending", parameters, body)
-
-
-def build_deployments(settings: EventSettings) -> list[RunnerDeployment]:
+def build_deployments(settings: Settings) -> list[RunnerDeployment]:
     """The `nightly`, `ingest` and `backfill` deployments for these settings."""
     window = timedelta(seconds=settings.ingest_window_seconds)
     nightly = pipeline.nightly.to_deployment(
@@ -91,7 +51,7 @@ def build_deployments(settings: EventSettings) -> list[RunnerDeployment]:
         concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
         description="Sweep the inbox, validate everything waiting, republish affected periods.",
     )
-    ingest = ingest_pending.to_deployment(
+    ingest = pipeline.ingest_pending.to_deployment(
         name="ingest",
         triggers=[
             DeploymentEventTrigger(
@@ -122,14 +82,14 @@ def _built(deployment: object) -> RunnerDeployment:
     return deployment
 
 
-def serve_deployments(settings: EventSettings, *, poll_seconds: float = 2.0) -> None:
+def serve_deployments(settings: Settings, *, poll_seconds: float = 2.0) -> None:
     """Register the deployments with the Prefect server and run their flows until interrupted."""
     from prefect import serve
 
     serve(*build_deployments(settings), print_starting_message=False, query_seconds=poll_seconds)
 
 
-def prefect_api_url(settings: EventSettings) -> str | None:
+def prefect_api_url(settings: Settings) -> str | None:
     """The configured Prefect server (JUNKAN_PREFECT_API_URL, else PREFECT_API_URL), or None for inline runs."""
     return settings.prefect_api_url or os.environ.get("PREFECT_API_URL") or None
 
@@ -153,7 +113,7 @@ def submit_backfill(period_from: str, period_to: str) -> str | None:
     """
     steps.period_bounds(period_from)  # fail fast, before anything is queued
     steps.period_bounds(period_to)
-    settings = get_event_settings()
+    settings = get_settings()
     api_url = prefect_api_url(settings)
     if api_url is None:
         return None

@@ -93,11 +93,5 @@ def _s3(url: str, settings: Settings) -> tuple[Storage, dict[str, str]]:
         region=settings.s3_region,
         secure=secure,
     )
-    properties = {
-        "s3.endpoint": f"{'https' if secure else 'http'}://{endpoint}",
-        "s3.access-key-id": access_key,
-        "s3.secret-access-key": secret_key,
-        "s3.region": settings.s3_region,
-        "s3.path-style-access": "true",
-    }
-    return storage, properties
+    storage.ensure_bucket()  # pyiceberg writes into the bucket but never creates it
+    return storage, storage.fileio_properties()

@@ -5,7 +5,7 @@
 JUNKAN_HOME ?= .junkan
 export JUNKAN_HOME
 
-.PHONY: minio minio-install minio-stop postgres postgres-stop services services-stop
+.PHONY: minio minio-install minio-stop postgres postgres-stop prefect prefect-stop services services-stop
 
 ## minio-install: build the pinned MinIO from source with Go (skipped when already built)
 minio-install:
@@ -28,3 +28,10 @@ postgres-stop:
 services: minio postgres
 
 services-stop: minio-stop postgres-stop
+
+## prefect: start a Prefect server on loopback (SQLite under $(JUNKAN_HOME), or PREFECT_API_DATABASE_CONNECTION_URL)
+prefect:
+	bash infra/scripts/prefect.sh start
+
+prefect-stop:
+	bash infra/scripts/prefect.sh stop

@@ -29,7 +29,29 @@ class Settings(BaseSettings):
         default=0.85, gt=0, le=1, description="Two largest members above this share of a mart cell: suppressed"
     )
 
+    # events and deployments (junkan events, junkan serve)
+    events_token: SecretStr = Field(default=SecretStr(""), description="Bearer token MinIO sends to the receiver")
+    events_host: str = Field(default="127.0.0.1", description="Receiver address; loopback unless a proxy fronts it")
+    events_port: int = Field(default=8401, ge=1, le=65535, description="Receiver port")
+    prefect_api_url: str | None = Field(default=None, description="Prefect server API, e.g. http://127.0.0.1:4200/api")
+    nightly_cron: str = Field(default="0 2 * * *", description="When the nightly sweep runs (cron)")
+    timezone: str = Field(default="Asia/Tokyo", description="Time zone of nightly_cron and of backfill dates")
+    ingest_window_seconds: float = Field(
+        default=30.0, ge=1.0, le=3600.0, description="Upload-event trigger fires at most once per window"
+    )
+
     log_file: Path | None = Field(default=None, description="Where library chatter goes; default home/logs")
+
+    # --- input limits --- (owned with infra/limits.py: names match `Limits` fields; defaults are its defaults)
+    max_file_bytes: int = Field(default=1 << 30, ge=1, description="Largest submitted file in bytes")
+    max_rows: int = Field(default=20_000_000, ge=1, description="Most rows (including blank ones) in a file")
+    max_columns: int = Field(default=200, ge=1, description="Most columns in a file's header")
+    max_field_chars: int = Field(default=10_000, ge=1, le=131_072, description="Longest value in characters")
+    max_line_chars: int = Field(default=1_000_000, ge=1, description="Longest CSV record or JSON line in characters")
+    max_uncompressed_bytes: int = Field(default=4 << 30, ge=1, description="Largest XLSX/Parquet when expanded")
+    max_compression_ratio: float = Field(default=200.0, gt=1, description="Highest XLSX part compression ratio")
+    max_json_depth: int = Field(default=32, ge=1, description="Deepest JSON nesting on one JSON Lines line")
+    # --- end input limits ---
 
     @property
     def resolved_home(self) -> Path:

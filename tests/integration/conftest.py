@@ -170,3 +170,22 @@ def module_database_url(postgres_url: str, request: pytest.FixtureRequest) -> It
     url = create_database(postgres_url, name)
     yield url
     drop_database(postgres_url, name)
+
+
+PREFECT_START_TIMEOUT_S = 300
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(services_home: Path) -> Iterator[str]:
+    """API URL of a Prefect server (SQLite) started by infra/scripts/prefect.sh on a free port; stopped at the end."""
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")},
+        "JUNKAN_HOME": str(services_home),
+        "JUNKAN_PREFECT_PORT": str(free_port()),
+    }
+    log = services_home / "prefect-server" / "prefect.log"
+    url = run_script("prefect.sh", "start", env=env, timeout=PREFECT_START_TIMEOUT_S, log=log).splitlines()[-1]
+    try:
+        yield url
+    finally:
+        run_script("prefect.sh", "stop", env=env, timeout=60, log=log)
