@@ -44,10 +44,10 @@ def _from_environment(variable: str) -> str:
 
 def _save_secret(name: str, value: str) -> None:
     """Save a Secret block on the configured Prefect server (JUNKAN_PREFECT_API_URL), else the local one."""
-    from infra.events import get_event_settings
+    from infra.settings import get_settings
     from infra.sources import save_prefect_secret
 
-    api_url = get_event_settings().prefect_api_url
+    api_url = get_settings().prefect_api_url
     if api_url:
         os.environ["PREFECT_API_URL"] = api_url
     save_prefect_secret(name, value)
