@@ -4,6 +4,9 @@ TOOLS      := .tools
 UV         := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
+# Compile bytecode at install: the machine sets PYTHONDONTWRITEBYTECODE, so without it every cold
+# `junkan` start recompiles Prefect, GX and pyiceberg (about 20 s).
+export UV_COMPILE_BYTECODE := 1
 RUN        := $(UV) run --locked --no-sync
 
 .PHONY: install demo test lint typecheck unit integration contract clean
@@ -23,8 +26,8 @@ install: .venv/.synced
 demo: install
 	$(RUN) junkan demo
 
-## test: lint, types, unit tests, then integration tests against real servers
-test: lint typecheck unit integration
+## test: lint, types, unit tests, integration tests against real servers, the benchmark smoke run
+test: lint typecheck bench-smoke unit integration
 
 lint: install
 	$(RUN) ruff check .
@@ -44,6 +47,7 @@ contract: install
 	$(RUN) junkan contract --output docs/contract.md
 
 include infra/services.mk
+include benchmarks/bench.mk
 
 clean:
 	rm -rf .junkan .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,97 @@
+"""The Markdown table of a benchmark results file: medians, ratios and the issue's targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+GIB_MIB = 1024.0
+
+
+def _show(value: object, suffix: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.2f}{suffix}" if value < 100 else f"{value:,.0f}{suffix}"
+    return f"{value}{suffix}"
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, object, bool | None]]:
+    """(target, wanted, measured, met) for every target of issue 5 that this run measured."""
+    workloads = results["workloads"]
+    found: list[tuple[str, str, object, bool | None]] = []
+
+    def add(name: str, wanted: str, value: float | None, met: bool | None) -> None:
+        found.append((name, wanted, value, None if value is None else met))
+
+    if "w1" in workloads:
+        w1 = workloads["w1"]
+        over_floor = w1["ratios"]["junkan_over_floor"]
+        pandas_over = w1["ratios"]["pandas_over_junkan"]
+        share = w1["ratios"]["orchestration_share"]
+        rss = w1["junkan"]["peak_rss_mib"]
+        add("W1 junkan / floor", "≤ 3×", over_floor, over_floor is not None and over_floor <= 3)
+        add("W1 pandas / junkan", "≥ 2×", pandas_over, pandas_over is not None and pandas_over >= 2)
+        add("W1 peak RSS (MiB)", "< 2048", rss, rss is not None and rss < 2 * GIB_MIB)
+        add("W1 orchestration share", "< 0.10", share, share is not None and share < 0.10)
+    if "w2" in workloads:
+        rss = workloads["w2"]["junkan"]["peak_rss_mib"]
+        add("W2 peak RSS (MiB)", "< 1024", rss, rss is not None and rss < GIB_MIB)
+    if "w3" in workloads:
+        wall = workloads["w3"]["wall_s"]
+        add("W3 quiet night (s)", "< 10", wall, wall is not None and wall < 10)
+    if "help" in workloads:
+        wall = workloads["help"]["wall_s"]
+        add("junkan --help (s)", "< 1", wall, wall is not None and wall < 1)
+    return found
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    """Medians per workload and system, stage times, ratios and targets."""
+    config = results["config"]
+    box = results["machine"]
+    lines = [
+        f"# junkan benchmarks — {results['date']} — size `{results['size']}`",
+        "",
+        f"Machine: {box['cores']} cores, {box['memory_gib']} GiB, {box['cpu']}. "
+        f"Medians over {config['runs']} run(s). W1 = {config['members']} members × {config['rows_per_member']} "
+        f"flow rows (+ targets, progress), W2 = one member, {config['large_rows']:,} rows CP932.",
+        "Peak RSS = largest sum of VmRSS over the process tree (sampled every 50 ms).",
+        "",
+        "| workload | system | wall s | rows/s | peak RSS MiB | read | validate | write | publish | orchestration |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    workloads = results["workloads"]
+    for name, workload in workloads.items():
+        systems = {"run": workload} if "wall_s" in workload else workload
+        for system, summary in systems.items():
+            if not isinstance(summary, dict) or "wall_s" not in summary:
+                continue
+            stages = summary.get("stages_s", {})
+            lines.append(
+                f"| {name} | {system if system != 'run' else ''} | {_show(summary['wall_s'])} | "
+                f"{_show(summary.get('rows_per_s'))} | {_show(summary['peak_rss_mib'])} | "
+                + " | ".join(_show(stages.get(stage)) for stage in ("read", "validate", "write", "publish"))
+                + f" | {_show(summary.get('orchestration_s'))} |"
+            )
+    lines += ["", "| workload | junkan / floor | pandas / junkan | orchestration share | indicators equal |"]
+    lines.append("|---|---:|---:|---:|---|")
+    for name, workload in workloads.items():
+        if "ratios" in workload:
+            ratios = workload["ratios"]
+            check = workload.get("indicators_check") or {}
+            equal = check.get("equal")
+            lines.append(
+                f"| {name} | {_show(ratios['junkan_over_floor'])} | {_show(ratios['pandas_over_junkan'])} | "
+                f"{_show(ratios['orchestration_share'])} | {'–' if equal is None else equal} |"
+            )
+    lines += ["", "| target | wanted | measured | met |", "|---|---|---:|---|"]
+    for target, wanted, measured, met in targets(results):
+        verdict = "–" if met is None else ("yes" if met else "**no**")
+        lines.append(f"| {target} | {wanted} | {_show(measured)} | {verdict} |")
+    cold = results.get("cold_start") or {}
+    if cold:
+        seconds = cold.get("junkan_run_nothing_new_s")
+        lines += ["", f"Cold start (empty bytecode cache): `junkan run` with nothing new took {_show(seconds)} s."]
+    for note in results.get("notes", []):
+        lines += ["", f"Note: {note}"]
+    return "\n".join(lines) + "\n"
