@@ -28,6 +28,9 @@ def _prepare() -> None:
 
 def serve(
     poll_seconds: Annotated[float, typer.Option(help="How often to look for runs to start, in seconds")] = 2.0,
+    configure_minio: Annotated[
+        bool, typer.Option(help="First point MinIO's webhook (with an on-disk queue) at `junkan events`")
+    ] = False,
 ) -> None:
     """Register the nightly, ingest and backfill deployments with the Prefect server and run their flows."""
     _prepare()
@@ -37,6 +40,8 @@ def serve(
     if not os.environ.get("PREFECT_API_URL"):
         typer.echo("error: no Prefect server; set JUNKAN_PREFECT_API_URL (infra/scripts/prefect.sh url)", err=True)
         raise typer.Exit(2)
+    if configure_minio:
+        _configure_minio()
     from flows.serve import serve_deployments
 
     typer.echo(
@@ -44,6 +49,35 @@ def serve(
         f"window {settings.ingest_window_seconds:g} s) and backfill on {os.environ['PREFECT_API_URL']}; Ctrl-C stops"
     )
     serve_deployments(settings, poll_seconds=poll_seconds)
+
+
+def _configure_minio() -> None:
+    """Bucket notifications for inbox writes to the receiver, queued on MinIO's disk while it is down."""
+    from urllib.parse import urlsplit
+
+    from infra.events import NOTIFICATION_PATH
+    from infra.minio_admin import AdminConnection, MinioAdminError, configure_notifications
+    from infra.settings import get_settings
+
+    settings = get_settings()
+    storage = urlsplit(settings.resolved_storage_url)
+    if storage.scheme != "s3" or not settings.events_token.get_secret_value():
+        typer.echo("error: --configure-minio needs JUNKAN_STORAGE_URL=s3://… and JUNKAN_EVENTS_TOKEN", err=True)
+        raise typer.Exit(2)
+    webhook = f"http://{settings.events_host}:{settings.events_port}{NOTIFICATION_PATH}"
+    queue_dir = settings.resolved_home / "minio-events-queue"
+    try:
+        configure_notifications(
+            admin=AdminConnection.from_settings(settings),
+            bucket=storage.netloc,
+            webhook_endpoint=webhook,
+            auth_token=settings.events_token,
+            queue_dir=queue_dir,
+        )
+    except MinioAdminError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"MinIO notifies {webhook} of writes under inbox/ (undelivered events queue in {queue_dir})")
 
 
 def events() -> None:
