@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -172,6 +172,8 @@ def build_report(
     listed_errors, listed_warnings = errors.head(max_listed), warnings.head(max_listed)
     raw_rows = _raw_rows(raw, pl.concat([listed_errors, listed_warnings]).get_column("source_row"))
     rule_columns = {rule.id: tuple(name for name in rule.columns if name in raw.columns) for rule in contract.rules}
+    # A check on a derived column (material_group) is about what the member sent in its source (material).
+    sources = {column.name: column.derived_from for column in contract.columns if column.derived_from}
     return Report(
         submission=submission,
         status=_status(n_accepted=n_accepted, n_quarantined=n_quarantined),
@@ -179,9 +181,9 @@ def build_report(
         n_accepted=n_accepted,
         n_quarantined=n_quarantined,
         n_warnings=n_warnings,
-        errors=_report_rows(listed_errors, raw_rows, rule_columns),
+        errors=_report_rows(listed_errors, raw_rows, rule_columns, sources),
         errors_not_listed=errors.height - listed_errors.height,
-        warnings=_report_rows(listed_warnings, raw_rows, rule_columns),
+        warnings=_report_rows(listed_warnings, raw_rows, rule_columns, sources),
         warnings_not_listed=warnings.height - listed_warnings.height,
         ignored_columns=tuple(ignored_columns),
     )
@@ -225,7 +227,10 @@ def _shorten(value: Any) -> str | None:
 
 
 def _report_rows(
-    failures: pl.DataFrame, raw_rows: dict[int, dict[str, Any]], rule_columns: dict[str, tuple[str, ...]]
+    failures: pl.DataFrame,
+    raw_rows: dict[int, dict[str, Any]],
+    rule_columns: dict[str, tuple[str, ...]],
+    sources: Mapping[str, str],
 ) -> tuple[ReportRow, ...]:
     """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each."""
     rows = []
@@ -237,8 +242,8 @@ def _report_rows(
             value = "; ".join(f"{name}={raw_row.get(name) or ''}" for name in columns)
             column = ", ".join(columns)
         else:
-            value = raw_row.get(failure["column"])
-            column = failure["column"]
+            column = sources.get(failure["column"], failure["column"])
+            value = raw_row.get(column)
         rows.append(
             ReportRow(
                 row=failure["source_row"],

@@ -9,6 +9,7 @@ import polars as pl
 
 from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
 from expectations.validate import validate
+from infra.limits import limits_from_settings
 from infra.readers import read_table
 from infra.settings import get_settings
 from schemas import get_contract
@@ -47,7 +48,7 @@ def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
         submission_id=CHECK_ID, member_id=member_id, dataset=dataset, file_name=path.name, received_at=datetime.now(UTC)
     )
     try:
-        raw = read_table(path, contract)
+        raw = read_table(path, contract, limits=limits_from_settings(get_settings()))
     except FileRejected as rejected:
         return build_rejection_report(submission=info, rejected=rejected)
     region, known_targets = _known_context(member_id, dataset)

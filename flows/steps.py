@@ -25,6 +25,7 @@ from expectations.report import Report, SubmissionInfo, build_rejection_report, 
 from expectations.result import ValidationResult
 from infra import keys
 from infra.ledger import Submission
+from infra.limits import limits_from_settings
 from infra.readers import RawTable, read_table
 from infra.resources import Resources
 from infra.storage import INBOX
@@ -191,7 +192,7 @@ def _load(resources: Resources, submission: Submission, workdir: Path) -> _Loade
     local = workdir / f"{submission.submission_id}{Path(file_name).suffix.lower()}"
     resources.storage.download(submission.key, local)
     try:
-        raw = read_table(local, contract, name=file_name)
+        raw = read_table(local, contract, name=file_name, limits=limits_from_settings(resources.settings))
     except FileRejected as rejection:
         return _Loaded(submission, None, rejection)
     finally:

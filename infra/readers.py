@@ -12,6 +12,9 @@ Decisions: fully blank rows (no value in any cell) are skipped and counted in `n
 row with fewer fields than the header is read with the missing trailing fields null; a row with more
 fields than the header is read when the extra fields are empty (trailing commas) and otherwise
 rejects the file, naming the row, because its values are shifted (usually an unquoted comma).
+
+Size limits (`infra.limits.Limits`: file bytes, rows, columns, value and line length, XLSX expansion,
+JSON nesting) are checked as early as the format allows, before the costly step they guard.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -32,6 +36,15 @@ from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
+from infra.limits import (
+    CSV_FIELD_LIMIT,
+    DEFAULT_LIMITS,
+    Limits,
+    check_file_size,
+    check_json_line,
+    check_zip,
+    over_limit,
+)
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 
@@ -78,9 +91,13 @@ class RawTable:
     n_blank_rows: int = 0
 
 
-def read_table(path: Path, contract: Contract, *, name: str | None = None) -> RawTable:
-    """Read a submitted file as text columns of `contract`, or raise `FileRejected` saying why."""
+def read_table(path: Path, contract: Contract, *, name: str | None = None, limits: Limits | None = None) -> RawTable:
+    """Read a submitted file as text columns of `contract`, or raise `FileRejected` saying why.
+
+    `limits` bounds the file's size and shape (default: `infra.limits.DEFAULT_LIMITS`).
+    """
     file = name or path.name
+    limits = limits or DEFAULT_LIMITS
     file_format = FORMATS.get(path.suffix.lower())
     if file_format is None:
         allowed = ", ".join(FORMATS)
@@ -90,13 +107,64 @@ def read_table(path: Path, contract: Contract, *, name: str | None = None) -> Ra
             f"ファイル形式 {path.suffix or '（拡張子なし）'} は受け付けていません。"
             f"次のいずれかで提出してください: {allowed}",
         )
+    check_file_size(path, file, limits)
     if file_format == "csv":
-        return _read_csv(path, contract, file)
+        return _read_csv(path, contract, file, limits)
     if file_format == "xlsx":
-        return _read_xlsx(path, contract, file)
+        return _read_xlsx(path, contract, file, limits)
     if file_format == "parquet":
-        return _read_parquet(path, contract, file)
-    return _read_jsonl(path, contract, file)
+        return _read_parquet(path, contract, file, limits)
+    return _read_jsonl(path, contract, file, limits)
+
+
+# --- limits on rows, columns and values ---------------------------------------------------------
+
+
+def _check_header_width(header: Sequence[str | None], file: str, limits: Limits, *, row: int | None) -> None:
+    named = sum(1 for name in header if name is not None and str(name).strip())
+    if named > limits.max_columns:
+        raise over_limit(
+            file, "max_columns", named, what_en="the number of columns", what_ja="列数", row=row, limits=limits
+        )
+
+
+def _check_row(cells: Sequence[str | None], number: int, file: str, limits: Limits) -> None:
+    """Reject a row past `max_rows` or holding a value longer than `max_field_chars`."""
+    if number > limits.max_rows:
+        raise over_limit(
+            file, "max_rows", number, what_en="the number of rows", what_ja="行数", row=number, limits=limits
+        )
+    longest = max((len(cell) for cell in cells if cell), default=0)
+    if longest > limits.max_field_chars:
+        position = next(index for index, cell in enumerate(cells) if cell and len(cell) == longest)
+        raise over_limit(
+            file,
+            "max_field_chars",
+            longest,
+            what_en=f"the length in characters of the value in field {position + 1} of row {number}",
+            what_ja=f"{number}行目の{position + 1}番目の値の文字数",
+            row=number,
+            limits=limits,
+        )
+
+
+def _check_text_columns(frame: pl.DataFrame, file: str, limits: Limits) -> None:
+    """Reject a typed file (Parquet, JSON Lines) with a text value longer than `max_field_chars`."""
+    columns = [name for name, dtype in frame.schema.items() if dtype == pl.String() and name != SOURCE_ROW]
+    if not columns or frame.is_empty():
+        return
+    longest = frame.select(pl.col(columns).str.len_chars().max()).row(0)
+    for name, length in zip(columns, longest, strict=True):
+        if length is not None and length > limits.max_field_chars:
+            raise over_limit(
+                file,
+                "max_field_chars",
+                length,
+                what_en=f"the length in characters of a value in column {name!r}",
+                what_ja=f"列 {name} の値の文字数",
+                column=name,
+                limits=limits,
+            )
 
 
 # --- header matching --------------------------------------------------------------------------
@@ -325,12 +393,12 @@ def _no_header(file: str) -> FileRejected:
     )
 
 
-def _read_csv(path: Path, contract: Contract, file: str) -> RawTable:
+def _read_csv(path: Path, contract: Contract, file: str, limits: Limits) -> RawTable:
     data = path.read_bytes()
     _reject_binary(file, data)
     text, encoding = detect_encoding(data, file=file)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records = _csv_records(reader, file)
+    records = _csv_records(reader, file, limits)
     header: list[str] | None = None
     header_row = 0
     for start, cells in records:
@@ -339,6 +407,7 @@ def _read_csv(path: Path, contract: Contract, file: str) -> RawTable:
             break
     if header is None:
         raise _no_header(file)
+    _check_header_width(header, file, limits, row=header_row)
     layout = _match_header(header, contract, file, row=header_row)
     builder = _FrameBuilder(contract, layout)
     unnamed = _UnnamedColumns(header)
@@ -348,6 +417,7 @@ def _read_csv(path: Path, contract: Contract, file: str) -> RawTable:
         if _is_blank(cells):
             blank += 1
             continue
+        _check_row(cells, start, file, limits)
         unnamed.note(cells)
         if len(cells) > width and not _is_blank(cells[width:]):
             raise FileRejected(
@@ -364,7 +434,7 @@ def _read_csv(path: Path, contract: Contract, file: str) -> RawTable:
     return RawTable(frame, "csv", encoding, ignored, frame.height, blank)
 
 
-def _csv_records(reader: Reader, file: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_records(reader: Reader, file: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
     """Yield (line the record starts on, fields) for each record, rejecting unparseable CSV."""
     line_num = 0
     while True:
@@ -374,6 +444,16 @@ def _csv_records(reader: Reader, file: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise over_limit(
+                    file,
+                    "max_field_chars",
+                    f"more than {CSV_FIELD_LIMIT:,}",
+                    what_en=f"the length in characters of a value of the record starting on line {start}",
+                    what_ja=f"{start}行目から始まる行の値の文字数",
+                    row=start,
+                    limits=limits,
+                ) from None
             raise FileRejected(
                 file,
                 f"the CSV cannot be parsed at the record starting on line {start} ({error}); check the double quotes "
@@ -382,6 +462,21 @@ def _csv_records(reader: Reader, file: str) -> Iterator[tuple[int, list[str]]]:
                 row=start,
             ) from None
         line_num = reader.line_num
+        if line_num > limits.max_rows:
+            raise over_limit(
+                file, "max_rows", line_num, what_en="the number of lines", what_ja="行数", row=line_num, limits=limits
+            )
+        length = sum(map(len, cells)) + len(cells)
+        if length > limits.max_line_chars:
+            raise over_limit(
+                file,
+                "max_line_chars",
+                length,
+                what_en=f"the length in characters of the record starting on line {start}",
+                what_ja=f"{start}行目から始まる行の文字数",
+                row=start,
+                limits=limits,
+            )
         yield start, cells
 
 
@@ -412,54 +507,97 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_xlsx(path: Path, contract: Contract, file: str) -> RawTable:
+# What openpyxl (zipfile, zlib, the XML parser, its own descriptors) raises on a damaged or hostile workbook.
+# ParseError is a SyntaxError; InvalidFileException is added where openpyxl is imported.
+_XLSX_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    ArithmeticError,
+    EOFError,
+    OSError,
+    SyntaxError,
+)
+
+
+def _unreadable_xlsx(file: str, error: Exception) -> FileRejected:
+    detail = f"{type(error).__name__}: {str(error)[:200]}"
+    return FileRejected(
+        file,
+        f"the file cannot be opened as an Excel workbook (.xlsx) ({detail}); save it again from Excel as .xlsx "
+        "or as CSV UTF-8",
+        f"Excelブック（.xlsx）として開けません（{detail}）。Excelで .xlsx または CSV UTF-8 として保存し直してください",
+    )
+
+
+def _sheet_rows(values: Iterator[tuple[object, ...]], file: str) -> Iterator[tuple[int, list[str | None]]]:
+    """Rows of a sheet as (sheet row, cell texts); openpyxl's errors while parsing become a rejection."""
+    number = 0
+    while True:
+        try:
+            row = next(values)
+        except StopIteration:
+            return
+        except _XLSX_ERRORS as error:
+            raise _unreadable_xlsx(file, error) from None
+        number += 1
+        yield number, [cell_text(value) for value in row]
+
+
+def _read_xlsx(path: Path, contract: Contract, file: str, limits: Limits) -> RawTable:
     import openpyxl
     from openpyxl.utils import get_column_letter
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it does not read; cell values are unaffected.
-            warnings.simplefilter("ignore", UserWarning)
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise FileRejected(
-            file,
-            f"the file cannot be opened as an Excel workbook (.xlsx): {error}; save it again from Excel as .xlsx "
-            "or as CSV UTF-8",
-            f"Excelブック（.xlsx）として開けません（{error}）。"
-            "Excelで .xlsx または CSV UTF-8 として保存し直してください",
-        ) from None
-    try:
-        if not workbook.worksheets:
-            raise _no_header(file)
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # the stored sheet size can be stale; read what is there
-        rows = (
-            (number, [cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        )
-        header: list[str | None] | None = None
-        header_row = 0
-        for number, cells in rows:
-            if not _is_blank(cells):
-                header, header_row = cells, number
-                break
-        if header is None:
-            raise _no_header(file)
-        layout = _match_header(header, contract, file, row=header_row)
-        builder = _FrameBuilder(contract, layout)
-        unnamed = _UnnamedColumns(header)
-        blank = 0
-        for number, cells in rows:
-            if _is_blank(cells):
-                blank += 1
-                continue
-            unnamed.note(cells)
-            builder.add(number, cells)
-        frame = builder.frame()
-    finally:
-        workbook.close()
+    check_zip(path, file, limits)  # before openpyxl decompresses anything
+    # Our own handle, closed whatever openpyxl does: it leaves its zip open when loading fails half-way.
+    with path.open("rb") as stream:
+        try:
+            with warnings.catch_warnings():
+                # openpyxl warns about styles and extensions it does not read; cell values are unaffected.
+                warnings.simplefilter("ignore", UserWarning)
+                workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except (InvalidFileException, *_XLSX_ERRORS) as error:
+            raise _unreadable_xlsx(file, error) from None
+        try:
+            if not workbook.worksheets:
+                raise _no_header(file)
+            sheet = workbook.worksheets[0]
+            try:
+                sheet.reset_dimensions()  # the stored sheet size can be stale; read what is there
+                values = sheet.iter_rows(min_row=1, values_only=True)
+            except _XLSX_ERRORS as error:
+                raise _unreadable_xlsx(file, error) from None
+            rows = _sheet_rows(values, file)
+            header: list[str | None] | None = None
+            header_row = 0
+            for number, cells in rows:
+                if not _is_blank(cells):
+                    header, header_row = cells, number
+                    break
+            if header is None:
+                raise _no_header(file)
+            _check_header_width(header, file, limits, row=header_row)
+            layout = _match_header(header, contract, file, row=header_row)
+            builder = _FrameBuilder(contract, layout)
+            unnamed = _UnnamedColumns(header)
+            blank = 0
+            for number, cells in rows:
+                if _is_blank(cells):
+                    blank += 1
+                    if number > limits.max_rows:
+                        _check_row((), number, file, limits)
+                    continue
+                _check_row(cells, number, file, limits)
+                unnamed.note(cells)
+                builder.add(number, cells)
+            frame = builder.frame()
+        finally:
+            workbook.close()
     letters = (get_column_letter(index + 1) for index in sorted(unnamed.used))
     ignored = (*layout.ignored, *(f"(unnamed column {letter})" for letter in letters))
     return RawTable(frame, "xlsx", None, ignored, frame.height, blank)
@@ -485,9 +623,16 @@ def _as_text(series: pl.Series) -> pl.Series:
 
 
 def _from_named_columns(
-    frame: pl.DataFrame, contract: Contract, file: str, *, source_row: pl.Series, file_format: FileFormat
+    frame: pl.DataFrame,
+    contract: Contract,
+    file: str,
+    *,
+    source_row: pl.Series,
+    file_format: FileFormat,
+    limits: Limits,
 ) -> RawTable:
     """Select and fill the contract's columns of a frame whose columns are already named."""
+    _check_header_width(frame.columns, file, limits, row=None)
     layout = _match_header(frame.columns, contract, file, row=None)
     columns = [source_row.cast(pl.Int64).alias(SOURCE_ROW)]
     for column in contract.read_schema:
@@ -508,10 +653,43 @@ def _from_named_columns(
             ) from None
         columns.append(text.replace("", None).alias(column))
     result = pl.DataFrame(columns)
+    _check_text_columns(result, file, limits)
     return RawTable(result, file_format, None, layout.ignored, result.height)
 
 
-def _read_parquet(path: Path, contract: Contract, file: str) -> RawTable:
+def _check_parquet_metadata(path: Path, file: str, limits: Limits) -> None:
+    """Reject a Parquet file too large to read, from its footer alone."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    try:
+        metadata = pq.read_metadata(path)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise FileRejected(
+            file, f"the file cannot be read as Parquet: {error}", f"Parquetファイルとして読めません（{error}）"
+        ) from None
+    if metadata.num_rows > limits.max_rows:
+        raise over_limit(
+            file, "max_rows", metadata.num_rows, what_en="the number of rows", what_ja="行数", limits=limits
+        )
+    if metadata.num_columns > limits.max_columns:
+        raise over_limit(
+            file, "max_columns", metadata.num_columns, what_en="the number of columns", what_ja="列数", limits=limits
+        )
+    expanded = sum(metadata.row_group(index).total_byte_size for index in range(metadata.num_row_groups))
+    if expanded > limits.max_uncompressed_bytes:
+        raise over_limit(
+            file,
+            "max_uncompressed_bytes",
+            expanded,
+            what_en="the file's uncompressed size in bytes",
+            what_ja="展開後のサイズ",
+            limits=limits,
+        )
+
+
+def _read_parquet(path: Path, contract: Contract, file: str, limits: Limits) -> RawTable:
+    _check_parquet_metadata(path, file, limits)
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:
@@ -521,7 +699,7 @@ def _read_parquet(path: Path, contract: Contract, file: str) -> RawTable:
             f"Parquetファイルとして読めません（{error}）",
         ) from None
     rows = pl.Series(SOURCE_ROW, range(1, frame.height + 1), dtype=pl.Int64())
-    return _from_named_columns(frame, contract, file, source_row=rows, file_format="parquet")
+    return _from_named_columns(frame, contract, file, source_row=rows, file_format="parquet", limits=limits)
 
 
 def _json_text(value: object, *, file: str, line: int, key: str) -> str | None:
@@ -540,7 +718,7 @@ def _json_text(value: object, *, file: str, line: int, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _read_jsonl(path: Path, contract: Contract, file: str) -> RawTable:
+def _read_jsonl(path: Path, contract: Contract, file: str, limits: Limits) -> RawTable:
     data = path.read_bytes()
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
@@ -554,11 +732,26 @@ def _read_jsonl(path: Path, contract: Contract, file: str) -> RawTable:
     blank = 0
     # Split on \n only: str.splitlines would also split on characters JSON allows inside strings.
     for number, line in enumerate(text.split("\n"), start=1):
+        if number > limits.max_rows:
+            raise over_limit(
+                file, "max_rows", number, what_en="the number of lines", what_ja="行数", row=number, limits=limits
+            )
         if not line.strip():
             blank += 1
             continue
+        check_json_line(line, file, number, limits)
         record = _json_record(line, file=file, line_number=number)
         keys.update(dict.fromkeys(record))
+        if len(keys) > limits.max_columns:
+            raise over_limit(
+                file,
+                "max_columns",
+                len(keys),
+                what_en=f"the number of distinct keys up to line {number}",
+                what_ja=f"{number}行目までのキーの種類数",
+                row=number,
+                limits=limits,
+            )
         records.append(record)
         lines.append(number)
     if not records:
@@ -572,7 +765,9 @@ def _read_jsonl(path: Path, contract: Contract, file: str) -> RawTable:
         {key: [record.get(key) for record in records] for key in keys},
         schema={key: pl.String() for key in keys},
     )
-    table = _from_named_columns(frame, contract, file, source_row=pl.Series(SOURCE_ROW, lines), file_format="jsonl")
+    table = _from_named_columns(
+        frame, contract, file, source_row=pl.Series(SOURCE_ROW, lines), file_format="jsonl", limits=limits
+    )
     return RawTable(table.frame, "jsonl", None, table.ignored_columns, table.n_rows, blank)
 
 
@@ -587,6 +782,15 @@ def _json_record(line: str, *, file: str, line_number: int) -> dict[str, str | N
             "each line must be one JSON object",
             f"{line_number}行目がJSONとして正しくありません（{error.colno}文字目: {error.msg}）。"
             "各行を1つのJSONオブジェクトにしてください",
+            row=line_number,
+        ) from None
+    except (ValueError, RecursionError) as error:  # e.g. an integer of more than 4,300 digits
+        raise FileRejected(
+            file,
+            f"line {line_number} cannot be read as JSON ({str(error)[:200]}); give plain values: text, numbers "
+            "of usual length, true/false or null",
+            f"{line_number}行目をJSONとして読めません（{str(error)[:200]}）。文字・通常の長さの数値・true/false・null "
+            "の値にしてください",
             row=line_number,
         ) from None
     if not isinstance(record, dict):

@@ -14,8 +14,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JUNKAN_", extra="ignore")
 
     home: Path = Field(default=Path(".junkan"), description="Root of local state: files, SQLite, logs")
-    database_url: str | None = Field(default=None, description="Ledger URL; default SQLite under home")
-    catalog_url: str | None = Field(default=None, description="Iceberg SqlCatalog URL; default the ledger URL")
+    # URLs may carry a password: kept out of repr (and so out of logs and tracebacks).
+    database_url: str | None = Field(default=None, repr=False, description="Ledger URL; default SQLite under home")
+    catalog_url: str | None = Field(
+        default=None, repr=False, description="Iceberg SqlCatalog URL; default the ledger URL"
+    )
     storage_url: str | None = Field(default=None, description="file:///path or s3://bucket; default home/")
 
     s3_endpoint: str = "127.0.0.1:9000"

@@ -111,6 +111,16 @@ class LocalStorage:
                     keys.append(key)
         for key in sorted(keys):
             try:
+                check_key(key)
+            except ValueError:
+                # A file someone put here under an unsafe name: listed as it is, so the caller refuses and
+                # records it; nothing reads it through this storage.
+                path = self.root / key
+                stat = path.lstat()
+                modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+                yield ObjectInfo(key=key, size=stat.st_size, etag="", last_modified=modified)
+                continue
+            try:
                 info = self.stat(key)
             except ValueError:
                 logger.warning("skipping %s: it is a link that leads outside %s", key, self.root)

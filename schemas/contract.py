@@ -75,6 +75,7 @@ class Column:
     default_en: str = ""
     default_ja: str = ""
     example: str = ""
+    derived_from: str = ""  # for a derived column: the submitted column it comes from (what a member sent)
     extra_checks: tuple[Check, ...] = field(default_factory=tuple)
 
     @property

@@ -133,6 +133,7 @@ FLOWS = Contract(
             "First day of the period",
             "期間の初日",
             submitted=False,
+            derived_from="period",
         ),
         Column(
             "period_end",
@@ -140,6 +141,7 @@ FLOWS = Contract(
             "Last day of the period",
             "期間の末日",
             submitted=False,
+            derived_from="period",
         ),
         Column(
             "grain",
@@ -147,6 +149,7 @@ FLOWS = Contract(
             "Period grain: year, fiscal_year or month",
             "期間の粒度: year, fiscal_year, month",
             submitted=False,
+            derived_from="period",
         ),
         Column(
             "material_group",
@@ -154,6 +157,7 @@ FLOWS = Contract(
             "Top-level material group",
             "素材グループ",
             submitted=False,
+            derived_from="material",
             vocabulary=v.MATERIAL_GROUP_CODES,
         ),
         Column(
@@ -162,6 +166,7 @@ FLOWS = Contract(
             "Quantity in tonnes",
             "数量（トン換算）",
             submitted=False,
+            derived_from="quantity",
         ),
     ),
     key=("member_id", "period", "material", "source_stage", "target_stage", "source", "target", "region"),

@@ -251,3 +251,18 @@ def test_batches_put_targets_before_progress_whatever_their_arrival(resources: R
     waiting = steps.register_keys(resources, [progress, targets], RunSummary())
     ordered = steps.in_dataset_order(resources, waiting)
     assert [resources.ledger.get_submission(i).dataset for i in ordered] == ["targets", "progress"]  # type: ignore[union-attr]
+
+
+def test_report_shows_what_the_member_sent_for_a_derived_column(resources: Resources, tmp_path: Path) -> None:
+    key = upload(
+        resources,
+        tmp_path,
+        "corp-b",
+        "flows",
+        "b.csv",
+        "\n".join([HEADER, "corp-b,FY2024,Unobtainium,use,collection,1,t"]),
+    )
+    [outcome] = ingest(resources, [key])
+    report = json.loads(resources.storage.get_bytes(outcome.report_key.replace(".html", ".json")))
+    [error] = [e for e in report["errors"] if e["check_id"] == "material_group.vocabulary"]
+    assert (error["row"], error["column"], error["value"]) == (2, "material", "Unobtainium")
