@@ -40,7 +40,7 @@ unit: install
 	$(RUN) pytest -m "not integration" -q
 
 integration: install
-	$(RUN) pytest -m integration -q
+	$(RUN) pytest -m "integration and not chaos" -q
 
 ## contract: regenerate the data dictionary members read
 contract: install
@@ -48,6 +48,7 @@ contract: install
 
 include infra/services.mk
 include benchmarks/bench.mk
+include tests/chaos/chaos.mk
 
 clean:
 	rm -rf .junkan .pytest_cache .mypy_cache .ruff_cache

@@ -66,15 +66,19 @@ def _resources() -> Resources:
     return build_resources(settings)
 
 
-def _flows() -> object:
-    """Import the Prefect flows after the environment is prepared."""
+def _run_flow(name: str, *arguments: object) -> RunSummary:
+    """Run a pipeline flow in this process, its tasks on the configured task runner (threads or Dask)."""
     from flows.runtime import prepare_environment
     from infra.settings import get_settings
 
-    prepare_environment(get_settings())
+    settings = get_settings()
+    prepare_environment(settings)
     from flows import pipeline
+    from flows.runners import task_runner
 
-    return pipeline
+    flow = getattr(pipeline, name).with_options(task_runner=task_runner(settings))
+    summary: RunSummary = flow(*arguments)
+    return summary
 
 
 def _print_summary(summary: RunSummary, *, every_submission: bool = False) -> None:
@@ -220,8 +224,7 @@ def submit(
         resources.storage.put_file(key, file)
     finally:
         resources.close()
-    pipeline = _flows()
-    summary: RunSummary = pipeline.ingest([key])  # type: ignore[attr-defined]
+    summary = _run_flow("ingest", [key])
     _print_summary(summary, every_submission=True)
     _print_reports(summary)
     if any(outcome.status == "rejected" for outcome in summary.outcomes):
@@ -255,8 +258,7 @@ def run() -> None:
             return
     finally:
         resources.close()
-    pipeline = _flows()
-    summary: RunSummary = pipeline.nightly()  # type: ignore[attr-defined]
+    summary = _run_flow("nightly")
     _print_summary(summary)
 
 
@@ -279,8 +281,7 @@ def backfill(
     if flow_run_id is not None:
         typer.echo(f"backfill {period_from} → {period_to} submitted to the backfill deployment: flow run {flow_run_id}")
         return
-    pipeline = _flows()
-    summary: RunSummary = pipeline.backfill(period_from, period_to)  # type: ignore[attr-defined]
+    summary = _run_flow("backfill", period_from, period_to)
     _print_summary(summary)
 
 

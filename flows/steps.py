@@ -13,11 +13,12 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -155,11 +156,20 @@ def register_keys(resources: Resources, object_keys: Iterable[str], summary: Run
         submission, created = resources.ledger.register_submission(
             member_id=inbox.member_id, dataset=inbox.dataset, key=key, sha256=sha256, size=size
         )
+        if not created and submission.status == "superseded" and _uploaded_after(resources, key, submission):
+            # Content a newer file had replaced is uploaded again: it is the member's latest word now.
+            # (A redelivered notification of the old upload is not: its object is older than the record.)
+            submission = resources.ledger.receive_again(submission.submission_id)
         if submission.status == "received":
             waiting.append(submission.submission_id)
         elif not created:
             summary.skipped_keys.append(key)
     return waiting
+
+
+def _uploaded_after(resources: Resources, key: str, submission: Submission) -> bool:
+    info = resources.storage.stat(key)
+    return info is not None and info.last_modified > submission.received_at
 
 
 def unseen_inbox_keys(resources: Resources) -> list[str]:
@@ -186,18 +196,34 @@ class _Loaded:
     rejection: FileRejected | None
 
 
-def _load(resources: Resources, submission: Submission, workdir: Path) -> _Loaded:
+def _load(resources: Resources, submission: Submission, workdir: Path) -> _Loaded | None:
+    """Download and read a submission; None when its object no longer holds the content registered."""
     contract = get_contract(submission.dataset)
     file_name = keys.parse_inbox_key(submission.key).file_name
     local = workdir / f"{submission.submission_id}{Path(file_name).suffix.lower()}"
     resources.storage.download(submission.key, local)
     try:
+        if _sha256_of_file(local) != submission.sha256:
+            # Overwritten since it was received: that content is gone, and the new content is (or will be
+            # at the next sweep) a submission of its own.
+            resources.ledger.supersede(
+                submission.submission_id, message=f"{submission.key} was replaced by newer content before validation"
+            )
+            return None
         raw = read_table(local, contract, name=file_name, limits=limits_from_settings(resources.settings))
     except FileRejected as rejection:
         return _Loaded(submission, None, rejection)
     finally:
         local.unlink(missing_ok=True)
     return _Loaded(submission, raw, None)
+
+
+def _sha256_of_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def in_dataset_order(resources: Resources, submission_ids: Sequence[str]) -> list[str]:
@@ -226,7 +252,9 @@ def validate_submissions(
         contract = CONTRACTS[dataset]
         with timed(timings, "read"):
             with tempfile.TemporaryDirectory(prefix="junkan-") as workdir:
-                loaded = [_load(resources, submission, Path(workdir)) for submission in batch]
+                loaded = [
+                    item for item in (_load(resources, submission, Path(workdir)) for submission in batch) if item
+                ]
             frames = [
                 normalize(
                     item.raw.frame.with_columns(
@@ -287,6 +315,15 @@ class _Checked:
             return (ALL_TARGETS,)
         return tuple(str(value) for value in sorted(self.accepted.get_column(column).unique().to_list()))
 
+    @property
+    def rows_per_scope(self) -> dict[str, int]:
+        """Accepted rows in each period (year, or all targets) of the scope."""
+        column = SCOPE_COLUMN[self.submission.dataset]
+        if column is None:
+            return {ALL_TARGETS: self.accepted.height} if self.accepted.height else {}
+        counts = self.accepted.group_by(pl.col(column).cast(pl.String)).len()
+        return {str(value): int(count) for value, count in counts.iter_rows()}
+
 
 def _check(resources: Resources, item: _Loaded, result: ValidationResult | None) -> _Checked:
     """Build the member's report, keep refused rows in quarantine, shape accepted rows for the core table."""
@@ -320,14 +357,15 @@ def _check(resources: Resources, item: _Loaded, result: ValidationResult | None)
 def _write_core(resources: Resources, dataset: str, checked: Sequence[_Checked]) -> None:
     """Replace each member's slices of the core table with accepted rows: one Iceberg commit for the batch.
 
-    Where two submissions of one member in the batch cover the same period, the later one's rows win, as
-    if they had been written one after the other.
+    Where two submissions of one member cover the same period, the later one's rows win, as if they had
+    been written one after the other, also when the later one was validated in an earlier run.
     """
     column = SCOPE_COLUMN[dataset]
     owner: dict[tuple[str, str], str] = {}
     for one in checked:  # in arrival order
+        held = resources.ledger.newer_holders(one.submission.submission_id, one.scope)  # validated earlier
         for value in one.scope:
-            owner[(one.submission.member_id, value)] = one.submission.submission_id
+            owner[(one.submission.member_id, value)] = held.get(value, one.submission.submission_id)
     frames: list[pl.DataFrame] = []
     members_by_scope: dict[tuple[str, ...], list[str]] = {}
     for one in checked:
@@ -382,7 +420,7 @@ def _record(resources: Resources, checked: _Checked) -> SubmissionOutcome:
         n_quarantined=outcome.n_quarantined,
         n_warnings=outcome.n_warnings,
         report_key=html_key,
-        periods=outcome.periods,
+        periods=checked.rows_per_scope,
         message=outcome.message,
     )
     if outcome.periods:
@@ -406,69 +444,99 @@ def _write_quarantine(
 # --- publishing -------------------------------------------------------------------------------
 
 
+PUBLISH_ATTEMPTS = 5
+T = TypeVar("T")
+
+
+def _on_stable_input(resources: Resources, watched: Sequence[str], work: Callable[[], T], *, what: str) -> T:
+    """Run `work` until the tables it reads did not change while it ran (a concurrent run wrote to them).
+
+    So the last publish always reflects the latest core, whatever the interleaving of runs.
+    """
+    for _ in range(PUBLISH_ATTEMPTS):
+        seen = [resources.warehouse.snapshot_id(table) for table in watched]
+        result = work()
+        if [resources.warehouse.snapshot_id(table) for table in watched] == seen:
+            return result
+        logger.info("%s changed while publishing %s; publishing again", ", ".join(watched), what)
+    msg = f"{', '.join(watched)} kept changing while publishing {what}; the next run will publish it"
+    raise RuntimeError(msg)
+
+
 def publish_period(resources: Resources, period: str, *, timings: Timings | None = None) -> dict[str, int]:
     """Rebuild every published table's slice for one period from `core.flows`; returns rows per table.
 
     `mart.*` cells that would reveal one organisation are suppressed; `core.member_indicators` keeps them.
     """
+    with timed(timings, "publish"):
+        return _on_stable_input(resources, ["core.flows"], lambda: _publish_period_once(resources, period), what=period)
+
+
+def _publish_period_once(resources: Resources, period: str) -> dict[str, int]:
     minimum = resources.settings.disclosure_min_contributors
     share = resources.settings.disclosure_dominance_share
-    with timed(timings, "publish"):
-        flows = resources.warehouse.read("core.flows", where={"period": [period]}).lazy()
-        member_indicators = compute_indicators(flows, by_member=True).collect()
-        built: dict[str, pl.DataFrame | pl.LazyFrame] = {
-            "core.member_indicators": member_indicators,
-            "mart.flows": suppress_flows(
-                summarize_flows(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
-            ),
-            "mart.stage_balance": suppress_stage_balance(
-                compute_stage_balance(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
-            ),
-            "mart.indicators": suppress_indicators(
-                compute_indicators(flows),
-                member_indicators=member_indicators.lazy(),
-                min_contributors=minimum,
-                dominance_share=share,
-            ),
-            "mart.sankey_links": suppress_sankey(
-                build_sankey_links(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
-            ),
-        }
-        frames = {
-            table: frame if isinstance(frame, pl.DataFrame) else frame.collect() for table, frame in built.items()
-        }
-        for table, frame in frames.items():
-            resources.warehouse.replace(table, frame, match={"period": [period]})
+    # Sorted so that sums add up in the same order every time: republishing gives identical floats.
+    core = resources.warehouse.read("core.flows", where={"period": [period]}).sort("submission_id", "source_row")
+    flows = core.lazy()
+    member_indicators = compute_indicators(flows, by_member=True).collect()
+    built: dict[str, pl.DataFrame | pl.LazyFrame] = {
+        "core.member_indicators": member_indicators,
+        "mart.flows": suppress_flows(
+            summarize_flows(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+        ),
+        "mart.stage_balance": suppress_stage_balance(
+            compute_stage_balance(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+        ),
+        "mart.indicators": suppress_indicators(
+            compute_indicators(flows),
+            member_indicators=member_indicators.lazy(),
+            min_contributors=minimum,
+            dominance_share=share,
+        ),
+        "mart.sankey_links": suppress_sankey(
+            build_sankey_links(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+        ),
+    }
+    frames = {table: frame if isinstance(frame, pl.DataFrame) else frame.collect() for table, frame in built.items()}
+    for table, frame in frames.items():
+        resources.warehouse.replace(table, frame, match={"period": [period]})
     return {table: frame.height for table, frame in frames.items()}
 
 
 def publish_targets(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:
     """Rebuild target progress (member-level and public) and the secretariat's compliance view, whole."""
+    watched = ["core.targets", "core.progress", "core.member_indicators"]
     with timed(timings, "publish"):
-        warehouse = resources.warehouse
-        targets = warehouse.read("core.targets").lazy()
-        progress = warehouse.read("core.progress").lazy()
-        members = members_frame(resources).lazy()
-        target_progress = compute_target_progress(
-            targets, progress, warehouse.read("core.member_indicators").lazy(), as_of_year=as_of.year
-        ).collect()
-        minimum = resources.settings.disclosure_min_contributors
-        frames = {
-            "core.target_progress": target_progress,
-            "mart.target_progress": summarize_target_progress(
-                target_progress.lazy(), members, min_contributors=minimum
-            ).collect(),
-            "mart.target_compliance": compute_compliance(
-                members,
-                targets,
-                progress,
-                as_of=as_of,
-                target_set_on=_targets_set_on(resources).lazy(),
-                min_contributors=minimum,
-            ).collect(),
-        }
-        for table, frame in frames.items():
-            warehouse.replace(table, frame, match={})
+        return _on_stable_input(
+            resources, watched, lambda: _publish_targets_once(resources, as_of=as_of), what="targets"
+        )
+
+
+def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int]:
+    warehouse = resources.warehouse
+    targets = warehouse.read("core.targets").lazy()
+    progress = warehouse.read("core.progress").lazy()
+    members = members_frame(resources).lazy()
+    target_progress = compute_target_progress(
+        targets, progress, warehouse.read("core.member_indicators").lazy(), as_of_year=as_of.year
+    ).collect()
+    minimum = resources.settings.disclosure_min_contributors
+    frames = {
+        "core.target_progress": target_progress,
+        "mart.target_progress": summarize_target_progress(
+            target_progress.lazy(), members, min_contributors=minimum
+        ).collect(),
+        "mart.target_compliance": compute_compliance(
+            members,
+            targets,
+            progress,
+            as_of=as_of,
+            target_set_on=_targets_set_on(resources).lazy(),
+            min_contributors=minimum,
+        ).collect(),
+    }
+    for table, frame in frames.items():
+        warehouse.replace(table, frame, match={})
     return {table: frame.height for table, frame in frames.items()}
 
 

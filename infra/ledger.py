@@ -10,7 +10,7 @@ import functools
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -83,6 +83,8 @@ class Submission:
     superseded_by: str | None = None
     message: str | None = None
     periods: tuple[str, ...] = ()
+    live_periods: tuple[str, ...] = ()  # periods no newer file of the member has replaced
+    live_rows: int = 0  # accepted rows in those periods: what the core table holds of this file
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,8 @@ class SubmissionPeriodRow(Base):
         sa.String(128), sa.ForeignKey("submissions.submission_id", ondelete="CASCADE"), primary_key=True
     )
     period: Mapped[str] = mapped_column(sa.String(16), primary_key=True, index=True)
+    n_rows: Mapped[int | None] = mapped_column(sa.Integer())
+    superseded_by: Mapped[str | None] = mapped_column(sa.String(128))
 
 
 class RunRow(Base):
@@ -412,10 +416,14 @@ class Ledger:
         n_quarantined: int,
         n_warnings: int,
         report_key: str,
-        periods: Sequence[str],
+        periods: Sequence[str] | Mapping[str, int],
         message: str | None = None,
     ) -> None:
-        """Record the outcome of validating a submission; every row read is either accepted or quarantined."""
+        """Record the outcome of validating a submission; every row read is either accepted or quarantined.
+
+        `periods` may map each period to the accepted rows in it, so the ledger can say how many rows of the
+        file stay in the core table when a newer file replaces some of its periods.
+        """
         if status not in VALIDATED_STATUSES:
             msg = f"validation status {status!r} must be one of {', '.join(VALIDATED_STATUSES)}"
             raise ValueError(msg)
@@ -441,45 +449,106 @@ class Ledger:
             row.report_key = report_key
             row.message = message
             row.superseded_by = None
-            wanted = sorted(set(periods))
-            if [period.period for period in row.periods] != wanted:
-                row.periods.clear()
-                session.flush()  # delete the old periods before inserting, or the primary key clashes
-                row.periods.extend(SubmissionPeriodRow(submission_id=submission_id, period=p) for p in wanted)
+            counts: Mapping[str, int | None] = periods if isinstance(periods, Mapping) else dict.fromkeys(periods)
+            row.periods.clear()
+            session.flush()  # delete the old periods before inserting, or the primary key clashes
+            row.periods.extend(
+                SubmissionPeriodRow(submission_id=submission_id, period=period, n_rows=counts[period])
+                for period in sorted(counts)
+            )
 
     def supersede_older(self, submission_id: str) -> list[str]:
-        """Mark older live submissions of the same member and dataset that share a period as superseded."""
+        """Take over this submission's periods from the member's older live files; yield them to newer ones.
+
+        Newer means received later, even if validated earlier. A file whose periods have all been replaced
+        is superseded; one only partly replaced stays live for the rest. Returns the ids of the older files
+        now wholly superseded.
+        """
         with self._session() as session:
-            newer = self._get(session, submission_id)
-            periods = [period.period for period in newer.periods]
-            if not periods:
+            this = self._get(session, submission_id)
+            mine = {period.period: period for period in this.periods}
+            if not mine:
                 return []
-            shares_period = sa.exists().where(
-                SubmissionPeriodRow.submission_id == SubmissionRow.submission_id,
-                SubmissionPeriodRow.period.in_(periods),
-            )
-            older = sa.or_(
-                SubmissionRow.received_at < newer.received_at,
-                sa.and_(SubmissionRow.received_at == newer.received_at, SubmissionRow.submission_id < submission_id),
-            )
             query = (
-                sa.select(SubmissionRow)
+                sa.select(SubmissionPeriodRow, SubmissionRow)
+                .join(SubmissionRow, SubmissionRow.submission_id == SubmissionPeriodRow.submission_id)
                 .where(
-                    SubmissionRow.member_id == newer.member_id,
-                    SubmissionRow.dataset == newer.dataset,
+                    SubmissionRow.member_id == this.member_id,
+                    SubmissionRow.dataset == this.dataset,
                     SubmissionRow.submission_id != submission_id,
                     SubmissionRow.status.in_(LIVE_STATUSES),
-                    older,
-                    shares_period,
+                    SubmissionPeriodRow.period.in_(list(mine)),
+                    SubmissionPeriodRow.superseded_by.is_(None),
                 )
                 .order_by(SubmissionRow.received_at, SubmissionRow.submission_id)
                 .with_for_update()
             )
-            superseded = list(session.scalars(query))
-            for row in superseded:
-                row.status = "superseded"
-                row.superseded_by = submission_id
-            return [row.submission_id for row in superseded]
+            touched: dict[str, SubmissionRow] = {}
+            for period_row, other in session.execute(query):
+                if (other.received_at, other.submission_id) < (this.received_at, this.submission_id):
+                    period_row.superseded_by = submission_id
+                    touched[other.submission_id] = other
+                else:  # a newer file already holds this period
+                    mine[period_row.period].superseded_by = other.submission_id
+            session.flush()
+            superseded = []
+            for other in touched.values():
+                if all(period.superseded_by is not None for period in other.periods):
+                    other.status = "superseded"
+                    other.superseded_by = submission_id
+                    superseded.append(other.submission_id)
+            if all(period.superseded_by is not None for period in this.periods):
+                this.status = "superseded"
+                this.superseded_by = next(p.superseded_by for p in this.periods)
+            return superseded
+
+    def newer_holders(self, submission_id: str, periods: Sequence[str]) -> dict[str, str]:
+        """Of these periods, those a newer live file of the same member and dataset already holds, and by whom."""
+        if not periods:
+            return {}
+        with self._session() as session:
+            this = self._get(session, submission_id)
+            query = (
+                sa.select(SubmissionPeriodRow.period, SubmissionRow.submission_id)
+                .join(SubmissionRow, SubmissionRow.submission_id == SubmissionPeriodRow.submission_id)
+                .where(
+                    SubmissionRow.member_id == this.member_id,
+                    SubmissionRow.dataset == this.dataset,
+                    SubmissionRow.submission_id != submission_id,
+                    SubmissionRow.status.in_(LIVE_STATUSES),
+                    SubmissionPeriodRow.period.in_(list(periods)),
+                    SubmissionPeriodRow.superseded_by.is_(None),
+                    sa.or_(
+                        SubmissionRow.received_at > this.received_at,
+                        sa.and_(
+                            SubmissionRow.received_at == this.received_at,
+                            SubmissionRow.submission_id > submission_id,
+                        ),
+                    ),
+                )
+            )
+            return {period: holder for period, holder in session.execute(query)}
+
+    def supersede(self, submission_id: str, *, message: str) -> None:
+        """Retire a submission before validation (its object changed since it was received), saying why."""
+        with self._session() as session:
+            row = self._get(session, submission_id)
+            row.status = "superseded"
+            row.message = message
+            for period in row.periods:
+                period.superseded_by = period.superseded_by or submission_id
+
+    def receive_again(self, submission_id: str) -> Submission:
+        """A superseded file's content arrived again: it waits for validation as the newest file."""
+        with self._session() as session:
+            row = self._get(session, submission_id)
+            row.status = "received"
+            row.received_at = _now()
+            row.superseded_by = None
+            row.message = None
+            row.periods.clear()
+            session.flush()
+            return _submission(row)
 
     def mark_published(self, submission_ids: Sequence[str]) -> None:
         """Mark validated submissions as published; others (rejected, superseded, published) are left alone."""
@@ -742,6 +811,8 @@ def _submission(row: SubmissionRow) -> Submission:
         superseded_by=row.superseded_by,
         message=row.message,
         periods=tuple(period.period for period in row.periods),
+        live_periods=tuple(period.period for period in row.periods if period.superseded_by is None),
+        live_rows=sum(period.n_rows or 0 for period in row.periods if period.superseded_by is None),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
     ingest_window_seconds: float = Field(
         default=30.0, ge=1.0, le=3600.0, description="Upload-event trigger fires at most once per window"
     )
+
+    # where a flow's tasks run (flows/runners.py)
+    task_runner: Literal["thread", "dask"] = Field(default="thread", description="thread (in-process) or dask")
+    dask_address: str | None = Field(default=None, description="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    dask_workers: int = Field(default=2, ge=1, description="Worker processes of a local Dask cluster")
 
     log_file: Path | None = Field(default=None, description="Where library chatter goes; default home/logs")
 

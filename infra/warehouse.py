@@ -149,6 +149,11 @@ class Warehouse:
                 logger.info("%s: replaced %s with %d rows", table, description, frame.height)
                 return
 
+    def snapshot_id(self, table: str) -> int | None:
+        """The table's current snapshot: it changes with every commit (None before the first)."""
+        snapshot = self.table(table).current_snapshot()
+        return snapshot.snapshot_id if snapshot is not None else None
+
     def read(self, table: str, *, where: Mapping[str, Sequence[str]] | None = None) -> pl.DataFrame:
         """Rows of a table (those where every `column IN values` of `where` holds), sorted by all columns."""
         expected = TABLES[_known(table)]

@@ -87,6 +87,8 @@ def world(minio_server: MinioServer) -> World:
     """Two members on a fresh bucket; the root user seeds one object in every area."""
     admin = admin_of(minio_server)
     bucket = f"iso-{secrets.token_hex(5)}"
+    for member_id in (OWN, OTHER):  # the MinIO is shared by the session: start from no such users
+        revoke_member(admin=admin, member_id=member_id)
     own = provision_member(admin=admin, bucket=bucket, member_id=OWN)
     other = provision_member(admin=admin, bucket=bucket, member_id=OTHER)
     root = admin.s3_client()

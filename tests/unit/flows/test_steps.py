@@ -266,3 +266,47 @@ def test_report_shows_what_the_member_sent_for_a_derived_column(resources: Resou
     report = json.loads(resources.storage.get_bytes(outcome.report_key.replace(".html", ".json")))
     [error] = [e for e in report["errors"] if e["check_id"] == "material_group.vocabulary"]
     assert (error["row"], error["column"], error["value"]) == (2, "material", "Unobtainium")
+
+
+def test_content_overwritten_before_validation_is_not_validated_under_the_old_record(
+    resources: Resources, tmp_path: Path
+) -> None:
+    key = upload(
+        resources, tmp_path, "city-a", "flows", "a.csv", "\n".join([HEADER, "city-a,FY2024,paper,use,collection,1,t"])
+    )
+    first = steps.register_keys(resources, [key], RunSummary())
+    upload(
+        resources, tmp_path, "city-a", "flows", "a.csv", "\n".join([HEADER, "city-a,FY2024,paper,use,collection,2,t"])
+    )
+    assert steps.validate_submissions(resources, first) == []
+    assert resources.ledger.get_submission(first[0]).status == "superseded"  # type: ignore[union-attr]
+
+    [outcome] = ingest(resources, steps.unseen_inbox_keys(resources))
+    assert resources.warehouse.read("core.flows").select("quantity_t", "submission_id").rows() == [
+        (2.0, outcome.submission_id)
+    ]
+
+
+def test_earlier_content_uploaded_again_is_the_latest_word(resources: Resources, tmp_path: Path) -> None:
+    text_a = "\n".join([HEADER, "city-a,FY2024,paper,use,collection,1,t"])
+    text_b = "\n".join([HEADER, "city-a,FY2024,paper,use,collection,2,t"])
+    [a] = ingest(resources, [upload(resources, tmp_path, "city-a", "flows", "a.csv", text_a)])
+    ingest(resources, [upload(resources, tmp_path, "city-a", "flows", "b.csv", text_b)])
+    assert resources.ledger.get_submission(a.submission_id).status == "superseded"  # type: ignore[union-attr]
+
+    [again] = ingest(resources, [upload(resources, tmp_path, "city-a", "flows", "a-again.csv", text_a)])
+    assert again.submission_id == a.submission_id  # the same content is the same submission, received again
+    assert resources.warehouse.read("core.flows").select("quantity_t").rows() == [(1.0,)]
+
+
+def test_a_newer_file_over_fewer_periods_replaces_only_those(resources: Resources, tmp_path: Path) -> None:
+    both = "\n".join([HEADER, "city-a,FY2023,paper,use,collection,1,t", "city-a,FY2024,paper,use,collection,2,t"])
+    [older] = ingest(resources, [upload(resources, tmp_path, "city-a", "flows", "a.csv", both)])
+    one = "\n".join([HEADER, "city-a,FY2024,paper,use,collection,5,t"])
+    [newer] = ingest(resources, [upload(resources, tmp_path, "city-a", "flows", "b.csv", one)])
+
+    core = resources.warehouse.read("core.flows").select("period", "quantity_t", "submission_id").sort("period")
+    assert core.rows() == [("FY2023", 1.0, older.submission_id), ("FY2024", 5.0, newer.submission_id)]
+    kept = resources.ledger.get_submission(older.submission_id)
+    assert kept is not None
+    assert (kept.status, kept.live_periods, kept.live_rows) == ("valid", ("FY2023",), 1)

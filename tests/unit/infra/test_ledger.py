@@ -60,7 +60,7 @@ def test_connect_migrates_once_and_again_is_a_no_op(database_url: str) -> None:
     second.close()
 
     assert {"members", "submissions", "submission_periods", "runs", "alembic_version"} <= tables
-    assert version == "0002"
+    assert version == "0003"
 
 
 def test_add_member_creates_then_updates(ledger: Ledger) -> None:
@@ -152,7 +152,7 @@ def test_record_validation_keeps_every_row_accounted_for(members: Ledger) -> Non
 
 def test_supersede_older_only_across_shared_periods(members: Ledger) -> None:
     old_shared = _register(members, 1, minutes=0)
-    _validate(members, old_shared, ["FY2023", "FY2024"])
+    _validate(members, old_shared, ["FY2024"])
     old_other_period = _register(members, 2, minutes=1)
     _validate(members, old_other_period, ["FY2022"])
     old_rejected = _register(members, 3, minutes=2)
@@ -163,8 +163,6 @@ def test_supersede_older_only_across_shared_periods(members: Ledger) -> None:
     _validate(members, other_dataset, ["FY2024"])
     new = _register(members, 6, minutes=10)
     _validate(members, new, ["FY2024"])
-    newer = _register(members, 7, minutes=20)
-    _validate(members, newer, ["FY2024"])
 
     assert members.supersede_older(new) == [old_shared]
 
@@ -174,19 +172,49 @@ def test_supersede_older_only_across_shared_periods(members: Ledger) -> None:
     assert statuses[old_rejected] == ("rejected", None)
     assert statuses[other_member] == ("valid", None)
     assert statuses[other_dataset] == ("valid", None)
-    assert statuses[newer] == ("valid", None)
     assert members.supersede_older(new) == []  # already superseded: nothing more to do
 
 
-def test_supersede_breaks_timestamp_ties_by_id(members: Ledger) -> None:
+def test_a_newer_file_over_fewer_periods_leaves_the_older_live_for_the_rest(members: Ledger) -> None:
+    older = _register(members, 1, minutes=0)
+    members.record_validation(
+        older, status="valid", n_read=5, n_accepted=5, n_quarantined=0, n_warnings=0,
+        report_key="reports/city-kitakyushu/flows/x.html", periods={"FY2023": 2, "FY2024": 3},
+    )  # fmt: skip
+    newer = _register(members, 2, minutes=5)
+    members.record_validation(
+        newer, status="valid", n_read=1, n_accepted=1, n_quarantined=0, n_warnings=0,
+        report_key="reports/city-kitakyushu/flows/y.html", periods={"FY2024": 1},
+    )  # fmt: skip
+
+    assert members.supersede_older(newer) == []
+    kept = members.get_submission(older)
+    assert kept is not None
+    assert (kept.status, kept.live_periods, kept.live_rows) == ("valid", ("FY2023",), 2)
+
+
+def test_a_file_validated_after_a_newer_one_yields_its_periods(members: Ledger) -> None:
     first = _register(members, 1, minutes=0)
-    second = _register(members, 2, minutes=0)
-    _validate(members, first, ["2024"])
-    _validate(members, second, ["2024"])
+    second = _register(members, 2, minutes=0)  # same time: the larger id counts as newer
     smaller, larger = sorted([first, second])
+    _validate(members, larger, ["2024"])
+    assert members.supersede_older(larger) == []
+    _validate(members, smaller, ["2024"])
+    assert members.newer_holders(smaller, ["2024", "2023"]) == {"2024": larger}
 
     assert members.supersede_older(smaller) == []
-    assert members.supersede_older(larger) == [smaller]
+    late = members.get_submission(smaller)
+    assert late is not None
+    assert (late.status, late.superseded_by, late.live_rows) == ("superseded", larger, 0)
+
+
+def test_content_received_again_waits_for_validation(members: Ledger) -> None:
+    old = _register(members, 1, minutes=0)
+    _validate(members, old, ["2024"])
+    members.supersede(old, message="the object changed after it was received")
+    assert members.get_submission(old).status == "superseded"  # type: ignore[union-attr]
+    again = members.receive_again(old)
+    assert (again.status, again.periods, again.superseded_by) == ("received", (), None)
 
 
 def test_mark_published_only_moves_validated_submissions(members: Ledger) -> None:

@@ -1,0 +1,85 @@
+"""`junkan run` killed with SIGKILL mid-ingest and mid-publish: the next `junkan run` finishes the work."""
+
+from __future__ import annotations
+
+from tests.chaos.conftest import (
+    ChaosRecord,
+    Installation,
+    assert_recovered,
+    check_invariants,
+    flows_file,
+    sigkill,
+    statuses,
+    wait_until,
+)
+
+KILL_WAIT_S = 300
+
+
+def test_killed_after_validation_before_publish_is_finished_by_the_next_run(
+    installation: Installation, chaos_record: ChaosRecord
+) -> None:
+    files = [flows_file("city-a"), flows_file("corp-b", bad_rows=1), flows_file("univ-c", periods=("FY2024",))]
+    for made in files:
+        installation.upload(f"{made.member_id}.csv", made)
+    resources = installation.resources()
+    try:
+        process = installation.start("run")
+
+        def all_validated() -> bool:
+            counts = statuses(resources)
+            return sum(counts.values()) == len(files) and counts["received"] == 0 and counts["published"] == 0
+
+        wait_until(
+            "every submission validated, none published",
+            all_validated,
+            timeout=KILL_WAIT_S,
+            process=process,
+            installation=installation,
+        )
+        assert process.poll() is None, "the run ended before it could be killed"
+        sigkill(process)
+        chaos_record.faults += 1
+        assert statuses(resources)["published"] == 0
+    finally:
+        resources.close()
+
+    installation.junkan("run")
+    found = check_invariants(installation, {made.member_id: made.n_accepted for made in files})
+    chaos_record.invariants = found
+    # city-a 10 + corp-b 10 (1 quarantined) + univ-c 5 = 25 accepted of 26 read.
+    assert (found.rows_read, found.accepted, found.quarantined) == (26, 25, 1)
+    assert_recovered(found)
+    chaos_record.recovered += 1
+
+
+def test_killed_mid_ingest_is_finished_by_the_next_run(installation: Installation, chaos_record: ChaosRecord) -> None:
+    files = [
+        flows_file(member_id, bad_rows=i % 2) for i, member_id in enumerate(("city-a", "corp-b", "univ-c", "city-d"))
+    ]
+    for made in files:
+        installation.upload(f"{made.member_id}.csv", made)
+    resources = installation.resources()
+    try:
+        process = installation.start("run")
+
+        def some_validated() -> bool:
+            counts = statuses(resources)
+            return sum(counts.values()) == len(files) and 0 < counts["received"] < len(files)
+
+        wait_until(
+            "some submissions validated, others still waiting", some_validated, timeout=KILL_WAIT_S, interval=0.01
+        )
+        sigkill(process)
+        chaos_record.faults += 1
+        assert statuses(resources)["received"] > 0
+    finally:
+        resources.close()
+
+    installation.junkan("run")
+    found = check_invariants(installation, {made.member_id: made.n_accepted for made in files})
+    chaos_record.invariants = found
+    # 4 members × 10 accepted; corp-b and city-d one quarantined row each.
+    assert (found.rows_read, found.accepted, found.quarantined) == (42, 40, 2)
+    assert_recovered(found)
+    chaos_record.recovered += 1

@@ -1,0 +1,146 @@
+"""The demo year on Prefect's thread pool and on a Dask cluster (JUNKAN_TASK_RUNNER=dask) gives identical tables."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from flows.demo_data import generate_demo
+from flows.members import import_members
+from infra import keys
+from infra.resources import build_resources
+from infra.settings import Settings
+from schemas.tables import TABLES
+from tests.integration.conftest import REPO, free_port, log_tail
+
+DRIVER = str(REPO / "tests" / "chaos" / "driver.py")
+DASK = str(Path(sys.executable).parent / "dask")
+START_TIMEOUT_S = 60
+
+
+def _environment(home: Path, **extra: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("JUNKAN_", "PREFECT_"))}
+    return {**inherited, "JUNKAN_HOME": str(home), **extra}
+
+
+def _prepare(home: Path, demo_dir: Path) -> None:
+    """Register the demo members and put every demo file in its inbox, as `junkan demo` does."""
+    manifest = generate_demo(demo_dir)
+    resources = build_resources(Settings(home=home))
+    try:
+        import_members(resources, manifest.members, file="demo members")
+        for demo_file in manifest.submissions:
+            resources.storage.put_file(
+                keys.inbox_key(demo_file.member_id, demo_file.dataset, demo_file.path.name), demo_file.path
+            )
+    finally:
+        resources.close()
+
+
+def _nightly(env: dict[str, str], home: Path) -> None:
+    done = subprocess.run(  # noqa: S603 - our own driver, fixed arguments
+        [sys.executable, DRIVER, "nightly"], cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}\n{log_tail(home / 'logs' / 'junkan.log', 60)}"
+
+
+def _tables(home: Path) -> dict[str, pl.DataFrame]:
+    """Every table without submission ids (they differ between installations), in a stable order."""
+    resources = build_resources(Settings(home=home), ensure_tables=False)
+    try:
+        tables = {}
+        for table in TABLES:
+            frame = resources.warehouse.read(table).drop("submission_id", strict=False)
+            # Sorted on the non-float columns: floats may differ in the last bit (summation order).
+            keys = [name for name, dtype in frame.schema.items() if not dtype.is_float()]
+            tables[table] = frame.sort(keys, nulls_last=True)
+        return tables
+    finally:
+        resources.close()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"dask did not listen on {port}\n{log_tail(log)}")
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A Dask scheduler and two single-threaded worker processes whose environment points at the Dask home."""
+    home = tmp_path / "dask-home"
+    port = free_port()
+    env = _environment(home)
+    log = tmp_path / "dask.log"
+    processes: list[subprocess.Popen[bytes]] = []
+    with log.open("ab") as output:
+        scheduler = subprocess.Popen(  # noqa: S603 - dask's own CLI, fixed arguments
+            [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(scheduler)
+        try:
+            _wait_for_port(port, scheduler, log)
+            address = f"tcp://127.0.0.1:{port}"
+            processes += [
+                subprocess.Popen(  # noqa: S603 - dask's own CLI, fixed arguments
+                    [DASK, "worker", address, "--nthreads", "1", "--no-dashboard", "--name", f"w{i}"],
+                    env=env,
+                    cwd=REPO,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+                for i in range(2)
+            ]
+            yield address, home
+        finally:
+            for process in reversed(processes):
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+
+
+def _tasks_run_on_scheduler(address: str) -> int:
+    """How many task keys the Dask scheduler has seen (Prefect's tasks submitted through prefect-dask)."""
+    from distributed import Client
+
+    with Client(address, timeout=30) as client:
+        return int(client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.transition_log)))
+
+
+def test_demo_on_threads_and_on_dask_gives_identical_tables(tmp_path: Path, dask_cluster: tuple[str, Path]) -> None:
+    address, dask_home = dask_cluster
+    thread_home = tmp_path / "thread-home"
+    demo_dir = tmp_path / "demo-input"
+    _prepare(thread_home, demo_dir)
+    _prepare(dask_home, demo_dir)
+
+    _nightly(_environment(thread_home), thread_home)
+    assert _tasks_run_on_scheduler(address) == 0
+    _nightly(_environment(dask_home, JUNKAN_TASK_RUNNER="dask", JUNKAN_DASK_ADDRESS=address), dask_home)
+
+    assert _tasks_run_on_scheduler(address) > 0, "no task ran on the Dask cluster"
+    threads, dask = _tables(thread_home), _tables(dask_home)
+    assert threads["core.flows"].height > 0, "the demo published nothing"
+    for table in TABLES:
+        # Exact for every text, date, integer and boolean; floats to 1e-12 relative (sums in another order).
+        assert_frame_equal(dask[table], threads[table], check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
