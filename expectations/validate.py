@@ -20,6 +20,8 @@ from expectations.plan import (
 from expectations.result import FAILED_CHECKS, FAILURES_SCHEMA, ValidationResult
 from schemas.contract import Contract
 
+# Rows per GX run: pandas and GX's results for one chunk stay within a few hundred MiB.
+SUITE_CHUNK_ROWS = 250_000
 _ORDER = "_order"
 _FAILING = pl.Schema({ROW_INDEX: pl.UInt32(), "check_id": pl.String()})
 
@@ -55,14 +57,24 @@ def _check_input(contract: Contract, frame: pl.DataFrame) -> None:
 
 
 def _suite_failures(contract: Contract, indexed: pl.DataFrame, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
-    """Run the GX suite once over the whole batch; one record per failing (row, check)."""
+    """Run the GX suite over chunks of the batch; one record per failing (row, check)."""
     positions: dict[str, list[int]] = {}
     if not indexed.is_empty():
         # Imported here: the GX import costs seconds and an empty batch must not pay it.
         from expectations.gx_suite import run_suite
 
         checked = add_check_columns(contract, indexed, known_targets=known_targets)
-        positions = run_suite(contract, to_pandas(checked, columns=suite_inputs(contract)))
+        columns = suite_inputs(contract)
+        # Bounded chunks, so pandas never holds a large batch whole; uniqueness spans chunks, so it is
+        # then judged by Polars over the whole batch (GX's per-chunk verdict is replaced).
+        whole = _unique_failures(contract, checked) if checked.height > SUITE_CHUNK_ROWS else {}
+        for offset in range(0, checked.height, SUITE_CHUNK_ROWS):
+            chunk = to_pandas(checked.slice(offset, SUITE_CHUNK_ROWS), columns=columns)
+            for check_id, rows in run_suite(contract, chunk).items():
+                if check_id not in whole:
+                    positions.setdefault(check_id, []).extend(offset + row for row in rows)
+            del chunk
+        positions.update(whole)
     failing = pl.DataFrame(
         {
             ROW_INDEX: [position for rows in positions.values() for position in rows],
@@ -71,6 +83,20 @@ def _suite_failures(contract: Contract, indexed: pl.DataFrame, *, known_targets:
         schema=_FAILING,
     )
     return failing.join(messages(contract), on="check_id", how="left")
+
+
+def _unique_failures(contract: Contract, checked: pl.DataFrame) -> dict[str, list[int]]:
+    """Positions of rows sharing a `unique` key within their submission, as GX's compound uniqueness judges.
+
+    Like pandas' `duplicated(keep=False)`, missing key values compare equal.
+    """
+    return {
+        rule.id: checked.select(pl.struct(SUBMISSION_ID, *rule.columns).is_duplicated().arg_true())
+        .to_series()
+        .to_list()
+        for rule in contract.rules
+        if rule.kind == "unique"
+    }
 
 
 def _post_suite_failures(contract: Contract, clean: pl.DataFrame) -> pl.DataFrame:

@@ -397,6 +397,22 @@ def _read_csv(path: Path, contract: Contract, file: str, limits: Limits) -> RawT
     data = path.read_bytes()
     _reject_binary(file, data)
     text, encoding = detect_encoding(data, file=file)
+    # Polars reads UTF-8 only: CP932 is transcoded in memory (the decoded text is held anyway).
+    if encoding == "utf-8":
+        body = data
+    elif encoding == "utf-8-sig":
+        body = data[len(codecs.BOM_UTF8) :]
+    else:
+        body = text.encode("utf-8")
+    del data, text
+    table = _read_csv_fast(body, encoding, contract, file, limits)
+    if table is not None:
+        return table
+    return _read_csv_rows(body.decode("utf-8"), encoding, contract, file, limits)
+
+
+def _read_csv_rows(text: str, encoding: str, contract: Contract, file: str, limits: Limits) -> RawTable:
+    """Read CSV text record by record with Python's csv module: every CSV feature, every rejection."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records = _csv_records(reader, file, limits)
     header: list[str] | None = None
@@ -432,6 +448,93 @@ def _read_csv(path: Path, contract: Contract, file: str, limits: Limits) -> RawT
     frame = builder.frame()
     ignored = (*layout.ignored, *(f"(unnamed column {index + 1})" for index in sorted(unnamed.used)))
     return RawTable(frame, "csv", encoding, ignored, frame.height, blank)
+
+
+# Characters Python's `str.strip()` removes (all of them are below U+3001), so Polars strips the same.
+_PY_WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
+# A well-formed quoted field on one line: opens at a field start, `""` inside, closes at a field end.
+_FILLED = "_is_filled"
+_QUOTED_FIELD = re.compile(rb'(?:^|(?<=,))"[^"\r\n]*(?:""[^"\r\n]*)*"(?=,|\r?$)', re.MULTILINE)
+
+
+def _fast_path_applies(body: bytes) -> bool:
+    """Whether Polars splits `body` into the same records as Python's csv module (cheap byte scans).
+
+    Not when a CR ends a line alone or a NUL appears, nor when a quote is anything but a well-formed
+    quoted field on one line (a quoted line break, a stray or unbalanced quote).
+    """
+    if b"\x00" in body or body.count(b"\r") != body.count(b"\r\n"):
+        return False
+    return b'"' not in body or b'"' not in _QUOTED_FIELD.sub(b"", body)
+
+
+def _csv_header(body: bytes, limits: Limits) -> list[str] | None:
+    """The first line's fields when that line is a non-blank header within the limits, else None."""
+    end = body.find(b"\n")
+    line = body.decode("utf-8") if end < 0 else body[: end + 1].decode("utf-8")
+    try:
+        header = next(csv.reader([line], strict=True), None)
+    except csv.Error:
+        return None
+    if header is None or _is_blank(header) or sum(map(len, header)) + len(header) > limits.max_line_chars:
+        return None
+    return header
+
+
+def _read_csv_fast(body: bytes, encoding: str, contract: Contract, file: str, limits: Limits) -> RawTable | None:
+    """Read a plain CSV (UTF-8 bytes) with Polars, or None when only the row-by-row reader is exact.
+
+    None for any file the fast path cannot reproduce exactly (see `_fast_path_applies`, a header not on
+    line 1, a row with more fields than the header) and for any file to reject, so that the row-by-row
+    reader names the offending row as it always has.
+    """
+    if not body or not _fast_path_applies(body):
+        return None
+    header = _csv_header(body, limits)
+    if header is None:
+        return None
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    if lines > limits.max_rows:
+        return None
+    try:
+        _check_header_width(header, file, limits, row=1)
+        layout = _match_header(header, contract, file, row=1)
+    except FileRejected:
+        return None
+    try:
+        raw = pl.read_csv(io.BytesIO(body), has_header=True, infer_schema=False, raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None  # e.g. a row with more fields than the header
+    if raw.width != len(header) or raw.height != lines - 1:
+        return None
+    names = [f"field_{index}" for index in range(raw.width)]
+    raw.columns = names
+    lengths = [pl.col(name).str.len_chars().fill_null(0) for name in names]
+    longest_field, longest_line = raw.select(
+        pl.max_horizontal(lengths).max().fill_null(0).alias("field"),
+        pl.sum_horizontal(lengths).max().fill_null(0).alias("line"),
+    ).row(0)
+    # The line bound counts every field of the header (a short row has fewer): never lower than the exact one.
+    if longest_field > limits.max_field_chars or longest_line + raw.width > limits.max_line_chars:
+        return None
+    filled = [(pl.col(name).str.strip_chars(_PY_WHITESPACE) != "").fill_null(value=False) for name in names]
+    rows = raw.with_row_index(SOURCE_ROW, offset=2).with_columns(pl.any_horizontal(filled).alias(_FILLED))
+    kept = rows.filter(_FILLED)
+    unnamed = [index for index, name in enumerate(header) if not normalize_header(name)]
+    used = kept.select(filled[index].any().alias(str(index)) for index in unnamed).row(0) if unnamed else ()
+    columns: list[pl.Expr] = [pl.col(SOURCE_ROW).cast(pl.Int64())]
+    for column in contract.read_schema:
+        position = layout.positions.get(column)
+        if position is None:
+            columns.append(pl.lit(None, dtype=pl.String()).alias(column))
+        else:
+            value = pl.col(names[position])
+            columns.append(pl.when(value != "").then(value).alias(column))
+    frame = kept.select(columns)
+    ignored_unnamed = (f"(unnamed column {index + 1})" for index, is_used in zip(unnamed, used, strict=True) if is_used)
+    return RawTable(
+        frame, "csv", encoding, (*layout.ignored, *ignored_unnamed), frame.height, rows.height - kept.height
+    )
 
 
 def _csv_records(reader: Reader, file: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
