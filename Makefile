@@ -26,8 +26,8 @@ install: .venv/.synced
 demo: install
 	$(RUN) junkan demo
 
-## test: lint, types, unit tests, integration tests against real servers, the benchmark smoke run
-test: lint typecheck bench-smoke unit integration
+## test: lint, types, benchmark and chaos smoke runs, unit tests, integration tests against real servers
+test: lint typecheck bench-smoke chaos-smoke unit integration
 
 lint: install
 	$(RUN) ruff check .

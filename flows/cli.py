@@ -276,8 +276,11 @@ def backfill(
 
     try:
         flow_run_id = submit_backfill(period_from, period_to)
-    except (ValueError, RuntimeError) as error:
+    except ValueError as error:
         raise _fail(str(error)) from None
+    except RuntimeError as error:  # a server, but nobody serves the backfill deployment: run it here
+        typer.echo(f"note: {error}; running the backfill here", err=True)
+        flow_run_id = None
     if flow_run_id is not None:
         typer.echo(f"backfill {period_from} → {period_to} submitted to the backfill deployment: flow run {flow_run_id}")
         return
