@@ -255,18 +255,27 @@ def validate_submissions(
                 loaded = [
                     item for item in (_load(resources, submission, Path(workdir)) for submission in batch) if item
                 ]
-            frames = [
-                normalize(
-                    item.raw.frame.with_columns(
-                        submission_id=pl.lit(item.submission.submission_id),
-                        submitter_id=pl.lit(item.submission.member_id),
-                    ),
-                    contract=contract,
-                    default_region=_registered_region(resources, item.submission.member_id),
-                ).collect()
+            raw_frames = [
+                item.raw.frame.with_columns(
+                    submission_id=pl.lit(item.submission.submission_id),
+                    submitter_id=pl.lit(item.submission.member_id),
+                    registered_region=pl.lit(_registered_region(resources, item.submission.member_id), dtype=pl.String),
+                )
                 for item in loaded
                 if item.raw is not None
             ]
+            # One normalisation for the whole batch: its fixed cost per call would dominate many small files.
+            frames = (
+                [
+                    normalize(
+                        pl.concat(raw_frames, how="vertical"),
+                        contract=contract,
+                        default_region=pl.col("registered_region"),
+                    ).collect()
+                ]
+                if raw_frames
+                else []
+            )
         result = None
         if frames:
             with timed(timings, "validate"):

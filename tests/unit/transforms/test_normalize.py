@@ -300,3 +300,11 @@ def test_unknown_leaf_of_a_known_group_rolls_up_to_the_group() -> None:
     assert rolled["material"].to_list() == ["plastics.pet", "plastics", "moon.rock"]
     assert rolled["material_group"].to_list() == ["plastics", "plastics", "moon"]
     assert rolled.drop("material").equals(out.drop("material"))
+
+
+def test_default_region_can_come_from_a_column_per_row() -> None:
+    raw = make_raw(FLOWS, [{"member_id": "city-a", "region": None}, {"member_id": "corp-b", "region": "jp-13"}])
+    raw = raw.with_columns(registered_region=pl.Series(["JP-40", "JP-27"]))
+    out = normalize(raw, contract=FLOWS, default_region=pl.col("registered_region")).collect()
+    # A missing region takes that row's member's registered region; a given one is kept (upper-cased).
+    assert out.get_column("region").to_list() == ["JP-40", "JP-13"]
