@@ -12,15 +12,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows import demo_data
-from flows.demo_data import (
-    DemoManifest,
-    generate_demo,
-    real_data_dir,
-    scotland_flows_frame,
-    scotland_members_frame,
-    steel_flows_frame,
-)
+from flows import demo_data, real_data
+from flows.demo_data import DemoManifest, generate_demo
+from flows.real_data import real_data_dir, scotland_flows_frame, scotland_members_frame, steel_flows_frame
 from schemas import FLOWS, MEMBERS, PROGRESS, TARGETS
 from schemas import vocabulary as v
 from schemas.members import MEMBER_ID_PATTERN
@@ -262,13 +256,13 @@ def test_unknown_material_and_negative_quantity_files_have_exactly_the_claimed_b
 
 @pytest.fixture(scope="module")
 def steel() -> pl.DataFrame:
-    return steel_flows_frame(real_data_dir() / demo_data.STEEL_FILE)
+    return steel_flows_frame(real_data_dir() / real_data.STEEL_FILE)
 
 
 def test_steel_has_one_row_per_process_pair_and_keeps_every_tonne(steel: pl.DataFrame) -> None:
     # Read the file independently: a pair (source, target) may repeat once per floWeaver type; the
     # legend (Reference flow start → end, 30000) and the matrix diagonal (a process to itself) go.
-    with (real_data_dir() / demo_data.STEEL_FILE).open(encoding="utf-8-sig", newline="") as handle:
+    with (real_data_dir() / real_data.STEEL_FILE).open(encoding="utf-8-sig", newline="") as handle:
         rows = [row for row in csv.DictReader(handle) if not row["source"].startswith("Reference")]
     pairs = {(row["source"], row["target"]) for row in rows if row["source"] != row["target"]}
     diagonal = sum(float(row["value"]) for row in rows if row["source"] == row["target"])
@@ -312,13 +306,13 @@ def test_steel_processes_map_to_stages_and_keep_their_names(steel: pl.DataFrame)
 def test_steel_data_folder_is_read_from_the_environment_at_call_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(demo_data.REAL_DATA_ENV, str(tmp_path))
+    monkeypatch.setenv(real_data.REAL_DATA_ENV, str(tmp_path))
     assert real_data_dir() == tmp_path
-    (tmp_path / demo_data.STEEL_FILE).write_text("\ufeffsource,target,type,value\nIron ore,Smelter X,Iron ore,1\n")
+    (tmp_path / real_data.STEEL_FILE).write_text("\ufeffsource,target,type,value\nIron ore,Smelter X,Iron ore,1\n")
     with pytest.raises(ValueError, match="Smelter X"):
-        steel_flows_frame(tmp_path / demo_data.STEEL_FILE)
-    monkeypatch.delenv(demo_data.REAL_DATA_ENV)
-    assert real_data_dir() == Path(demo_data.__file__).resolve().parents[2] / "shared" / "data" / "real"
+        steel_flows_frame(tmp_path / real_data.STEEL_FILE)
+    monkeypatch.delenv(real_data.REAL_DATA_ENV)
+    assert real_data_dir() == Path(real_data.__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 
 # --- the real Scotland household waste ----------------------------------------------------------
@@ -326,7 +320,7 @@ def test_steel_data_folder_is_read_from_the_environment_at_call_time(
 
 @pytest.fixture(scope="module")
 def scotland_path() -> Path:
-    return real_data_dir() / demo_data.SCOTLAND_FILE
+    return real_data_dir() / real_data.SCOTLAND_FILE
 
 
 def test_scotland_members_are_the_32_council_areas(scotland_path: Path) -> None:
