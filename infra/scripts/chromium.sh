@@ -8,13 +8,10 @@
 # Environment (all optional):
 #   JUNKAN_CHROMIUM   path of the browser (default /usr/bin/chromium)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CHROMIUM="${JUNKAN_CHROMIUM:-/usr/bin/chromium}"
-
-die() {
-    echo "chromium.sh: $*" >&2
-    exit 1
-}
 
 cmd_install() {
     if [[ -x "$CHROMIUM" ]]; then

@@ -15,6 +15,8 @@
 #   JUNKAN_MINIO_START_TIMEOUT  seconds to wait for /minio/health/live (default 60)
 #   JUNKAN_CACHE                build cache (default ${XDG_CACHE_HOME:-~/.cache}/junkan)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Pinned: the newest commit of github.com/minio/minio that the Go module proxy serves (2026-02-12, master after
 # RELEASE.2025-10-15T17-29-55Z; upstream tags are not semver, so the proxy knows them only as pseudo-versions).
@@ -34,18 +36,6 @@ CONSOLE_PORT="${JUNKAN_MINIO_CONSOLE_PORT:-9001}"
 ACCESS_KEY="${JUNKAN_S3_ACCESS_KEY:-junkanadmin}"
 START_TIMEOUT="${JUNKAN_MINIO_START_TIMEOUT:-60}"
 
-die() {
-    echo "minio.sh: $*" >&2
-    exit 1
-}
-
-log_tail() {
-    if [[ -f "$LOG_FILE" ]]; then
-        echo "--- last lines of $LOG_FILE ---" >&2
-        tail -n 30 "$LOG_FILE" >&2
-    fi
-}
-
 find_go() {
     if command -v go >/dev/null 2>&1; then
         command -v go
@@ -54,6 +44,14 @@ find_go() {
     else
         die "Go is not installed (need 'go' on PATH or /usr/local/go/bin/go) to build MinIO from source"
     fi
+}
+
+running_pid() {
+    pid_from_file "$PID_FILE" minio
+}
+
+is_live() {
+    http_ok "http://127.0.0.1:$1/minio/health/live"
 }
 
 cmd_install() {
@@ -78,29 +76,6 @@ cmd_install() {
     rm -rf "$BIN_DIR"
     mv "$tmp_dir" "$BIN_DIR"
     echo "built $MINIO_BIN in $(($(date +%s) - started)) s"
-}
-
-# The pid from the pid file when that process is alive and is MinIO, else nothing.
-running_pid() {
-    [[ -f "$PID_FILE" ]] || return 0
-    local pid
-    pid="$(cat "$PID_FILE")"
-    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q minio; then
-        echo "$pid"
-    fi
-}
-
-is_live() {
-    local url="http://127.0.0.1:$1/minio/health/live"
-    if command -v curl >/dev/null 2>&1; then
-        curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null
-    else
-        python3 - "$url" <<'PY' 2>/dev/null
-import sys, urllib.request
-urllib.request.urlopen(sys.argv[1], timeout=2)
-PY
-    fi
 }
 
 secret_key() {

@@ -14,6 +14,8 @@
 #                             $JUNKAN_HOME/postgres/password, mode 600)
 #   JUNKAN_POSTGRES_OS_USER   system user that owns the cluster when run as root (default postgres)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 JUNKAN_HOME="${JUNKAN_HOME:-.junkan}"
 mkdir -p "$JUNKAN_HOME"
@@ -26,18 +28,6 @@ PORT="${JUNKAN_POSTGRES_PORT:-55432}"
 ROLE=junkan
 DATABASE=junkan
 OS_USER="${JUNKAN_POSTGRES_OS_USER:-postgres}"
-
-die() {
-    echo "postgres.sh: $*" >&2
-    exit 1
-}
-
-log_tail() {
-    if [[ -f "$LOG_FILE" ]]; then
-        echo "--- last lines of $LOG_FILE ---" >&2
-        tail -n 30 "$LOG_FILE" >&2
-    fi
-}
 
 # Newest /usr/lib/postgresql/<ver>/bin, where Debian puts initdb and pg_ctl (not on PATH by default).
 find_bin_dir() {

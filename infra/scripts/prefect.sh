@@ -14,6 +14,8 @@
 #   PREFECT_API_DATABASE_CONNECTION_URL  PostgreSQL (postgresql+asyncpg://...) instead of SQLite in the server home
 #   PREFECT_BIN                          the prefect executable (default: the project's .venv, then PATH)
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 JUNKAN_HOME="${JUNKAN_HOME:-.junkan}"
@@ -25,18 +27,6 @@ PORT_FILE="$RUN_DIR/port"
 LOG_FILE="$RUN_DIR/prefect.log"
 PORT="${JUNKAN_PREFECT_PORT:-4200}"
 START_TIMEOUT="${JUNKAN_PREFECT_START_TIMEOUT:-90}"
-
-die() {
-    echo "prefect.sh: $*" >&2
-    exit 1
-}
-
-log_tail() {
-    if [[ -f "$LOG_FILE" ]]; then
-        echo "--- last lines of $LOG_FILE ---" >&2
-        tail -n 30 "$LOG_FILE" >&2
-    fi
-}
 
 find_prefect() {
     if [[ -n "${PREFECT_BIN:-}" ]]; then
@@ -50,15 +40,9 @@ find_prefect() {
     fi
 }
 
-# The pid (also the process-group id) from the pid file when that process is alive and is Prefect.
+# The pid (also the process-group id) of the running Prefect server, else nothing.
 running_pid() {
-    [[ -f "$PID_FILE" ]] || return 0
-    local pid
-    pid="$(cat "$PID_FILE")"
-    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q prefect; then
-        echo "$pid"
-    fi
+    pid_from_file "$PID_FILE" prefect
 }
 
 current_port() {
@@ -67,18 +51,6 @@ current_port() {
 
 api_url() {
     echo "http://127.0.0.1:$(current_port)/api"
-}
-
-is_healthy() {
-    local url="$1/health"
-    if command -v curl >/dev/null 2>&1; then
-        curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null
-    else
-        python3 - "$url" <<'PY' 2>/dev/null
-import sys, urllib.request
-urllib.request.urlopen(sys.argv[1], timeout=2)
-PY
-    fi
 }
 
 cmd_start() {
@@ -111,7 +83,7 @@ cmd_start() {
     echo "$PORT" >"$PORT_FILE"
 
     local deadline=$((SECONDS + START_TIMEOUT))
-    until is_healthy "$(api_url)"; do
+    until http_ok "$(api_url)/health"; do
         if ! kill -0 "$pid" 2>/dev/null; then
             rm -f "$PID_FILE"
             log_tail
