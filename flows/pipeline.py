@@ -25,9 +25,6 @@ from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
 from infra.sources import PullOutcome, pull_sources
 
-VALIDATION_BATCH = 500  # submissions per batched validation call: bounds memory, amortises GX's fixed cost
-
-
 _RESOURCES: dict[str, Resources] = {}
 _RESOURCES_LOCK = threading.Lock()
 
@@ -126,9 +123,8 @@ def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
 def _process(submission_ids: list[str], summary: RunSummary) -> None:
     """Validate waiting submissions in batches, then publish what they and any unfinished run changed."""
     resources = current_resources()
-    ordered = steps.in_dataset_order(resources, submission_ids)
-    for start in range(0, len(ordered), VALIDATION_BATCH):
-        outcomes, timings = validate_batch(ordered[start : start + VALIDATION_BATCH])
+    for batch in steps.validation_batches(resources, submission_ids):
+        outcomes, timings = validate_batch(batch)
         summary.outcomes += outcomes
         _merge(summary, timings)
     # Periods of submissions validated but never published (a run that died before publishing) count too.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -270,6 +271,7 @@ class Ledger:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._open = threading.local()  # the session of a `batch()` block, per thread
 
     def __repr__(self) -> str:
         return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -286,7 +288,28 @@ class Ledger:
         self.engine.dispose()
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make every ledger call of this thread inside the block one transaction, committed at its end.
+
+        Thousands of outcomes then cost one commit; if anything fails, none of them is recorded.
+        """
+        if getattr(self._open, "session", None) is not None:
+            yield  # already inside a batch: the outer one commits
+            return
+        with self._sessions.begin() as session:
+            self._open.session = session
+            try:
+                yield
+            finally:
+                self._open.session = None
+
+    @contextmanager
     def _session(self) -> Iterator[Session]:
+        session: Session | None = getattr(self._open, "session", None)
+        if session is not None:
+            yield session
+            session.flush()
+            return
         with self._sessions.begin() as session:
             yield session
 

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
         default=30.0, ge=1.0, le=3600.0, description="Upload-event trigger fires at most once per window"
     )
 
+    # how many submissions one validation call takes: bigger amortises GX's fixed cost, smaller bounds memory
+    validation_batch_submissions: int = Field(default=500, ge=1, description="Most submissions per validation batch")
+    validation_batch_bytes: int = Field(
+        default=32 << 20,
+        ge=1,
+        description="Most file bytes per validation batch (a larger file is validated alone); bounds a worker's memory",
+    )
+
     # where a flow's tasks run (flows/runners.py)
     task_runner: Literal["thread", "dask"] = Field(default="thread", description="thread (in-process) or dask")
     dask_address: str | None = Field(default=None, description="Dask scheduler address, e.g. tcp://10.0.0.5:8786")

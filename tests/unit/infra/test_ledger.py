@@ -272,3 +272,35 @@ def test_runs_record_parameters_and_summary(ledger: Ledger) -> None:
     assert [r.run_id for r in ledger.runs(kind="ingest")] == [run_id]
     with pytest.raises(ValueError, match="unknown run"):
         ledger.finish_run("missing", status="failed", summary={})
+
+
+def test_a_batch_is_one_transaction_seen_inside_and_committed_at_its_end(members: Ledger) -> None:
+    old = _register(members, 1, minutes=0)
+    _validate(members, old, ["FY2024"])
+    new = _register(members, 2, minutes=10)
+    with members.batch():
+        _validate(members, new, ["FY2024"])
+        assert members.supersede_older(new) == [old]  # sees the validation recorded in the same batch
+    assert {s.submission_id: s.status for s in members.submissions()} == {old: "superseded", new: "valid"}
+
+
+def test_a_failing_batch_records_nothing(members: Ledger) -> None:
+    first, second = _register(members, 1), _register(members, 2, minutes=1)
+
+    def record_both() -> None:
+        with members.batch():
+            _validate(members, first, ["FY2024"])
+            members.record_validation(
+                second,
+                status="valid",
+                n_read=3,
+                n_accepted=1,
+                n_quarantined=1,
+                n_warnings=0,
+                report_key=f"reports/{MEMBER}/flows/{second}.html",
+                periods=["FY2024"],
+            )
+
+    with pytest.raises(ValueError, match="no row may be lost"):
+        record_both()
+    assert {s.status for s in members.submissions()} == {"received"}
