@@ -397,14 +397,18 @@ def _read_csv(path: Path, contract: Contract, file: str, limits: Limits) -> RawT
     data = path.read_bytes()
     _reject_binary(file, data)
     text, encoding = detect_encoding(data, file=file)
-    # Polars reads UTF-8 only: CP932 is transcoded in memory (the decoded text is held anyway).
+    # Polars reads UTF-8 only: CP932 is transcoded in memory. The original bytes and the decoded text are
+    # each let go as soon as they are no longer needed, so at most two copies of a large file live at once.
     if encoding == "utf-8":
+        del text
         body = data
     elif encoding == "utf-8-sig":
+        del text
         body = data[len(codecs.BOM_UTF8) :]
     else:
+        del data
         body = text.encode("utf-8")
-    del data, text
+        del text
     table = _read_csv_fast(body, encoding, contract, file, limits)
     if table is not None:
         return table
@@ -488,18 +492,58 @@ def _read_csv_fast(body: bytes, encoding: str, contract: Contract, file: str, li
     line 1, a row with more fields than the header) and for any file to reject, so that the row-by-row
     reader names the offending row as it always has.
     """
-    if not body or not _fast_path_applies(body):
+    if not body:
         return None
+    found = _csv_fast_layout(body, contract, file, limits)
+    if found is None:
+        return None
+    header, layout = found
+    rows = _read_csv_fast_rows(body, header, layout, contract, limits)
+    if rows is None:
+        return None
+    ignored = (*layout.ignored, *_unnamed_ignored(rows.unnamed_used))
+    return RawTable(rows.frame, "csv", encoding, ignored, rows.frame.height, rows.n_blank_rows)
+
+
+@dataclass(frozen=True)
+class _FastRows:
+    """The rows the fast path read after a header: kept rows, blank rows and used unnamed positions."""
+
+    frame: pl.DataFrame
+    n_blank_rows: int
+    unnamed_used: tuple[int, ...]
+
+
+def _unnamed_ignored(positions: Iterable[int]) -> tuple[str, ...]:
+    return tuple(f"(unnamed column {index + 1})" for index in sorted(positions))
+
+
+def _csv_fast_layout(body: bytes, contract: Contract, file: str, limits: Limits) -> tuple[list[str], _Layout] | None:
+    """The header on line 1 of `body` and its layout, or None when the fast path cannot take that header."""
     header = _csv_header(body, limits)
     if header is None:
-        return None
-    lines = body.count(b"\n") + (not body.endswith(b"\n"))
-    if lines > limits.max_rows:
         return None
     try:
         _check_header_width(header, file, limits, row=1)
         layout = _match_header(header, contract, file, row=1)
     except FileRejected:
+        return None
+    return header, layout
+
+
+def _read_csv_fast_rows(
+    body: bytes, header: list[str], layout: _Layout, contract: Contract, limits: Limits, *, first_line: int = 2
+) -> _FastRows | None:
+    """Read the header line and the complete lines after it in `body` with Polars, or None (see above).
+
+    `first_line` is the file's line number of the line after the header, so a slice of a file's lines
+    (behind its header line) reads with the file's own line numbers and row limit: every condition
+    checked here is a property of single lines.
+    """
+    if not _fast_path_applies(body):
+        return None
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    if first_line + lines - 2 > limits.max_rows:
         return None
     try:
         raw = pl.read_csv(io.BytesIO(body), has_header=True, infer_schema=False, raise_if_empty=False)
@@ -518,7 +562,7 @@ def _read_csv_fast(body: bytes, encoding: str, contract: Contract, file: str, li
     if longest_field > limits.max_field_chars or longest_line + raw.width > limits.max_line_chars:
         return None
     filled = [(pl.col(name).str.strip_chars(_PY_WHITESPACE) != "").fill_null(value=False) for name in names]
-    rows = raw.with_row_index(SOURCE_ROW, offset=2).with_columns(pl.any_horizontal(filled).alias(_FILLED))
+    rows = raw.with_row_index(SOURCE_ROW, offset=first_line).with_columns(pl.any_horizontal(filled).alias(_FILLED))
     kept = rows.filter(_FILLED)
     unnamed = [index for index, name in enumerate(header) if not normalize_header(name)]
     used = kept.select(filled[index].any().alias(str(index)) for index in unnamed).row(0) if unnamed else ()
@@ -531,10 +575,8 @@ def _read_csv_fast(body: bytes, encoding: str, contract: Contract, file: str, li
             value = pl.col(names[position])
             columns.append(pl.when(value != "").then(value).alias(column))
     frame = kept.select(columns)
-    ignored_unnamed = (f"(unnamed column {index + 1})" for index, is_used in zip(unnamed, used, strict=True) if is_used)
-    return RawTable(
-        frame, "csv", encoding, (*layout.ignored, *ignored_unnamed), frame.height, rows.height - kept.height
-    )
+    used_positions = tuple(index for index, is_used in zip(unnamed, used, strict=True) if is_used)
+    return _FastRows(frame, rows.height - kept.height, used_positions)
 
 
 def _csv_records(reader: Reader, file: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
