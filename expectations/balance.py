@@ -1,39 +1,74 @@
-"""The `balance` rule: warn the rows feeding a process whose inflow and outflow differ too much."""
+"""The `balance` rule: warn the rows feeding a process whose inflow and outflow differ too much.
+
+A process is (submission, member, period, material, stage, process name). Files can name millions of
+processes, so a process is held as a 64-bit hash of its key, and inflows and outflows are summed part by
+part (`unbalanced_processes` takes any number of frames): memory grows with the processes, not with the
+rows. Two processes sharing a hash (odds about n² / 2⁶⁵: 1 in 10 million for two million processes) would
+be judged as one; the rule only warns, so such a collision can never quarantine a row.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import polars as pl
 
 from expectations.plan import ROW_INDEX, SUBMISSION_ID
 from schemas.contract import Rule
-from transforms.balance import compute_process_balance
 
-_GROUP = ("member_id", "period", "material")
+_GROUP = (SUBMISSION_ID, "member_id", "period", "material")
+_LEAVING, _ENTERING = ("source_stage", "source"), ("target_stage", "target")
+_NODE = "_process"
 
 
-def unbalanced_rows(rule: Rule, frame: pl.DataFrame) -> pl.Series:
-    """Row positions (`_row`) of flows leaving or entering a process with inflow and outflow off by > tolerance.
+def _process(stage: str, name: str) -> pl.Expr:
+    """The hash of the process a flow leaves (source) or enters (target)."""
+    return pl.struct(*_GROUP, stage, name).hash().alias(_NODE)
 
-    A process seen only as a source or only as a target (a system boundary) is never unbalanced.
+
+def _partial_sums(part: pl.DataFrame) -> pl.DataFrame:
+    """Per process of one part: inflow, outflow, and whether it was seen entered and left."""
+    quantity = pl.col("quantity_t").fill_null(0.0)
+    sides = [
+        part.select(_process(*side), quantity.alias("_t"), pl.lit(leaving).alias("_leaving"))
+        for side, leaving in ((_LEAVING, True), (_ENTERING, False))
+    ]
+    return (
+        pl.concat(sides)
+        .group_by(_NODE)
+        .agg(
+            pl.col("_t").filter(~pl.col("_leaving")).sum().alias("inflow_t"),
+            pl.col("_t").filter(pl.col("_leaving")).sum().alias("outflow_t"),
+            (~pl.col("_leaving")).any().alias("entered"),
+            pl.col("_leaving").any().alias("left"),
+        )
+    )
+
+
+def unbalanced_processes(rule: Rule, clean_parts: Iterable[pl.DataFrame]) -> pl.Series:
+    """Hashes of the processes whose inflow and outflow differ by more than the rule's tolerance.
+
+    `clean_parts` hold the rows that passed every error, in any number of parts. A process seen only as a
+    source or only as a target (a system boundary) is never unbalanced.
     """
     if rule.tolerance is None:
         msg = f"rule {rule.id} needs a tolerance"
         raise ValueError(msg)
-    flows = frame.lazy().select(ROW_INDEX, SUBMISSION_ID, *rule.columns)
-    unbalanced = (
-        compute_process_balance(flows.drop(ROW_INDEX))
-        .filter(pl.col("has_both") & (pl.col("imbalance_ratio") > rule.tolerance))
-        .select(SUBMISSION_ID, *_GROUP, "stage", "process")
+    sums = [_partial_sums(part) for part in clean_parts]
+    if not sums:
+        return pl.Series(_NODE, [], dtype=pl.UInt64())
+    inflow, outflow = pl.col("inflow_t"), pl.col("outflow_t")
+    largest = pl.max_horizontal(inflow, outflow)
+    totals = (
+        pl.concat(sums).group_by(_NODE).agg(inflow.sum(), outflow.sum(), pl.col("entered").any(), pl.col("left").any())
     )
-    keys = [SUBMISSION_ID, *_GROUP]
-    flagged = [
-        flows.join(
-            unbalanced,
-            left_on=[*keys, stage, process],
-            right_on=[*keys, "stage", "process"],
-            how="semi",
-            nulls_equal=True,
-        ).select(ROW_INDEX)
-        for stage, process in (("source_stage", "source"), ("target_stage", "target"))
-    ]
-    return pl.concat(flagged).unique().sort(ROW_INDEX).collect()[ROW_INDEX]
+    return totals.filter(
+        pl.col("entered") & pl.col("left") & (largest > 0) & ((inflow - outflow).abs() / largest > rule.tolerance)
+    ).get_column(_NODE)
+
+
+def rows_touching(frame: pl.DataFrame, unbalanced: pl.Series) -> pl.Series:
+    """Row positions (`_row`) of flows leaving or entering one of the `unbalanced` processes."""
+    wanted = unbalanced.implode()
+    touching = _process(*_LEAVING).is_in(wanted) | _process(*_ENTERING).is_in(wanted)
+    return frame.filter(touching).get_column(ROW_INDEX)

@@ -160,33 +160,74 @@ def build_report(
     `raw` holds `source_row` and the member's columns as text (`contract.read_schema`). Errors and
     warnings are each listed up to `max_listed` rows; the report says how many more there are.
     """
-    summary = result.summary().filter(pl.col("submission_id") == submission.submission_id)
-    n_read, n_accepted, n_quarantined, n_warnings = (
-        tuple(int(value) for value in summary.select("n_read", "n_accepted", "n_quarantined", "n_warnings").row(0))
-        if summary.height
-        else (0, 0, 0, 0)
+    parts = ReportParts(
+        submission=submission, contract=contract, ignored_columns=ignored_columns, max_listed=max_listed
     )
-    failures = result.failures.filter(pl.col("submission_id") == submission.submission_id)
-    errors = failures.filter(pl.col("severity") == "error")
-    warnings = failures.filter(pl.col("severity") == "warning")
-    listed_errors, listed_warnings = errors.head(max_listed), warnings.head(max_listed)
-    raw_rows = _raw_rows(raw, pl.concat([listed_errors, listed_warnings]).get_column("source_row"))
-    rule_columns = {rule.id: tuple(name for name in rule.columns if name in raw.columns) for rule in contract.rules}
-    # A check on a derived column (material_group) is about what the member sent in its source (material).
-    sources = {column.name: column.derived_from for column in contract.columns if column.derived_from}
-    return Report(
-        submission=submission,
-        status=_status(n_accepted=n_accepted, n_quarantined=n_quarantined),
-        n_read=n_read,
-        n_accepted=n_accepted,
-        n_quarantined=n_quarantined,
-        n_warnings=n_warnings,
-        errors=_report_rows(listed_errors, raw_rows, rule_columns, sources),
-        errors_not_listed=errors.height - listed_errors.height,
-        warnings=_report_rows(listed_warnings, raw_rows, rule_columns, sources),
-        warnings_not_listed=warnings.height - listed_warnings.height,
-        ignored_columns=tuple(ignored_columns),
-    )
+    parts.add(result, raw)
+    return parts.report()
+
+
+class ReportParts:
+    """One submission's report built from the results of its parts, in file order (see `validate_parts`).
+
+    Only counts and the listed rows are kept, so a file of millions of rows costs no more than its listing.
+    """
+
+    def __init__(
+        self,
+        *,
+        submission: SubmissionInfo,
+        contract: Contract,
+        ignored_columns: Sequence[str] = (),
+        max_listed: int = MAX_LISTED,
+    ) -> None:
+        self.submission = submission
+        self.ignored_columns = tuple(ignored_columns)
+        self.max_listed = max_listed
+        self.counts = {"n_read": 0, "n_accepted": 0, "n_quarantined": 0, "n_warnings": 0}
+        self.totals = {"error": 0, "warning": 0}
+        self.listed: dict[str, list[ReportRow]] = {"error": [], "warning": []}
+        # A check on a derived column (material_group) is about what the member sent in its source (material).
+        self._sources = {column.name: column.derived_from for column in contract.columns if column.derived_from}
+        self._rule_columns = {rule.id: rule.columns for rule in contract.rules}
+
+    def add(self, result: ValidationResult, raw: pl.DataFrame) -> None:
+        """Count a part's rows and list its failures while the listing has room; `raw` is the part as read."""
+        mine = pl.col("submission_id") == self.submission.submission_id
+        summary = result.summary().filter(mine)
+        if summary.height:
+            for name, value in summary.select(*self.counts).row(0, named=True).items():
+                self.counts[name] += int(value)
+        failures = result.failures.filter(mine)
+        listed: dict[str, pl.DataFrame] = {}
+        for severity in self.totals:
+            of_severity = failures.filter(pl.col("severity") == severity)
+            self.totals[severity] += of_severity.height
+            listed[severity] = of_severity.head(max(self.max_listed - len(self.listed[severity]), 0))
+        raw_rows = _raw_rows(raw, pl.concat(listed.values()).get_column("source_row"))
+        rule_columns = {
+            rule_id: tuple(name for name in columns if name in raw.columns)
+            for rule_id, columns in self._rule_columns.items()
+        }
+        for severity, rows in listed.items():
+            self.listed[severity] += _report_rows(rows, raw_rows, rule_columns, self._sources)
+
+    def report(self) -> Report:
+        """The report on every part added."""
+        counts = self.counts
+        return Report(
+            submission=self.submission,
+            status=_status(n_accepted=counts["n_accepted"], n_quarantined=counts["n_quarantined"]),
+            n_read=counts["n_read"],
+            n_accepted=counts["n_accepted"],
+            n_quarantined=counts["n_quarantined"],
+            n_warnings=counts["n_warnings"],
+            errors=tuple(self.listed["error"]),
+            errors_not_listed=self.totals["error"] - len(self.listed["error"]),
+            warnings=tuple(self.listed["warning"]),
+            warnings_not_listed=self.totals["warning"] - len(self.listed["warning"]),
+            ignored_columns=self.ignored_columns,
+        )
 
 
 def build_rejection_report(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
 import polars as pl
 
-from expectations.balance import unbalanced_rows
+from expectations.balance import rows_touching, unbalanced_processes
 from expectations.bridge import to_pandas
 from expectations.derived import add_check_columns
 from expectations.plan import (
@@ -21,7 +24,7 @@ from expectations.result import FAILED_CHECKS, FAILURES_SCHEMA, ValidationResult
 from schemas.contract import Contract
 
 # Rows per GX run: pandas and GX's results for one chunk stay within a few hundred MiB.
-SUITE_CHUNK_ROWS = 250_000
+SUITE_CHUNK_ROWS = 100_000
 _ORDER = "_order"
 _FAILING = pl.Schema({ROW_INDEX: pl.UInt32(), "check_id": pl.String()})
 
@@ -42,6 +45,80 @@ def validate(contract: Contract, frame: pl.DataFrame, *, known_targets: pl.DataF
     return _result(contract, indexed, failures)
 
 
+def validate_parts(
+    contract: Contract, parts: Sequence[Path], *, known_targets: pl.DataFrame | None = None
+) -> Iterator[ValidationResult]:
+    """Validate one large file stored as Parquet parts of normalised rows, holding one part at a time.
+
+    Yields one result per part, as `validate` over all the parts at once would judge those rows: the
+    cross-row rules (`unique`, and `balance` on the rows that passed every error) are judged over the whole
+    file from narrow projections; the suite runs part by part.
+    """
+    if not parts:
+        return
+    duplicates = {
+        rule.id: _duplicated_source_rows(parts, rule.columns) for rule in contract.rules if rule.kind == "unique"
+    }
+    error_rows: list[pl.Series] = []
+    suite: list[pl.DataFrame] = []
+    for part in parts:
+        frame = pl.read_parquet(part)
+        _check_input(contract, frame)
+        indexed = frame.with_row_index(ROW_INDEX)
+        failing = _suite_failures(contract, indexed, known_targets=known_targets, duplicates=duplicates)
+        # Kept by source row (a part's row positions are re-made when it is read again below).
+        failing = failing.join(indexed.select(ROW_INDEX, SOURCE_ROW), on=ROW_INDEX).drop(ROW_INDEX)
+        suite.append(failing)
+        error_rows.append(failing.filter(pl.col("severity") == "error").get_column(SOURCE_ROW).unique())
+    errors = pl.concat(error_rows).unique().to_frame(SOURCE_ROW)
+    processes = {
+        rule.id: unbalanced_processes(
+            rule,
+            (
+                pl.read_parquet(part, columns=[SOURCE_ROW, SUBMISSION_ID, *rule.columns]).join(
+                    errors, on=SOURCE_ROW, how="anti"
+                )
+                for part in parts
+            ),
+        )
+        for rule in contract.rules
+        if rule.kind in POST_SUITE_RULE_KINDS
+    }
+    for part, failing in zip(parts, suite, strict=True):
+        indexed = pl.read_parquet(part).with_row_index(ROW_INDEX)
+        failing = failing.join(indexed.select(SOURCE_ROW, ROW_INDEX), on=SOURCE_ROW).select(
+            ROW_INDEX, pl.exclude(ROW_INDEX, SOURCE_ROW)
+        )
+        error_positions = failing.filter(pl.col("severity") == "error").select(ROW_INDEX).unique()
+        part_clean = indexed.join(error_positions, on=ROW_INDEX, how="anti")
+        failures = pl.concat([failing, _post_suite_failures(contract, part_clean, processes=processes)])
+        yield _result(contract, indexed, failures)
+
+
+def _duplicated_source_rows(parts: Sequence[Path], columns: Sequence[str]) -> pl.Series:
+    """Source rows whose key (with the submission) appears more than once in the file, as `is_duplicated`.
+
+    Judged part by part in two narrow passes: 64-bit hashes of the keys (16 bytes a row) find the
+    candidates, then only the candidates' keys are compared.
+    """
+    key = pl.struct(SUBMISSION_ID, *columns)
+    needed = [SOURCE_ROW, SUBMISSION_ID, *columns]
+    hashes = pl.concat(
+        [pl.read_parquet(part, columns=needed).select(SOURCE_ROW, key.hash().alias("_key")) for part in parts]
+    )
+    # Equal hashes sit side by side once sorted (a sort costs less memory than a hash table of every key).
+    hashes = hashes.sort("_key")
+    same = pl.col("_key")
+    candidates = hashes.filter((same == same.shift(1)) | (same == same.shift(-1))).select(SOURCE_ROW)
+    del hashes
+    if candidates.is_empty():
+        return candidates.to_series()
+    keyed = pl.concat(
+        [pl.read_parquet(part, columns=needed).join(candidates, on=SOURCE_ROW, how="semi") for part in parts]
+    )
+    return keyed.filter(key.is_duplicated()).get_column(SOURCE_ROW)
+
+
 def _check_input(contract: Contract, frame: pl.DataFrame) -> None:
     """Refuse a frame the pipeline built wrongly: this is a programming error, not a member's."""
     needed = [SOURCE_ROW, SUBMISSION_ID, *contract.schema]
@@ -56,8 +133,18 @@ def _check_input(contract: Contract, frame: pl.DataFrame) -> None:
         raise ValueError(msg)
 
 
-def _suite_failures(contract: Contract, indexed: pl.DataFrame, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
-    """Run the GX suite over chunks of the batch; one record per failing (row, check)."""
+def _suite_failures(
+    contract: Contract,
+    indexed: pl.DataFrame,
+    *,
+    known_targets: pl.DataFrame | None,
+    duplicates: Mapping[str, pl.Series] | None = None,
+) -> pl.DataFrame:
+    """Run the GX suite over chunks of the batch; one record per failing (row, check).
+
+    `duplicates` gives, per `unique` rule, the source rows judged duplicated over a whole file of which
+    `indexed` is one part (see `validate_parts`); GX's verdict on the part is replaced by it.
+    """
     positions: dict[str, list[int]] = {}
     if not indexed.is_empty():
         # Imported here: the GX import costs seconds and an empty batch must not pay it.
@@ -67,7 +154,15 @@ def _suite_failures(contract: Contract, indexed: pl.DataFrame, *, known_targets:
         columns = suite_inputs(contract)
         # Bounded chunks, so pandas never holds a large batch whole; uniqueness spans chunks, so it is
         # then judged by Polars over the whole batch (GX's per-chunk verdict is replaced).
-        whole = _unique_failures(contract, checked) if checked.height > SUITE_CHUNK_ROWS else {}
+        if duplicates is not None:
+            whole = {
+                rule_id: checked.select(pl.col(SOURCE_ROW).is_in(rows.implode()).arg_true()).to_series().to_list()
+                for rule_id, rows in duplicates.items()
+            }
+        elif checked.height > SUITE_CHUNK_ROWS:
+            whole = _unique_failures(contract, checked)
+        else:
+            whole = {}
         for offset in range(0, checked.height, SUITE_CHUNK_ROWS):
             chunk = to_pandas(checked.slice(offset, SUITE_CHUNK_ROWS), columns=columns)
             for check_id, rows in run_suite(contract, chunk).items():
@@ -99,13 +194,19 @@ def _unique_failures(contract: Contract, checked: pl.DataFrame) -> dict[str, lis
     }
 
 
-def _post_suite_failures(contract: Contract, clean: pl.DataFrame) -> pl.DataFrame:
-    """Rules judged on the rows that passed every error, so a quarantined row never skews them."""
+def _post_suite_failures(
+    contract: Contract, clean: pl.DataFrame, *, processes: Mapping[str, pl.Series] | None = None
+) -> pl.DataFrame:
+    """Rules judged on the rows that passed every error, so a quarantined row never skews them.
+
+    `processes` gives, per balance rule, the unbalanced processes of a whole file of which `clean` is one part.
+    """
     frames = []
     for rule in contract.rules:
         if rule.kind not in POST_SUITE_RULE_KINDS or clean.is_empty():
             continue
-        rows = unbalanced_rows(rule, clean)
+        unbalanced = processes[rule.id] if processes is not None else unbalanced_processes(rule, [clean])
+        rows = rows_touching(clean, unbalanced)
         frames.append(pl.DataFrame({ROW_INDEX: rows, "check_id": [rule.id] * len(rows)}, schema=_FAILING))
     failing = pl.concat(frames) if frames else pl.DataFrame(schema=_FAILING)
     return failing.join(messages(contract), on="check_id", how="left")

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import logging
+import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -53,8 +54,12 @@ def timed(timings: Timings | None, stage: str) -> Iterator[None]:
     try:
         yield
     finally:
+        elapsed = time.perf_counter() - start
         if timings is not None:
-            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+            timings[stage] = timings.get(stage, 0.0) + elapsed
+        # Where memory peaks, for operators sizing a worker (and for the benchmarks' profiles).
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        logger.info("stage %s took %.2f s; peak RSS so far %.0f MiB", stage, elapsed, peak_mib)
 
 
 # Targets before progress (progress must refer to a known target), flows last.
@@ -198,24 +203,41 @@ class _Loaded:
 
 def _load(resources: Resources, submission: Submission, workdir: Path) -> _Loaded | None:
     """Download and read a submission; None when its object no longer holds the content registered."""
-    contract = get_contract(submission.dataset)
-    file_name = keys.parse_inbox_key(submission.key).file_name
-    local = workdir / f"{submission.submission_id}{Path(file_name).suffix.lower()}"
-    resources.storage.download(submission.key, local)
+    local = download_submission(resources, submission, workdir)
+    if local is None:
+        return None
     try:
-        if _sha256_of_file(local) != submission.sha256:
-            # Overwritten since it was received: that content is gone, and the new content is (or will be
-            # at the next sweep) a submission of its own.
-            resources.ledger.supersede(
-                submission.submission_id, message=f"{submission.key} was replaced by newer content before validation"
-            )
-            return None
-        raw = read_table(local, contract, name=file_name, limits=limits_from_settings(resources.settings))
+        raw = read_table(
+            local,
+            get_contract(submission.dataset),
+            name=file_name(submission),
+            limits=limits_from_settings(resources.settings),
+        )
     except FileRejected as rejection:
         return _Loaded(submission, None, rejection)
     finally:
         local.unlink(missing_ok=True)
     return _Loaded(submission, raw, None)
+
+
+def file_name(submission: Submission) -> str:
+    """The name the member gave the file."""
+    return keys.parse_inbox_key(submission.key).file_name
+
+
+def download_submission(resources: Resources, submission: Submission, workdir: Path) -> Path | None:
+    """The submission's file in `workdir`; None (and the submission retired) when its object changed since."""
+    local = workdir / f"{submission.submission_id}{Path(file_name(submission)).suffix.lower()}"
+    resources.storage.download(submission.key, local)
+    if _sha256_of_file(local) != submission.sha256:
+        local.unlink(missing_ok=True)
+        # Overwritten since it was received: that content is gone, and the new content is (or will be at the
+        # next sweep) a submission of its own.
+        resources.ledger.supersede(
+            submission.submission_id, message=f"{submission.key} was replaced by newer content before validation"
+        )
+        return None
+    return local
 
 
 def _sha256_of_file(path: Path) -> str:
@@ -231,9 +253,43 @@ def in_dataset_order(resources: Resources, submission_ids: Sequence[str]) -> lis
 
     Batches then never validate a member's progress before the targets it refers to.
     """
+    return [s.submission_id for s in _in_dataset_order(resources, submission_ids)]
+
+
+def _in_dataset_order(resources: Resources, submission_ids: Sequence[str]) -> list[Submission]:
     found = [s for s in (resources.ledger.get_submission(i) for i in submission_ids) if s is not None]
     found.sort(key=lambda s: (DATASET_ORDER.index(s.dataset), s.received_at, s.submission_id))
-    return [s.submission_id for s in found]
+    return found
+
+
+def validation_batches(resources: Resources, submission_ids: Sequence[str]) -> list[list[str]]:
+    """Submissions in dataset order, cut into batches bounded in count and in file bytes (see the settings)."""
+    settings = resources.settings
+    return batched_by_size(
+        [(s.submission_id, s.size) for s in _in_dataset_order(resources, submission_ids)],
+        max_items=settings.validation_batch_submissions,
+        max_bytes=settings.validation_batch_bytes,
+    )
+
+
+def batched_by_size(items: Sequence[tuple[str, int]], *, max_items: int, max_bytes: int) -> list[list[str]]:
+    """Consecutive runs of (id, bytes) with at most `max_items` ids and `max_bytes` bytes; a larger one alone.
+
+    >>> batched_by_size([("a", 5), ("b", 5), ("c", 20), ("d", 1), ("e", 1), ("f", 1)], max_items=2, max_bytes=10)
+    [['a', 'b'], ['c'], ['d', 'e'], ['f']]
+    """
+    batches: list[list[str]] = []
+    current: list[str] = []
+    held = 0
+    for item_id, size in items:
+        if current and (len(current) == max_items or held + size > max_bytes):
+            batches.append(current)
+            current, held = [], 0
+        current.append(item_id)
+        held += size
+    if current:
+        batches.append(current)
+    return batches
 
 
 def validate_submissions(
@@ -249,6 +305,13 @@ def validate_submissions(
         batch = [submission for submission in submissions if submission.dataset == dataset]
         if not batch:
             continue
+        if len(batch) == 1 and is_large(resources, batch[0]):
+            from flows.large_files import validate_large
+
+            outcome = validate_large(resources, batch[0], timings=timings)
+            if outcome is not None:
+                outcomes.append(outcome)
+                continue
         contract = CONTRACTS[dataset]
         with timed(timings, "read"):
             with tempfile.TemporaryDirectory(prefix="junkan-") as workdir:
@@ -259,7 +322,7 @@ def validate_submissions(
                 item.raw.frame.with_columns(
                     submission_id=pl.lit(item.submission.submission_id),
                     submitter_id=pl.lit(item.submission.member_id),
-                    registered_region=pl.lit(_registered_region(resources, item.submission.member_id), dtype=pl.String),
+                    registered_region=pl.lit(registered_region(resources, item.submission.member_id), dtype=pl.String),
                 )
                 for item in loaded
                 if item.raw is not None
@@ -292,11 +355,19 @@ def validate_submissions(
                 key=lambda one: (one.submission.received_at, one.submission.submission_id),
             )
             _write_core(resources, dataset, checked)
-            outcomes += [_record(resources, one) for one in checked]
+            with resources.ledger.batch():  # one ledger transaction (one commit) for the batch's outcomes
+                outcomes += [record_outcome(resources, one) for one in checked]
     return outcomes
 
 
-def _registered_region(resources: Resources, member_id: str) -> str | None:
+def is_large(resources: Resources, submission: Submission) -> bool:
+    """A CSV file larger than a validation batch: validated part by part (`flows.large_files`)."""
+    suffix = Path(file_name(submission)).suffix.lower()
+    return suffix == ".csv" and submission.size > resources.settings.validation_batch_bytes
+
+
+def registered_region(resources: Resources, member_id: str) -> str | None:
+    """The member's region in the registry: the region of its rows that name none."""
     member = resources.ledger.get_member(member_id)
     return member.region if member else None
 
@@ -306,35 +377,38 @@ SCOPE_COLUMN: dict[str, str | None] = {"flows": "period", "progress": "year", "t
 
 
 @dataclass(frozen=True)
-class _Checked:
+class Checked:
     """One submission after validation: its report and its accepted rows in the core table's shape."""
 
     submission: Submission
     report: Report
     accepted: pl.DataFrame
     message: str | None
+    counted: dict[str, int] | None = None  # rows per scope, when the accepted rows are not held (a large file)
 
     @property
     def scope(self) -> tuple[str, ...]:
         """The periods (years, or all targets) its accepted rows cover: what it replaces for its member."""
-        if self.accepted.is_empty():
-            return ()
-        column = SCOPE_COLUMN[self.submission.dataset]
-        if column is None:
-            return (ALL_TARGETS,)
-        return tuple(str(value) for value in sorted(self.accepted.get_column(column).unique().to_list()))
+        return tuple(sorted(self.rows_per_scope))
 
     @property
     def rows_per_scope(self) -> dict[str, int]:
         """Accepted rows in each period (year, or all targets) of the scope."""
-        column = SCOPE_COLUMN[self.submission.dataset]
-        if column is None:
-            return {ALL_TARGETS: self.accepted.height} if self.accepted.height else {}
-        counts = self.accepted.group_by(pl.col(column).cast(pl.String)).len()
-        return {str(value): int(count) for value, count in counts.iter_rows()}
+        if self.counted is not None:
+            return dict(self.counted)
+        return rows_per_scope(self.submission.dataset, self.accepted)
 
 
-def _check(resources: Resources, item: _Loaded, result: ValidationResult | None) -> _Checked:
+def rows_per_scope(dataset: str, accepted: pl.DataFrame) -> dict[str, int]:
+    """Accepted rows of a dataset in each period (year, or all targets) they cover."""
+    column = SCOPE_COLUMN[dataset]
+    if column is None:
+        return {ALL_TARGETS: accepted.height} if accepted.height else {}
+    counts = accepted.group_by(pl.col(column).cast(pl.String)).len()
+    return {str(value): int(count) for value, count in counts.iter_rows()}
+
+
+def _check(resources: Resources, item: _Loaded, result: ValidationResult | None) -> Checked:
     """Build the member's report, keep refused rows in quarantine, shape accepted rows for the core table."""
     submission = item.submission
     contract = get_contract(submission.dataset)
@@ -349,54 +423,62 @@ def _check(resources: Resources, item: _Loaded, result: ValidationResult | None)
     if item.raw is None or result is None:
         assert item.rejection is not None
         report = build_rejection_report(submission=info, rejected=item.rejection)
-        return _Checked(submission, report, pl.DataFrame(schema=table), str(item.rejection))
+        return Checked(submission, report, pl.DataFrame(schema=table), str(item.rejection))
+    result = result.of(submission.submission_id)
     report = build_report(
         submission=info, contract=contract, result=result, raw=item.raw.frame, ignored_columns=item.raw.ignored_columns
     )
-    mine = pl.col("submission_id") == submission.submission_id
-    quarantined = result.quarantined.filter(mine)
-    if quarantined.height:
-        _write_quarantine(resources, submission, item.raw.frame, quarantined)
-    accepted = result.accepted.filter(mine)
+    if result.quarantined.height:
+        _write_quarantine(resources, submission, item.raw.frame, result.quarantined)
+    accepted = result.accepted
     if submission.dataset == "flows":
         accepted = roll_up_unknown_materials(accepted.lazy()).collect()
-    return _Checked(submission, report, accepted.select(list(table)), None)
+    return Checked(submission, report, accepted.select(list(table)), None)
 
 
-def _write_core(resources: Resources, dataset: str, checked: Sequence[_Checked]) -> None:
-    """Replace each member's slices of the core table with accepted rows: one Iceberg commit for the batch.
-
-    Where two submissions of one member cover the same period, the later one's rows win, as if they had
-    been written one after the other, also when the later one was validated in an earlier run.
-    """
+def _write_core(resources: Resources, dataset: str, checked: Sequence[Checked]) -> None:
+    """Replace each member's slices of the core table with accepted rows: one Iceberg commit for the batch."""
     column = SCOPE_COLUMN[dataset]
-    owner: dict[tuple[str, str], str] = {}
-    for one in checked:  # in arrival order
-        held = resources.ledger.newer_holders(one.submission.submission_id, one.scope)  # validated earlier
-        for value in one.scope:
-            owner[(one.submission.member_id, value)] = held.get(value, one.submission.submission_id)
     frames: list[pl.DataFrame] = []
     members_by_scope: dict[tuple[str, ...], list[str]] = {}
-    for one in checked:
-        member, submission_id = one.submission.member_id, one.submission.submission_id
-        owned = tuple(value for value in one.scope if owner[(member, value)] == submission_id)
+    for one, owned in owned_scopes(resources, checked):
         if not owned:
             continue
         rows = one.accepted
         if column is not None and owned != one.scope:
             rows = rows.filter(pl.col(column).cast(pl.String).is_in(list(owned)))
         frames.append(rows)
-        members_by_scope.setdefault(owned, []).append(member)
+        members_by_scope.setdefault(owned, []).append(one.submission.member_id)
     if not frames:
         return
-    match = [
-        {"member_id": members, **({column: list(values)} if column is not None else {})}
-        for values, members in members_by_scope.items()
-    ]
+    match = [core_slice(dataset, members, values) for values, members in members_by_scope.items()]
     resources.warehouse.replace(f"core.{dataset}", pl.concat(frames, how="vertical"), match=match)
 
 
-def _record(resources: Resources, checked: _Checked) -> SubmissionOutcome:
+def core_slice(dataset: str, members: Sequence[str], scope: Sequence[str]) -> dict[str, list[str]]:
+    """The slice of a core table that members' files replace: their rows in the periods of `scope`."""
+    column = SCOPE_COLUMN[dataset]
+    return {"member_id": list(members), **({column: list(scope)} if column is not None else {})}
+
+
+def owned_scopes(resources: Resources, checked: Sequence[Checked]) -> list[tuple[Checked, tuple[str, ...]]]:
+    """Each submission with the periods of its scope it writes to the core table.
+
+    Where two submissions of one member cover the same period, the later one's rows win, as if they had
+    been written one after the other, also when the later one was validated in an earlier run.
+    """
+    owner: dict[tuple[str, str], str] = {}
+    for one in checked:  # in arrival order
+        held = resources.ledger.newer_holders(one.submission.submission_id, one.scope)  # validated earlier
+        for value in one.scope:
+            owner[(one.submission.member_id, value)] = held.get(value, one.submission.submission_id)
+    return [
+        (one, tuple(v for v in one.scope if owner[(one.submission.member_id, v)] == one.submission.submission_id))
+        for one in checked
+    ]
+
+
+def record_outcome(resources: Resources, checked: Checked) -> SubmissionOutcome:
     """Store the member's report and record the outcome in the ledger (last, so a crash before it redoes all)."""
     submission, report = checked.submission, checked.report
     html_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="html")
@@ -443,11 +525,18 @@ def _write_quarantine(
     resources: Resources, submission: Submission, raw: pl.DataFrame, quarantined: pl.DataFrame
 ) -> None:
     """Keep the rows as the member sent them, with the checks each failed."""
-    rows = raw.join(quarantined.select("source_row", "failed_checks"), on="source_row", how="inner")
     buffer = io.BytesIO()
-    rows.write_parquet(buffer)
+    quarantine_rows(raw, quarantined).write_parquet(buffer)
     key = keys.quarantine_key(submission.member_id, submission.dataset, submission.submission_id)
-    resources.storage.put_bytes(key, buffer.getvalue(), content_type="application/vnd.apache.parquet")
+    resources.storage.put_bytes(key, buffer.getvalue(), content_type=QUARANTINE_CONTENT_TYPE)
+
+
+QUARANTINE_CONTENT_TYPE = "application/vnd.apache.parquet"
+
+
+def quarantine_rows(raw: pl.DataFrame, quarantined: pl.DataFrame) -> pl.DataFrame:
+    """The member's text of the quarantined rows, with the checks each failed."""
+    return raw.join(quarantined.select("source_row", "failed_checks"), on="source_row", how="inner")
 
 
 # --- publishing -------------------------------------------------------------------------------

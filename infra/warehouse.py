@@ -12,7 +12,8 @@ import random
 import re
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
@@ -99,7 +100,7 @@ class Warehouse:
     def replace(
         self,
         table: str,
-        frame: pl.DataFrame,
+        frame: pl.DataFrame | Sequence[Path],
         *,
         match: Mapping[str, Sequence[str]] | Sequence[Mapping[str, Sequence[str]]],
     ) -> None:
@@ -108,10 +109,10 @@ class Warehouse:
         A slice is the rows where every `column IN values` of a mapping holds; a list of mappings is the
         union of their slices (several members' periods replaced in one commit). Every row of `frame` must
         itself lie in the slice, so running the same replace twice leaves the same content. An empty frame
-        just deletes; an empty mapping replaces the whole table.
+        just deletes; an empty mapping replaces the whole table. `frame` may also be Parquet files of rows,
+        appended one at a time so that memory holds one file, not the whole (a large submission's parts).
         """
         expected = TABLES[_known(table)]
-        frame = _conform(table, frame, expected)
         slices = [match] if isinstance(match, Mapping) else list(match)
         if not slices:
             msg = f"{table}: replace needs at least one slice to match"
@@ -123,22 +124,36 @@ class Warehouse:
         else:
             inside = pl.any_horizontal([pl.all_horizontal(_membership(typed)) for typed in typed_slices])
             row_filter = functools.reduce(Or, [_expression(typed) for typed in typed_slices])
-        outside = frame.filter(~inside)
         description = " or ".join(f"({_describe(one)})" for one in slices[:3]) + (" …" if len(slices) > 3 else "")
-        if outside.height:
-            msg = (
-                f"{table}: {outside.height} of {frame.height} rows fall outside the slice being replaced "
-                f"({description}), e.g. {outside.row(0, named=True)}; they would be duplicated by a re-run"
-            )
-            raise ValueError(msg)
+
+        def parts() -> Iterator[pl.DataFrame]:
+            for part in [frame] if isinstance(frame, pl.DataFrame) else (pl.read_parquet(path) for path in frame):
+                conformed = _conform(table, part, expected)
+                outside = conformed.filter(~inside)
+                if outside.height:
+                    msg = (
+                        f"{table}: {outside.height} of {conformed.height} rows fall outside the slice being "
+                        f"replaced ({description}), e.g. {outside.row(0, named=True)}; they would be duplicated "
+                        "by a re-run"
+                    )
+                    raise ValueError(msg)
+                yield conformed
+
+        if isinstance(frame, pl.DataFrame):
+            next(parts())  # refuse a wrong frame before touching the table
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             iceberg_table = self.table(table)
             # In the table's column order, which differs from the contract's once columns were added later.
-            arrow = frame.select(iceberg_table.schema().column_names).to_arrow().cast(iceberg_table.schema().as_arrow())
+            names, arrow_schema = iceberg_table.schema().column_names, iceberg_table.schema().as_arrow()
+            n_rows = 0
             try:
-                with warnings.catch_warnings():
+                with warnings.catch_warnings(), iceberg_table.transaction() as transaction:
                     warnings.filterwarnings("ignore", message=_NOTHING_DELETED, category=UserWarning)
-                    iceberg_table.overwrite(arrow, overwrite_filter=row_filter)
+                    transaction.delete(delete_filter=row_filter)
+                    for part in parts():
+                        if part.height:
+                            transaction.append(part.select(names).to_arrow().cast(arrow_schema))
+                            n_rows += part.height
             except (CommitFailedException, sa.exc.OperationalError) as error:
                 if attempt == COMMIT_ATTEMPTS:
                     raise
@@ -146,7 +161,7 @@ class Warehouse:
                 logger.info("%s: commit conflict (%s); retrying in %.1fs", table, error, delay)
                 time.sleep(delay)
             else:
-                logger.info("%s: replaced %s with %d rows", table, description, frame.height)
+                logger.info("%s: replaced %s with %d rows", table, description, n_rows)
                 return
 
     def snapshot_id(self, table: str) -> int | None:

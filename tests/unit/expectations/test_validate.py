@@ -200,6 +200,27 @@ def test_submitter_rule_is_checked_per_submission() -> None:
     assert "submitter_id" not in result.quarantined.columns
 
 
+def test_a_batch_result_narrows_to_each_submission() -> None:
+    first = flows(regions(2), submitter=MEMBER_ID)
+    second = flows(
+        [{"member_id": OTHER_MEMBER}, {"member_id": MEMBER_ID}],
+        submitter=OTHER_MEMBER,
+        submission_id="sub-2",
+    )
+    result = validate(FLOWS, pl.concat([first, second]))
+
+    mine, theirs, nobody = result.of("sub-1"), result.of("sub-2"), result.of("sub-9")
+
+    assert counts(mine) == [("sub-1", 2, 2, 0, 0)]
+    assert counts(theirs) == [("sub-2", 2, 1, 1, 0)]
+    assert failed(theirs) == [("sub-2", 3, "flows.submitter")]
+    assert failed(mine) == []
+    assert theirs.quarantined.get_column("source_row").to_list() == [3]
+    assert theirs.accepted.get_column("source_row").to_list() == [2]
+    assert (nobody.accepted.height, nobody.quarantined.height, nobody.summary().height) == (0, 0, 0)
+    assert nobody.accepted.schema == result.accepted.schema
+
+
 def test_self_loop_needs_distinct_process_names() -> None:
     rows = [
         {"source_stage": "sorting", "target_stage": "sorting", "source": "Plant A", "target": "Plant A"},

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 from pyiceberg.exceptions import CommitFailedException
-from pyiceberg.table import Table
+from pyiceberg.table import Table, Transaction
 
 from infra.warehouse import Warehouse, iceberg_schema, partition_spec
 from schemas.tables import TABLES
@@ -176,16 +177,16 @@ def test_rows_outside_the_replaced_slice_are_refused(warehouse: Warehouse) -> No
 
 
 def test_a_commit_conflict_is_retried(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Table.overwrite
+    original = Transaction.commit_transaction
     calls: list[int] = []
 
-    def conflicting(self: Table, *args: Any, **kwargs: Any) -> None:
+    def conflicting(self: Transaction) -> Table:
         calls.append(1)
         if len(calls) == 1:
             raise CommitFailedException("another writer committed first")
-        original(self, *args, **kwargs)
+        return original(self)
 
-    monkeypatch.setattr(Table, "overwrite", conflicting)
+    monkeypatch.setattr(Transaction, "commit_transaction", conflicting)
     monkeypatch.setattr("infra.warehouse.COMMIT_BACKOFF_SECONDS", 0.0)
 
     warehouse.replace("core.flows", _flows("FY2024", [4.0]), match={"period": ["FY2024"]})
@@ -239,3 +240,30 @@ def test_sql_rejects_anything_but_reads(warehouse: Warehouse, query: str) -> Non
     with pytest.raises(ValueError, match="only read-only queries"):
         warehouse.sql(query)
     assert warehouse.table("mart.indicators") is not None
+
+
+def test_replace_from_parquet_parts_is_one_commit(warehouse: Warehouse, tmp_path: Path) -> None:
+    warehouse.replace("core.flows", _flows("FY2024", [1.0, 2.0]), match={"period": ["FY2024"]})
+    commits_before = len(warehouse.table("core.flows").metadata.metadata_log)
+    parts = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    _flows("FY2024", [4.0]).write_parquet(parts[0])
+    _flows("FY2024", [5.0, 6.0]).write_parquet(parts[1])
+
+    warehouse.replace("core.flows", parts, match={"period": ["FY2024"]})
+
+    assert sorted(warehouse.read("core.flows")["quantity_t"].to_list()) == [4.0, 5.0, 6.0]
+    assert len(warehouse.table("core.flows").metadata.metadata_log) == commits_before + 1  # one new metadata file
+
+
+def test_replace_from_parts_refuses_a_row_outside_the_slice_and_changes_nothing(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    warehouse.replace("core.flows", _flows("FY2024", [1.0]), match={"period": ["FY2024"]})
+    parts = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
+    _flows("FY2024", [4.0]).write_parquet(parts[0])
+    _flows("FY2023", [5.0]).write_parquet(parts[1])
+
+    with pytest.raises(ValueError, match="fall outside the slice"):
+        warehouse.replace("core.flows", parts, match={"period": ["FY2024"]})
+
+    assert warehouse.read("core.flows")["quantity_t"].to_list() == [1.0]

@@ -1,0 +1,147 @@
+"""A large file validated and written part by part, so a worker's memory holds one part, not the file.
+
+A CSV larger than a validation batch (`JUNKAN_VALIDATION_BATCH_BYTES`) is read in chunks of
+`PART_ROWS` rows (`infra.csv_chunks`), each normalised and kept as a Parquet part on local disk;
+`expectations.validate.validate_parts` judges the parts as `validate` would judge the whole file (its
+cross-row rules see every row); accepted rows go to the core table in one Iceberg commit, appended part
+by part; the report keeps counts and the listed rows only. The outcome is the same as reading the file
+whole: the equality is tested in `tests/unit/flows/test_large_files.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import polars as pl
+
+from expectations.report import ReportParts, SubmissionInfo
+from flows.steps import (
+    QUARANTINE_CONTENT_TYPE,
+    SCOPE_COLUMN,
+    Checked,
+    SubmissionOutcome,
+    Timings,
+    core_slice,
+    download_submission,
+    file_name,
+    owned_scopes,
+    quarantine_rows,
+    record_outcome,
+    registered_region,
+    rows_per_scope,
+    timed,
+)
+from infra import keys
+from infra.csv_chunks import read_csv_chunks
+from infra.ledger import Submission
+from infra.limits import limits_from_settings
+from infra.resources import Resources
+from schemas import get_contract
+from schemas.tables import TABLES
+from transforms.normalize import normalize, roll_up_unknown_materials
+
+logger = logging.getLogger(__name__)
+
+PART_ROWS = 250_000  # rows per part: a part's frames, pandas copy and GX results stay within a few hundred MiB
+
+
+def validate_large(
+    resources: Resources, submission: Submission, *, timings: Timings | None = None, part_rows: int = PART_ROWS
+) -> SubmissionOutcome | None:
+    """Validate, write and record one large CSV submission part by part.
+
+    None when the file cannot be read in parts exactly (the caller then reads it whole, which also gives
+    any rejection) or when its object changed since it was received (it is then retired, as in a batch).
+    """
+    from expectations.validate import validate_parts
+
+    dataset = submission.dataset
+    contract = get_contract(dataset)
+    with tempfile.TemporaryDirectory(prefix="junkan-large-") as workdir:
+        work = Path(workdir)
+        with timed(timings, "read"):
+            local = download_submission(resources, submission, work)
+            if local is None:
+                return None
+            chunks = read_csv_chunks(
+                local,
+                contract,
+                workdir=work,
+                name=file_name(submission),
+                limits=limits_from_settings(resources.settings),
+                chunk_rows=part_rows,
+            )
+            if chunks is None:
+                logger.info("%s cannot be read in parts exactly; reading it whole", submission.key)
+                return None
+            lineage = {
+                "submission_id": pl.lit(submission.submission_id),
+                "submitter_id": pl.lit(submission.member_id),
+                "registered_region": pl.lit(registered_region(resources, submission.member_id), dtype=pl.String),
+            }
+            parts: list[Path] = []
+            for index, raw in enumerate(chunks.frames()):
+                part = work / f"normalised-{index:05d}.parquet"
+                normalize(
+                    raw.with_columns(**lineage), contract=contract, default_region=pl.col("registered_region")
+                ).collect().write_parquet(part)
+                parts.append(part)
+        known_targets = None
+        if dataset == "progress":
+            known_targets = resources.warehouse.read("core.targets", where={"member_id": [submission.member_id]})
+            known_targets = known_targets.select("member_id", "target_id")
+        with timed(timings, "validate"):
+            info = SubmissionInfo(
+                submission_id=submission.submission_id,
+                member_id=submission.member_id,
+                dataset=dataset,
+                file_name=file_name(submission),
+                received_at=submission.received_at,
+            )
+            report = ReportParts(submission=info, contract=contract, ignored_columns=chunks.ignored_columns)
+            accepted_parts: list[Path] = []
+            quarantined_parts: list[Path] = []
+            counted: Counter[str] = Counter()
+            table = list(TABLES[f"core.{dataset}"])
+            results = validate_parts(contract, parts, known_targets=known_targets)
+            for index, (result, raw) in enumerate(zip(results, chunks.frames(), strict=True)):
+                report.add(result, raw)
+                accepted = result.accepted
+                if dataset == "flows":
+                    accepted = roll_up_unknown_materials(accepted.lazy()).collect()
+                accepted = accepted.select(table)
+                counted.update(rows_per_scope(dataset, accepted))
+                accepted_parts.append(work / f"accepted-{index:05d}.parquet")
+                accepted.write_parquet(accepted_parts[-1])
+                if result.quarantined.height:
+                    quarantined_parts.append(work / f"quarantined-{index:05d}.parquet")
+                    quarantine_rows(raw, result.quarantined).write_parquet(quarantined_parts[-1])
+        with timed(timings, "write"):
+            checked = Checked(submission, report.report(), accepted=pl.DataFrame(), message=None, counted=dict(counted))
+            ((_, owned),) = owned_scopes(resources, [checked])
+            if owned:
+                if owned != checked.scope:
+                    accepted_parts = _only(accepted_parts, SCOPE_COLUMN[dataset], owned)
+                resources.warehouse.replace(
+                    f"core.{dataset}", accepted_parts, match=core_slice(dataset, [submission.member_id], owned)
+                )
+            if quarantined_parts:
+                joined = work / "quarantined.parquet"
+                pl.scan_parquet(quarantined_parts).sink_parquet(joined)
+                key = keys.quarantine_key(submission.member_id, dataset, submission.submission_id)
+                resources.storage.put_file(key, joined, content_type=QUARANTINE_CONTENT_TYPE)
+            with resources.ledger.batch():
+                return record_outcome(resources, checked)
+
+
+def _only(paths: list[Path], column: str | None, scope: tuple[str, ...]) -> list[Path]:
+    """The parts with only the rows of `scope` (a newer file holds the other periods), rewritten in place."""
+    if column is None:
+        return paths
+    for path in paths:
+        kept = pl.read_parquet(path).filter(pl.col(column).cast(pl.String).is_in(list(scope)))
+        kept.write_parquet(path)
+    return paths
