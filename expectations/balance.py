@@ -19,6 +19,7 @@ from schemas.contract import Rule
 _GROUP = (SUBMISSION_ID, "member_id", "period", "material")
 _LEAVING, _ENTERING = ("source_stage", "source"), ("target_stage", "target")
 _NODE = "_process"
+MERGE_ROWS = 1_000_000  # partial sums held before they are merged into the running totals
 
 
 def _process(stage: str, name: str) -> pl.Expr:
@@ -54,17 +55,30 @@ def unbalanced_processes(rule: Rule, clean_parts: Iterable[pl.DataFrame]) -> pl.
     if rule.tolerance is None:
         msg = f"rule {rule.id} needs a tolerance"
         raise ValueError(msg)
-    sums = [_partial_sums(part) for part in clean_parts]
-    if not sums:
+    pending: list[pl.DataFrame] = []
+    totals: pl.DataFrame | None = None
+    for part in clean_parts:
+        pending.append(_partial_sums(part))
+        # Merged once the pending sums outgrow the totals: memory stays near one row per process.
+        if sum(frame.height for frame in pending) > max(0 if totals is None else totals.height, MERGE_ROWS):
+            totals, pending = _merged([] if totals is None else [totals], pending), []
+    if totals is None and not pending:
         return pl.Series(_NODE, [], dtype=pl.UInt64())
+    totals = _merged([] if totals is None else [totals], pending)
     inflow, outflow = pl.col("inflow_t"), pl.col("outflow_t")
     largest = pl.max_horizontal(inflow, outflow)
-    totals = (
-        pl.concat(sums).group_by(_NODE).agg(inflow.sum(), outflow.sum(), pl.col("entered").any(), pl.col("left").any())
-    )
     return totals.filter(
         pl.col("entered") & pl.col("left") & (largest > 0) & ((inflow - outflow).abs() / largest > rule.tolerance)
     ).get_column(_NODE)
+
+
+def _merged(totals: list[pl.DataFrame], pending: list[pl.DataFrame]) -> pl.DataFrame:
+    """Running totals and partial sums summed into one row per process."""
+    return (
+        pl.concat([*totals, *pending])
+        .group_by(_NODE)
+        .agg(pl.col("inflow_t").sum(), pl.col("outflow_t").sum(), pl.col("entered").any(), pl.col("left").any())
+    )
 
 
 def rows_touching(frame: pl.DataFrame, unbalanced: pl.Series) -> pl.Series:

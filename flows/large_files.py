@@ -45,7 +45,7 @@ from transforms.normalize import normalize, roll_up_unknown_materials
 
 logger = logging.getLogger(__name__)
 
-PART_ROWS = 250_000  # rows per part: a part's frames, pandas copy and GX results stay within a few hundred MiB
+PART_ROWS = 100_000  # rows per part: a part's frames, pandas copy and GX results stay within ~300 MiB
 
 
 def validate_large(

@@ -33,7 +33,7 @@ from infra.resources import Resources
 from infra.storage import INBOX
 from schemas import CONTRACTS, MEMBERS, get_contract, periods
 from schemas.errors import FileRejected
-from schemas.tables import TABLES
+from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import suppress_flows, suppress_indicators, suppress_sankey, suppress_stage_balance
 from transforms.indicators import compute_indicators
@@ -573,9 +573,7 @@ def publish_period(resources: Resources, period: str, *, timings: Timings | None
 def _publish_period_once(resources: Resources, period: str) -> dict[str, int]:
     minimum = resources.settings.disclosure_min_contributors
     share = resources.settings.disclosure_dominance_share
-    # Sorted so that sums add up in the same order every time: republishing gives identical floats.
-    core = resources.warehouse.read("core.flows", where={"period": [period]}).sort("submission_id", "source_row")
-    flows = core.lazy()
+    flows = flow_cells(resources, period).lazy()
     member_indicators = compute_indicators(flows, by_member=True).collect()
     built: dict[str, pl.DataFrame | pl.LazyFrame] = {
         "core.member_indicators": member_indicators,
@@ -599,6 +597,38 @@ def _publish_period_once(resources: Resources, period: str) -> dict[str, int]:
     for table, frame in frames.items():
         resources.warehouse.replace(table, frame, match={"period": [period]})
     return {table: frame.height for table, frame in frames.items()}
+
+
+# What every mart of a period needs from core.flows: a member's flows summed over its processes and files.
+FLOW_CELL_KEYS = ("member_id", *PERIOD_COLUMNS, "material", "material_group", "region", "source_stage", "target_stage")
+# Exact sums: tonnes to the milligram, as 128-bit decimals.
+_EXACT_T = pl.Decimal(38, 9)
+
+
+def flow_cells(resources: Resources, period: str) -> pl.DataFrame:
+    """core.flows of a period summed per member, material, region and stage pair, reading one batch at a time.
+
+    The sums are exact (decimal tonnes to the milligram), so they do not depend on the order rows are read
+    in: republishing gives identical floats. Memory grows with the cells, not with the rows.
+    """
+    keys = list(FLOW_CELL_KEYS)
+    exact = pl.col("quantity_t").cast(_EXACT_T).sum()
+    partial = [
+        batch.group_by(keys).agg(exact)
+        for batch in resources.warehouse.batches(
+            "core.flows", where={"period": [period]}, columns=[*keys, "quantity_t"]
+        )
+    ]
+    schema = TABLES["core.flows"]
+    if not partial:
+        return pl.DataFrame(schema={name: schema[name] for name in [*keys, "quantity_t"]})
+    return (
+        pl.concat(partial)
+        .group_by(keys)
+        .agg(exact)
+        .with_columns(pl.col("quantity_t").cast(pl.Float64()))
+        .sort(keys, nulls_last=True)
+    )
 
 
 def publish_targets(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:

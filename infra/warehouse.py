@@ -179,6 +179,23 @@ class Warehouse:
         frame = frame.select([pl.col(name).cast(dtype) for name, dtype in expected.items()])
         return frame.sort(list(expected), nulls_last=True, maintain_order=True)
 
+    def batches(
+        self, table: str, *, where: Mapping[str, Sequence[str]] | None = None, columns: Sequence[str] | None = None
+    ) -> Iterator[pl.DataFrame]:
+        """Rows of a table (as `read` selects them) in record batches, so memory holds one batch, not the table."""
+        expected = TABLES[_known(table)]
+        wanted = list(columns) if columns is not None else list(expected)
+        unknown = [name for name in wanted if name not in expected]
+        if unknown:
+            msg = f"{table} has no columns {unknown}"
+            raise ValueError(msg)
+        row_filter = _expression(_typed_match(table, where, expected))
+        scan = self.table(table).scan(row_filter=row_filter, selected_fields=tuple(wanted))
+        for batch in scan.to_arrow_batch_reader():
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame.select([pl.col(name).cast(expected[name]) for name in wanted])
+
     def sql(self, query: str) -> pl.DataFrame:
         """Run a read-only SQL query (SELECT or WITH) over the tables, named like `mart.indicators`."""
         first = _READ_ONLY_START.match(query)

@@ -71,8 +71,12 @@ def test_the_example_has_the_verdicts_the_docstring_says() -> None:
     ]
 
 
+@pytest.mark.parametrize("merge_rows", [1_000_000, 1])
 @pytest.mark.parametrize("cuts", [[], [1], [3, 6], [1, 2, 3, 4, 5, 6, 7, 8, 9], [5]])
-def test_parts_are_judged_as_the_whole_file(cuts: list[int], tmp_path: Path) -> None:
+def test_parts_are_judged_as_the_whole_file(
+    cuts: list[int], merge_rows: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("expectations.balance.MERGE_ROWS", merge_rows)  # 1: balance sums merged after every part
     frame = flow_rows()
     whole = validate(FLOWS, frame)
 
