@@ -130,8 +130,19 @@ def flows_frame(
         frame.with_columns(bad)
         .join(member_table, on="member_index", how="left", maintain_order="left")
         .with_columns(
-            source=pl.col("source_stage") + pl.lit("施設") + pl.col("process_number"),
-            target=pl.col("target_stage") + pl.lit("施設") + pl.col("process_number"),
+            # A facility per stage pair and number, named from both ends ("use施設3→collection" sends to
+            # "collection施設3←use"): no process is both entered and left, so the balance rule, which
+            # random quantities would break on almost every row, warns none, as in a member's balanced file.
+            source=pl.col("source_stage")
+            + pl.lit("施設")
+            + pl.col("process_number")
+            + pl.lit("→")
+            + pl.col("target_stage"),
+            target=pl.col("target_stage")
+            + pl.lit("施設")
+            + pl.col("process_number")
+            + pl.lit("←")
+            + pl.col("source_stage"),
             quality=pl.lit("measured"),
             note=pl.lit(None, dtype=pl.String),
         )

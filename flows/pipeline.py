@@ -52,6 +52,7 @@ class Registration:
     waiting: list[str]
     refused: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    timings: Timings = field(default_factory=dict)
 
 
 @task(name="pull-sources", cache_policy=NO_CACHE)  # no retries: each source's failure is caught and reported
@@ -64,8 +65,10 @@ def pull() -> list[PullOutcome]:
 def register(object_keys: list[str]) -> Registration:
     """Record inbox objects in the ledger."""
     found = RunSummary()
-    waiting = steps.register_keys(current_resources(), object_keys, found)
-    return Registration(waiting=waiting, refused=found.refused_keys, skipped=found.skipped_keys)
+    timings: Timings = {}
+    with steps.timed(timings, "read"):  # hashing and recording the files is the first read of the input
+        waiting = steps.register_keys(current_resources(), object_keys, found)
+    return Registration(waiting=waiting, refused=found.refused_keys, skipped=found.skipped_keys, timings=timings)
 
 
 @task(name="validate", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -97,7 +100,7 @@ def render_report(period: str) -> tuple[str, Timings]:
     from flows.report import write_period_report
 
     timings: Timings = {}
-    with steps.timed(timings, "report"):
+    with steps.timed(timings, "publish"):  # the period's report is published with its tables
         key = write_period_report(current_resources(), period)
     return key, timings
 
@@ -152,6 +155,7 @@ def _register(object_keys: list[str], summary: RunSummary) -> list[str]:
     found = register(object_keys)
     summary.refused_keys.update(found.refused)
     summary.skipped_keys += found.skipped
+    _merge(summary, found.timings)
     return found.waiting
 
 

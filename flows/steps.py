@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -391,9 +392,9 @@ class Checked:
         """The periods (years, or all targets) its accepted rows cover: what it replaces for its member."""
         return tuple(sorted(self.rows_per_scope))
 
-    @property
+    @cached_property
     def rows_per_scope(self) -> dict[str, int]:
-        """Accepted rows in each period (year, or all targets) of the scope."""
+        """Accepted rows in each period (year, or all targets) of the scope (counted once)."""
         if self.counted is not None:
             return dict(self.counted)
         return rows_per_scope(self.submission.dataset, self.accepted)
