@@ -1,5 +1,5 @@
 ## bench: junkan vs a Polars floor vs plain pandas, side by side (SIZE=small|medium|full, default full);
-## medians and ratios land in benchmarks/results/<date>-<size>.{json,md}. Full size takes hours on 2 cores.
+## medians and ratios land in benchmarks/results/<date>-<size>.{json,md}. Full size: about 50 minutes on 2 cores.
 SIZE ?= full
 BENCH_WORK ?= $(or $(TMPDIR),/tmp)/junkan-bench
 

@@ -10,13 +10,14 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from infra.loopback import free_port, log_tail
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "infra" / "scripts"
@@ -39,20 +40,6 @@ class Servers:
     secret_key: str = field(repr=False)
     prefect_api_url: str
     home: Path
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def log_tail(path: Path, lines: int = 40) -> str:
-    """Last lines of a log, for error messages."""
-    if not path.exists():
-        return f"(no log at {path})"
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def run_script(script: str, command: str, *, env: Mapping[str, str], timeout: float, log: Path) -> str:

@@ -111,8 +111,14 @@ def _merge(summary: RunSummary, timings: Timings) -> None:
 
 
 def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
-    """Republish periods (in parallel where the task runner allows), then targets, then the period reports."""
-    for timings in [future.result() for future in publish.map(periods)]:
+    """Republish periods (in parallel on a Dask cluster), then targets, then the period reports."""
+    if current_resources().settings.task_runner == "dask":
+        published = [future.result() for future in publish.map(periods)]
+    else:
+        # One at a time in one process: two periods at once doubled peak memory (1.6 → 2.9 GiB for two
+        # periods of 3 M rows) and saved no time on 2 cores (each took twice as long).
+        published = [publish(period) for period in periods]
+    for timings in published:
         _merge(summary, timings)
     summary.published_periods += [period for period in periods if period not in summary.published_periods]
     if targets:

@@ -59,8 +59,23 @@ def timed(timings: Timings | None, stage: str) -> Iterator[None]:
         if timings is not None:
             timings[stage] = timings.get(stage, 0.0) + elapsed
         # Where memory peaks, for operators sizing a worker (and for the benchmarks' profiles).
-        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        logger.info("stage %s took %.2f s; peak RSS so far %.0f MiB", stage, elapsed, peak_mib)
+        logger.info("stage %s took %.2f s; peak RSS so far %.0f MiB", stage, elapsed, peak_rss_mib())
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of the current process so far.
+
+    Linux's VmHWM, not `ru_maxrss`: after exec, `ru_maxrss` starts from the parent's size when it forked
+    (a benchmark harness holding generated data made every stage look gigabytes large).
+    """
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # Targets before progress (progress must refer to a known target), flows last.
@@ -610,26 +625,39 @@ def flow_cells(resources: Resources, period: str) -> pl.DataFrame:
     """core.flows of a period summed per member, material, region and stage pair, reading one batch at a time.
 
     The sums are exact (decimal tonnes to the milligram), so they do not depend on the order rows are read
-    in: republishing gives identical floats. Memory grows with the cells, not with the rows.
+    in: republishing gives identical floats. Memory grows with the cells, not with the rows: keys are held
+    as categories while summing, and batches' partial sums are merged into the totals as they come.
     """
     keys = list(FLOW_CELL_KEYS)
+    varying = [name for name in keys if name not in PERIOD_COLUMNS]  # the period's columns are one value
     exact = pl.col("quantity_t").cast(_EXACT_T).sum()
-    partial = [
-        batch.group_by(keys).agg(exact)
-        for batch in resources.warehouse.batches(
-            "core.flows", where={"period": [period]}, columns=[*keys, "quantity_t"]
-        )
-    ]
     schema = TABLES["core.flows"]
-    if not partial:
+    totals: pl.DataFrame | None = None
+    period_values: dict[str, object] = {}
+    pending: list[pl.DataFrame] = []
+    for batch in resources.warehouse.batches("core.flows", where={"period": [period]}, columns=[*keys, "quantity_t"]):
+        if batch.is_empty():
+            continue
+        period_values = batch.select(list(PERIOD_COLUMNS)).row(0, named=True)
+        pending.append(batch.select(pl.col(varying).cast(pl.Categorical()), "quantity_t").group_by(varying).agg(exact))
+        if sum(frame.height for frame in pending) > CELL_MERGE_ROWS:
+            totals = pl.concat([*([] if totals is None else [totals]), *pending]).group_by(varying).agg(exact)
+            pending = []
+    if totals is None and not pending:
         return pl.DataFrame(schema={name: schema[name] for name in [*keys, "quantity_t"]})
+    totals = pl.concat([*([] if totals is None else [totals]), *pending]).group_by(varying).agg(exact)
     return (
-        pl.concat(partial)
-        .group_by(keys)
-        .agg(exact)
-        .with_columns(pl.col("quantity_t").cast(pl.Float64()))
+        totals.select(
+            *(pl.lit(value, dtype=schema[name]).alias(name) for name, value in period_values.items()),
+            *(pl.col(name).cast(schema[name]) for name in varying),
+            pl.col("quantity_t").cast(pl.Float64()),
+        )
+        .select(*keys, "quantity_t")
         .sort(keys, nulls_last=True)
     )
+
+
+CELL_MERGE_ROWS = 500_000  # partial sums held before they are merged into a period's running totals
 
 
 def publish_targets(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:

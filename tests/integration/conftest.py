@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+
+from infra.loopback import free_port, log_tail
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "infra" / "scripts"
@@ -44,20 +45,6 @@ class MinioServer:
     access_key: str
     secret_key: str = field(repr=False)
     home: Path
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def log_tail(path: Path, lines: int = 40) -> str:
-    """Last lines of a server log, for failure messages."""
-    if not path.exists():
-        return f"(no log at {path})"
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def _text(output: str | bytes | None) -> str:
