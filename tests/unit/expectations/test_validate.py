@@ -183,15 +183,19 @@ def test_duplicate_keys_with_null_parts_still_collide() -> None:
     assert failed(result) == [("sub-1", 2, "flows.duplicate"), ("sub-1", 3, "flows.duplicate")]
 
 
-def test_submitter_rule_is_checked_per_submission() -> None:
+def two_submissions() -> pl.DataFrame:
+    """sub-1: two rows of MEMBER_ID; sub-2 from OTHER_MEMBER, whose row 3 names MEMBER_ID (not the submitter)."""
     first = flows(regions(2), submitter=MEMBER_ID)
     second = flows(
         [{"member_id": OTHER_MEMBER}, {"member_id": MEMBER_ID}],
         submitter=OTHER_MEMBER,
         submission_id="sub-2",
     )
+    return pl.concat([first, second])
 
-    result = validate(FLOWS, pl.concat([first, second]))
+
+def test_submitter_rule_is_checked_per_submission() -> None:
+    result = validate(FLOWS, two_submissions())
 
     assert failed(result) == [("sub-2", 3, "flows.submitter")]
     assert result.failures.row(0, named=True)["column"] == "member_id"
@@ -201,13 +205,7 @@ def test_submitter_rule_is_checked_per_submission() -> None:
 
 
 def test_a_batch_result_narrows_to_each_submission() -> None:
-    first = flows(regions(2), submitter=MEMBER_ID)
-    second = flows(
-        [{"member_id": OTHER_MEMBER}, {"member_id": MEMBER_ID}],
-        submitter=OTHER_MEMBER,
-        submission_id="sub-2",
-    )
-    result = validate(FLOWS, pl.concat([first, second]))
+    result = validate(FLOWS, two_submissions())
 
     mine, theirs, nobody = result.of("sub-1"), result.of("sub-2"), result.of("sub-9")
 
