@@ -17,22 +17,26 @@ from pathlib import Path
 
 import polars as pl
 
-from expectations.report import ReportParts, SubmissionInfo
+from expectations.report import ReportParts
 from flows.steps import (
     QUARANTINE_CONTENT_TYPE,
     SCOPE_COLUMN,
     Checked,
     SubmissionOutcome,
     Timings,
+    core_rows,
     core_slice,
     download_submission,
     file_name,
+    known_targets,
+    normalized,
     owned_scopes,
     quarantine_rows,
     record_outcome,
-    registered_region,
     rows_per_scope,
+    submission_info,
     timed,
+    with_lineage,
 )
 from infra import keys
 from infra.csv_chunks import read_csv_chunks
@@ -40,8 +44,6 @@ from infra.ledger import Submission
 from infra.limits import limits_from_settings
 from infra.resources import Resources
 from schemas import get_contract
-from schemas.tables import TABLES
-from transforms.normalize import normalize, roll_up_unknown_materials
 
 logger = logging.getLogger(__name__)
 
@@ -77,42 +79,22 @@ def validate_large(
             if chunks is None:
                 logger.info("%s cannot be read in parts exactly; reading it whole", submission.key)
                 return None
-            lineage = {
-                "submission_id": pl.lit(submission.submission_id),
-                "submitter_id": pl.lit(submission.member_id),
-                "registered_region": pl.lit(registered_region(resources, submission.member_id), dtype=pl.String),
-            }
             parts: list[Path] = []
             for index, raw in enumerate(chunks.frames()):
-                part = work / f"normalised-{index:05d}.parquet"
-                normalize(
-                    raw.with_columns(**lineage), contract=contract, default_region=pl.col("registered_region")
-                ).collect().write_parquet(part)
-                parts.append(part)
-        known_targets = None
-        if dataset == "progress":
-            known_targets = resources.warehouse.read("core.targets", where={"member_id": [submission.member_id]})
-            known_targets = known_targets.select("member_id", "target_id")
+                parts.append(work / f"normalised-{index:05d}.parquet")
+                normalized(with_lineage(resources, submission, raw), contract).write_parquet(parts[-1])
         with timed(timings, "validate"):
-            info = SubmissionInfo(
-                submission_id=submission.submission_id,
-                member_id=submission.member_id,
-                dataset=dataset,
-                file_name=file_name(submission),
-                received_at=submission.received_at,
+            report = ReportParts(
+                submission=submission_info(submission), contract=contract, ignored_columns=chunks.ignored_columns
             )
-            report = ReportParts(submission=info, contract=contract, ignored_columns=chunks.ignored_columns)
             accepted_parts: list[Path] = []
             quarantined_parts: list[Path] = []
             counted: Counter[str] = Counter()
-            table = list(TABLES[f"core.{dataset}"])
-            results = validate_parts(contract, parts, known_targets=known_targets)
+            known = known_targets(resources, dataset, [submission.member_id])
+            results = validate_parts(contract, parts, known_targets=known)
             for index, (result, raw) in enumerate(zip(results, chunks.frames(), strict=True)):
                 report.add(result, raw)
-                accepted = result.accepted
-                if dataset == "flows":
-                    accepted = roll_up_unknown_materials(accepted.lazy()).collect()
-                accepted = accepted.select(table)
+                accepted = core_rows(dataset, result.accepted)
                 counted.update(rows_per_scope(dataset, accepted))
                 accepted_parts.append(work / f"accepted-{index:05d}.parquet")
                 accepted.write_parquet(accepted_parts[-1])

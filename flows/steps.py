@@ -33,6 +33,7 @@ from infra.readers import RawTable, read_table
 from infra.resources import Resources
 from infra.storage import INBOX
 from schemas import CONTRACTS, MEMBERS, get_contract, periods
+from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.balance import compute_stage_balance
@@ -335,36 +336,15 @@ def validate_submissions(
                     item for item in (_load(resources, submission, Path(workdir)) for submission in batch) if item
                 ]
             raw_frames = [
-                item.raw.frame.with_columns(
-                    submission_id=pl.lit(item.submission.submission_id),
-                    submitter_id=pl.lit(item.submission.member_id),
-                    registered_region=pl.lit(registered_region(resources, item.submission.member_id), dtype=pl.String),
-                )
-                for item in loaded
-                if item.raw is not None
+                with_lineage(resources, item.submission, item.raw.frame) for item in loaded if item.raw is not None
             ]
             # One normalisation for the whole batch: its fixed cost per call would dominate many small files.
-            frames = (
-                [
-                    normalize(
-                        pl.concat(raw_frames, how="vertical"),
-                        contract=contract,
-                        default_region=pl.col("registered_region"),
-                    ).collect()
-                ]
-                if raw_frames
-                else []
-            )
+            frame = normalized(pl.concat(raw_frames, how="vertical"), contract) if raw_frames else None
         result = None
-        if frames:
+        if frame is not None:
             with timed(timings, "validate"):
-                known_targets = None
-                if dataset == "progress":
-                    members = sorted({item.submission.member_id for item in loaded})
-                    known_targets = resources.warehouse.read("core.targets", where={"member_id": members}).select(
-                        "member_id", "target_id"
-                    )
-                result = validate(contract, pl.concat(frames, how="vertical"), known_targets=known_targets)
+                members = sorted({item.submission.member_id for item in loaded})
+                result = validate(contract, frame, known_targets=known_targets(resources, dataset, members))
         with timed(timings, "write"):
             checked = sorted(
                 (_check(resources, item, result) for item in loaded),
@@ -374,6 +354,45 @@ def validate_submissions(
             with resources.ledger.batch():  # one ledger transaction (one commit) for the batch's outcomes
                 outcomes += [record_outcome(resources, one) for one in checked]
     return outcomes
+
+
+def with_lineage(resources: Resources, submission: Submission, raw: pl.DataFrame) -> pl.DataFrame:
+    """A submission's rows as read, with who sent them and the member's registered region."""
+    return raw.with_columns(
+        submission_id=pl.lit(submission.submission_id),
+        submitter_id=pl.lit(submission.member_id),
+        registered_region=pl.lit(registered_region(resources, submission.member_id), dtype=pl.String),
+    )
+
+
+def normalized(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """Rows with lineage normalised; a row naming no region gets its member's registered one."""
+    return normalize(frame, contract=contract, default_region=pl.col("registered_region")).collect()
+
+
+def known_targets(resources: Resources, dataset: str, members: Sequence[str]) -> pl.DataFrame | None:
+    """The (member_id, target_id) pairs progress rows may refer to; None for the other datasets."""
+    if dataset != "progress":
+        return None
+    return resources.warehouse.read("core.targets", where={"member_id": list(members)}).select("member_id", "target_id")
+
+
+def submission_info(submission: Submission) -> SubmissionInfo:
+    """Which file a report is about."""
+    return SubmissionInfo(
+        submission_id=submission.submission_id,
+        member_id=submission.member_id,
+        dataset=submission.dataset,
+        file_name=file_name(submission),
+        received_at=submission.received_at,
+    )
+
+
+def core_rows(dataset: str, accepted: pl.DataFrame) -> pl.DataFrame:
+    """Accepted rows in the core table's shape (unknown materials rolled up to their group)."""
+    if dataset == "flows":
+        accepted = roll_up_unknown_materials(accepted.lazy()).collect()
+    return accepted.select(list(TABLES[f"core.{dataset}"]))
 
 
 def is_large(resources: Resources, submission: Submission) -> bool:
@@ -428,28 +447,19 @@ def _check(resources: Resources, item: _Loaded, result: ValidationResult | None)
     """Build the member's report, keep refused rows in quarantine, shape accepted rows for the core table."""
     submission = item.submission
     contract = get_contract(submission.dataset)
-    table = TABLES[f"core.{submission.dataset}"]
-    info = SubmissionInfo(
-        submission_id=submission.submission_id,
-        member_id=submission.member_id,
-        dataset=submission.dataset,
-        file_name=keys.parse_inbox_key(submission.key).file_name,
-        received_at=submission.received_at,
-    )
+    info = submission_info(submission)
     if item.raw is None or result is None:
         assert item.rejection is not None
         report = build_rejection_report(submission=info, rejected=item.rejection)
-        return Checked(submission, report, pl.DataFrame(schema=table), str(item.rejection))
+        empty = pl.DataFrame(schema=TABLES[f"core.{submission.dataset}"])
+        return Checked(submission, report, empty, str(item.rejection))
     result = result.of(submission.submission_id)
     report = build_report(
         submission=info, contract=contract, result=result, raw=item.raw.frame, ignored_columns=item.raw.ignored_columns
     )
     if result.quarantined.height:
         _write_quarantine(resources, submission, item.raw.frame, result.quarantined)
-    accepted = result.accepted
-    if submission.dataset == "flows":
-        accepted = roll_up_unknown_materials(accepted.lazy()).collect()
-    return Checked(submission, report, accepted.select(list(table)), None)
+    return Checked(submission, report, core_rows(submission.dataset, result.accepted), None)
 
 
 def _write_core(resources: Resources, dataset: str, checked: Sequence[Checked]) -> None:
