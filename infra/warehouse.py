@@ -126,21 +126,29 @@ class Warehouse:
             row_filter = functools.reduce(Or, [_expression(typed) for typed in typed_slices])
         description = " or ".join(f"({_describe(one)})" for one in slices[:3]) + (" …" if len(slices) > 3 else "")
 
-        def parts() -> Iterator[pl.DataFrame]:
-            for part in [frame] if isinstance(frame, pl.DataFrame) else (pl.read_parquet(path) for path in frame):
-                conformed = _conform(table, part, expected)
-                outside = conformed.filter(~inside)
-                if outside.height:
-                    msg = (
-                        f"{table}: {outside.height} of {conformed.height} rows fall outside the slice being "
-                        f"replaced ({description}), e.g. {outside.row(0, named=True)}; they would be duplicated "
-                        "by a re-run"
-                    )
-                    raise ValueError(msg)
-                yield conformed
+        def checked(part: pl.DataFrame) -> pl.DataFrame:
+            conformed = _conform(table, part, expected)
+            outside = conformed.filter(~inside)
+            if outside.height:
+                msg = (
+                    f"{table}: {outside.height} of {conformed.height} rows fall outside the slice being "
+                    f"replaced ({description}), e.g. {outside.row(0, named=True)}; they would be duplicated by a re-run"
+                )
+                raise ValueError(msg)
+            return conformed
 
         if isinstance(frame, pl.DataFrame):
-            next(parts())  # refuse a wrong frame before touching the table
+            whole = checked(frame)  # refused before the table is touched, and checked once for every attempt
+
+            def parts() -> Iterator[pl.DataFrame]:
+                yield whole
+
+        else:
+
+            def parts() -> Iterator[pl.DataFrame]:
+                for path in frame:  # one file in memory at a time
+                    yield checked(pl.read_parquet(path))
+
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             iceberg_table = self.table(table)
             # In the table's column order, which differs from the contract's once columns were added later.
