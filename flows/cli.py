@@ -27,7 +27,7 @@ from flows.cli_sources import register as register_sources
 if TYPE_CHECKING:
     import polars as pl
 
-    from flows.steps import RunSummary
+    from flows.stages.summary import RunSummary
     from infra.resources import Resources
 
 app = typer.Typer(
@@ -143,7 +143,7 @@ def members_add(
     imported = _import_members(raw, file="command line")
     if imported is None:
         raise typer.Exit(1)
-    from flows.members import provision_storage_access
+    from flows.stages.members import provision_storage_access
 
     resources = _resources()
     try:
@@ -164,7 +164,7 @@ def members_add(
 
 def _import_members(raw: pl.DataFrame, *, file: str) -> int | None:
     """Register valid member rows and print the refused ones; None when any row was refused."""
-    from flows.members import import_members
+    from flows.stages.members import import_members
 
     resources = _resources()
     try:
@@ -251,7 +251,8 @@ def _print_reports(summary: RunSummary) -> None:
 @app.command()
 def run() -> None:
     """The nightly job: ingest everything new in the inbox, then republish affected periods."""
-    from flows.steps import RunSummary, has_work
+    from flows.stages.publish import has_work
+    from flows.stages.summary import RunSummary
 
     resources = _resources()
     try:
@@ -305,13 +306,13 @@ def validate_file(
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
     """Check a file without storing anything. Exit 0 valid (warnings allowed), 1 some rows invalid, 2 unusable."""
-    from flows.checking import check_file
+    from flows.stages.check import check_file
 
     report = check_file(file, member_id=member, dataset=dataset.value)
     if output == "json":
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        from flows.checking import describe
+        from flows.stages.check import describe
 
         typer.echo(describe(report))
     if report.rejection is not None:

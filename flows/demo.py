@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 
 from flows.demo_data import DemoManifest, generate_demo
-from flows.members import import_members
 from flows.runtime import prepare_environment
-from flows.steps import RunSummary
+from flows.stages.members import import_members
+from flows.stages.summary import RunSummary
 from infra import keys
 from infra.resources import build_resources
 from infra.settings import get_settings

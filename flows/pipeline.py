@@ -19,8 +19,11 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
-from flows import steps
-from flows.steps import RunSummary, SubmissionOutcome, Timings
+from flows.stages import publish as publishing
+from flows.stages.batch import validate_submissions
+from flows.stages.publish import periods_between, publish_period, unpublished_submissions
+from flows.stages.receive import register_keys, unseen_inbox_keys, validation_batches
+from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
 from infra.sources import PullOutcome, pull_sources
@@ -66,8 +69,8 @@ def register(object_keys: list[str]) -> Registration:
     """Record inbox objects in the ledger."""
     found = RunSummary()
     timings: Timings = {}
-    with steps.timed(timings, "read"):  # hashing and recording the files is the first read of the input
-        waiting = steps.register_keys(current_resources(), object_keys, found)
+    with timed(timings, "read"):  # hashing and recording the files is the first read of the input
+        waiting = register_keys(current_resources(), object_keys, found)
     return Registration(waiting=waiting, refused=found.refused_keys, skipped=found.skipped_keys, timings=timings)
 
 
@@ -75,14 +78,14 @@ def register(object_keys: list[str]) -> Registration:
 def validate_batch(submission_ids: list[str]) -> tuple[list[SubmissionOutcome], Timings]:
     """Validate a batch of submissions and store their outcomes."""
     timings: Timings = {}
-    return steps.validate_submissions(current_resources(), submission_ids, timings=timings), timings
+    return validate_submissions(current_resources(), submission_ids, timings=timings), timings
 
 
 @task(name="publish", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def publish(period: str) -> Timings:
     """Republish one period's tables."""
     timings: Timings = {}
-    steps.publish_period(current_resources(), period, timings=timings)
+    publish_period(current_resources(), period, timings=timings)
     return timings
 
 
@@ -90,7 +93,7 @@ def publish(period: str) -> Timings:
 def publish_targets() -> Timings:
     """Republish target progress and the compliance view."""
     timings: Timings = {}
-    steps.publish_targets(current_resources(), as_of=date.today(), timings=timings)
+    publishing.publish_targets(current_resources(), as_of=date.today(), timings=timings)
     return timings
 
 
@@ -100,7 +103,7 @@ def render_report(period: str) -> tuple[str, Timings]:
     from flows.report import write_period_report
 
     timings: Timings = {}
-    with steps.timed(timings, "publish"):  # the period's report is published with its tables
+    with timed(timings, "publish"):  # the period's report is published with its tables
         key = write_period_report(current_resources(), period)
     return key, timings
 
@@ -132,12 +135,12 @@ def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
 def _process(submission_ids: list[str], summary: RunSummary) -> None:
     """Validate waiting submissions in batches, then publish what they and any unfinished run changed."""
     resources = current_resources()
-    for batch in steps.validation_batches(resources, submission_ids):
+    for batch in validation_batches(resources, submission_ids):
         outcomes, timings = validate_batch(batch)
         summary.outcomes += outcomes
         _merge(summary, timings)
     # Periods of submissions validated but never published (a run that died before publishing) count too.
-    unfinished = steps.unpublished_submissions(resources)
+    unfinished = unpublished_submissions(resources)
     periods = sorted({p for s in unfinished if s.dataset == "flows" for p in s.periods})
     _publish(periods, summary, targets=bool(unfinished))
     resources.ledger.mark_published([s.submission_id for s in unfinished])
@@ -172,7 +175,7 @@ MAX_INGEST_SECONDS = 900.0  # a run under a constant stream of uploads hands ove
 def _sweep_once(summary: RunSummary) -> int:
     """Register unseen inbox objects, validate everything pending, publish; returns submissions validated."""
     resources = current_resources()
-    _register(steps.unseen_inbox_keys(resources), summary)
+    _register(unseen_inbox_keys(resources), summary)
     waiting = [submission.submission_id for submission in resources.ledger.pending_submissions()]
     _process(waiting, summary)
     return len(waiting)
@@ -226,6 +229,6 @@ def backfill(period_from: str, period_to: str) -> RunSummary:
     """Republish every period between two period codes (inclusive) from the core tables."""
 
     def body(summary: RunSummary) -> None:
-        _publish(steps.periods_between(current_resources(), period_from, period_to), summary, targets=True)
+        _publish(periods_between(current_resources(), period_from, period_to), summary, targets=True)
 
     return _recorded("backfill", {"period_from": period_from, "period_to": period_to}, body)

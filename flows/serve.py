@@ -30,7 +30,8 @@ from prefect.events import DeploymentEventTrigger
 from prefect.events.schemas.automations import Posture
 from prefect.schedules import Cron
 
-from flows import pipeline, steps
+from flows import pipeline
+from flows.stages.publish import period_bounds
 from infra.events import RESOURCE_PREFIX, SUBMISSION_RECEIVED
 from infra.settings import Settings, get_settings
 
@@ -111,8 +112,8 @@ def submit_backfill(period_from: str, period_to: str) -> str | None:
     Raises ValueError for a period that is not one, and RuntimeError when the server has no backfill
     deployment (nobody runs `junkan serve`).
     """
-    steps.period_bounds(period_from)  # fail fast, before anything is queued
-    steps.period_bounds(period_to)
+    period_bounds(period_from)  # fail fast, before anything is queued
+    period_bounds(period_to)
     settings = get_settings()
     api_url = prefect_api_url(settings)
     if api_url is None:

@@ -11,7 +11,6 @@ ever reaches a log line, an exception message or the ledger.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import tempfile
@@ -26,6 +25,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from infra.hashing import sha256_file, sha256_stream
 from infra.keys import inbox_key
 from infra.ledger import PullSource, check_http_url, check_table_name, display_url
 from infra.limits import limits_from_settings
@@ -43,7 +43,6 @@ CONNECT_TIMEOUT_S: Final = 10.0
 READ_TIMEOUT_S: Final = 60.0
 DOWNLOAD_DEADLINE_S: Final = 900.0  # a whole HTTP download, however slowly the bytes trickle in
 SQL_CHUNK_ROWS: Final = 10_000
-HASH_CHUNK_BYTES: Final = 1 << 20
 CONTENT_TYPES: Final = {".csv": "text/csv; charset=utf-8", ".jsonl": "application/x-ndjson"}
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 
@@ -167,7 +166,7 @@ def pull_source(
                     timeout_s=timeout_s,
                 )
             key = pull_key(source, extension=local.suffix)
-            sha256, size = _sha256_file(local)
+            sha256, size = sha256_file(local)
             if not _holds(resources.storage, key, sha256, size):
                 # Rewriting unchanged content would make the nightly sweep see a "re-upload".
                 resources.storage.put_file(key, local, content_type=CONTENT_TYPES[local.suffix])
@@ -196,26 +195,13 @@ def pull_source(
     )
 
 
-def _sha256_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as stream:
-        while chunk := stream.read(HASH_CHUNK_BYTES):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def _holds(storage: Storage, key: str, sha256: str, size: int) -> bool:
     """Whether storage already has exactly this content under key."""
     info = storage.stat(key)
     if info is None or info.size != size:
         return False
-    digest = hashlib.sha256()
     with storage.open(key) as stream:
-        while chunk := stream.read(HASH_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest() == sha256
+        return sha256_stream(stream)[0] == sha256
 
 
 # --- HTTP ---------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import pytest
 from minio import Minio
 from pydantic import SecretStr
 
-from flows import steps
+from flows.stages.publish import publish_period, published_periods
 from infra import keys
 from infra.ledger import LIVE_STATUSES, Member
 from infra.resources import Resources, build_resources
@@ -426,8 +426,8 @@ def check_invariants(installation: Installation, expected_accepted: dict[str, in
         unpublished = [s.submission_id for s in live if s.status != "published"]
         everything = resources.ledger.submissions(dataset="flows")
         before = published_snapshot(resources)
-        for period in steps.published_periods(resources).get_column("period").to_list():
-            steps.publish_period(resources, period)
+        for period in published_periods(resources).get_column("period").to_list():
+            publish_period(resources, period)
         after = published_snapshot(resources)
         stale = [table for table in TABLES if not before[table].equals(after[table])]
         return Invariants(

@@ -7,8 +7,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 
-from flows import steps
-from flows.steps import RunSummary
+from flows.stages.batch import validate_submissions
+from flows.stages.publish import publish_period, unpublished_submissions
+from flows.stages.receive import register_keys
+from flows.stages.summary import RunSummary
 from infra.warehouse import Warehouse
 from tests.chaos.conftest import (
     ChaosRecord,
@@ -68,16 +70,16 @@ def test_backfill_that_read_core_before_a_nightly_wrote_it_does_not_publish_stal
     backfill = installation.resources()
 
     def nightly_runs() -> None:
-        waiting = steps.register_keys(nightly, [key], RunSummary())
-        steps.validate_submissions(nightly, waiting)
-        unfinished = steps.unpublished_submissions(nightly)
+        waiting = register_keys(nightly, [key], RunSummary())
+        validate_submissions(nightly, waiting)
+        unfinished = unpublished_submissions(nightly)
         for period in sorted({p for s in unfinished for p in s.periods}):
-            steps.publish_period(nightly, period)
+            publish_period(nightly, period)
         nightly.ledger.mark_published([s.submission_id for s in unfinished])
 
     try:
         interleaved = dataclasses.replace(backfill, warehouse=_ReadThen(backfill.warehouse, nightly_runs))
-        steps.publish_period(interleaved, "FY2024")
+        publish_period(interleaved, "FY2024")
         chaos_record.faults += 1
     finally:
         nightly.close()

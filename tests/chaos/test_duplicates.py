@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from flows import steps
-from flows.steps import RunSummary
+from flows.stages.receive import register_keys
+from flows.stages.summary import RunSummary
 from tests.chaos.conftest import (
     ChaosRecord,
     Installation,
@@ -48,7 +48,7 @@ def test_the_later_of_two_quick_uploads_wins_even_when_the_earlier_is_validated_
     key = installation.upload("city-a.csv", earlier)
     resources = installation.resources()
     try:
-        [earlier_id] = steps.register_keys(resources, [key], RunSummary())
+        [earlier_id] = register_keys(resources, [key], RunSummary())
     finally:
         resources.close()
     installation.upload("city-a.csv", later)

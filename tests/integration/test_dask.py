@@ -15,7 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from flows.demo_data import generate_demo
-from flows.members import import_members
+from flows.stages.members import import_members
 from infra import keys
 from infra.resources import build_resources
 from infra.settings import Settings

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows import steps
-from flows.checking import check_file, describe
+from flows.stages.batch import validate_submissions
+from flows.stages.check import check_file, describe
+from flows.stages.receive import register_keys
+from flows.stages.summary import RunSummary
 from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
@@ -95,10 +97,10 @@ def test_hostile_files_in_the_same_batch_never_affect_another_member(resources: 
         resources.storage.put_file(key, path)
         object_keys.append(key)
 
-    summary = steps.RunSummary()
+    summary = RunSummary()
     with fuzz_stats("steps.isolation") as stats:
-        waiting = steps.register_keys(resources, object_keys, summary)
-        outcomes = stats.attempt(lambda: steps.validate_submissions(resources, waiting), file="(batch)")
+        waiting = register_keys(resources, object_keys, summary)
+        outcomes = stats.attempt(lambda: validate_submissions(resources, waiting), file="(batch)")
     assert isinstance(outcomes, list)
     assert summary.refused_keys == {}
     by_file = {keys.parse_inbox_key(outcome.key).file_name: outcome for outcome in outcomes}

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flows import steps
+from flows.stages.batch import validate_submissions
+from flows.stages.receive import unseen_inbox_keys
 from infra.ledger import Member, PullSource
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
@@ -156,7 +157,7 @@ def test_an_unchanged_source_is_not_ingested_again_and_a_change_supersedes(
     server.routes["/flows.csv"] = Route(CSV_V1)
     source = http_source(resources, f"{server.base}/flows.csv")
     first = pull(resources, source)
-    [validated] = steps.validate_submissions(resources, [first.submission_id or ""])
+    [validated] = validate_submissions(resources, [first.submission_id or ""])
     assert (validated.status, validated.n_read, validated.n_accepted) == ("valid", 2, 2)
     stored = resources.storage.stat(first.key or "")
 
@@ -164,14 +165,14 @@ def test_an_unchanged_source_is_not_ingested_again_and_a_change_supersedes(
     assert (again.submission_id, again.is_new) == (first.submission_id, False)
     assert len(resources.ledger.submissions()) == 1
     assert resources.storage.stat(first.key or "") == stored  # not rewritten …
-    assert steps.unseen_inbox_keys(resources) == []  # … so the nightly sweep does not see a re-upload
+    assert unseen_inbox_keys(resources) == []  # … so the nightly sweep does not see a re-upload
 
     server.routes["/flows.csv"] = Route(CSV_V2)
     changed = pull(resources, source)
     assert changed.is_new
     assert changed.submission_id != first.submission_id
     assert resources.storage.get_bytes(changed.key or "") == CSV_V2
-    steps.validate_submissions(resources, [changed.submission_id or ""])
+    validate_submissions(resources, [changed.submission_id or ""])
     old = resources.ledger.get_submission(first.submission_id or "")
     assert old is not None
     assert (old.status, old.superseded_by) == ("superseded", changed.submission_id)
@@ -369,7 +370,7 @@ def test_sql_pull_writes_the_contract_columns_in_key_order_and_validates(resourc
     submission = resources.ledger.get_submission(outcome.submission_id or "")
     assert submission is not None
     assert (submission.source, submission.sha256) == ("sql", hashlib.sha256(expected.encode()).hexdigest())
-    [validated] = steps.validate_submissions(resources, [submission.submission_id])
+    [validated] = validate_submissions(resources, [submission.submission_id])
     assert (validated.n_read, validated.n_accepted, validated.n_quarantined) == (3, 3, 0)
 
     again = pull_source(resources, source, secret={"city-a-db": source_db}.__getitem__)

@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 
 from expectations.report import SubmissionInfo, build_rejection_report
-from flows.checking import check_file
 from flows.report import build_period_report
+from flows.stages.check import check_file
 from infra.exports import write_safe_csv
 from infra.readers import read_table
 from schemas import FLOWS

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import steps
+from flows.stages.receive import register_keys, unseen_inbox_keys
+from flows.stages.summary import RunSummary
 from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
@@ -60,8 +61,8 @@ def files_under(root: Path) -> set[Path]:
 
 def test_each_hostile_key_is_refused_and_recorded_never_read(resources: Resources) -> None:
     for key in HOSTILE_KEYS.values():
-        summary = steps.RunSummary()
-        waiting = steps.register_keys(resources, [key], summary)
+        summary = RunSummary()
+        waiting = register_keys(resources, [key], summary)
         assert waiting == [], key
         assert list(summary.refused_keys) == [key]
         reason = summary.refused_keys[key]
@@ -75,8 +76,8 @@ def test_valid_and_hostile_keys_in_one_run_only_the_hostile_refused(resources: R
     source = tmp_path / "2024.csv"
     source.write_text("member_id\n", encoding="utf-8")
     resources.storage.put_file(good, source)
-    summary = steps.RunSummary()
-    waiting = steps.register_keys(resources, [*HOSTILE_KEYS.values(), good], summary)
+    summary = RunSummary()
+    waiting = register_keys(resources, [*HOSTILE_KEYS.values(), good], summary)
     assert len(waiting) == 1
     assert set(summary.refused_keys) == set(HOSTILE_KEYS.values())
     [submission] = resources.ledger.submissions()
@@ -113,7 +114,7 @@ def test_symlink_inside_the_inbox_cannot_lead_outside_home(resources: Resources,
     with pytest.raises(ValueError, match="outside"):
         resources.storage.open(key)
     assert [info.key for info in resources.storage.list("inbox/")] == []
-    assert steps.unseen_inbox_keys(resources) == []
+    assert unseen_inbox_keys(resources) == []
 
 
 def test_member_prefixes_are_separate() -> None:

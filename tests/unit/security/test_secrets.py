@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from flows import steps
 from flows.report import write_period_report
+from flows.stages.batch import validate_submissions
+from flows.stages.publish import publish_period
+from flows.stages.receive import register_keys
+from flows.stages.summary import RunSummary
 from infra import keys
 from infra.exports import write_floweaver_csv
 from infra.ledger import Ledger, Member
@@ -88,11 +91,11 @@ def test_a_full_local_run_leaks_no_secret(
             key = keys.inbox_key(member_id, "flows", name)
             resources.storage.put_file(key, path)
             object_keys.append(key)
-        summary = steps.RunSummary()
-        waiting = steps.register_keys(resources, [*object_keys, "inbox/../etc/passwd"], summary)
-        summary.outcomes += steps.validate_submissions(resources, waiting)
+        summary = RunSummary()
+        waiting = register_keys(resources, [*object_keys, "inbox/../etc/passwd"], summary)
+        summary.outcomes += validate_submissions(resources, waiting)
         assert {outcome.status for outcome in summary.outcomes} == {"valid", "rejected"}
-        steps.publish_period(resources, "FY2024")
+        publish_period(resources, "FY2024")
         write_period_report(resources, "FY2024")
         write_floweaver_csv(resources.warehouse, tmp_path / "exports", "FY2024")
         assert_no_secret(str(summary.as_dict()), "the run summary")

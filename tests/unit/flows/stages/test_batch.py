@@ -10,8 +10,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows import steps
-from flows.steps import RunSummary
+from flows.stages.batch import validate_submissions
+from flows.stages.publish import periods_between, publish_period
+from flows.stages.receive import in_dataset_order, register_keys, unseen_inbox_keys
+from flows.stages.summary import RunSummary, SubmissionOutcome
 from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
@@ -39,10 +41,10 @@ def upload(resources: Resources, tmp_path: Path, member_id: str, dataset: str, n
     return key
 
 
-def ingest(resources: Resources, object_keys: list[str]) -> list[steps.SubmissionOutcome]:
+def ingest(resources: Resources, object_keys: list[str]) -> list[SubmissionOutcome]:
     summary = RunSummary()
-    waiting = steps.register_keys(resources, object_keys, summary)
-    return steps.validate_submissions(resources, waiting)
+    waiting = register_keys(resources, object_keys, summary)
+    return validate_submissions(resources, waiting)
 
 
 CITY_A_FY2024 = "\n".join(
@@ -63,7 +65,7 @@ def test_valid_file_lands_in_core_and_indicators_match_hand_computation(resource
     assert (outcome.status, outcome.n_read, outcome.n_accepted, outcome.n_quarantined) == ("valid", 5, 5, 0)
     assert outcome.periods == ("FY2024",)
 
-    steps.publish_period(resources, "FY2024")
+    publish_period(resources, "FY2024")
     member = resources.warehouse.read("core.member_indicators", where={"member_id": ["city-a"]})
     total = member.filter((pl.col("material_level") == "all") & (pl.col("region_level") == "all")).row(0, named=True)
     # natural resource input: import → production 100; cyclical use: recycling → production 25;
@@ -126,7 +128,7 @@ def test_the_same_file_twice_is_one_submission(resources: Resources, tmp_path: P
     ingest(resources, [key])
     again = upload(resources, tmp_path, "city-a", "flows", "a-copy.csv", CITY_A_FY2024)
     summary = RunSummary()
-    assert steps.register_keys(resources, [key, again], summary) == []
+    assert register_keys(resources, [key, again], summary) == []
     assert summary.skipped_keys == [key, again]
     assert len(resources.ledger.submissions(member_id="city-a")) == 1
 
@@ -136,7 +138,7 @@ def test_a_new_file_for_the_same_period_supersedes_the_older_rows(resources: Res
     [old] = ingest(resources, [first])
     newer_text = "\n".join([HEADER, "city-a,FY2024,paper,use,collection,7,t"])
     second = upload(resources, tmp_path, "city-a", "flows", "a.csv", newer_text)  # same key, new content
-    assert steps.unseen_inbox_keys(resources) == [second]
+    assert unseen_inbox_keys(resources) == [second]
     [new] = ingest(resources, [second])
 
     assert resources.ledger.get_submission(old.submission_id).status == "superseded"  # type: ignore[union-attr]
@@ -183,7 +185,7 @@ def test_targets_are_validated_before_progress_in_one_batch(resources: Resources
 
 def test_unknown_member_and_unsafe_keys_are_refused_and_recorded(resources: Resources) -> None:
     summary = RunSummary()
-    waiting = steps.register_keys(resources, ["inbox/nobody/flows/a.csv", "inbox/city-a/flows/../x.csv"], summary)
+    waiting = register_keys(resources, ["inbox/nobody/flows/a.csv", "inbox/city-a/flows/../x.csv"], summary)
     assert waiting == []
     assert set(summary.refused_keys) == {"inbox/nobody/flows/a.csv", "inbox/city-a/flows/../x.csv"}
 
@@ -199,10 +201,10 @@ def test_periods_between_uses_period_dates(resources: Resources, tmp_path: Path)
         ]
     )
     ingest(resources, [upload(resources, tmp_path, "city-a", "flows", "a.csv", text)])
-    assert steps.periods_between(resources, "FY2023", "FY2024") == ["FY2023", "FY2024", "2024-05"]  # by start day
-    assert steps.periods_between(resources, "令和6年度", "2025") == ["FY2024", "2024-05"]
+    assert periods_between(resources, "FY2023", "FY2024") == ["FY2023", "FY2024", "2024-05"]  # by start day
+    assert periods_between(resources, "令和6年度", "2025") == ["FY2024", "2024-05"]
     with pytest.raises(ValueError, match="not a period"):
-        steps.periods_between(resources, "spring", "2025")
+        periods_between(resources, "spring", "2025")
 
 
 def test_a_batch_is_one_core_commit_and_the_later_file_of_a_member_wins(resources: Resources, tmp_path: Path) -> None:
@@ -248,8 +250,8 @@ def test_batches_put_targets_before_progress_whatever_their_arrival(resources: R
         "member_id,target_id,indicator,baseline_year,baseline_value,target_year,target_value,unit\n"
         "city-a,T1,final_disposal,2020,100,2030,50,t",
     )
-    waiting = steps.register_keys(resources, [progress, targets], RunSummary())
-    ordered = steps.in_dataset_order(resources, waiting)
+    waiting = register_keys(resources, [progress, targets], RunSummary())
+    ordered = in_dataset_order(resources, waiting)
     assert [resources.ledger.get_submission(i).dataset for i in ordered] == ["targets", "progress"]  # type: ignore[union-attr]
 
 
@@ -274,14 +276,14 @@ def test_content_overwritten_before_validation_is_not_validated_under_the_old_re
     key = upload(
         resources, tmp_path, "city-a", "flows", "a.csv", "\n".join([HEADER, "city-a,FY2024,paper,use,collection,1,t"])
     )
-    first = steps.register_keys(resources, [key], RunSummary())
+    first = register_keys(resources, [key], RunSummary())
     upload(
         resources, tmp_path, "city-a", "flows", "a.csv", "\n".join([HEADER, "city-a,FY2024,paper,use,collection,2,t"])
     )
-    assert steps.validate_submissions(resources, first) == []
+    assert validate_submissions(resources, first) == []
     assert resources.ledger.get_submission(first[0]).status == "superseded"  # type: ignore[union-attr]
 
-    [outcome] = ingest(resources, steps.unseen_inbox_keys(resources))
+    [outcome] = ingest(resources, unseen_inbox_keys(resources))
     assert resources.warehouse.read("core.flows").select("quantity_t", "submission_id").rows() == [
         (2.0, outcome.submission_id)
     ]

@@ -5,7 +5,7 @@ A CSV larger than a validation batch (`JUNKAN_VALIDATION_BATCH_BYTES`) is read i
 `expectations.validate.validate_parts` judges the parts as `validate` would judge the whole file (its
 cross-row rules see every row); accepted rows go to the core table in one Iceberg commit, appended part
 by part; the report keeps counts and the listed rows only. The outcome is the same as reading the file
-whole: the equality is tested in `tests/unit/flows/test_large_files.py`.
+whole: the equality is tested in `tests/unit/flows/stages/test_large.py`.
 """
 
 from __future__ import annotations
@@ -18,26 +18,20 @@ from pathlib import Path
 import polars as pl
 
 from expectations.report import ReportParts
-from flows.steps import (
-    QUARANTINE_CONTENT_TYPE,
+from flows.stages.judge import (
     SCOPE_COLUMN,
     Checked,
-    SubmissionOutcome,
-    Timings,
     core_rows,
-    core_slice,
-    download_submission,
-    file_name,
     known_targets,
     normalized,
-    owned_scopes,
     quarantine_rows,
-    record_outcome,
     rows_per_scope,
     submission_info,
-    timed,
     with_lineage,
 )
+from flows.stages.receive import download_submission, file_name
+from flows.stages.record import QUARANTINE_CONTENT_TYPE, core_slice, owned_scopes, record_outcomes
+from flows.stages.summary import SubmissionOutcome, Timings, timed
 from infra import keys
 from infra.csv_chunks import read_csv_chunks
 from infra.ledger import Submission
@@ -50,7 +44,7 @@ logger = logging.getLogger(__name__)
 PART_ROWS = 100_000  # rows per part: a part's frames, pandas copy and GX results stay within ~300 MiB
 
 
-def validate_large(
+def judge_and_record_large(
     resources: Resources, submission: Submission, *, timings: Timings | None = None, part_rows: int = PART_ROWS
 ) -> SubmissionOutcome | None:
     """Validate, write and record one large CSV submission part by part.
@@ -115,8 +109,8 @@ def validate_large(
                 pl.scan_parquet(quarantined_parts).sink_parquet(joined)
                 key = keys.quarantine_key(submission.member_id, dataset, submission.submission_id)
                 resources.storage.put_file(key, joined, content_type=QUARANTINE_CONTENT_TYPE)
-            with resources.ledger.batch():
-                return record_outcome(resources, checked)
+            (outcome,) = record_outcomes(resources, [checked])
+            return outcome
 
 
 def _only(paths: list[Path], column: str | None, scope: tuple[str, ...]) -> list[Path]:

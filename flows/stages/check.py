@@ -8,13 +8,12 @@ from pathlib import Path
 import polars as pl
 
 from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
-from expectations.validate import validate
+from flows.stages.judge import lineage, validate_rows
 from infra.limits import limits_from_settings
 from infra.readers import read_table
 from infra.settings import get_settings
 from schemas import get_contract
 from schemas.errors import FileRejected
-from transforms.normalize import normalize
 
 CHECK_ID = "local-check"
 
@@ -52,13 +51,12 @@ def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
     except FileRejected as rejected:
         return build_rejection_report(submission=info, rejected=rejected)
     region, known_targets = _known_context(member_id, dataset)
-    frame = raw.frame.with_columns(submission_id=pl.lit(CHECK_ID), submitter_id=pl.lit(member_id))
-    normalized = normalize(frame, contract=contract, default_region=region).collect()
+    frame = lineage(raw.frame, submission_id=CHECK_ID, submitter_id=member_id, registered_region=region)
     if known_targets is not None:
         known_targets = known_targets.select("member_id", "target_id")
     elif dataset == "progress":
         known_targets = pl.DataFrame(schema={"member_id": pl.String(), "target_id": pl.String()})
-    result = validate(contract, normalized, known_targets=known_targets)
+    result = validate_rows(contract, frame, known_targets=known_targets)
     return build_report(
         submission=info, contract=contract, result=result, raw=raw.frame, ignored_columns=raw.ignored_columns
     )

@@ -14,8 +14,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from flows import steps
-from flows.steps import RunSummary
+from flows.stages.batch import is_large, validate_submissions
+from flows.stages.large import judge_and_record_large
+from flows.stages.receive import register_keys
+from flows.stages.summary import RunSummary
 from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
@@ -59,7 +61,7 @@ def submit(resources: Resources, tmp_path: Path, text: str) -> list[str]:
     path.write_bytes(text.encode("cp932"))
     key = keys.inbox_key("city-a", "flows", "flows.csv")
     resources.storage.put_file(key, path)
-    return steps.register_keys(resources, [key], RunSummary())
+    return register_keys(resources, [key], RunSummary())
 
 
 def outcome_of(resources: Resources, tmp_path: Path, *, large: bool, text: str) -> dict[str, Any]:
@@ -69,15 +71,13 @@ def outcome_of(resources: Resources, tmp_path: Path, *, large: bool, text: str) 
     waiting = submit(resources, tmp_path, text)
     (submission,) = [resources.ledger.get_submission(i) for i in waiting]
     assert submission is not None
-    assert steps.is_large(resources, submission) is large
+    assert is_large(resources, submission) is large
     if large:
-        from flows.large_files import validate_large
-
-        outcome = validate_large(resources, submission, part_rows=3)
+        outcome = judge_and_record_large(resources, submission, part_rows=3)
         assert outcome is not None
         outcomes = [outcome]
     else:
-        outcomes = steps.validate_submissions(resources, waiting)
+        outcomes = validate_submissions(resources, waiting)
     (only,) = outcomes
     report = json.loads(
         resources.storage.get_bytes(keys.report_key("city-a", "flows", only.submission_id, extension="json"))
@@ -133,7 +133,7 @@ def test_a_file_that_cannot_be_read_in_parts_falls_back_to_the_whole_path(resour
     resources.settings.validation_batch_bytes = 10
     waiting = submit(resources, tmp_path, text)
 
-    outcomes = steps.validate_submissions(resources, waiting)
+    outcomes = validate_submissions(resources, waiting)
 
     assert [(o.status, o.n_read, o.n_accepted) for o in outcomes] == [("valid", 2, 2)]
     assert resources.warehouse.read("core.flows").height == 2

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from flows.steps import flow_cells
+from flows.stages.publish import flow_cells
 from infra.resources import build_resources
 from infra.settings import Settings
 from tests.factories import make_flows

@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 import polars as pl
 
 from expectations.report import Report, SubmissionInfo, build_report
-from expectations.validate import validate
+from flows.stages.judge import lineage, validate_rows
 from infra.ledger import Member
 from infra.minio_admin import MemberCredentials
 from infra.resources import Resources
 from schemas import MEMBERS
-from transforms.normalize import normalize
 
 DEFAULT_REGION = "JP"
 
@@ -30,9 +29,8 @@ def import_members(resources: Resources, raw: pl.DataFrame, *, file: str) -> Mem
     """Validate member rows (text columns of the members contract) and register the valid ones."""
     if "source_row" not in raw.columns:
         raw = raw.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
-    batch = raw.with_columns(submission_id=pl.lit("members"), submitter_id=pl.lit("operator"))
-    normalized = normalize(batch, contract=MEMBERS, default_region=DEFAULT_REGION).collect()
-    result = validate(MEMBERS, normalized)
+    batch = lineage(raw, submission_id="members", submitter_id="operator", registered_region=DEFAULT_REGION)
+    result = validate_rows(MEMBERS, batch, known_targets=None)
     n_created = 0
     for row in result.accepted.iter_rows(named=True):
         member = Member(

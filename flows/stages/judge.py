@@ -1,0 +1,213 @@
+"""Judging submissions: read → lineage → normalise → validate → accepted and quarantined rows with reasons.
+
+Every entry judges through here: the nightly and event batches, the large-file path, `junkan validate`
+and `junkan members import`.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+
+from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
+from expectations.result import ValidationResult
+from flows.stages.receive import download_submission, file_name
+from flows.stages.summary import Timings, timed
+from infra.ledger import Submission
+from infra.limits import limits_from_settings
+from infra.readers import RawTable, read_table
+from infra.resources import Resources
+from schemas import get_contract
+from schemas.contract import Contract
+from schemas.errors import FileRejected
+from schemas.tables import TABLES
+from transforms.normalize import normalize, roll_up_unknown_materials
+
+logger = logging.getLogger(__name__)
+
+
+ALL_TARGETS = "all"  # the scope a targets file replaces: the member's whole target list
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    submission: Submission
+    raw: RawTable | None
+    rejection: FileRejected | None
+
+
+def _load(resources: Resources, submission: Submission, workdir: Path) -> _Loaded | None:
+    """Download and read a submission; None when its object no longer holds the content registered."""
+    local = download_submission(resources, submission, workdir)
+    if local is None:
+        return None
+    try:
+        raw = read_table(
+            local,
+            get_contract(submission.dataset),
+            name=file_name(submission),
+            limits=limits_from_settings(resources.settings),
+        )
+    except FileRejected as rejection:
+        return _Loaded(submission, None, rejection)
+    finally:
+        local.unlink(missing_ok=True)
+    return _Loaded(submission, raw, None)
+
+
+def judge(
+    resources: Resources, contract: Contract, batch: Sequence[Submission], *, timings: Timings | None = None
+) -> list[Checked]:
+    """Judge a batch of one dataset's submissions together; in arrival order, the rows of each split out.
+
+    One normalisation and one GX call for the whole batch: their fixed cost per call would dominate many small
+    files. A submission whose object changed since it was received is retired and left out.
+    """
+    with timed(timings, "read"):
+        with tempfile.TemporaryDirectory(prefix="junkan-") as workdir:
+            loaded = [item for item in (_load(resources, submission, Path(workdir)) for submission in batch) if item]
+        raw_frames = [
+            with_lineage(resources, item.submission, item.raw.frame) for item in loaded if item.raw is not None
+        ]
+    result = None
+    if raw_frames:
+        with timed(timings, "validate"):
+            members = sorted({item.submission.member_id for item in loaded})
+            result = validate_rows(
+                contract,
+                pl.concat(raw_frames, how="vertical"),
+                known_targets=known_targets(resources, contract.name, members),
+            )
+    with timed(timings, "write"):  # the members' reports are written out with the outcomes
+        return sorted(
+            (judged(item, result) for item in loaded),
+            key=lambda one: (one.submission.received_at, one.submission.submission_id),
+        )
+
+
+def validate_rows(contract: Contract, frame: pl.DataFrame, *, known_targets: pl.DataFrame | None) -> ValidationResult:
+    """Normalise rows read (with lineage) and validate them: one call for however many files they came from."""
+    from expectations.validate import validate
+
+    return validate(contract, normalized(frame, contract), known_targets=known_targets)
+
+
+def lineage(raw: pl.DataFrame, *, submission_id: str, submitter_id: str, registered_region: str | None) -> pl.DataFrame:
+    """Rows as read, with who sent them and the member's registered region (the region of rows naming none)."""
+    return raw.with_columns(
+        submission_id=pl.lit(submission_id),
+        submitter_id=pl.lit(submitter_id),
+        registered_region=pl.lit(registered_region, dtype=pl.String),
+    )
+
+
+def with_lineage(resources: Resources, submission: Submission, raw: pl.DataFrame) -> pl.DataFrame:
+    """A submission's rows as read, with who sent them and the member's registered region."""
+    return lineage(
+        raw,
+        submission_id=submission.submission_id,
+        submitter_id=submission.member_id,
+        registered_region=registered_region(resources, submission.member_id),
+    )
+
+
+def normalized(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """Rows with lineage normalised; a row naming no region gets its member's registered one."""
+    return normalize(frame, contract=contract, default_region=pl.col("registered_region")).collect()
+
+
+def known_targets(resources: Resources, dataset: str, members: Sequence[str]) -> pl.DataFrame | None:
+    """The (member_id, target_id) pairs progress rows may refer to; None for the other datasets."""
+    if dataset != "progress":
+        return None
+    return resources.warehouse.read("core.targets", where={"member_id": list(members)}).select("member_id", "target_id")
+
+
+def submission_info(submission: Submission) -> SubmissionInfo:
+    """Which file a report is about."""
+    return SubmissionInfo(
+        submission_id=submission.submission_id,
+        member_id=submission.member_id,
+        dataset=submission.dataset,
+        file_name=file_name(submission),
+        received_at=submission.received_at,
+    )
+
+
+def core_rows(dataset: str, accepted: pl.DataFrame) -> pl.DataFrame:
+    """Accepted rows in the core table's shape (unknown materials rolled up to their group)."""
+    if dataset == "flows":
+        accepted = roll_up_unknown_materials(accepted.lazy()).collect()
+    return accepted.select(list(TABLES[f"core.{dataset}"]))
+
+
+def registered_region(resources: Resources, member_id: str) -> str | None:
+    """The member's region in the registry: the region of its rows that name none."""
+    member = resources.ledger.get_member(member_id)
+    return member.region if member else None
+
+
+# The column whose values a submission replaces in its member's slice of the core table (None: all of it).
+SCOPE_COLUMN: dict[str, str | None] = {"flows": "period", "progress": "year", "targets": None}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One submission after validation: its report, its accepted rows in the core table's shape, its refused rows."""
+
+    submission: Submission
+    report: Report
+    accepted: pl.DataFrame
+    message: str | None
+    counted: dict[str, int] | None = None  # rows per scope, when the accepted rows are not held (a large file)
+    quarantined: pl.DataFrame | None = None  # refused rows as the member sent them, with the checks each failed
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The periods (years, or all targets) its accepted rows cover: what it replaces for its member."""
+        return tuple(sorted(self.rows_per_scope))
+
+    @cached_property
+    def rows_per_scope(self) -> dict[str, int]:
+        """Accepted rows in each period (year, or all targets) of the scope (counted once)."""
+        if self.counted is not None:
+            return dict(self.counted)
+        return rows_per_scope(self.submission.dataset, self.accepted)
+
+
+def rows_per_scope(dataset: str, accepted: pl.DataFrame) -> dict[str, int]:
+    """Accepted rows of a dataset in each period (year, or all targets) they cover."""
+    column = SCOPE_COLUMN[dataset]
+    if column is None:
+        return {ALL_TARGETS: accepted.height} if accepted.height else {}
+    counts = accepted.group_by(pl.col(column).cast(pl.String)).len()
+    return {str(value): int(count) for value, count in counts.iter_rows()}
+
+
+def judged(item: _Loaded, result: ValidationResult | None) -> Checked:
+    """The member's report, the refused rows as the member sent them, accepted rows in the core table's shape."""
+    submission = item.submission
+    contract = get_contract(submission.dataset)
+    info = submission_info(submission)
+    if item.raw is None or result is None:
+        assert item.rejection is not None
+        report = build_rejection_report(submission=info, rejected=item.rejection)
+        empty = pl.DataFrame(schema=TABLES[f"core.{submission.dataset}"])
+        return Checked(submission, report, empty, str(item.rejection))
+    result = result.of(submission.submission_id)
+    report = build_report(
+        submission=info, contract=contract, result=result, raw=item.raw.frame, ignored_columns=item.raw.ignored_columns
+    )
+    quarantined = quarantine_rows(item.raw.frame, result.quarantined) if result.quarantined.height else None
+    return Checked(submission, report, core_rows(submission.dataset, result.accepted), None, quarantined=quarantined)
+
+
+def quarantine_rows(raw: pl.DataFrame, quarantined: pl.DataFrame) -> pl.DataFrame:
+    """The member's text of the quarantined rows, with the checks each failed."""
+    return raw.join(quarantined.select("source_row", "failed_checks"), on="source_row", how="inner")

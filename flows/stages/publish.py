@@ -1,0 +1,241 @@
+"""Publishing: every published table's slice for a period rebuilt from `core.flows`, and target progress whole.
+
+`mart.*` cells that would reveal one organisation are suppressed; `core.*` keeps them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TypeVar
+
+import polars as pl
+
+from flows.stages.receive import unseen_inbox_keys
+from flows.stages.summary import Timings, timed
+from infra.ledger import Submission
+from infra.resources import Resources
+from schemas import MEMBERS, periods
+from schemas.tables import PERIOD_COLUMNS, TABLES
+from transforms.balance import compute_stage_balance
+from transforms.disclosure import suppress_flows, suppress_indicators, suppress_sankey, suppress_stage_balance
+from transforms.indicators import compute_indicators
+from transforms.marts import summarize_flows
+from transforms.normalize import parse_period
+from transforms.sankey import build_sankey_links
+from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
+
+logger = logging.getLogger(__name__)
+
+
+PUBLISH_ATTEMPTS = 5
+
+
+T = TypeVar("T")
+
+
+def _on_stable_input(resources: Resources, watched: Sequence[str], work: Callable[[], T], *, what: str) -> T:
+    """Run `work` until the tables it reads did not change while it ran (a concurrent run wrote to them).
+
+    So the last publish always reflects the latest core, whatever the interleaving of runs.
+    """
+    for _ in range(PUBLISH_ATTEMPTS):
+        seen = [resources.warehouse.snapshot_id(table) for table in watched]
+        result = work()
+        if [resources.warehouse.snapshot_id(table) for table in watched] == seen:
+            return result
+        logger.info("%s changed while publishing %s; publishing again", ", ".join(watched), what)
+    msg = f"{', '.join(watched)} kept changing while publishing {what}; the next run will publish it"
+    raise RuntimeError(msg)
+
+
+def publish_period(resources: Resources, period: str, *, timings: Timings | None = None) -> dict[str, int]:
+    """Rebuild every published table's slice for one period from `core.flows`; returns rows per table.
+
+    `mart.*` cells that would reveal one organisation are suppressed; `core.member_indicators` keeps them.
+    """
+    with timed(timings, "publish"):
+        return _on_stable_input(resources, ["core.flows"], lambda: _publish_period_once(resources, period), what=period)
+
+
+def _publish_period_once(resources: Resources, period: str) -> dict[str, int]:
+    minimum = resources.settings.disclosure_min_contributors
+    share = resources.settings.disclosure_dominance_share
+    flows = flow_cells(resources, period).lazy()
+    member_indicators = compute_indicators(flows, by_member=True).collect()
+    built: dict[str, pl.DataFrame | pl.LazyFrame] = {
+        "core.member_indicators": member_indicators,
+        "mart.flows": suppress_flows(
+            summarize_flows(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+        ),
+        "mart.stage_balance": suppress_stage_balance(
+            compute_stage_balance(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+        ),
+        "mart.indicators": suppress_indicators(
+            compute_indicators(flows),
+            member_indicators=member_indicators.lazy(),
+            min_contributors=minimum,
+            dominance_share=share,
+        ),
+        "mart.sankey_links": suppress_sankey(
+            build_sankey_links(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
+        ),
+    }
+    frames = {table: frame if isinstance(frame, pl.DataFrame) else frame.collect() for table, frame in built.items()}
+    for table, frame in frames.items():
+        resources.warehouse.replace(table, frame, match={"period": [period]})
+    return {table: frame.height for table, frame in frames.items()}
+
+
+# What every mart of a period needs from core.flows: a member's flows summed over its processes and files.
+FLOW_CELL_KEYS = ("member_id", *PERIOD_COLUMNS, "material", "material_group", "region", "source_stage", "target_stage")
+
+
+# Exact sums: tonnes to the milligram, as 128-bit decimals.
+_EXACT_T = pl.Decimal(38, 9)
+
+
+def flow_cells(resources: Resources, period: str) -> pl.DataFrame:
+    """core.flows of a period summed per member, material, region and stage pair, reading one batch at a time.
+
+    The sums are exact (decimal tonnes to the milligram), so they do not depend on the order rows are read
+    in: republishing gives identical floats. Memory grows with the cells, not with the rows: keys are held
+    as categories while summing, and batches' partial sums are merged into the totals as they come.
+    """
+    keys = list(FLOW_CELL_KEYS)
+    varying = [name for name in keys if name not in PERIOD_COLUMNS]  # the period's columns are one value
+    exact = pl.col("quantity_t").cast(_EXACT_T).sum()
+    schema = TABLES["core.flows"]
+    totals: pl.DataFrame | None = None
+    period_values: dict[str, object] = {}
+    pending: list[pl.DataFrame] = []
+    for batch in resources.warehouse.batches("core.flows", where={"period": [period]}, columns=[*keys, "quantity_t"]):
+        if batch.is_empty():
+            continue
+        period_values = batch.select(list(PERIOD_COLUMNS)).row(0, named=True)
+        pending.append(batch.select(pl.col(varying).cast(pl.Categorical()), "quantity_t").group_by(varying).agg(exact))
+        if sum(frame.height for frame in pending) > CELL_MERGE_ROWS:
+            totals = pl.concat([*([] if totals is None else [totals]), *pending]).group_by(varying).agg(exact)
+            pending = []
+    if totals is None and not pending:
+        return pl.DataFrame(schema={name: schema[name] for name in [*keys, "quantity_t"]})
+    totals = pl.concat([*([] if totals is None else [totals]), *pending]).group_by(varying).agg(exact)
+    return (
+        totals.select(
+            *(pl.lit(value, dtype=schema[name]).alias(name) for name, value in period_values.items()),
+            *(pl.col(name).cast(schema[name]) for name in varying),
+            pl.col("quantity_t").cast(pl.Float64()),
+        )
+        .select(*keys, "quantity_t")
+        .sort(keys, nulls_last=True)
+    )
+
+
+CELL_MERGE_ROWS = 500_000  # partial sums held before they are merged into a period's running totals
+
+
+def publish_targets(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:
+    """Rebuild target progress (member-level and public) and the secretariat's compliance view, whole."""
+    watched = ["core.targets", "core.progress", "core.member_indicators"]
+    with timed(timings, "publish"):
+        return _on_stable_input(
+            resources, watched, lambda: _publish_targets_once(resources, as_of=as_of), what="targets"
+        )
+
+
+def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int]:
+    warehouse = resources.warehouse
+    targets = warehouse.read("core.targets").lazy()
+    progress = warehouse.read("core.progress").lazy()
+    members = members_frame(resources).lazy()
+    target_progress = compute_target_progress(
+        targets, progress, warehouse.read("core.member_indicators").lazy(), as_of_year=as_of.year
+    ).collect()
+    minimum = resources.settings.disclosure_min_contributors
+    frames = {
+        "core.target_progress": target_progress,
+        "mart.target_progress": summarize_target_progress(
+            target_progress.lazy(), members, min_contributors=minimum
+        ).collect(),
+        "mart.target_compliance": compute_compliance(
+            members,
+            targets,
+            progress,
+            as_of=as_of,
+            target_set_on=_targets_set_on(resources).lazy(),
+            min_contributors=minimum,
+        ).collect(),
+    }
+    for table, frame in frames.items():
+        warehouse.replace(table, frame, match={})
+    return {table: frame.height for table, frame in frames.items()}
+
+
+def members_frame(resources: Resources) -> pl.DataFrame:
+    """The member registry in the members contract's shape."""
+    members = resources.ledger.list_members()
+    schema = MEMBERS.schema
+    return pl.DataFrame(
+        [{name: getattr(member, name) for name in schema} for member in members], schema=schema, orient="row"
+    )
+
+
+def _targets_set_on(resources: Resources) -> pl.DataFrame:
+    """When each member first had targets accepted: the day its first accepted targets file arrived."""
+    accepted = ("valid", "partially_valid", "published", "superseded")
+    rows = [
+        {"member_id": s.member_id, "set_on": s.received_at.date()}
+        for s in resources.ledger.submissions(dataset="targets")
+        if s.status in accepted and s.n_accepted
+    ]
+    frame = pl.DataFrame(rows, schema={"member_id": pl.String(), "set_on": pl.Date()})
+    return frame.group_by("member_id").agg(pl.col("set_on").min()).sort("member_id")
+
+
+def published_periods(resources: Resources) -> pl.DataFrame:
+    """Periods present in `core.flows` with their start and end, in time order."""
+    return (
+        resources.warehouse.read("core.flows")
+        .select("period", "period_start", "period_end")
+        .unique()
+        .sort("period_start", "period_end", "period")
+    )
+
+
+def periods_between(resources: Resources, period_from: str, period_to: str) -> list[str]:
+    """Published periods that lie within [start of period_from, end of period_to]."""
+    start, _ = period_bounds(period_from)
+    _, end = period_bounds(period_to)
+    known = published_periods(resources)
+    inside = known.filter((pl.col("period_start") >= start) & (pl.col("period_end") <= end))
+    return inside.get_column("period").to_list()
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a period as an operator writes it (FY2024, 2024, 2024-05, 令和6年度)."""
+    parsed = parse_period(pl.lit(period))
+    bounds = pl.select([expression.alias(name) for name, expression in parsed.items()]).row(0, named=True)
+    if bounds["period_start"] is None:
+        msg = f"{period!r} is not a period; write it like {', '.join(periods.EXAMPLES)}"
+        raise ValueError(msg)
+    return bounds["period_start"], bounds["period_end"]
+
+
+def has_work(resources: Resources) -> bool:
+    """Whether a nightly run would do anything: sources to pull, new inbox objects, unfinished submissions."""
+    return bool(
+        resources.ledger.list_sources()
+        or unseen_inbox_keys(resources)
+        or resources.ledger.pending_submissions()
+        or unpublished_submissions(resources)
+    )
+
+
+def unpublished_submissions(resources: Resources) -> list[Submission]:
+    """Submissions whose accepted rows are in core but whose periods have not been republished since."""
+    return [
+        submission
+        for status in ("valid", "partially_valid")
+        for submission in resources.ledger.submissions(status=status)
+    ]

@@ -1,0 +1,138 @@
+"""Receiving files: inbox objects recorded in the ledger, downloaded, and put in the order they are judged in.
+
+Content seen before is the same submission; an object overwritten since it was recorded is retired.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from flows.stages.summary import RunSummary
+from infra import keys
+from infra.hashing import sha256_file, sha256_stream
+from infra.ledger import Submission
+from infra.resources import Resources
+from infra.storage import INBOX
+
+logger = logging.getLogger(__name__)
+
+
+# Targets before progress (progress must refer to a known target), flows last.
+DATASET_ORDER: tuple[str, ...] = ("targets", "progress", "flows")
+
+
+def register_keys(resources: Resources, object_keys: Iterable[str], summary: RunSummary) -> list[str]:
+    """Record inbox objects in the ledger; returns ids of submissions still waiting for validation.
+
+    Keys outside the inbox layout, of unknown members or unsafe are refused and recorded in the summary;
+    content seen before is the same submission (the same file twice is one submission).
+    """
+    waiting: list[str] = []
+    for key in object_keys:
+        try:
+            inbox = keys.parse_inbox_key(key)
+        except ValueError as error:
+            summary.refused_keys[key] = str(error)
+            continue
+        if resources.ledger.get_member(inbox.member_id) is None:
+            summary.refused_keys[key] = f"member {inbox.member_id!r} is not registered (junkan members add)"
+            continue
+        with resources.storage.open(key) as stream:
+            sha256, size = sha256_stream(stream)
+        submission, created = resources.ledger.register_submission(
+            member_id=inbox.member_id, dataset=inbox.dataset, key=key, sha256=sha256, size=size
+        )
+        if not created and submission.status == "superseded" and _uploaded_after(resources, key, submission):
+            # Content a newer file had replaced is uploaded again: it is the member's latest word now.
+            # (A redelivered notification of the old upload is not: its object is older than the record.)
+            submission = resources.ledger.receive_again(submission.submission_id)
+        if submission.status == "received":
+            waiting.append(submission.submission_id)
+        elif not created:
+            summary.skipped_keys.append(key)
+    return waiting
+
+
+def _uploaded_after(resources: Resources, key: str, submission: Submission) -> bool:
+    info = resources.storage.stat(key)
+    return info is not None and info.last_modified > submission.received_at
+
+
+def unseen_inbox_keys(resources: Resources) -> list[str]:
+    """Inbox objects the ledger has not recorded, or that changed since it recorded them (a re-upload)."""
+    latest: dict[str, Submission] = {}
+    for submission in resources.ledger.submissions():
+        if submission.key not in latest or submission.received_at > latest[submission.key].received_at:
+            latest[submission.key] = submission
+    unseen = []
+    for info in resources.storage.list(f"{INBOX}/"):
+        known = latest.get(info.key)
+        if known is None or info.last_modified > known.received_at:
+            unseen.append(info.key)
+    return unseen
+
+
+def file_name(submission: Submission) -> str:
+    """The name the member gave the file."""
+    return keys.parse_inbox_key(submission.key).file_name
+
+
+def download_submission(resources: Resources, submission: Submission, workdir: Path) -> Path | None:
+    """The submission's file in `workdir`; None (and the submission retired) when its object changed since."""
+    local = workdir / f"{submission.submission_id}{Path(file_name(submission)).suffix.lower()}"
+    resources.storage.download(submission.key, local)
+    if sha256_file(local)[0] != submission.sha256:
+        local.unlink(missing_ok=True)
+        # Overwritten since it was received: that content is gone, and the new content is (or will be at the
+        # next sweep) a submission of its own.
+        resources.ledger.supersede(
+            submission.submission_id, message=f"{submission.key} was replaced by newer content before validation"
+        )
+        return None
+    return local
+
+
+def in_dataset_order(resources: Resources, submission_ids: Sequence[str]) -> list[str]:
+    """Targets first, then progress, then flows, each oldest first.
+
+    Batches then never validate a member's progress before the targets it refers to.
+    """
+    return [s.submission_id for s in _in_dataset_order(resources, submission_ids)]
+
+
+def _in_dataset_order(resources: Resources, submission_ids: Sequence[str]) -> list[Submission]:
+    found = [s for s in (resources.ledger.get_submission(i) for i in submission_ids) if s is not None]
+    found.sort(key=lambda s: (DATASET_ORDER.index(s.dataset), s.received_at, s.submission_id))
+    return found
+
+
+def validation_batches(resources: Resources, submission_ids: Sequence[str]) -> list[list[str]]:
+    """Submissions in dataset order, cut into batches bounded in count and in file bytes (see the settings)."""
+    settings = resources.settings
+    return batched_by_size(
+        [(s.submission_id, s.size) for s in _in_dataset_order(resources, submission_ids)],
+        max_items=settings.validation_batch_submissions,
+        max_bytes=settings.validation_batch_bytes,
+    )
+
+
+def batched_by_size(items: Sequence[tuple[str, int]], *, max_items: int, max_bytes: int) -> list[list[str]]:
+    """Consecutive runs of (id, bytes) with at most `max_items` ids and `max_bytes` bytes; a larger one alone.
+
+    >>> batched_by_size([("a", 5), ("b", 5), ("c", 20), ("d", 1), ("e", 1), ("f", 1)], max_items=2, max_bytes=10)
+    [['a', 'b'], ['c'], ['d', 'e'], ['f']]
+    """
+    batches: list[list[str]] = []
+    current: list[str] = []
+    held = 0
+    for item_id, size in items:
+        if current and (len(current) == max_items or held + size > max_bytes):
+            batches.append(current)
+            current, held = [], 0
+        current.append(item_id)
+        held += size
+    if current:
+        batches.append(current)
+    return batches
