@@ -17,7 +17,9 @@ import sqlalchemy as sa
 import typer
 from typer.testing import CliRunner
 
-from flows import cli_sources, runtime, steps
+from flows import runtime
+from flows.cli import sources as cli_sources
+from flows.stages.batch import validate_submissions
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
@@ -115,7 +117,7 @@ def test_a_postgres_source_is_pulled_once_per_change_and_its_password_stays_secr
         "city-a,FY2024,paper,use,collection,,,80.500,t,JP-40,,\n"
         "city-a,FY2024,paper,collection,recycling,,,30.000,t,JP-40,,\n"
     )
-    [validated] = steps.validate_submissions(resources, [first.submission_id or ""])
+    [validated] = validate_submissions(resources, [first.submission_id or ""])
     assert (validated.status, validated.n_read, validated.n_accepted) == ("valid", 2, 2)
 
     [unchanged] = pull_sources(resources)
@@ -133,7 +135,7 @@ def test_a_postgres_source_is_pulled_once_per_change_and_its_password_stays_secr
     assert changed.is_new
     assert changed.key == first.key
     assert b"collection,recycling,,,35.000,t" in resources.storage.get_bytes(changed.key or "")
-    [revalidated] = steps.validate_submissions(resources, [changed.submission_id or ""])
+    [revalidated] = validate_submissions(resources, [changed.submission_id or ""])
     assert revalidated.status == "valid"
     old = resources.ledger.get_submission(first.submission_id or "")
     assert old is not None

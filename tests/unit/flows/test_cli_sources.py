@@ -9,7 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from flows import cli_sources, runtime
+from flows import runtime
+from flows.cli import sources as cli_sources
 from infra import sources
 from infra.ledger import Ledger, Member, PullSource
 from infra.settings import Settings

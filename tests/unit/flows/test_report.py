@@ -296,7 +296,7 @@ def test_cli_report_and_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     from typer.testing import CliRunner
 
     import flows.runtime
-    from flows.cli_report import register
+    from flows.cli.report import register
 
     home = tmp_path / "home"
     monkeypatch.setenv("JUNKAN_HOME", str(home))

@@ -112,15 +112,3 @@ def register(app: typer.Typer) -> None:
         app.command("serve")(serve)
     if "events" not in present:
         app.command("events")(events)
-
-
-def main() -> None:
-    """Run the main CLI with these commands (before `flows.cli` registers them itself)."""
-    from flows.cli import app
-
-    register(app)
-    app()
-
-
-if __name__ == "__main__":
-    main()

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.cli.common import fail, open_resources
+
 if TYPE_CHECKING:
-    from infra.resources import Resources
+    pass
 
 
 class ReportLanguage(StrEnum):
@@ -20,21 +22,6 @@ class ReportLanguage(StrEnum):
 
     ja = "ja"
     en = "en"
-
-
-def _resources() -> Resources:
-    from flows.runtime import prepare_environment
-    from infra.resources import build_resources
-    from infra.settings import get_settings
-
-    settings = get_settings()
-    prepare_environment(settings)
-    return build_resources(settings)
-
-
-def _fail(message: str, *, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def report(
@@ -45,12 +32,12 @@ def report(
     """Render a period's report (Sankey diagram, indicators, target progress) as one offline HTML page."""
     from flows.report import write_period_report
 
-    resources = _resources()
+    resources = open_resources()
     try:
         try:
             key = write_period_report(resources, period, language=language.value)
         except ValueError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
         if output is not None:
             output.write_bytes(resources.storage.get_bytes(key))
             typer.echo(f"wrote {output}")
@@ -72,26 +59,26 @@ def export(
 ) -> None:
     """Copy the public marts into a SQL database (--to) or write floWeaver CSVs (--floweaver)."""
     if (to is None) == (floweaver is None):
-        raise _fail("give exactly one of --to <sqlalchemy-url> or --floweaver <folder>")
+        raise fail("give exactly one of --to <sqlalchemy-url> or --floweaver <folder>")
     if floweaver is not None and not period:
-        raise _fail("--floweaver needs at least one --period")
+        raise fail("--floweaver needs at least one --period")
     from infra.exports import export_marts, write_floweaver_csv
 
-    resources = _resources()
+    resources = open_resources()
     try:
         if floweaver is not None:
             for one in period or []:
                 try:
                     path = write_floweaver_csv(resources.warehouse, floweaver, one)
                 except ValueError as error:
-                    raise _fail(str(error)) from None
+                    raise fail(str(error)) from None
                 typer.echo(f"wrote {path}")
             return
         assert to is not None
         try:
             counts = export_marts(resources.warehouse, to, periods=period or None)
         except ValueError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
         for table, rows in counts.items():
             typer.echo(f"  {table:<24} {rows} rows")
         typer.echo(f"exported {', '.join(period) if period else 'every period'}")

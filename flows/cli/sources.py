@@ -13,32 +13,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.cli.common import fail, open_resources
+
 if TYPE_CHECKING:
     from infra.ledger import PullSource
-    from infra.resources import Resources
 
 sources_app = typer.Typer(help="Members' own systems (HTTP, SQL) the nightly run pulls from.", no_args_is_help=True)
-
-
-def _resources() -> Resources:
-    from flows.runtime import prepare_environment
-    from infra.resources import build_resources
-    from infra.settings import get_settings
-
-    settings = get_settings()
-    prepare_environment(settings)
-    return build_resources(settings)
-
-
-def _fail(message: str, *, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def _from_environment(variable: str) -> str:
     value = os.environ.get(variable, "")
     if not value:
-        raise _fail(f"environment variable {variable} is not set or empty; export it first")
+        raise fail(f"environment variable {variable} is not set or empty; export it first")
     return value
 
 
@@ -87,19 +73,19 @@ def add_http(
     from infra.ledger import check_http_url, check_secret_block
 
     if token_env is not None and token_block is not None:
-        raise _fail("give at most one of --token-env and --token-block")
+        raise fail("give at most one of --token-env and --token-block")
     try:
         check_dataset(dataset)
         check_http_url(url)
         if token_block is not None:
             check_secret_block(token_block)
     except ValueError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     token = _from_environment(token_env) if token_env is not None else None
-    resources = _resources()
+    resources = open_resources()
     try:
         if resources.ledger.get_member(member) is None:
-            raise _fail(f"member {member!r} is not registered; run: junkan members add {member} --kind … --name …")
+            raise fail(f"member {member!r} is not registered; run: junkan members add {member} --kind … --name …")
         block = token_block
         if token is not None:
             block = _new_block_name("token", member)
@@ -109,7 +95,7 @@ def add_http(
                 member_id=member, dataset=dataset, kind="http", url=url, secret_block=block
             )
         except ValueError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
     finally:
         resources.close()
     typer.echo(f"added {_describe(source)}")
@@ -135,18 +121,18 @@ def add_sql(
     try:
         sa.make_url(url)
     except Exception:  # noqa: BLE001 - the parser's message would quote the URL and its password
-        raise _fail(f"{url_env} does not hold a SQLAlchemy URL (dialect+driver://user:password@host/db)") from None
+        raise fail(f"{url_env} does not hold a SQLAlchemy URL (dialect+driver://user:password@host/db)") from None
     try:
         check_dataset(dataset)
         check_table_name(table, what="table")
         if schema is not None:
             check_table_name(schema, what="schema")
     except ValueError as error:
-        raise _fail(str(error)) from None
-    resources = _resources()
+        raise fail(str(error)) from None
+    resources = open_resources()
     try:
         if resources.ledger.get_member(member) is None:
-            raise _fail(f"member {member!r} is not registered; run: junkan members add {member} --kind … --name …")
+            raise fail(f"member {member!r} is not registered; run: junkan members add {member} --kind … --name …")
         block = _new_block_name("sql", member)
         _save_secret(block, url)
         try:
@@ -154,7 +140,7 @@ def add_sql(
                 member_id=member, dataset=dataset, kind="sql", secret_block=block, table_name=table, schema_name=schema
             )
         except ValueError as error:
-            raise _fail(str(error)) from None
+            raise fail(str(error)) from None
     finally:
         resources.close()
     typer.echo(f"added {_describe(source)}")
@@ -165,7 +151,7 @@ def list_sources(
     member: Annotated[str | None, typer.Option(help="Only this member's sources")] = None,
 ) -> None:
     """Show registered sources: id, member, dataset, kind, where, secret block."""
-    resources = _resources()
+    resources = open_resources()
     try:
         for source in resources.ledger.list_sources(member_id=member):
             typer.echo(_describe(source))
@@ -176,13 +162,13 @@ def list_sources(
 @sources_app.command("remove")
 def remove(source_id: Annotated[str, typer.Argument(help="Source id, as `junkan sources list` shows it")]) -> None:
     """Stop pulling a source (its past submissions and Secret block are kept)."""
-    resources = _resources()
+    resources = open_resources()
     try:
         removed = resources.ledger.remove_source(source_id)
     finally:
         resources.close()
     if not removed:
-        raise _fail(f"no source {source_id!r}; see junkan sources list")
+        raise fail(f"no source {source_id!r}; see junkan sources list")
     typer.echo(f"removed {source_id}")
 
 

@@ -1,0 +1,101 @@
+"""What every `junkan` command shares: resources, flows run in-process, errors and the run summary's print."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from flows.stages.summary import RunSummary
+    from infra.resources import Resources
+
+
+class Dataset(StrEnum):
+    """Datasets members submit."""
+
+    flows = "flows"
+    targets = "targets"
+    progress = "progress"
+
+
+class OutputFormat(StrEnum):
+    """How `junkan sql` prints a result."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def fail(message: str, *, code: int = 2) -> typer.Exit:
+    """Print an error for the operator or member and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def open_resources() -> Resources:
+    """Storage, ledger and catalog for the current settings, after Prefect's and GX's environment is prepared."""
+    from flows.runtime import prepare_environment
+    from infra.resources import build_resources
+    from infra.settings import get_settings
+
+    settings = get_settings()
+    prepare_environment(settings)
+    return build_resources(settings)
+
+
+def run_flow(name: str, *arguments: object) -> RunSummary:
+    """Run a pipeline flow in this process, its tasks on the configured task runner (threads or Dask)."""
+    from flows.runtime import prepare_environment
+    from infra.settings import get_settings
+
+    settings = get_settings()
+    prepare_environment(settings)
+    from flows import pipeline
+    from flows.runners import task_runner
+
+    flow = getattr(pipeline, name).with_options(task_runner=task_runner(settings))
+    summary: RunSummary = flow(*arguments)
+    return summary
+
+
+def print_summary(summary: RunSummary, *, every_submission: bool = False) -> None:
+    """Counts per status, then one line per submission that needs a member's attention (or every one)."""
+    from collections import Counter
+
+    statuses = Counter(outcome.status for outcome in summary.outcomes)
+    for outcome in summary.outcomes:
+        if not every_submission and outcome.status == "valid" and not outcome.n_warnings:
+            continue
+        typer.echo(
+            f"  {outcome.status:<16} {outcome.key}  read {outcome.n_read}, accepted {outcome.n_accepted}, "
+            f"quarantined {outcome.n_quarantined}, warnings {outcome.n_warnings}"
+        )
+        if outcome.message:
+            typer.echo(f"  {'':<16} {outcome.message}")
+    for key, why in summary.refused_keys.items():
+        typer.echo(f"  refused          {key}: {why}")
+    for key in summary.skipped_keys:
+        typer.echo(f"  already done     {key}")
+    by_status = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    typer.echo(f"submissions: {len(summary.outcomes)}" + (f" ({by_status})" if by_status else ""))
+    typer.echo(
+        f"rows: read {summary.rows_read} = accepted {summary.rows_accepted} + quarantined {summary.rows_quarantined}"
+    )
+    if summary.published_periods:
+        typer.echo(f"published periods: {', '.join(summary.published_periods)}")
+    else:
+        typer.echo("published periods: none (nothing new)")
+
+
+def print_reports(summary: RunSummary) -> None:
+    """Where each submission's validation report and each period's report can be read."""
+    resources = open_resources()
+    try:
+        for outcome in summary.outcomes:
+            typer.echo(f"validation report: {resources.storage.uri(outcome.report_key)}")
+        for key in summary.report_keys:
+            typer.echo(f"period report: {resources.storage.uri(key)}")
+    finally:
+        resources.close()

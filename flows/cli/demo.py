@@ -1,0 +1,42 @@
+"""`junkan demo`: a realistic year of members' files through the whole path."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from flows.cli.common import print_summary
+
+if TYPE_CHECKING:
+    pass
+
+
+def demo(
+    include_scotland: Annotated[bool, typer.Option(help="Also submit 2011–2019 Scottish councils' data")] = False,
+) -> None:
+    """Generate a realistic year of members' files, run the whole path, and show where everything landed."""
+    import polars as pl
+
+    from flows.demo import run_demo
+
+    result = run_demo(include_scotland=include_scotland)
+    typer.echo(f"demo: {len(result.manifest.members)} members, {len(result.manifest.submissions)} files submitted")
+    print_summary(result.summary)
+    typer.echo("")
+    typer.echo("headline indicators, all materials, all regions (入口側・出口側循環利用率):")
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=160, float_precision=3, tbl_hide_dataframe_shape=True):
+        typer.echo(str(result.headline))
+    typer.echo("")
+    typer.echo(f"storage (inbox, quarantine, reports, warehouse): {result.storage_url}")
+    typer.echo(f"Iceberg catalog and ledger: {result.catalog_url}")
+    typer.echo(f"members' validation reports: {result.reports_uri}")
+    typer.echo(f"log: {result.log_file}")
+    typer.echo("try: junkan sql \"SELECT * FROM mart.indicators WHERE material_level = 'group' LIMIT 10\"")
+    for uri in result.period_report_uris:
+        typer.echo(f"period report (Sankey, indicators, targets): {uri}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the junkan app."""
+    app.command("demo")(demo)

@@ -1,0 +1,115 @@
+"""`junkan submit | run | backfill | validate`: members' files in, periods out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from flows.cli.common import Dataset, fail, open_resources, print_reports, print_summary, run_flow
+
+if TYPE_CHECKING:
+    pass
+
+
+def submit(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX, Parquet or JSON Lines")],
+    member: Annotated[str, typer.Option(help="Submitting member id")],
+    dataset: Annotated[Dataset, typer.Option(help="Which dataset the file holds")],
+) -> None:
+    """Put a file in the member's inbox, then validate and publish it (as an upload event would)."""
+    from infra.keys import inbox_key
+
+    try:
+        key = inbox_key(member, dataset.value, file.name)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    resources = open_resources()
+    try:
+        if resources.ledger.get_member(member) is None:
+            raise fail(f"member {member!r} is not registered; run: junkan members add {member} --kind … --name …")
+        resources.storage.put_file(key, file)
+    finally:
+        resources.close()
+    summary = run_flow("ingest", [key])
+    print_summary(summary, every_submission=True)
+    print_reports(summary)
+    if any(outcome.status == "rejected" for outcome in summary.outcomes):
+        raise typer.Exit(1)
+
+
+def run() -> None:
+    """The nightly job: ingest everything new in the inbox, then republish affected periods."""
+    from flows.stages.publish import has_work
+    from flows.stages.summary import RunSummary
+
+    resources = open_resources()
+    try:
+        if not has_work(resources):
+            # A quiet night: nothing to orchestrate, so Prefect and GX are never started.
+            resources.ledger.finish_run(
+                resources.ledger.start_run("nightly", {}), status="completed", summary=RunSummary().as_dict()
+            )
+            print_summary(RunSummary())
+            return
+    finally:
+        resources.close()
+    summary = run_flow("nightly")
+    print_summary(summary)
+
+
+def backfill(
+    period_from: Annotated[str, typer.Option("--from", help="First period, e.g. FY2023 or 2019")],
+    period_to: Annotated[str, typer.Option("--to", help="Last period, e.g. FY2024")],
+) -> None:
+    """Republish every period between two periods (inclusive): on the server's backfill deployment if one is set."""
+    from flows.runtime import prepare_environment
+    from infra.settings import get_settings
+
+    prepare_environment(get_settings())
+    from flows.serve import submit_backfill
+
+    try:
+        flow_run_id = submit_backfill(period_from, period_to)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    except RuntimeError as error:  # a server, but nobody serves the backfill deployment: run it here
+        typer.echo(f"note: {error}; running the backfill here", err=True)
+        flow_run_id = None
+    if flow_run_id is not None:
+        typer.echo(f"backfill {period_from} → {period_to} submitted to the backfill deployment: flow run {flow_run_id}")
+        return
+    summary = run_flow("backfill", period_from, period_to)
+    print_summary(summary)
+
+
+def validate_file(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    member: Annotated[str, typer.Option(help="Submitting member id")],
+    dataset: Annotated[Dataset, typer.Option(help="Which dataset the file holds")],
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Check a file without storing anything. Exit 0 valid (warnings allowed), 1 some rows invalid, 2 unusable."""
+    from flows.stages.check import check_file
+
+    report = check_file(file, member_id=member, dataset=dataset.value)
+    if output == "json":
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        from flows.stages.check import describe
+
+        typer.echo(describe(report))
+    if report.rejection is not None:
+        raise typer.Exit(2)
+    if report.n_quarantined:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the junkan app."""
+    app.command("submit")(submit)
+    app.command("run")(run)
+    app.command("backfill")(backfill)
+    app.command("validate")(validate_file)
