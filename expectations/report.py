@@ -1,14 +1,15 @@
-"""The validation report a member reads to fix their file: JSON for machines, bilingual HTML for people."""
+"""The validation report a member reads to fix their file: its content, and JSON for machines.
+
+The bilingual HTML page is rendered by `infra.rendering.member_report`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any, Literal
 
-import jinja2
 import polars as pl
 
 from expectations.result import ValidationResult
@@ -126,24 +127,6 @@ class Report:
                 "column": self.rejection.column,
             },
         }
-
-    def to_html(self) -> str:
-        """Self-contained bilingual HTML (Japanese and English side by side); member text is escaped."""
-        status_en, status_ja = STATUS_LABELS[self.status]
-        return _template().render(report=self, status_en=status_en, status_ja=status_ja)
-
-
-@cache
-def _template() -> jinja2.Template:
-    # Autoescape on for every template: member-supplied text must render as text, never as markup.
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("expectations", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return environment.get_template("report.html.j2")
 
 
 def build_report(

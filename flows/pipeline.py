@@ -100,7 +100,7 @@ def publish_targets() -> Timings:
 @task(name="report", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def render_report(period: str) -> tuple[str, Timings]:
     """Regenerate one period's HTML report."""
-    from flows.report import write_period_report
+    from infra.rendering.period_report import write_period_report
 
     timings: Timings = {}
     with timed(timings, "publish"):  # the period's report is published with its tables

@@ -30,7 +30,7 @@ def report(
     output: Annotated[Path | None, typer.Option(help="Also write the page to this local file")] = None,
 ) -> None:
     """Render a period's report (Sankey diagram, indicators, target progress) as one offline HTML page."""
-    from flows.report import write_period_report
+    from infra.rendering.period_report import write_period_report
 
     resources = open_resources()
     try:

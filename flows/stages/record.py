@@ -7,7 +7,6 @@ a crash before it redoes the whole submission.
 from __future__ import annotations
 
 import io
-import json
 import logging
 from collections.abc import Sequence
 
@@ -17,6 +16,7 @@ from flows.stages.judge import SCOPE_COLUMN, Checked
 from flows.stages.summary import SubmissionOutcome
 from infra import keys
 from infra.ledger import Submission
+from infra.rendering.member_report import member_report_html, member_report_json
 from infra.resources import Resources
 
 logger = logging.getLogger(__name__)
@@ -69,12 +69,9 @@ def record_outcome(resources: Resources, checked: Checked) -> SubmissionOutcome:
     submission, report = checked.submission, checked.report
     html_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="html")
     json_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="json")
-    resources.storage.put_bytes(html_key, report.to_html().encode("utf-8"), content_type="text/html; charset=utf-8")
-    resources.storage.put_bytes(
-        json_key,
-        json.dumps(report.to_json(), ensure_ascii=False, indent=2).encode("utf-8"),
-        content_type="application/json",
-    )
+    html = member_report_html(report).encode("utf-8")
+    resources.storage.put_bytes(html_key, html, content_type="text/html; charset=utf-8")
+    resources.storage.put_bytes(json_key, member_report_json(report), content_type="application/json")
     outcome = SubmissionOutcome(
         submission_id=submission.submission_id,
         member_id=submission.member_id,

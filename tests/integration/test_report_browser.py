@@ -24,7 +24,7 @@ import pytest
 from websockets.sync.client import connect
 from websockets.sync.connection import Connection
 
-from flows.report import build_period_report
+from infra.rendering.period_report import build_period_report
 from schemas.tables import TABLES
 from tests.integration.conftest import REPO, run_script
 

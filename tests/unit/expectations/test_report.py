@@ -7,6 +7,7 @@ import pytest
 
 from expectations import validate
 from expectations.report import SubmissionInfo, build_rejection_report, build_report
+from infra.rendering.member_report import member_report_html
 from schemas import FLOWS
 from schemas.errors import FileRejected
 from tests.factories import MEMBER_ID, make_flows, make_raw
@@ -133,7 +134,7 @@ def test_report_caps_the_listed_rows(flows_report_inputs: tuple[pl.DataFrame, pl
 
     assert [error.row for error in report.errors] == [3]
     assert report.errors_not_listed == 1
-    html = report.to_html()
+    html = member_report_html(report)
     assert "ほかに 1 件あります" in html
     assert "1 more not listed" in html
 
@@ -144,7 +145,7 @@ def test_html_escapes_member_text_and_is_bilingual(flows_report_inputs: tuple[pl
         submission=SUBMISSION, contract=FLOWS, result=validate(FLOWS, frame), raw=raw, ignored_columns=["<b>memo</b>"]
     )
 
-    html = report.to_html()
+    html = member_report_html(report)
 
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
@@ -170,7 +171,7 @@ def test_valid_submission_report() -> None:
 
     assert report.to_json()["status"] == "valid"
     assert report.to_json()["errors"] == []
-    assert "受理: すべての行を受け付けました" in report.to_html()
+    assert "受理: すべての行を受け付けました" in member_report_html(report)
 
 
 def test_rejection_report() -> None:
@@ -192,6 +193,6 @@ def test_rejection_report() -> None:
         "row": None,
         "column": "unit",
     }
-    html = report.to_html()
+    html = member_report_html(report)
     assert "unit 列がありません。列を追加して再提出してください" in html
     assert "不受理" in html

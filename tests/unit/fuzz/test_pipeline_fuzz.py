@@ -18,6 +18,7 @@ from flows.stages.receive import register_keys
 from flows.stages.summary import RunSummary
 from infra import keys
 from infra.ledger import Member
+from infra.rendering.member_report import member_report_html
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
 from schemas.errors import FileRejected
@@ -64,7 +65,7 @@ def test_check_file_reports_or_rejects_whatever_the_file(tmp_path: Path, monkeyp
                 assert report.rejection.message_en
                 assert report.rejection.message_ja
             json.dumps(report.to_json())
-            assert "<script>" not in report.to_html()
+            assert "<script>" not in member_report_html(report)
             assert "flows.csv" in describe(report)
 
         check()

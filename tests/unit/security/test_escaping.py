@@ -10,10 +10,11 @@ import polars as pl
 import pytest
 
 from expectations.report import SubmissionInfo, build_rejection_report
-from flows.report import build_period_report
 from flows.stages.check import check_file
 from infra.exports import write_safe_csv
 from infra.readers import read_table
+from infra.rendering.member_report import member_report_html
+from infra.rendering.period_report import build_period_report
 from schemas import FLOWS
 from schemas.errors import FileRejected
 from schemas.tables import TABLES
@@ -48,7 +49,7 @@ def test_validation_report_escapes_values_columns_and_file_name(
     assert report.n_quarantined == 2  # both rows fail and are listed with the member's text
     assert any(row.value and SCRIPT in row.value for row in report.errors)
     assert IMG in report.ignored_columns
-    html = report.to_html()
+    html = member_report_html(report)
     assert_inert(html)
     assert "&lt;img src=x onerror=alert(2)&gt;" in html
     assert "&lt;svg onload=alert(4)&gt;.csv" in html
@@ -63,7 +64,7 @@ def test_rejection_report_escapes_member_text_in_the_reason(tmp_path: Path) -> N
     info = SubmissionInfo(
         submission_id="s1", member_id="city-a", dataset="flows", file_name=f"{SCRIPT}.csv", received_at=_now()
     )
-    html = build_rejection_report(submission=info, rejected=caught.value).to_html()
+    html = member_report_html(build_rejection_report(submission=info, rejected=caught.value))
     assert_inert(html)
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from flows.report import write_period_report
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import publish_period
 from flows.stages.receive import register_keys
@@ -21,6 +20,7 @@ from flows.stages.summary import RunSummary
 from infra import keys
 from infra.exports import write_floweaver_csv
 from infra.ledger import Ledger, Member
+from infra.rendering.period_report import write_period_report
 from infra.resources import build_resources
 from infra.settings import get_settings
 from tests.unit.fuzz.nasty import HEADER

@@ -7,13 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.report import (
-    NODE_GAP,
-    build_period_report,
-    layout_sankey,
-    period_report_key,
-    write_period_report,
-)
+from infra.rendering.period_report import build_period_report, period_report_key, write_period_report
+from infra.rendering.sankey import NODE_GAP, layout_sankey
 from infra.resources import build_resources
 from infra.settings import Settings
 from schemas.tables import TABLES
