@@ -1,259 +1,47 @@
-"""The SQL ledger: members, every submission and what became of it, and pipeline runs.
+"""The ledger repository: members, every submission and what became of it, pull sources and pipeline runs.
 
-SQLAlchemy 2 typed ORM underneath, alembic for the schema; the public API returns frozen dataclasses,
-never ORM objects, so callers cannot lazily touch a closed session.
+One class over one set of tables, so that a batch's statements share one session and one transaction
+(`Ledger.batch`); past ~400 lines because each method is one short query a caller needs by name.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any, Final, Literal, get_args
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, selectinload, sessionmaker
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from infra.keys import check_dataset, check_key, check_member_id
+from infra.ledger.database import create_engine, upgrade
+from infra.ledger.names import (
+    check_http_url,
+    check_secret_block,
+    check_table_name,
+)
+from infra.ledger.records import (
+    LIVE_STATUSES,
+    PUBLISHABLE_STATUSES,
+    SOURCE_KINDS,
+    SOURCES,
+    VALIDATED_STATUSES,
+    Member,
+    PullSource,
+    Run,
+    Source,
+    SourceKind,
+    Status,
+    Submission,
+)
+from infra.ledger.tables import MemberRow, RunRow, SourceRow, SubmissionPeriodRow, SubmissionRow
 from schemas.vocabulary import MEMBER_KIND_CODES, REGION_PATTERN
-
-Status = Literal["received", "valid", "partially_valid", "rejected", "published", "superseded"]
-Source = Literal["inbox", "http", "sql"]
-STATUSES: Final[tuple[str, ...]] = get_args(Status)
-SOURCES: Final[tuple[str, ...]] = get_args(Source)
-VALIDATED_STATUSES: Final = ("valid", "partially_valid", "rejected")
-# Submissions whose rows are (or are about to be) in the warehouse, so a newer file can supersede them.
-LIVE_STATUSES: Final = ("valid", "partially_valid", "published")
-PUBLISHABLE_STATUSES: Final = ("valid", "partially_valid")
-# Members' own systems the nightly run pulls from (see infra/sources.py).
-SourceKind = Literal["http", "sql"]
-SOURCE_KINDS: Final[tuple[str, ...]] = get_args(SourceKind)
-# Prefect block document names: lower-case letters, digits and dashes.
-SECRET_BLOCK_PATTERN: Final = r"[a-z0-9][a-z0-9-]{0,99}"
-MAX_SOURCE_URL_CHARS: Final = 2000
-MAX_TABLE_NAME_CHARS: Final = 128
-
-MIGRATIONS = Path(__file__).with_name("migrations")
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-# --- public records ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Member:
-    """A partnership member as the ledger registers it."""
-
-    member_id: str
-    name: str
-    kind: str
-    region: str
-    joined_on: date
-    created_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One file a member submitted (the same content twice is one submission) and its fate."""
-
-    submission_id: str
-    member_id: str
-    dataset: str
-    key: str
-    sha256: str
-    size: int
-    source: str
-    received_at: datetime
-    status: str
-    n_read: int | None = None
-    n_accepted: int | None = None
-    n_quarantined: int | None = None
-    n_warnings: int | None = None
-    report_key: str | None = None
-    superseded_by: str | None = None
-    message: str | None = None
-    periods: tuple[str, ...] = ()
-    live_periods: tuple[str, ...] = ()  # periods no newer file of the member has replaced
-    live_rows: int = 0  # accepted rows in those periods: what the core table holds of this file
-
-
-@dataclass(frozen=True)
-class Run:
-    """One pipeline run with its parameters and summary."""
-
-    run_id: str
-    kind: str
-    parameters: dict[str, Any]
-    started_at: datetime
-    status: str
-    finished_at: datetime | None = None
-    summary: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class PullSource:
-    """A member's own system the nightly run pulls one dataset from; secrets are named, never held.
-
-    `secret_block` names a Prefect Secret block: for `http` the bearer token (optional), for `sql` the
-    SQLAlchemy URL (which may hold a password), so the ledger never stores a credential.
-    """
-
-    source_id: str
-    member_id: str
-    dataset: str
-    kind: str
-    created_at: datetime
-    url: str | None = None
-    secret_block: str | None = None
-    table_name: str | None = None
-    schema_name: str | None = None
-
-
-# --- ORM ---------------------------------------------------------------------------------------
-
-
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """Timezone-aware UTC timestamps on every backend (SQLite stores them naive, in UTC)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Refuse naive datetimes; store UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            msg = f"timestamp {value!r} has no time zone; pass an aware datetime"
-            raise ValueError(msg)
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Always hand back aware UTC."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    """Declarative base of the ledger tables (alembic's target metadata)."""
-
-
-def _in(column: str, values: Sequence[str]) -> str:
-    return f"{column} IN ({', '.join(repr(value) for value in values)})"
-
-
-class MemberRow(Base):
-    """members table."""
-
-    __tablename__ = "members"
-
-    member_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[str] = mapped_column(sa.String(32))
-    region: Mapped[str] = mapped_column(sa.String(10))
-    joined_on: Mapped[date] = mapped_column(sa.Date())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class SubmissionRow(Base):
-    """submissions table."""
-
-    __tablename__ = "submissions"
-    __table_args__ = (
-        sa.UniqueConstraint("member_id", "dataset", "sha256", name="uq_submissions_member_dataset_sha256"),
-        sa.CheckConstraint(_in("status", STATUSES), name="ck_submissions_status"),
-        sa.CheckConstraint(_in("source", SOURCES), name="ck_submissions_source"),
-        sa.Index("ix_submissions_status_received_at", "status", "received_at"),
-        sa.Index("ix_submissions_member_dataset", "member_id", "dataset"),
-    )
-
-    submission_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
-    member_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("members.member_id"))
-    dataset: Mapped[str] = mapped_column(sa.String(32))
-    key: Mapped[str] = mapped_column(sa.String(1024))
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    size: Mapped[int] = mapped_column(sa.BigInteger())
-    source: Mapped[str] = mapped_column(sa.String(16))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(sa.String(20))
-    n_read: Mapped[int | None] = mapped_column(sa.Integer())
-    n_accepted: Mapped[int | None] = mapped_column(sa.Integer())
-    n_quarantined: Mapped[int | None] = mapped_column(sa.Integer())
-    n_warnings: Mapped[int | None] = mapped_column(sa.Integer())
-    report_key: Mapped[str | None] = mapped_column(sa.String(1024))
-    superseded_by: Mapped[str | None] = mapped_column(sa.String(128), sa.ForeignKey("submissions.submission_id"))
-    message: Mapped[str | None] = mapped_column(sa.Text())
-
-    periods: Mapped[list[SubmissionPeriodRow]] = relationship(
-        cascade="all, delete-orphan", order_by="SubmissionPeriodRow.period"
-    )
-
-
-class SubmissionPeriodRow(Base):
-    """submission_periods table: the periods (or years) a submission's accepted rows cover."""
-
-    __tablename__ = "submission_periods"
-
-    submission_id: Mapped[str] = mapped_column(
-        sa.String(128), sa.ForeignKey("submissions.submission_id", ondelete="CASCADE"), primary_key=True
-    )
-    period: Mapped[str] = mapped_column(sa.String(16), primary_key=True, index=True)
-    n_rows: Mapped[int | None] = mapped_column(sa.Integer())
-    superseded_by: Mapped[str | None] = mapped_column(sa.String(128))
-
-
-class RunRow(Base):
-    """runs table."""
-
-    __tablename__ = "runs"
-
-    run_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(64))
-    parameters: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(sa.String(20))
-    summary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON())
-
-
-class SourceRow(Base):
-    """sources table: members' systems to pull from (no credentials: only names of Prefect Secret blocks)."""
-
-    __tablename__ = "sources"
-    __table_args__ = (
-        sa.CheckConstraint(_in("kind", SOURCE_KINDS), name="ck_sources_kind"),
-        sa.CheckConstraint(
-            "(kind = 'http' AND url IS NOT NULL AND table_name IS NULL) OR "
-            "(kind = 'sql' AND url IS NULL AND secret_block IS NOT NULL AND table_name IS NOT NULL)",
-            name="ck_sources_kind_fields",
-        ),
-        sa.Index("ix_sources_member_dataset", "member_id", "dataset"),
-    )
-
-    source_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    member_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("members.member_id"))
-    dataset: Mapped[str] = mapped_column(sa.String(32))
-    kind: Mapped[str] = mapped_column(sa.String(16))
-    url: Mapped[str | None] = mapped_column(sa.String(MAX_SOURCE_URL_CHARS))
-    secret_block: Mapped[str | None] = mapped_column(sa.String(100))
-    table_name: Mapped[str | None] = mapped_column(sa.String(MAX_TABLE_NAME_CHARS))
-    schema_name: Mapped[str | None] = mapped_column(sa.String(MAX_TABLE_NAME_CHARS))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-# --- the ledger --------------------------------------------------------------------------------
 
 
 def _now() -> datetime:
@@ -744,73 +532,6 @@ class Ledger:
             return True
 
 
-def check_secret_block(name: str) -> str:
-    """Return a Prefect block document name unchanged, or raise ValueError."""
-    if not isinstance(name, str) or not re.fullmatch(SECRET_BLOCK_PATTERN, name):
-        msg = f"secret block name {name!r} must be 1-100 lower-case letters, digits and dashes (Prefect's rule)"
-        raise ValueError(msg)
-    return name
-
-
-def check_table_name(name: str, *, what: str = "table") -> str:
-    """Return a table (or schema) name unchanged when it is plain text, or raise ValueError."""
-    if not isinstance(name, str) or not name or name != name.strip() or len(name) > MAX_TABLE_NAME_CHARS:
-        msg = f"{what} name {name!r} must be 1-{MAX_TABLE_NAME_CHARS} characters without surrounding spaces"
-        raise ValueError(msg)
-    if any(not char.isprintable() for char in name):
-        msg = f"{what} name {name!r} contains a control character"
-        raise ValueError(msg)
-    return name
-
-
-def display_url(url: str) -> str:
-    """A URL as safe to show: scheme, host, port and path, without credentials, query or fragment.
-
-    Examples:
-        >>> display_url("https://user:pw@example.org:8443/flows.csv?key=abc#top")
-        'https://example.org:8443/flows.csv'
-
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        port = ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
-
-
-def check_http_url(url: str) -> str:
-    """Return an HTTP source URL unchanged when it is http(s) with a host and no credentials in it."""
-    if not isinstance(url, str) or not url or len(url) > MAX_SOURCE_URL_CHARS:
-        msg = f"source URL must be 1-{MAX_SOURCE_URL_CHARS} characters"
-        raise ValueError(msg)
-    if any(char.isspace() or not char.isprintable() for char in url):
-        msg = f"source URL {display_url(url)!r} contains spaces or control characters; percent-encode them"
-        raise ValueError(msg)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        msg = f"source URL must start with http:// or https://, not {parts.scheme + ':' if parts.scheme else '(none)'}"
-        raise ValueError(msg)
-    if not parts.hostname:
-        msg = f"source URL {display_url(url)!r} has no host"
-        raise ValueError(msg)
-    if parts.username is not None or parts.password is not None:
-        msg = (
-            f"source URL {display_url(url)!r} carries a user name or password; remove it and give the "
-            "credential as a token (--token-env or --token-block), which is kept in a Prefect Secret block"
-        )
-        raise ValueError(msg)
-    try:
-        _ = parts.port
-    except ValueError:
-        msg = f"source URL {display_url(url)!r} has an invalid port"
-        raise ValueError(msg) from None
-    return url
-
-
 def _member(row: MemberRow) -> Member:
     return Member(row.member_id, row.name, row.kind, row.region, row.joined_on, row.created_at)
 
@@ -855,86 +576,3 @@ def _pull_source(row: SourceRow) -> PullSource:
 
 def _run(row: RunRow) -> Run:
     return Run(row.run_id, row.kind, dict(row.parameters), row.started_at, row.status, row.finished_at, row.summary)
-
-
-# --- engine and schema -------------------------------------------------------------------------
-
-
-def create_engine(url: str) -> Engine:
-    """An engine for the ledger; SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
-    parsed = sa.make_url(url)
-    serializer = functools.partial(json.dumps, default=str, ensure_ascii=False)
-    create_database_if_missing(url)
-    if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(
-            parsed, json_serializer=serializer, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
-        event.listen(engine, "connect", _configure_sqlite)
-        # Take the write lock when a transaction starts: two writers then queue on the busy timeout
-        # instead of deadlocking on a read-to-write lock upgrade.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
-        return engine
-    return sa.create_engine(parsed, json_serializer=serializer, pool_pre_ping=True)
-
-
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see create_engine)
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
-
-
-def create_database_if_missing(database_url: str) -> None:
-    """Create the database a URL names: the folder of a SQLite file, or the database on a PostgreSQL server."""
-    url = sa.make_url(database_url)
-    name = url.database
-    if url.get_backend_name() == "sqlite":
-        if name and name != ":memory:" and not name.startswith("file:"):
-            Path(name).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return
-    if url.get_backend_name() != "postgresql" or not name:
-        return
-    probe = sa.create_engine(url)
-    try:
-        with probe.connect():
-            return
-    except OperationalError as error:
-        if "does not exist" not in str(error):
-            raise
-    finally:
-        probe.dispose()
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
-            if not exists:
-                quoted = admin.dialect.identifier_preparer.quote(name)
-                try:
-                    connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
-                except sa.exc.ProgrammingError as error:  # created meanwhile by another process
-                    if "already exists" not in str(error):
-                        raise
-    finally:
-        admin.dispose()
-
-
-# An arbitrary constant: concurrent upgrades on PostgreSQL queue on this advisory lock.
-_MIGRATION_LOCK_ID = 0x4A554E4B414E
-
-
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run alembic migrations up to `revision`, in one transaction, without an alembic.ini."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)

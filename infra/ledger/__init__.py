@@ -1,0 +1,54 @@
+"""The SQL ledger: members, every submission and what became of it, pull sources and pipeline runs.
+
+SQLAlchemy 2 typed ORM underneath (`tables`), alembic for the schema (`database`); the repository
+(`repository.Ledger`) returns frozen dataclasses (`records`), never ORM objects, so callers cannot lazily
+touch a closed session.
+"""
+
+from __future__ import annotations
+
+from infra.ledger.database import MIGRATIONS, create_database_if_missing, create_engine, upgrade
+from infra.ledger.names import check_http_url, check_secret_block, check_table_name, display_url
+from infra.ledger.records import (
+    LIVE_STATUSES,
+    PUBLISHABLE_STATUSES,
+    SOURCE_KINDS,
+    SOURCES,
+    STATUSES,
+    VALIDATED_STATUSES,
+    Member,
+    PullSource,
+    Run,
+    Source,
+    SourceKind,
+    Status,
+    Submission,
+)
+from infra.ledger.repository import Ledger
+from infra.ledger.tables import Base
+
+__all__ = [
+    "LIVE_STATUSES",
+    "MIGRATIONS",
+    "PUBLISHABLE_STATUSES",
+    "SOURCES",
+    "SOURCE_KINDS",
+    "STATUSES",
+    "VALIDATED_STATUSES",
+    "Base",
+    "Ledger",
+    "Member",
+    "PullSource",
+    "Run",
+    "Source",
+    "SourceKind",
+    "Status",
+    "Submission",
+    "check_http_url",
+    "check_secret_block",
+    "check_table_name",
+    "create_database_if_missing",
+    "create_engine",
+    "display_url",
+    "upgrade",
+]
