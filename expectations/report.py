@@ -8,26 +8,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 
 from expectations.result import ValidationResult
 from schemas.contract import Contract
 from schemas.errors import FileRejected
+from schemas.outcomes import Counts, SubmissionStatus
 
-Status = Literal["valid", "partially_valid", "rejected"]
 REPORT_VERSION = 1
 MAX_LISTED = 1_000
 MAX_VALUE_CHARS = 200
 
-STATUS_LABELS: dict[Status, tuple[str, str]] = {
-    "valid": ("Valid: every row was accepted", "受理: すべての行を受け付けました"),
-    "partially_valid": (
+STATUS_LABELS: dict[SubmissionStatus, tuple[str, str]] = {
+    SubmissionStatus.VALID: ("Valid: every row was accepted", "受理: すべての行を受け付けました"),
+    SubmissionStatus.PARTIALLY_VALID: (
         "Partially valid: some rows were set aside; fix them and resubmit those rows",
         "一部受理: 一部の行を保留しました。該当行を修正して再提出してください",
     ),
-    "rejected": (
+    SubmissionStatus.REJECTED: (
         "Rejected: nothing was accepted; fix the file and submit it again",
         "不受理: 受け付けた行はありません。ファイルを修正して再提出してください",
     ),
@@ -83,11 +83,8 @@ class Report:
     """A member's validation report for one submission."""
 
     submission: SubmissionInfo
-    status: Status
-    n_read: int
-    n_accepted: int
-    n_quarantined: int
-    n_warnings: int
+    status: SubmissionStatus
+    counts: Counts
     errors: tuple[ReportRow, ...] = ()
     errors_not_listed: int = 0
     warnings: tuple[ReportRow, ...] = ()
@@ -108,10 +105,10 @@ class Report:
                 "received_at": self.submission.received_at.isoformat(),
             },
             "summary": {
-                "n_read": self.n_read,
-                "n_accepted": self.n_accepted,
-                "n_quarantined": self.n_quarantined,
-                "n_warnings": self.n_warnings,
+                "n_read": self.counts.read,
+                "n_accepted": self.counts.accepted,
+                "n_quarantined": self.counts.quarantined,
+                "n_warnings": self.counts.warnings,
             },
             "errors": [row.to_json() for row in self.errors],
             "errors_not_listed": self.errors_not_listed,
@@ -197,14 +194,16 @@ class ReportParts:
 
     def report(self) -> Report:
         """The report on every part added."""
-        counts = self.counts
+        counts = Counts(
+            read=self.counts["n_read"],
+            accepted=self.counts["n_accepted"],
+            quarantined=self.counts["n_quarantined"],
+            warnings=self.counts["n_warnings"],
+        )
         return Report(
             submission=self.submission,
-            status=_status(n_accepted=counts["n_accepted"], n_quarantined=counts["n_quarantined"]),
-            n_read=counts["n_read"],
-            n_accepted=counts["n_accepted"],
-            n_quarantined=counts["n_quarantined"],
-            n_warnings=counts["n_warnings"],
+            status=counts.status,
+            counts=counts,
             errors=tuple(self.listed["error"]),
             errors_not_listed=self.totals["error"] - len(self.listed["error"]),
             warnings=tuple(self.listed["warning"]),
@@ -219,22 +218,13 @@ def build_rejection_report(
     """Report on a file refused as a whole: nothing was read into rows."""
     return Report(
         submission=submission,
-        status="rejected",
-        n_read=0,
-        n_accepted=0,
-        n_quarantined=0,
-        n_warnings=0,
+        status=SubmissionStatus.REJECTED,
+        counts=Counts(),
         ignored_columns=tuple(ignored_columns),
         rejection=Rejection(
             message_en=rejected.message_en, message_ja=rejected.message_ja, row=rejected.row, column=rejected.column
         ),
     )
-
-
-def _status(*, n_accepted: int, n_quarantined: int) -> Status:
-    if n_quarantined == 0:
-        return "valid"
-    return "partially_valid" if n_accepted > 0 else "rejected"
 
 
 def _raw_rows(raw: pl.DataFrame, source_rows: pl.Series) -> dict[int, dict[str, Any]]:

@@ -24,6 +24,24 @@ def sha256_stream(stream: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def sha256_copy(stream: BinaryIO, path: Path) -> tuple[str, int]:
+    """Copy a stream into a local file, hashing the bytes as they pass: one read for both.
+
+    >>> import io, tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     sha256_copy(io.BytesIO(b"abc"), Path(folder) / "copy")[1]
+    3
+    """
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("wb") as out:
+        while chunk := stream.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def sha256_file(path: Path) -> tuple[str, int]:
     """SHA-256 hex digest and size of a local file."""
     with path.open("rb") as stream:

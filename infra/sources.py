@@ -34,6 +34,7 @@ from infra.resources import Resources
 from infra.storage import Storage
 from schemas import get_contract
 from schemas.contract import Contract
+from schemas.outcomes import SubmissionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ def pull_source(
         size=size,
         source="http" if source.kind == "http" else "sql",
     )
-    is_new = created and submission.status == "received"
+    is_new = created and submission.status == SubmissionStatus.RECEIVED
     logger.info(
         "source %s (%s) for %s/%s: %s %s",
         source.source_id,

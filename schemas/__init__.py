@@ -12,6 +12,8 @@ from schemas.targets import TARGETS
 # Datasets members submit, by the name used in inbox paths and on the command line.
 CONTRACTS: dict[str, Contract] = {contract.name: contract for contract in (FLOWS, TARGETS, PROGRESS)}
 DATASETS: tuple[str, ...] = tuple(CONTRACTS)
+# The order a run validates datasets in: targets, then progress (which names targets), then flows.
+DATASET_ORDER: tuple[str, ...] = tuple(sorted(CONTRACTS, key=lambda name: CONTRACTS[name].validation_order))
 
 
 def get_contract(dataset: str) -> Contract:
@@ -26,6 +28,7 @@ def get_contract(dataset: str) -> Contract:
 __all__ = [
     "CONTRACTS",
     "DATASETS",
+    "DATASET_ORDER",
     "FLOWS",
     "LINEAGE",
     "TABLES",

@@ -177,6 +177,11 @@ class Contract:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     rules: tuple[Rule, ...] = ()
+    # The column whose values a member's file replaces in its slice of the core table (period, year); None:
+    # the file stands for the member's whole dataset.
+    scope_column: str | None = None
+    # Batches are validated in this order, so a member's progress never comes before the targets it names.
+    validation_order: int = 0
 
     @property
     def submitted_columns(self) -> tuple[Column, ...]:

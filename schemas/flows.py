@@ -170,6 +170,8 @@ FLOWS = Contract(
         ),
     ),
     key=("member_id", "period", "material", "source_stage", "target_stage", "source", "target", "region"),
+    scope_column="period",
+    validation_order=3,
     rules=(
         Rule(
             "flows.submitter",

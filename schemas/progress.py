@@ -53,6 +53,8 @@ PROGRESS = Contract(
         Column("note", pl.String(), "Free note", "備考", max_length=1000),
     ),
     key=("member_id", "target_id", "year"),
+    scope_column="year",
+    validation_order=2,
     rules=(
         Rule(
             "progress.submitter",

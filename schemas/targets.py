@@ -94,6 +94,7 @@ TARGETS = Contract(
         Column("description", pl.String(), "Description (Japanese allowed)", "説明（日本語可）", max_length=2000),
     ),
     key=("member_id", "target_id"),
+    validation_order=1,
     rules=(
         Rule(
             "targets.submitter",

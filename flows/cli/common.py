@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from schemas.outcomes import SubmissionStatus
+
 if TYPE_CHECKING:
     from flows.stages.summary import RunSummary
     from infra.resources import Resources
@@ -66,11 +68,11 @@ def print_summary(summary: RunSummary, *, every_submission: bool = False) -> Non
 
     statuses = Counter(outcome.status for outcome in summary.outcomes)
     for outcome in summary.outcomes:
-        if not every_submission and outcome.status == "valid" and not outcome.n_warnings:
+        if not every_submission and outcome.status == SubmissionStatus.VALID and not outcome.counts.warnings:
             continue
         typer.echo(
-            f"  {outcome.status:<16} {outcome.key}  read {outcome.n_read}, accepted {outcome.n_accepted}, "
-            f"quarantined {outcome.n_quarantined}, warnings {outcome.n_warnings}"
+            f"  {outcome.status:<16} {outcome.key}  read {outcome.counts.read}, accepted {outcome.counts.accepted}, "
+            f"quarantined {outcome.counts.quarantined}, warnings {outcome.counts.warnings}"
         )
         if outcome.message:
             typer.echo(f"  {'':<16} {outcome.message}")

@@ -71,8 +71,10 @@ def _import_members(raw: pl.DataFrame, *, file: str) -> int | None:
             f"{file}, row {error.row}, column {error.column}: {error.value!r}: {error.message_en} / {error.message_ja}",
             err=True,
         )
-    typer.echo(f"members: {report.n_accepted} registered ({outcome.n_created} new), {report.n_quarantined} refused")
-    return None if report.n_quarantined else report.n_accepted
+    typer.echo(
+        f"members: {report.counts.accepted} registered ({outcome.n_created} new), {report.counts.quarantined} refused"
+    )
+    return None if report.counts.quarantined else report.counts.accepted
 
 
 def members_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from flows.cli.common import Dataset, fail, open_resources, print_reports, print_summary, run_flow
+from schemas.outcomes import SubmissionStatus
 
 if TYPE_CHECKING:
     pass
@@ -36,7 +37,7 @@ def submit(
     summary = run_flow("ingest", [key])
     print_summary(summary, every_submission=True)
     print_reports(summary)
-    if any(outcome.status == "rejected" for outcome in summary.outcomes):
+    if any(outcome.status == SubmissionStatus.REJECTED for outcome in summary.outcomes):
         raise typer.Exit(1)
 
 
@@ -103,7 +104,7 @@ def validate_file(
         typer.echo(describe(report))
     if report.rejection is not None:
         raise typer.Exit(2)
-    if report.n_quarantined:
+    if report.counts.quarantined:
         raise typer.Exit(1)
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from flows.stages.judge import judge
 from flows.stages.large import judge_and_record_large
-from flows.stages.receive import DATASET_ORDER, file_name
+from flows.stages.receive import file_name
 from flows.stages.record import record
 from flows.stages.summary import SubmissionOutcome, Timings, timed
 from infra.ledger import Submission
 from infra.resources import Resources
-from schemas import CONTRACTS
+from schemas import CONTRACTS, DATASET_ORDER
+from schemas.outcomes import SubmissionStatus
 
 
 def validate_submissions(
@@ -24,7 +25,9 @@ def validate_submissions(
 ) -> list[SubmissionOutcome]:
     """Validate waiting submissions dataset by dataset, one batched GX call per dataset, and store outcomes."""
     ledger = resources.ledger
-    submissions = [s for s in (ledger.get_submission(i) for i in submission_ids) if s and s.status == "received"]
+    submissions = [
+        s for s in (ledger.get_submission(i) for i in submission_ids) if s and s.status == SubmissionStatus.RECEIVED
+    ]
     outcomes: list[SubmissionOutcome] = []
     for dataset in DATASET_ORDER:
         batch = [submission for submission in submissions if submission.dataset == dataset]

@@ -87,7 +87,7 @@ def describe(report: Report) -> str:
     if report.ignored_columns:
         lines.append(f"{file}: ignored columns not in the contract: {', '.join(report.ignored_columns)}")
     lines.append(
-        f"{file}: {report.status}: read {report.n_read}, accepted {report.n_accepted}, "
-        f"quarantined {report.n_quarantined}, warnings {report.n_warnings}"
+        f"{file}: {report.status}: read {report.counts.read}, accepted {report.counts.accepted}, "
+        f"quarantined {report.counts.quarantined}, warnings {report.counts.warnings}"
     )
     return "\n".join(lines)

@@ -23,7 +23,7 @@ from infra.ledger import Submission
 from infra.limits import limits_from_settings
 from infra.readers import RawTable, read_table
 from infra.resources import Resources
-from schemas import get_contract
+from schemas import CONTRACTS, get_contract
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.tables import TABLES
@@ -72,8 +72,16 @@ def judge(
     with timed(timings, "read"):
         with tempfile.TemporaryDirectory(prefix="junkan-") as workdir:
             loaded = [item for item in (_load(resources, submission, Path(workdir)) for submission in batch) if item]
+        regions = registered_regions(resources, [item.submission.member_id for item in loaded])
         raw_frames = [
-            with_lineage(resources, item.submission, item.raw.frame) for item in loaded if item.raw is not None
+            lineage(
+                item.raw.frame,
+                submission_id=item.submission.submission_id,
+                submitter_id=item.submission.member_id,
+                registered_region=regions.get(item.submission.member_id),
+            )
+            for item in loaded
+            if item.raw is not None
         ]
     result = None
     if raw_frames:
@@ -113,7 +121,7 @@ def with_lineage(resources: Resources, submission: Submission, raw: pl.DataFrame
         raw,
         submission_id=submission.submission_id,
         submitter_id=submission.member_id,
-        registered_region=registered_region(resources, submission.member_id),
+        registered_region=registered_regions(resources, [submission.member_id]).get(submission.member_id),
     )
 
 
@@ -147,14 +155,9 @@ def core_rows(dataset: str, accepted: pl.DataFrame) -> pl.DataFrame:
     return accepted.select(list(TABLES[f"core.{dataset}"]))
 
 
-def registered_region(resources: Resources, member_id: str) -> str | None:
-    """The member's region in the registry: the region of its rows that name none."""
-    member = resources.ledger.get_member(member_id)
-    return member.region if member else None
-
-
-# The column whose values a submission replaces in its member's slice of the core table (None: all of it).
-SCOPE_COLUMN: dict[str, str | None] = {"flows": "period", "progress": "year", "targets": None}
+def registered_regions(resources: Resources, member_ids: Sequence[str]) -> dict[str, str]:
+    """Each member's region in the registry (the region of its rows that name none): one query for a batch."""
+    return {member_id: member.region for member_id, member in resources.ledger.get_members(member_ids).items()}
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ class Checked:
 
 def rows_per_scope(dataset: str, accepted: pl.DataFrame) -> dict[str, int]:
     """Accepted rows of a dataset in each period (year, or all targets) they cover."""
-    column = SCOPE_COLUMN[dataset]
+    column = CONTRACTS[dataset].scope_column
     if column is None:
         return {ALL_TARGETS: accepted.height} if accepted.height else {}
     counts = accepted.group_by(pl.col(column).cast(pl.String)).len()

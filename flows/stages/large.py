@@ -19,7 +19,6 @@ import polars as pl
 
 from expectations.report import ReportParts
 from flows.stages.judge import (
-    SCOPE_COLUMN,
     Checked,
     core_rows,
     known_targets,
@@ -100,7 +99,7 @@ def judge_and_record_large(
             ((_, owned),) = owned_scopes(resources, [checked])
             if owned:
                 if owned != checked.scope:
-                    accepted_parts = _only(accepted_parts, SCOPE_COLUMN[dataset], owned)
+                    accepted_parts = _only(accepted_parts, contract.scope_column, owned)
                 resources.warehouse.replace(
                     f"core.{dataset}", accepted_parts, match=core_slice(dataset, [submission.member_id], owned)
                 )

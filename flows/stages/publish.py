@@ -17,6 +17,7 @@ from flows.stages.summary import Timings, timed
 from infra.ledger import Submission
 from infra.resources import Resources
 from schemas import MEMBERS, periods
+from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE
 from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import suppress_flows, suppress_indicators, suppress_sankey, suppress_stage_balance
@@ -183,11 +184,11 @@ def members_frame(resources: Resources) -> pl.DataFrame:
 
 def _targets_set_on(resources: Resources) -> pl.DataFrame:
     """When each member first had targets accepted: the day its first accepted targets file arrived."""
-    accepted = ("valid", "partially_valid", "published", "superseded")
+    accepted = ACCEPTED_ONCE
     rows = [
         {"member_id": s.member_id, "set_on": s.received_at.date()}
         for s in resources.ledger.submissions(dataset="targets")
-        if s.status in accepted and s.n_accepted
+        if s.status in accepted and s.counts and s.counts.accepted
     ]
     frame = pl.DataFrame(rows, schema={"member_id": pl.String(), "set_on": pl.Date()})
     return frame.group_by("member_id").agg(pl.col("set_on").min()).sort("member_id")
@@ -234,8 +235,4 @@ def has_work(resources: Resources) -> bool:
 
 def unpublished_submissions(resources: Resources) -> list[Submission]:
     """Submissions whose accepted rows are in core but whose periods have not been republished since."""
-    return [
-        submission
-        for status in ("valid", "partially_valid")
-        for submission in resources.ledger.submissions(status=status)
-    ]
+    return [submission for status in PUBLISHABLE for submission in resources.ledger.submissions(status=status)]

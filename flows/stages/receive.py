@@ -11,16 +11,17 @@ from pathlib import Path
 
 from flows.stages.summary import RunSummary
 from infra import keys
-from infra.hashing import sha256_file, sha256_stream
+from infra.hashing import sha256_copy, sha256_stream
 from infra.ledger import Submission
 from infra.resources import Resources
 from infra.storage import INBOX
+from schemas import DATASET_ORDER
+from schemas.outcomes import SubmissionStatus
 
 logger = logging.getLogger(__name__)
 
 
 # Targets before progress (progress must refer to a known target), flows last.
-DATASET_ORDER: tuple[str, ...] = ("targets", "progress", "flows")
 
 
 def register_keys(resources: Resources, object_keys: Iterable[str], summary: RunSummary) -> list[str]:
@@ -29,29 +30,36 @@ def register_keys(resources: Resources, object_keys: Iterable[str], summary: Run
     Keys outside the inbox layout, of unknown members or unsafe are refused and recorded in the summary;
     content seen before is the same submission (the same file twice is one submission).
     """
-    waiting: list[str] = []
+    parsed: list[tuple[str, keys.InboxKey]] = []
     for key in object_keys:
         try:
-            inbox = keys.parse_inbox_key(key)
+            parsed.append((key, keys.parse_inbox_key(key)))
         except ValueError as error:
             summary.refused_keys[key] = str(error)
-            continue
-        if resources.ledger.get_member(inbox.member_id) is None:
-            summary.refused_keys[key] = f"member {inbox.member_id!r} is not registered (junkan members add)"
-            continue
-        with resources.storage.open(key) as stream:
-            sha256, size = sha256_stream(stream)
-        submission, created = resources.ledger.register_submission(
-            member_id=inbox.member_id, dataset=inbox.dataset, key=key, sha256=sha256, size=size
-        )
-        if not created and submission.status == "superseded" and _uploaded_after(resources, key, submission):
-            # Content a newer file had replaced is uploaded again: it is the member's latest word now.
-            # (A redelivered notification of the old upload is not: its object is older than the record.)
-            submission = resources.ledger.receive_again(submission.submission_id)
-        if submission.status == "received":
-            waiting.append(submission.submission_id)
-        elif not created:
-            summary.skipped_keys.append(key)
+    registered = resources.ledger.get_members([inbox.member_id for _, inbox in parsed])
+    waiting: list[str] = []
+    with resources.ledger.batch():  # one transaction (one commit) for every file of the call
+        for key, inbox in parsed:
+            if inbox.member_id not in registered:
+                summary.refused_keys[key] = f"member {inbox.member_id!r} is not registered (junkan members add)"
+                continue
+            with resources.storage.open(key) as stream:
+                sha256, size = sha256_stream(stream)
+            submission, created = resources.ledger.register_submission(
+                member_id=inbox.member_id, dataset=inbox.dataset, key=key, sha256=sha256, size=size
+            )
+            if (
+                not created
+                and submission.status == SubmissionStatus.SUPERSEDED
+                and _uploaded_after(resources, key, submission)
+            ):
+                # Content a newer file had replaced is uploaded again: it is the member's latest word now.
+                # (A redelivered notification of the old upload is not: its object is older than the record.)
+                submission = resources.ledger.receive_again(submission.submission_id)
+            if submission.status == SubmissionStatus.RECEIVED:
+                waiting.append(submission.submission_id)
+            elif not created:
+                summary.skipped_keys.append(key)
     return waiting
 
 
@@ -62,14 +70,11 @@ def _uploaded_after(resources: Resources, key: str, submission: Submission) -> b
 
 def unseen_inbox_keys(resources: Resources) -> list[str]:
     """Inbox objects the ledger has not recorded, or that changed since it recorded them (a re-upload)."""
-    latest: dict[str, Submission] = {}
-    for submission in resources.ledger.submissions():
-        if submission.key not in latest or submission.received_at > latest[submission.key].received_at:
-            latest[submission.key] = submission
+    latest = resources.ledger.latest_received_at()
     unseen = []
     for info in resources.storage.list(f"{INBOX}/"):
         known = latest.get(info.key)
-        if known is None or info.last_modified > known.received_at:
+        if known is None or info.last_modified > known:
             unseen.append(info.key)
     return unseen
 
@@ -82,8 +87,9 @@ def file_name(submission: Submission) -> str:
 def download_submission(resources: Resources, submission: Submission, workdir: Path) -> Path | None:
     """The submission's file in `workdir`; None (and the submission retired) when its object changed since."""
     local = workdir / f"{submission.submission_id}{Path(file_name(submission)).suffix.lower()}"
-    resources.storage.download(submission.key, local)
-    if sha256_file(local)[0] != submission.sha256:
+    with resources.storage.open(submission.key) as stream:
+        sha256, _ = sha256_copy(stream, local)  # hashed as it is read: no second pass over the file
+    if sha256 != submission.sha256:
         local.unlink(missing_ok=True)
         # Overwritten since it was received: that content is gone, and the new content is (or will be at the
         # next sweep) a submission of its own.
@@ -103,7 +109,7 @@ def in_dataset_order(resources: Resources, submission_ids: Sequence[str]) -> lis
 
 
 def _in_dataset_order(resources: Resources, submission_ids: Sequence[str]) -> list[Submission]:
-    found = [s for s in (resources.ledger.get_submission(i) for i in submission_ids) if s is not None]
+    found = resources.ledger.get_submissions(submission_ids)
     found.sort(key=lambda s: (DATASET_ORDER.index(s.dataset), s.received_at, s.submission_id))
     return found
 

@@ -12,19 +12,20 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from flows.stages.judge import SCOPE_COLUMN, Checked
+from flows.stages.judge import Checked
 from flows.stages.summary import SubmissionOutcome
 from infra import keys
-from infra.ledger import Submission
+from infra.ledger import Submission, Validation
 from infra.rendering.member_report import member_report_html, member_report_json
 from infra.resources import Resources
+from schemas import CONTRACTS
 
 logger = logging.getLogger(__name__)
 
 
 def write_core(resources: Resources, dataset: str, checked: Sequence[Checked]) -> None:
     """Replace each member's slices of the core table with accepted rows: one Iceberg commit for the batch."""
-    column = SCOPE_COLUMN[dataset]
+    column = CONTRACTS[dataset].scope_column
     frames: list[pl.DataFrame] = []
     members_by_scope: dict[tuple[str, ...], list[str]] = {}
     for one, owned in owned_scopes(resources, checked):
@@ -43,7 +44,7 @@ def write_core(resources: Resources, dataset: str, checked: Sequence[Checked]) -
 
 def core_slice(dataset: str, members: Sequence[str], scope: Sequence[str]) -> dict[str, list[str]]:
     """The slice of a core table that members' files replace: their rows in the periods of `scope`."""
-    column = SCOPE_COLUMN[dataset]
+    column = CONTRACTS[dataset].scope_column
     return {"member_id": list(members), **({column: list(scope)} if column is not None else {})}
 
 
@@ -54,8 +55,10 @@ def owned_scopes(resources: Resources, checked: Sequence[Checked]) -> list[tuple
     been written one after the other, also when the later one was validated in an earlier run.
     """
     owner: dict[tuple[str, str], str] = {}
+    # Periods that files validated earlier but received later already hold: one query for the batch.
+    held_by = resources.ledger.newer_holders_all({one.submission.submission_id: one.scope for one in checked})
     for one in checked:  # in arrival order
-        held = resources.ledger.newer_holders(one.submission.submission_id, one.scope)  # validated earlier
+        held = held_by[one.submission.submission_id]
         for value in one.scope:
             owner[(one.submission.member_id, value)] = held.get(value, one.submission.submission_id)
     return [
@@ -64,44 +67,25 @@ def owned_scopes(resources: Resources, checked: Sequence[Checked]) -> list[tuple
     ]
 
 
-def record_outcome(resources: Resources, checked: Checked) -> SubmissionOutcome:
-    """Store the member's report and record the outcome in the ledger (last, so a crash before it redoes all)."""
+def write_report(resources: Resources, checked: Checked) -> SubmissionOutcome:
+    """Store the member's report (HTML and JSON) and say what became of the submission."""
     submission, report = checked.submission, checked.report
     html_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="html")
     json_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="json")
     html = member_report_html(report).encode("utf-8")
     resources.storage.put_bytes(html_key, html, content_type="text/html; charset=utf-8")
     resources.storage.put_bytes(json_key, member_report_json(report), content_type="application/json")
-    outcome = SubmissionOutcome(
+    return SubmissionOutcome(
         submission_id=submission.submission_id,
         member_id=submission.member_id,
         dataset=submission.dataset,
         key=submission.key,
         status=report.status,
-        n_read=report.n_read,
-        n_accepted=report.n_accepted,
-        n_quarantined=report.n_quarantined,
-        n_warnings=report.n_warnings,
+        counts=report.counts,
         report_key=html_key,
         periods=checked.scope,
         message=checked.message,
     )
-    resources.ledger.record_validation(
-        outcome.submission_id,
-        status=report.status,
-        n_read=outcome.n_read,
-        n_accepted=outcome.n_accepted,
-        n_quarantined=outcome.n_quarantined,
-        n_warnings=outcome.n_warnings,
-        report_key=html_key,
-        periods=checked.rows_per_scope,
-        message=outcome.message,
-    )
-    if outcome.periods:
-        superseded = resources.ledger.supersede_older(outcome.submission_id)
-        if superseded:
-            logger.info("%s supersedes %s", outcome.submission_id, ", ".join(superseded))
-    return outcome
 
 
 QUARANTINE_CONTENT_TYPE = "application/vnd.apache.parquet"
@@ -117,9 +101,28 @@ def record(resources: Resources, dataset: str, checked: Sequence[Checked]) -> li
 
 
 def record_outcomes(resources: Resources, checked: Sequence[Checked]) -> list[SubmissionOutcome]:
-    """Members' reports and the ledger's outcomes of a batch, in one ledger transaction (one commit)."""
+    """Members' reports, then the ledger's outcomes of the whole batch: one statement, one commit.
+
+    The ledger is written last, so a crash before it leaves the batch received, and the next run redoes it.
+    """
+    outcomes = [write_report(resources, one) for one in checked]
+    validations = [
+        Validation(
+            submission_id=outcome.submission_id,
+            status=outcome.status,
+            counts=outcome.counts,
+            report_key=outcome.report_key,
+            periods=one.rows_per_scope,
+            message=outcome.message,
+        )
+        for outcome, one in zip(outcomes, checked, strict=True)
+    ]
     with resources.ledger.batch():
-        return [record_outcome(resources, one) for one in checked]
+        resources.ledger.record_validations(validations)
+        superseded = resources.ledger.supersede_older_all([o.submission_id for o in outcomes if o.periods])
+    if superseded:
+        logger.info("superseded by this batch: %s", ", ".join(superseded))
+    return outcomes
 
 
 def keep_quarantine(resources: Resources, submission: Submission, rows: pl.DataFrame) -> None:

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schemas.outcomes import Counts, SubmissionStatus
+
 logger = logging.getLogger(__name__)
 
 
@@ -54,11 +56,8 @@ class SubmissionOutcome:
     member_id: str
     dataset: str
     key: str
-    status: str
-    n_read: int
-    n_accepted: int
-    n_quarantined: int
-    n_warnings: int
+    status: SubmissionStatus
+    counts: Counts
     report_key: str
     periods: tuple[str, ...]
     message: str | None = None
@@ -76,19 +75,24 @@ class RunSummary:
     timings: Timings = field(default_factory=dict)
 
     @property
+    def counts(self) -> Counts:
+        """Rows over all submissions of the run."""
+        return sum((outcome.counts for outcome in self.outcomes), Counts())
+
+    @property
     def rows_read(self) -> int:
         """Rows read over all submissions of the run."""
-        return sum(outcome.n_read for outcome in self.outcomes)
+        return self.counts.read
 
     @property
     def rows_accepted(self) -> int:
         """Rows accepted over all submissions of the run."""
-        return sum(outcome.n_accepted for outcome in self.outcomes)
+        return self.counts.accepted
 
     @property
     def rows_quarantined(self) -> int:
         """Rows quarantined over all submissions of the run."""
-        return sum(outcome.n_quarantined for outcome in self.outcomes)
+        return self.counts.quarantined
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready summary for the ledger's runs table."""

@@ -23,6 +23,7 @@ from infra.ledger.records import (
     SourceKind,
     Status,
     Submission,
+    Validation,
 )
 from infra.ledger.repository import Ledger
 from infra.ledger.tables import Base
@@ -44,6 +45,7 @@ __all__ = [
     "SourceKind",
     "Status",
     "Submission",
+    "Validation",
     "check_http_url",
     "check_secret_block",
     "check_table_name",

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal, get_args
 
-Status = Literal["received", "valid", "partially_valid", "rejected", "published", "superseded"]
+from schemas.outcomes import LIVE, PUBLISHABLE, VALIDATED, Counts, SubmissionStatus
+
+Status = SubmissionStatus
 
 
 Source = Literal["inbox", "http", "sql"]
 
 
-STATUSES: Final[tuple[str, ...]] = get_args(Status)
+STATUSES: Final[tuple[str, ...]] = tuple(SubmissionStatus)
 
 
 SOURCES: Final[tuple[str, ...]] = get_args(Source)
 
 
-VALIDATED_STATUSES: Final = ("valid", "partially_valid", "rejected")
+VALIDATED_STATUSES: Final = VALIDATED
 
 
 # Submissions whose rows are (or are about to be) in the warehouse, so a newer file can supersede them.
-LIVE_STATUSES: Final = ("valid", "partially_valid", "published")
+LIVE_STATUSES: Final = LIVE
 
 
-PUBLISHABLE_STATUSES: Final = ("valid", "partially_valid")
+PUBLISHABLE_STATUSES: Final = PUBLISHABLE
 
 
 # Members' own systems the nightly run pulls from (see infra/sources.py).
@@ -59,11 +62,8 @@ class Submission:
     size: int
     source: str
     received_at: datetime
-    status: str
-    n_read: int | None = None
-    n_accepted: int | None = None
-    n_quarantined: int | None = None
-    n_warnings: int | None = None
+    status: SubmissionStatus
+    counts: Counts | None = None  # None until validated
     report_key: str | None = None
     superseded_by: str | None = None
     message: str | None = None
@@ -102,3 +102,15 @@ class PullSource:
     secret_block: str | None = None
     table_name: str | None = None
     schema_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What validating one submission gave, as the ledger records it."""
+
+    submission_id: str
+    status: SubmissionStatus
+    counts: Counts
+    report_key: str
+    periods: Mapping[str, int]  # accepted rows per period (year, or all targets) of its scope
+    message: str | None = None

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -39,8 +39,10 @@ from infra.ledger.records import (
     SourceKind,
     Status,
     Submission,
+    Validation,
 )
 from infra.ledger.tables import MemberRow, RunRow, SourceRow, SubmissionPeriodRow, SubmissionRow
+from schemas.outcomes import Counts, SubmissionStatus
 from schemas.vocabulary import MEMBER_KIND_CODES, REGION_PATTERN
 
 
@@ -135,6 +137,15 @@ class Ledger:
             row = session.get(MemberRow, member_id)
             return None if row is None else _member(row)
 
+    def get_members(self, member_ids: Collection[str]) -> dict[str, Member]:
+        """The registered members among these ids, by id: one query for a whole batch."""
+        with self._session() as session:
+            return {
+                row.member_id: _member(row)
+                for chunk in _chunks(sorted(set(member_ids)))
+                for row in session.scalars(sa.select(MemberRow).where(MemberRow.member_id.in_(chunk)))
+            }
+
     def list_members(self) -> list[Member]:
         """All members by id."""
         with self._session() as session:
@@ -186,7 +197,7 @@ class Ledger:
                     size=size,
                     source=source,
                     received_at=received_at,
-                    status="received",
+                    status=SubmissionStatus.RECEIVED,
                     periods=[],
                 )
                 session.add(row)
@@ -215,136 +226,172 @@ class Ledger:
 
     def pending_submissions(self) -> list[Submission]:
         """Submissions still waiting for validation, oldest first."""
-        return self.submissions(status="received")
+        return self.submissions(status=SubmissionStatus.RECEIVED)
 
     def record_validation(
         self,
         submission_id: str,
         *,
-        status: Literal["valid", "partially_valid", "rejected"],
-        n_read: int,
-        n_accepted: int,
-        n_quarantined: int,
-        n_warnings: int,
+        status: SubmissionStatus,
+        counts: Counts,
         report_key: str,
-        periods: Sequence[str] | Mapping[str, int],
+        periods: Mapping[str, int],
         message: str | None = None,
     ) -> None:
-        """Record the outcome of validating a submission; every row read is either accepted or quarantined.
+        """Record the outcome of validating one submission (see `record_validations`)."""
+        self.record_validations([Validation(submission_id, status, counts, report_key, periods, message)])
 
-        `periods` may map each period to the accepted rows in it, so the ledger can say how many rows of the
-        file stay in the core table when a newer file replaces some of its periods.
+    def record_validations(self, validations: Sequence[Validation]) -> None:
+        """Record the outcomes of a batch: one UPDATE of the submissions and one INSERT of their periods.
+
+        Every row read is either accepted or quarantined (`Counts` cannot say otherwise). Each validation's
+        `periods` maps a period to the accepted rows in it, so the ledger can say how many rows of the file
+        stay in the core table when a newer file replaces some of its periods.
         """
-        if status not in VALIDATED_STATUSES:
-            msg = f"validation status {status!r} must be one of {', '.join(VALIDATED_STATUSES)}"
-            raise ValueError(msg)
-        if min(n_read, n_accepted, n_quarantined, n_warnings) < 0:
-            msg = f"submission {submission_id}: row counts cannot be negative"
-            raise ValueError(msg)
-        if n_read != n_accepted + n_quarantined:
-            msg = (
-                f"submission {submission_id}: {n_read} rows read but {n_accepted} accepted + "
-                f"{n_quarantined} quarantined = {n_accepted + n_quarantined}; no row may be lost"
-            )
-            raise ValueError(msg)
-        check_key(report_key)
+        if not validations:
+            return
+        for one in validations:
+            if one.status not in VALIDATED_STATUSES:
+                msg = f"validation status {one.status!r} must be one of {', '.join(VALIDATED_STATUSES)}"
+                raise ValueError(msg)
+            if min(one.counts.read, one.counts.accepted, one.counts.quarantined, one.counts.warnings) < 0:
+                msg = f"submission {one.submission_id}: row counts cannot be negative"
+                raise ValueError(msg)
+            check_key(one.report_key)
+        ids = [one.submission_id for one in validations]
+        submissions = cast(sa.Table, SubmissionRow.__table__)
+        periods = cast(sa.Table, SubmissionPeriodRow.__table__)
         with self._session() as session:
-            row = self._get(session, submission_id)
-            row.status = status
-            row.n_read, row.n_accepted, row.n_quarantined, row.n_warnings = (
-                n_read,
-                n_accepted,
-                n_quarantined,
-                n_warnings,
+            known = {
+                found
+                for chunk in _chunks(ids)
+                for found in session.scalars(
+                    sa.select(SubmissionRow.submission_id).where(SubmissionRow.submission_id.in_(chunk))
+                )
+            }
+            unknown = sorted(set(ids) - known)
+            if unknown:
+                msg = f"unknown submission {unknown[0]!r}"
+                raise ValueError(msg)
+            session.flush()
+            session.execute(
+                sa.update(submissions)
+                .where(submissions.c.submission_id == sa.bindparam("b_submission_id"))
+                .values(
+                    status=sa.bindparam("b_status"),
+                    n_read=sa.bindparam("b_read"),
+                    n_accepted=sa.bindparam("b_accepted"),
+                    n_quarantined=sa.bindparam("b_quarantined"),
+                    n_warnings=sa.bindparam("b_warnings"),
+                    report_key=sa.bindparam("b_report_key"),
+                    message=sa.bindparam("b_message"),
+                    superseded_by=None,
+                ),
+                [
+                    {
+                        "b_submission_id": one.submission_id,
+                        "b_status": str(one.status),
+                        "b_read": one.counts.read,
+                        "b_accepted": one.counts.accepted,
+                        "b_quarantined": one.counts.quarantined,
+                        "b_warnings": one.counts.warnings,
+                        "b_report_key": one.report_key,
+                        "b_message": one.message,
+                    }
+                    for one in validations
+                ],
             )
-            row.report_key = report_key
-            row.message = message
-            row.superseded_by = None
-            counts: Mapping[str, int | None] = periods if isinstance(periods, Mapping) else dict.fromkeys(periods)
-            row.periods.clear()
-            session.flush()  # delete the old periods before inserting, or the primary key clashes
-            row.periods.extend(
-                SubmissionPeriodRow(submission_id=submission_id, period=period, n_rows=counts[period])
-                for period in sorted(counts)
-            )
+            for chunk in _chunks(ids):
+                session.execute(sa.delete(periods).where(periods.c.submission_id.in_(chunk)))
+            rows = [
+                {
+                    "submission_id": one.submission_id,
+                    "period": period,
+                    "n_rows": one.periods[period],
+                    "superseded_by": None,
+                }
+                for one in validations
+                for period in sorted(one.periods)
+            ]
+            if rows:
+                session.execute(sa.insert(periods), rows)
+            session.expire_all()  # ORM objects this session holds must see the statements' values
 
     def supersede_older(self, submission_id: str) -> list[str]:
-        """Take over this submission's periods from the member's older live files; yield them to newer ones.
+        """Take over one submission's periods from older files (see `supersede_older_all`)."""
+        return self.supersede_older_all([submission_id])
+
+    def supersede_older_all(self, submission_ids: Sequence[str]) -> list[str]:
+        """Take over each submission's periods from the member's older live files; yield them to newer ones.
 
         Newer means received later, even if validated earlier. A file whose periods have all been replaced
-        is superseded; one only partly replaced stays live for the rest. Returns the ids of the older files
-        now wholly superseded.
+        is superseded; one only partly replaced stays live for the rest. The submissions are taken in
+        arrival order, as if recorded one after the other; one query reads every file they can touch.
+        Returns the ids of the older files now wholly superseded.
         """
         with self._session() as session:
-            this = self._get(session, submission_id)
-            mine = {period.period: period for period in this.periods}
-            if not mine:
+            batch = sorted((row for row in self._get_all(session, submission_ids) if row.periods), key=_arrival)
+            if not batch:
                 return []
+            pairs = sorted({(row.member_id, row.dataset) for row in batch})
             query = (
-                sa.select(SubmissionPeriodRow, SubmissionRow)
-                .join(SubmissionRow, SubmissionRow.submission_id == SubmissionPeriodRow.submission_id)
+                sa.select(SubmissionRow)
+                .options(selectinload(SubmissionRow.periods))
                 .where(
-                    SubmissionRow.member_id == this.member_id,
-                    SubmissionRow.dataset == this.dataset,
-                    SubmissionRow.submission_id != submission_id,
+                    sa.tuple_(SubmissionRow.member_id, SubmissionRow.dataset).in_(pairs),
                     SubmissionRow.status.in_(LIVE_STATUSES),
-                    SubmissionPeriodRow.period.in_(list(mine)),
-                    SubmissionPeriodRow.superseded_by.is_(None),
                 )
                 .order_by(SubmissionRow.received_at, SubmissionRow.submission_id)
                 .with_for_update()
             )
-            touched: dict[str, SubmissionRow] = {}
-            for period_row, other in session.execute(query):
-                if (other.received_at, other.submission_id) < (this.received_at, this.submission_id):
-                    period_row.superseded_by = submission_id
-                    touched[other.submission_id] = other
-                else:  # a newer file already holds this period
-                    mine[period_row.period].superseded_by = other.submission_id
-            session.flush()
-            superseded = []
-            for other in touched.values():
-                if all(period.superseded_by is not None for period in other.periods):
-                    other.status = "superseded"
-                    other.superseded_by = submission_id
-                    superseded.append(other.submission_id)
-            if all(period.superseded_by is not None for period in this.periods):
-                this.status = "superseded"
-                this.superseded_by = next(p.superseded_by for p in this.periods)
+            live: dict[tuple[str, str], list[SubmissionRow]] = {}
+            for row in session.scalars(query):
+                live.setdefault((row.member_id, row.dataset), []).append(row)
+            superseded: list[str] = []
+            for this in batch:
+                superseded += _take_over(this, live.get((this.member_id, this.dataset), []))
             return superseded
 
     def newer_holders(self, submission_id: str, periods: Sequence[str]) -> dict[str, str]:
         """Of these periods, those a newer live file of the same member and dataset already holds, and by whom."""
-        if not periods:
-            return {}
+        return self.newer_holders_all({submission_id: periods})[submission_id]
+
+    def newer_holders_all(self, periods_of: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
+        """For each submission, the periods of those given that a newer live file already holds: one query."""
+        held: dict[str, dict[str, str]] = {one: {} for one in periods_of}
+        wanted = {one: set(periods) for one, periods in periods_of.items() if periods}
+        if not wanted:
+            return held
         with self._session() as session:
-            this = self._get(session, submission_id)
+            these = {row.submission_id: row for row in self._get_all(session, list(wanted))}
+            pairs = sorted({(row.member_id, row.dataset) for row in these.values()})
             query = (
-                sa.select(SubmissionPeriodRow.period, SubmissionRow.submission_id)
+                sa.select(SubmissionPeriodRow.period, SubmissionRow)
                 .join(SubmissionRow, SubmissionRow.submission_id == SubmissionPeriodRow.submission_id)
                 .where(
-                    SubmissionRow.member_id == this.member_id,
-                    SubmissionRow.dataset == this.dataset,
-                    SubmissionRow.submission_id != submission_id,
+                    sa.tuple_(SubmissionRow.member_id, SubmissionRow.dataset).in_(pairs),
                     SubmissionRow.status.in_(LIVE_STATUSES),
-                    SubmissionPeriodRow.period.in_(list(periods)),
+                    SubmissionPeriodRow.period.in_(sorted(set().union(*wanted.values()))),
                     SubmissionPeriodRow.superseded_by.is_(None),
-                    sa.or_(
-                        SubmissionRow.received_at > this.received_at,
-                        sa.and_(
-                            SubmissionRow.received_at == this.received_at,
-                            SubmissionRow.submission_id > submission_id,
-                        ),
-                    ),
                 )
             )
-            return {period: holder for period, holder in session.execute(query)}
+            holders = list(session.execute(query))
+            for one, this in these.items():
+                for period, other in holders:
+                    if (
+                        other.submission_id != one
+                        and (other.member_id, other.dataset) == (this.member_id, this.dataset)
+                        and period in wanted[one]
+                        and _arrival(other) > _arrival(this)
+                    ):
+                        held[one][period] = other.submission_id
+        return held
 
     def supersede(self, submission_id: str, *, message: str) -> None:
         """Retire a submission before validation (its object changed since it was received), saying why."""
         with self._session() as session:
             row = self._get(session, submission_id)
-            row.status = "superseded"
+            row.status = SubmissionStatus.SUPERSEDED
             row.message = message
             for period in row.periods:
                 period.superseded_by = period.superseded_by or submission_id
@@ -353,7 +400,7 @@ class Ledger:
         """A superseded file's content arrived again: it waits for validation as the newest file."""
         with self._session() as session:
             row = self._get(session, submission_id)
-            row.status = "received"
+            row.status = SubmissionStatus.RECEIVED
             row.received_at = _now()
             row.superseded_by = None
             row.message = None
@@ -381,7 +428,7 @@ class Ledger:
                     SubmissionRow.submission_id.in_(submission_ids),
                     SubmissionRow.status.in_(PUBLISHABLE_STATUSES),
                 )
-                .values(status="published")
+                .values(status=SubmissionStatus.PUBLISHED)
             )
 
     def submissions(
@@ -405,10 +452,45 @@ class Ledger:
             row = session.get(SubmissionRow, submission_id, options=[selectinload(SubmissionRow.periods)])
             return None if row is None else _submission(row)
 
+    def get_submissions(self, submission_ids: Sequence[str]) -> list[Submission]:
+        """The known submissions among these ids, in the order given (unknown ids left out): one query."""
+        with self._session() as session:
+            found = {row.submission_id: _submission(row) for row in self._rows(session, submission_ids)}
+        return [found[one] for one in submission_ids if one in found]
+
+    def latest_received_at(self) -> dict[str, datetime]:
+        """For every storage key ever registered, when its latest submission was received: one grouped query."""
+        query = sa.select(SubmissionRow.key, sa.func.max(SubmissionRow.received_at)).group_by(SubmissionRow.key)
+        with self._session() as session:
+            return {key: at for key, at in session.execute(query)}
+
     def known_keys(self) -> set[str]:
         """Every storage key ever registered, so a sweep can find files nobody has seen."""
         with self._session() as session:
             return set(session.scalars(sa.select(SubmissionRow.key).distinct()))
+
+    @staticmethod
+    def _rows(session: Session, submission_ids: Sequence[str]) -> list[SubmissionRow]:
+        """Rows of the known submissions among these, with their periods: one query per chunk of ids."""
+        return [
+            row
+            for chunk in _chunks(sorted(set(submission_ids)))
+            for row in session.scalars(
+                sa.select(SubmissionRow)
+                .options(selectinload(SubmissionRow.periods))
+                .where(SubmissionRow.submission_id.in_(chunk))
+            )
+        ]
+
+    @classmethod
+    def _get_all(cls, session: Session, submission_ids: Sequence[str]) -> list[SubmissionRow]:
+        """Rows of these submissions with their periods; an unknown id is an error."""
+        rows = cls._rows(session, submission_ids)
+        if len(rows) != len(set(submission_ids)):
+            unknown = sorted(set(submission_ids) - {row.submission_id for row in rows})
+            msg = f"unknown submission {unknown[0]!r}"
+            raise ValueError(msg)
+        return rows
 
     @staticmethod
     def _get(session: Session, submission_id: str) -> SubmissionRow:
@@ -546,11 +628,15 @@ def _submission(row: SubmissionRow) -> Submission:
         size=row.size,
         source=row.source,
         received_at=row.received_at,
-        status=row.status,
-        n_read=row.n_read,
-        n_accepted=row.n_accepted,
-        n_quarantined=row.n_quarantined,
-        n_warnings=row.n_warnings,
+        status=SubmissionStatus(row.status),
+        counts=None
+        if row.n_read is None
+        else Counts(
+            read=row.n_read,
+            accepted=row.n_accepted or 0,
+            quarantined=row.n_quarantined or 0,
+            warnings=row.n_warnings or 0,
+        ),
         report_key=row.report_key,
         superseded_by=row.superseded_by,
         message=row.message,
@@ -576,3 +662,42 @@ def _pull_source(row: SourceRow) -> PullSource:
 
 def _run(row: RunRow) -> Run:
     return Run(row.run_id, row.kind, dict(row.parameters), row.started_at, row.status, row.finished_at, row.summary)
+
+
+IN_CHUNK = 5_000  # ids per IN (...) list: far below SQLite's bound variables, and one round trip per chunk
+
+
+def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
+    return [values[start : start + IN_CHUNK] for start in range(0, len(values), IN_CHUNK)]
+
+
+def _arrival(row: SubmissionRow) -> tuple[datetime, str]:
+    """The order files arrived in: receive time, then id (ids are time-ordered too)."""
+    return row.received_at, row.submission_id
+
+
+def _take_over(this: SubmissionRow, live: Sequence[SubmissionRow]) -> list[str]:
+    """Apply one submission's periods against its member's live files; the older files now wholly superseded."""
+    mine = {period.period: period for period in this.periods}
+    touched: dict[str, SubmissionRow] = {}
+    for other in live:
+        if other.submission_id == this.submission_id or other.status not in LIVE_STATUSES:
+            continue
+        for period_row in other.periods:
+            if period_row.period not in mine or period_row.superseded_by is not None:
+                continue
+            if _arrival(other) < _arrival(this):
+                period_row.superseded_by = this.submission_id
+                touched[other.submission_id] = other
+            else:  # a newer file already holds this period
+                mine[period_row.period].superseded_by = other.submission_id
+    superseded = []
+    for other in touched.values():
+        if all(period.superseded_by is not None for period in other.periods):
+            other.status = SubmissionStatus.SUPERSEDED
+            other.superseded_by = this.submission_id
+            superseded.append(other.submission_id)
+    if all(period.superseded_by is not None for period in this.periods):
+        this.status = SubmissionStatus.SUPERSEDED
+        this.superseded_by = next(p.superseded_by for p in this.periods)
+    return superseded

@@ -431,9 +431,9 @@ def check_invariants(installation: Installation, expected_accepted: dict[str, in
         after = published_snapshot(resources)
         stale = [table for table in TABLES if not before[table].equals(after[table])]
         return Invariants(
-            rows_read=sum(s.n_read or 0 for s in everything),
-            accepted=sum(s.n_accepted or 0 for s in everything),
-            quarantined=sum(s.n_quarantined or 0 for s in everything),
+            rows_read=sum(s.counts.read for s in everything if s.counts),
+            accepted=sum(s.counts.accepted for s in everything if s.counts),
+            quarantined=sum(s.counts.quarantined for s in everything if s.counts),
             published=sum(per_submission.get(s.submission_id, 0) for s in live if s.status == "published"),
             lost=lost,
             duplicated=duplicated,

@@ -282,7 +282,7 @@ def test_upload_is_ingested_by_events_and_once_after_a_receiver_outage(
         "FY2024 file published", lambda: published(inst, key_2024), inst, timeout=INGEST_DEADLINE_S
     )
     assert time.monotonic() - uploaded_at <= INGEST_DEADLINE_S
-    assert (submission.n_read, submission.n_accepted, submission.n_quarantined) == (2, 2, 0)
+    assert (submission.counts.read, submission.counts.accepted, submission.counts.quarantined) == (2, 2, 0)
     assert sorted(core.get_column("quantity_t").to_list()) == pytest.approx([80.0, 100.0])  # 80 000 kg = 80 t
     assert set(mart.get_column("period")) == {"FY2024"}
     assert set(mart.get_column("contributors")) == {1}

@@ -118,7 +118,7 @@ def test_a_postgres_source_is_pulled_once_per_change_and_its_password_stays_secr
         "city-a,FY2024,paper,collection,recycling,,,30.000,t,JP-40,,\n"
     )
     [validated] = validate_submissions(resources, [first.submission_id or ""])
-    assert (validated.status, validated.n_read, validated.n_accepted) == ("valid", 2, 2)
+    assert (validated.status, validated.counts.read, validated.counts.accepted) == ("valid", 2, 2)
 
     [unchanged] = pull_sources(resources)
     assert (unchanged.submission_id, unchanged.is_new) == (first.submission_id, False)

@@ -59,7 +59,7 @@ def test_check_file_reports_or_rejects_whatever_the_file(tmp_path: Path, monkeyp
             path.write_bytes(data)
             report = stats.attempt(lambda: check_file(path, member_id="city-a", dataset="flows"), file="flows.csv")
             assert not isinstance(report, FileRejected)  # check_file turns a rejection into a report
-            assert report.n_read == report.n_accepted + report.n_quarantined
+            assert report.counts.read == report.counts.accepted + report.counts.quarantined
             assert report.status in ("valid", "partially_valid", "rejected")
             if report.rejection is not None:
                 assert report.rejection.message_en
@@ -108,7 +108,7 @@ def test_hostile_files_in_the_same_batch_never_affect_another_member(resources: 
     assert set(by_file) == set(uploads)
 
     mine = by_file["a.csv"]
-    assert (mine.status, mine.n_read, mine.n_accepted, mine.n_quarantined) == ("valid", 3, 3, 0)
+    assert (mine.status, mine.counts.read, mine.counts.accepted, mine.counts.quarantined) == ("valid", 3, 3, 0)
     core = resources.warehouse.read("core.flows", where={"member_id": ["city-a"]})
     assert core.height == 3
     assert set(core["submission_id"]) == {mine.submission_id}
@@ -118,14 +118,14 @@ def test_hostile_files_in_the_same_batch_never_affect_another_member(resources: 
         outcome = by_file.get(name)
         if outcome is None:
             continue
-        assert outcome.n_read == outcome.n_accepted + outcome.n_quarantined, name
-        if outcome.status == "rejected" and outcome.n_read == 0:
+        assert outcome.counts.read == outcome.counts.accepted + outcome.counts.quarantined, name
+        if outcome.status == "rejected" and outcome.counts.read == 0:
             assert outcome.message is not None
             assert outcome.message.startswith(name), (name, outcome.message)
     for name in ("random.csv", "bomb.xlsx", "deep.jsonl", "huge_int.jsonl", "cut.parquet", "wide.csv", "utf16.csv"):
         assert by_file[name].status == "rejected", name
     spoof = by_file["spoof.csv"]
-    assert spoof.n_accepted == 0  # rows naming another member are never accepted for the submitter
+    assert spoof.counts.accepted == 0  # rows naming another member are never accepted for the submitter
     assert (
         resources.warehouse.read("core.flows", where={"member_id": ["corp-b"]})
         .filter(pl.col("submission_id") == spoof.submission_id)

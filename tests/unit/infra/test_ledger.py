@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from infra.ledger import Ledger, Member
+from schemas.outcomes import Counts
 
 MEMBER = "city-kitakyushu"
 OTHER = "univ-kyushu"
@@ -41,12 +42,9 @@ def _validate(ledger: Ledger, submission_id: str, periods: list[str], *, status:
     ledger.record_validation(
         submission_id,
         status=status,  # type: ignore[arg-type]
-        n_read=3,
-        n_accepted=2,
-        n_quarantined=1,
-        n_warnings=0,
+        counts=Counts(read=3, accepted=2, quarantined=1, warnings=0),
         report_key=f"reports/{MEMBER}/flows/{submission_id}.html",
-        periods=periods,
+        periods=dict.fromkeys(periods, 1),
     )
 
 
@@ -126,12 +124,9 @@ def test_record_validation_keeps_every_row_accounted_for(members: Ledger) -> Non
         members.record_validation(
             submission_id,
             status="valid",
-            n_read=3,
-            n_accepted=2,
-            n_quarantined=0,
-            n_warnings=0,
+            counts=Counts(read=3, accepted=2, quarantined=0, warnings=0),
             report_key="reports/r.html",
-            periods=["FY2024"],
+            periods={"FY2024": 1},
         )
     unchanged = members.get_submission(submission_id)
     assert unchanged is not None
@@ -141,7 +136,7 @@ def test_record_validation_keeps_every_row_accounted_for(members: Ledger) -> Non
     _validate(members, submission_id, ["FY2024", "FY2022"], status="partially_valid")  # re-validation replaces
     recorded = members.get_submission(submission_id)
     assert recorded is not None
-    assert (recorded.status, recorded.n_read, recorded.n_accepted, recorded.n_quarantined) == (
+    assert (recorded.status, recorded.counts.read, recorded.counts.accepted, recorded.counts.quarantined) == (
         "partially_valid",
         3,
         2,
@@ -178,12 +173,12 @@ def test_supersede_older_only_across_shared_periods(members: Ledger) -> None:
 def test_a_newer_file_over_fewer_periods_leaves_the_older_live_for_the_rest(members: Ledger) -> None:
     older = _register(members, 1, minutes=0)
     members.record_validation(
-        older, status="valid", n_read=5, n_accepted=5, n_quarantined=0, n_warnings=0,
+        older, status="valid", counts=Counts(read=5, accepted=5, quarantined=0, warnings=0),
         report_key="reports/city-kitakyushu/flows/x.html", periods={"FY2023": 2, "FY2024": 3},
     )  # fmt: skip
     newer = _register(members, 2, minutes=5)
     members.record_validation(
-        newer, status="valid", n_read=1, n_accepted=1, n_quarantined=0, n_warnings=0,
+        newer, status="valid", counts=Counts(read=1, accepted=1, quarantined=0, warnings=0),
         report_key="reports/city-kitakyushu/flows/y.html", periods={"FY2024": 1},
     )  # fmt: skip
 
@@ -293,12 +288,9 @@ def test_a_failing_batch_records_nothing(members: Ledger) -> None:
             members.record_validation(
                 second,
                 status="valid",
-                n_read=3,
-                n_accepted=1,
-                n_quarantined=1,
-                n_warnings=0,
+                counts=Counts(read=3, accepted=1, quarantined=1, warnings=0),
                 report_key=f"reports/{MEMBER}/flows/{second}.html",
-                periods=["FY2024"],
+                periods={"FY2024": 1},
             )
 
     with pytest.raises(ValueError, match="no row may be lost"):

@@ -158,7 +158,7 @@ def test_an_unchanged_source_is_not_ingested_again_and_a_change_supersedes(
     source = http_source(resources, f"{server.base}/flows.csv")
     first = pull(resources, source)
     [validated] = validate_submissions(resources, [first.submission_id or ""])
-    assert (validated.status, validated.n_read, validated.n_accepted) == ("valid", 2, 2)
+    assert (validated.status, validated.counts.read, validated.counts.accepted) == ("valid", 2, 2)
     stored = resources.storage.stat(first.key or "")
 
     again = pull(resources, source)
@@ -371,7 +371,7 @@ def test_sql_pull_writes_the_contract_columns_in_key_order_and_validates(resourc
     assert submission is not None
     assert (submission.source, submission.sha256) == ("sql", hashlib.sha256(expected.encode()).hexdigest())
     [validated] = validate_submissions(resources, [submission.submission_id])
-    assert (validated.n_read, validated.n_accepted, validated.n_quarantined) == (3, 3, 0)
+    assert (validated.counts.read, validated.counts.accepted, validated.counts.quarantined) == (3, 3, 0)
 
     again = pull_source(resources, source, secret={"city-a-db": source_db}.__getitem__)
     assert (again.submission_id, again.is_new) == (outcome.submission_id, False)

@@ -46,7 +46,7 @@ def test_validation_report_escapes_values_columns_and_file_name(
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
     report = check_file(path, member_id="city-a", dataset="flows")
-    assert report.n_quarantined == 2  # both rows fail and are listed with the member's text
+    assert report.counts.quarantined == 2  # both rows fail and are listed with the member's text
     assert any(row.value and SCRIPT in row.value for row in report.errors)
     assert IMG in report.ignored_columns
     html = member_report_html(report)

@@ -62,7 +62,12 @@ CITY_A_FY2024 = "\n".join(
 def test_valid_file_lands_in_core_and_indicators_match_hand_computation(resources: Resources, tmp_path: Path) -> None:
     key = upload(resources, tmp_path, "city-a", "flows", "a.csv", CITY_A_FY2024)
     [outcome] = ingest(resources, [key])
-    assert (outcome.status, outcome.n_read, outcome.n_accepted, outcome.n_quarantined) == ("valid", 5, 5, 0)
+    assert (outcome.status, outcome.counts.read, outcome.counts.accepted, outcome.counts.quarantined) == (
+        "valid",
+        5,
+        5,
+        0,
+    )
     assert outcome.periods == ("FY2024",)
 
     publish_period(resources, "FY2024")
@@ -102,8 +107,8 @@ def test_bad_rows_are_quarantined_with_reasons_and_other_members_unaffected(
 
     assert outcomes["city-a"].status == "valid"
     b = outcomes["corp-b"]
-    assert (b.status, b.n_read, b.n_accepted, b.n_quarantined) == ("partially_valid", 3, 1, 2)
-    assert b.n_read == b.n_accepted + b.n_quarantined
+    assert (b.status, b.counts.read, b.counts.accepted, b.counts.quarantined) == ("partially_valid", 3, 1, 2)
+    assert b.counts.read == b.counts.accepted + b.counts.quarantined
 
     with resources.storage.open(keys.quarantine_key("corp-b", "flows", b.submission_id)) as stream:
         quarantined = pl.read_parquet(stream).sort("source_row")
@@ -150,7 +155,7 @@ def test_a_file_missing_a_required_column_is_rejected_whole(resources: Resources
     text = "member_id,period,material,source_stage,target_stage,quantity\ncity-a,FY2024,paper,use,collection,7"
     key = upload(resources, tmp_path, "city-a", "flows", "no-unit.csv", text)
     [outcome] = ingest(resources, [key])
-    assert (outcome.status, outcome.n_read, outcome.n_accepted) == ("rejected", 0, 0)
+    assert (outcome.status, outcome.counts.read, outcome.counts.accepted) == ("rejected", 0, 0)
     assert outcome.message is not None
     assert "no-unit.csv" in outcome.message
     assert "unit" in outcome.message
@@ -179,7 +184,7 @@ def test_targets_are_validated_before_progress_in_one_batch(resources: Resources
     )
     outcomes = {outcome.dataset: outcome for outcome in ingest(resources, [progress, targets])}
     assert outcomes["targets"].status == "valid"
-    assert (outcomes["progress"].n_accepted, outcomes["progress"].n_quarantined) == (1, 1)
+    assert (outcomes["progress"].counts.accepted, outcomes["progress"].counts.quarantined) == (1, 1)
     assert resources.warehouse.read("core.progress").select("target_id", "value").rows() == [("T1", 80.0)]
 
 

@@ -90,7 +90,7 @@ def outcome_of(resources: Resources, tmp_path: Path, *, large: bool, text: str) 
         "quarantine": quarantine,
         "core": resources.warehouse.read("core.flows").drop("submission_id"),
         "ledger": [
-            (s.status, s.n_read, s.n_accepted, s.n_quarantined, s.n_warnings, s.periods)
+            (s.status, s.counts.read, s.counts.accepted, s.counts.quarantined, s.counts.warnings, s.periods)
             for s in resources.ledger.submissions()
         ],
     }
@@ -113,9 +113,9 @@ def test_a_file_in_parts_ends_as_the_file_whole(tmp_path: Path) -> None:
     whole, parts = results
 
     # What the whole path says, worked out by hand from ROWS.
-    assert whole["outcome"]["n_read"] == 14
-    assert whole["outcome"]["n_quarantined"] == 4  # rows 2 and 12 (duplicates), 6 (negative), 9 (unit)
-    assert whole["outcome"]["n_warnings"] == 2  # rows 3 and 13: Depot 100 t in, 80 t out
+    assert whole["outcome"]["counts"]["read"] == 14
+    assert whole["outcome"]["counts"]["quarantined"] == 4  # rows 2 and 12 (duplicates), 6 (negative), 9 (unit)
+    assert whole["outcome"]["counts"]["warnings"] == 2  # rows 3 and 13: Depot 100 t in, 80 t out
     assert whole["outcome"]["periods"] == ("FY2023", "FY2024")
     assert sorted(whole["quarantine"]["source_row"].to_list()) == [2, 6, 9, 12]
     assert whole["core"].filter(pl.col("source_row") == 10)["region"].to_list() == ["JP-40"]
@@ -135,5 +135,5 @@ def test_a_file_that_cannot_be_read_in_parts_falls_back_to_the_whole_path(resour
 
     outcomes = validate_submissions(resources, waiting)
 
-    assert [(o.status, o.n_read, o.n_accepted) for o in outcomes] == [("valid", 2, 2)]
+    assert [(o.status, o.counts.read, o.counts.accepted) for o in outcomes] == [("valid", 2, 2)]
     assert resources.warehouse.read("core.flows").height == 2
