@@ -128,3 +128,52 @@ def test_end_to_end_through_the_cli(workspace: Path) -> None:
     assert snapshot(home) == first
     assert "published periods: FY2023, FY2024" in junkan(home, "backfill", "--from", "FY2023", "--to", "FY2024")
     assert snapshot(home) == first
+
+
+def council_file(member_id: str, tonnes: int) -> str:
+    """One council's year: collected waste plastics, part recycled, the rest landfilled."""
+    return "\n".join(
+        [
+            HEADER,
+            f"{member_id},FY2024,plastics.pet,use,collection,,,{tonnes},t,,measured,",
+            f"{member_id},FY2024,plastics.pet,collection,recycling,,,{tonnes // 2},t,,measured,",
+            f"{member_id},FY2024,plastics.pet,collection,landfill,,,{tonnes - tonnes // 2},t,,measured,",
+        ]
+    )
+
+
+def test_many_files_in_one_submit_and_a_folder_landed_for_the_next_run(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    members = "member_id,name,kind,region,joined_on\ncity-a,Ａ市,municipality,JP-40,2023-04-01\n"
+    (tmp_path / "members.csv").write_text(members, encoding="utf-8")
+    junkan(home, "members", "import", str(tmp_path / "members.csv"))
+    # Plants' files of one year: disjoint rows, named as an office names them.
+    first, second = tmp_path / "第1工場.csv", tmp_path / "第2工場.csv"
+    first.write_bytes(council_file("city-a", 80).replace("plastics.pet", "plastics.pe").encode("cp932"))
+    second.write_text(council_file("city-a", 40), encoding="utf-8")
+
+    out = junkan(home, "submit", str(first), str(second), "--member", "city-a", "--dataset", "flows")
+    assert "submissions: 2 (2 valid)" in out  # one command, one batch, both files
+    assert "rows: read 6 = accepted 6 + quarantined 0" in out
+
+    folder = tmp_path / "提出"
+    folder.mkdir()
+    for n in range(3):
+        (folder / f"file-{n}.csv").write_text(council_file("city-a", 10 * (n + 1)), encoding="utf-8")
+    (folder / "~$file-0.csv").write_text("Office's lock file, not data", encoding="utf-8")
+    (folder / ".hidden.csv").write_text("not data", encoding="utf-8")
+    out = junkan(home, "submit", str(folder), "--member", "city-a", "--dataset", "flows", "--no-run")
+    assert "put 3 file(s) in the inbox of city-a/flows" in out
+    assert sorted(path.name for path in (home / "inbox" / "city-a" / "flows").iterdir()) == [
+        "file-0.csv",
+        "file-1.csv",
+        "file-2.csv",
+        "第1工場.csv",
+        "第2工場.csv",
+    ]
+    out = junkan(home, "run")
+    assert "submissions: 3" in out
+    assert "rows: read 9 = accepted 9 + quarantined 0" in out
+
+    refused = junkan(home, "submit", str(first), "--member", "nobody", "--dataset", "flows", expect=2)
+    assert "member 'nobody' is not registered" in refused

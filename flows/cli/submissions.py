@@ -4,41 +4,71 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from flows.cli.common import Dataset, fail, open_resources, print_reports, print_summary, run_flow
 from schemas.outcomes import SubmissionStatus
 
-if TYPE_CHECKING:
-    pass
-
 
 def submit(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX, Parquet or JSON Lines")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, help="Files (CSV, XLSX, Parquet, JSON Lines), or folders of them", metavar="FILE|DIR…"
+        ),
+    ],
     member: Annotated[str, typer.Option(help="Submitting member id")],
-    dataset: Annotated[Dataset, typer.Option(help="Which dataset the file holds")],
+    dataset: Annotated[Dataset, typer.Option(help="Which dataset the files hold")],
+    no_run: Annotated[bool, typer.Option("--no-run", help="Only put the files in the inbox, for the next run")] = False,
 ) -> None:
-    """Put a file in the member's inbox, then validate and publish it (as an upload event would)."""
+    """Put files in the member's inbox, then validate and publish them in one batch (as an upload event would)."""
     from infra.keys import inbox_key
 
-    try:
-        key = inbox_key(member, dataset.value, file.name)
-    except ValueError as error:
-        raise fail(str(error)) from None
+    files = submitted_files(paths)
+    if not files:
+        raise fail(f"no files to submit in {', '.join(str(path) for path in paths)}")
+    keyed: dict[str, Path] = {}
+    for file in files:
+        try:
+            key = inbox_key(member, dataset.value, file.name)
+        except ValueError as error:
+            raise fail(f"{file}: {error}") from None
+        if key in keyed:
+            raise fail(f"{file} and {keyed[key]} would land on the same inbox key {key}; rename one")
+        keyed[key] = file
     resources = open_resources()
     try:
         if resources.ledger.get_member(member) is None:
             raise fail(f"member {member!r} is not registered; run: junkan members add {member} --kind … --name …")
-        resources.storage.put_file(key, file)
+        for key, file in keyed.items():
+            resources.storage.put_file(key, file)
     finally:
         resources.close()
-    summary = run_flow("ingest", [key])
+    if no_run:
+        typer.echo(
+            f"put {len(keyed)} file(s) in the inbox of {member}/{dataset.value}; the next `junkan run` takes them"
+        )
+        return
+    summary = run_flow("ingest", list(keyed))
     print_summary(summary, every_submission=True)
     print_reports(summary)
     if any(outcome.status == SubmissionStatus.REJECTED for outcome in summary.outcomes):
         raise typer.Exit(1)
+
+
+def submitted_files(paths: list[Path]) -> list[Path]:
+    """The files named, and the files directly inside the folders named, in name order.
+
+    Hidden files and Office's lock files (`~$報告書.xlsx`, left while a workbook is open) are not a member's
+    data and are skipped.
+    """
+    found: list[Path] = []
+    for path in paths:
+        inside = sorted(child for child in path.iterdir() if child.is_file()) if path.is_dir() else [path]
+        found += [file for file in inside if not file.name.startswith((".", "~$"))]
+    return list(dict.fromkeys(found))
 
 
 def run() -> None:
