@@ -40,7 +40,7 @@ from transforms.balance import compute_stage_balance
 from transforms.disclosure import suppress_flows, suppress_indicators, suppress_sankey, suppress_stage_balance
 from transforms.indicators import compute_indicators
 from transforms.marts import summarize_flows
-from transforms.normalize import normalize, parse_period, roll_up_unknown_materials
+from transforms.normalize import normalize, parse_period, resolve_metric_tons, roll_up_unknown_materials
 from transforms.sankey import build_sankey_links
 from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
 
@@ -389,9 +389,9 @@ def submission_info(submission: Submission) -> SubmissionInfo:
 
 
 def core_rows(dataset: str, accepted: pl.DataFrame) -> pl.DataFrame:
-    """Accepted rows in the core table's shape (unknown materials rolled up to their group)."""
+    """Accepted rows in the core table's shape (unknown materials rolled up to their group, metric tons as t)."""
     if dataset == "flows":
-        accepted = roll_up_unknown_materials(accepted.lazy()).collect()
+        accepted = accepted.lazy().pipe(roll_up_unknown_materials).pipe(resolve_metric_tons).collect()
     return accepted.select(list(TABLES[f"core.{dataset}"]))
 
 

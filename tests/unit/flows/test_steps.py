@@ -16,6 +16,7 @@ from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from tests.factories import make_flows
 
 HEADER = "member_id,period,material,source_stage,target_stage,quantity,unit"
 
@@ -310,3 +311,9 @@ def test_a_newer_file_over_fewer_periods_replaces_only_those(resources: Resource
     kept = resources.ledger.get_submission(older.submission_id)
     assert kept is not None
     assert (kept.status, kept.live_periods, kept.live_rows) == ("valid", ("FY2023",), 1)
+
+
+def test_core_rows_store_metric_tons_as_tonnes() -> None:
+    accepted = make_flows(rows=[{"unit": "MT", "quantity": 120.0, "quantity_t": 120.0}], lineage=True)
+    core = steps.core_rows("flows", accepted)
+    assert core.select("unit", "quantity", "quantity_t").rows() == [("t", 120.0, 120.0)]

@@ -1,0 +1,52 @@
+"""What a member reads about a file, checked as `junkan validate` shows it (read → normalise → validate → report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.checking import check_file, describe
+
+HEADER = "member_id,period,material,source_stage,target_stage,quantity,unit,region"
+MEMBER = "city-a"
+
+
+@pytest.fixture(autouse=True)
+def _no_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUNKAN_HOME", str(tmp_path / "home"))  # no ledger there: check_file creates none
+
+
+def check(tmp_path: Path, rows: list[tuple[str, str, str]]) -> str:
+    """Describe a flows file of rows (material, quantity, unit); returns the text the member reads."""
+    path = tmp_path / "flows.csv"
+    lines = [HEADER] + [
+        f"{MEMBER},FY2024,{material},use,collection,{quantity},{unit},JP-40" for material, quantity, unit in rows
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return describe(check_file(path, member_id=MEMBER, dataset="flows"))
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+def test_metric_tons_are_accepted_as_tonnes_with_a_warning_on_every_row(tmp_path: Path) -> None:
+    rows = [("paper", "120", "MT"), ("glass", "5", "mt"), ("metals", "7", "M/T"), ("biomass", "1", "t")]
+    text = check(tmp_path, rows)
+
+    warned = [line for line in text.splitlines() if "read as metric tonnes (t), not megatonnes" in line]
+    assert [line.split(",")[1].strip() for line in warned] == ["row 2", "row 3", "row 4"]
+    assert [line.split(": ")[2] for line in warned] == ["'MT'", "'mt'", "'M/T'"]
+    assert "メトリックトン（t）として読みました" in warned[0]
+    assert text.splitlines()[-1] == "flows.csv: valid: read 4, accepted 4, quarantined 0, warnings 3"
+
+
+def test_an_unknown_unit_spelling_is_an_error_naming_the_value(tmp_path: Path) -> None:
+    text = check(tmp_path, [("paper", "120", "tonnes!"), ("glass", "5", "mT")])
+
+    errors = [line for line in text.splitlines() if ": error: " in line and "column unit" in line]
+    assert len(errors) == 2
+    assert "'tonnes!': unit is not an accepted spelling" in errors[0]
+    assert "'mT': unit is not an accepted spelling" in errors[1]
+    assert "単位の書き方が受け付けられません" in errors[0]
+    assert "quarantined 2" in text.splitlines()[-1]
