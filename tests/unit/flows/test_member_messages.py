@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,11 @@ def _no_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def check(tmp_path: Path, rows: list[tuple[str, str, str]]) -> str:
     """Describe a flows file of rows (material, quantity, unit); returns the text the member reads."""
     path = tmp_path / "flows.csv"
-    lines = [HEADER] + [
-        f"{MEMBER},FY2024,{material},use,collection,{quantity},{unit},JP-40" for material, quantity, unit in rows
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER.split(","))
+        for material, quantity, unit in rows:
+            writer.writerow([MEMBER, "FY2024", material, "use", "collection", quantity, unit, "JP-40"])
     return describe(check_file(path, member_id=MEMBER, dataset="flows"))
 
 
@@ -50,3 +52,24 @@ def test_an_unknown_unit_spelling_is_an_error_naming_the_value(tmp_path: Path) -
     assert "'mT': unit is not an accepted spelling" in errors[1]
     assert "単位の書き方が受け付けられません" in errors[0]
     assert "quarantined 2" in text.splitlines()[-1]
+
+
+# --- numbers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("quantity", ["12t", "50%", "(12)", "1,2,3", "１２ｔ"])
+def test_a_quantity_that_is_not_a_number_is_told_so_quoting_the_value(tmp_path: Path, quantity: str) -> None:
+    text = check(tmp_path, [("paper", quantity, "t")])
+
+    [line] = [line for line in text.splitlines() if "column quantity" in line]
+    assert f"quantity is not a number: {quantity!r}" in line
+    assert f"quantity が数値ではありません: {quantity!r}" in line
+    assert "must be a valid value" not in line
+
+
+def test_a_missing_quantity_is_still_told_it_is_required(tmp_path: Path) -> None:
+    text = check(tmp_path, [("paper", "", "t")])
+
+    [line] = [line for line in text.splitlines() if "column quantity" in line]
+    assert "quantity is required" in line
+    assert "not a number" not in line
