@@ -317,3 +317,18 @@ def test_core_rows_store_metric_tons_as_tonnes() -> None:
     accepted = make_flows(rows=[{"unit": "MT", "quantity": 120.0, "quantity_t": 120.0}], lineage=True)
     core = steps.core_rows("flows", accepted)
     assert core.select("unit", "quantity", "quantity_t").rows() == [("t", 120.0, 120.0)]
+
+
+def test_a_file_named_in_ordinary_japanese_is_validated_and_its_report_keeps_the_name(
+    resources: Resources, tmp_path: Path
+) -> None:
+    name = "報告書（令和6年度）プラスチック.csv"
+    key = upload(resources, tmp_path, "city-a", "flows", name, CITY_A_FY2024)
+    assert "（" not in key  # stored under a plain key
+
+    [outcome] = ingest(resources, [key])
+
+    assert outcome.status == "valid"
+    report = json.loads(resources.storage.get_bytes(outcome.report_key.replace(".html", ".json")))
+    assert report["submission"]["file_name"] == name
+    assert name in resources.storage.get_bytes(outcome.report_key).decode("utf-8")
