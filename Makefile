@@ -9,7 +9,7 @@ export UV_LINK_MODE := copy
 export UV_COMPILE_BYTECODE := 1
 RUN        := $(UV) run --locked --no-sync
 
-.PHONY: install demo test lint typecheck unit integration contract clean
+.PHONY: install demo test lint typecheck audit unit integration contract clean
 
 ## install: uv from PyPI into .tools, then the locked environment into .venv
 $(UV):
@@ -26,8 +26,8 @@ install: .venv/.synced
 demo: install
 	$(RUN) junkan demo
 
-## test: lint, types, benchmark and chaos smoke runs, unit tests, integration tests against real servers
-test: lint typecheck bench-smoke chaos-smoke unit integration
+## test: lint, types, dependency audit, benchmark and chaos smoke runs, unit tests, integration tests against real servers
+test: lint typecheck audit bench-smoke chaos-smoke unit integration
 
 lint: install
 	$(RUN) ruff check .
@@ -35,6 +35,10 @@ lint: install
 
 typecheck: install
 	$(RUN) mypy
+
+## audit: osv-scanner, offline, on uv.lock against the dated advisory snapshot in ../shared/advisories
+audit:
+	bash infra/scripts/audit.sh uv.lock
 
 unit: install
 	$(RUN) pytest -m "not integration" -q

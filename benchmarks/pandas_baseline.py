@@ -105,10 +105,7 @@ def normalize(frame: pd.DataFrame, contract: Contract, regions: dict[str, str]) 
         elif column.regex == v.REGION_PATTERN:
             out[column.name] = text.str.upper().fillna(frame[SUBMITTER_ID].map(regions))
         elif set(column.vocabulary) == unit_codes:
-            spellings = {spelling.lower(): code for spelling, code in v.UNIT_SPELLINGS.items()}
-            spellings |= {code.lower(): code for code in unit_codes}
-            lowered = text.str.lower()
-            out[column.name] = lowered.map(spellings).fillna(text)
+            out[column.name] = text.map(v.UNIT_SPELLINGS).fillna(text)
         elif column.vocabulary or column.warn_vocabulary:
             out[column.name] = text.str.lower().str.replace(r"\s*\.\s*", ".", regex=True)
         else:
@@ -222,6 +219,12 @@ def build_suite(contract: Contract) -> Any:
         elif check.kind == "in_set":
             suite.add_expectation(
                 expectations.ExpectColumnValuesToBeInSet(
+                    column=check.column, value_set=list(check.value_set), meta=meta
+                )
+            )
+        elif check.kind == "not_in_set":
+            suite.add_expectation(
+                expectations.ExpectColumnValuesToNotBeInSet(
                     column=check.column, value_set=list(check.value_set), meta=meta
                 )
             )

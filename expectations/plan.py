@@ -61,6 +61,8 @@ def _check_expectation(contract: Contract, check: Check) -> Expectation:
         return _expectation(check, "ExpectColumnValuesToNotBeNull", column=column)
     if check.kind == "in_set":
         return _expectation(check, "ExpectColumnValuesToBeInSet", column=column, value_set=list(check.value_set))
+    if check.kind == "not_in_set":
+        return _expectation(check, "ExpectColumnValuesToNotBeInSet", column=column, value_set=list(check.value_set))
     if check.kind == "between":
         return _expectation(
             check, "ExpectColumnValuesToBeBetween", column=column, min_value=check.min_value, max_value=check.max_value

@@ -5,6 +5,7 @@ The bilingual HTML page is rendered by `infra.rendering.member_report`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,6 +171,11 @@ class ReportParts:
         # A check on a derived column (material_group) is about what the member sent in its source (material).
         self._sources = {column.name: column.derived_from for column in contract.columns if column.derived_from}
         self._rule_columns = {rule.id: rule.columns for rule in contract.rules}
+        self._numbers = {
+            f"{column.name}.required": column.dtype.is_integer()
+            for column in contract.columns
+            if column.dtype.is_numeric()
+        }
 
     def add(self, result: ValidationResult, raw: pl.DataFrame) -> None:
         """Count a part's rows and list its failures while the listing has room; `raw` is the part as read."""
@@ -190,7 +196,7 @@ class ReportParts:
             for rule_id, columns in self._rule_columns.items()
         }
         for severity, rows in listed.items():
-            self.listed[severity] += _report_rows(rows, raw_rows, rule_columns, self._sources)
+            self.listed[severity] += _report_rows(rows, raw_rows, rule_columns, self._sources, self._numbers)
 
     def report(self) -> Report:
         """The report on every part added."""
@@ -245,8 +251,12 @@ def _report_rows(
     raw_rows: dict[int, dict[str, Any]],
     rule_columns: dict[str, tuple[str, ...]],
     sources: Mapping[str, str],
+    numbers: Mapping[str, bool],
 ) -> tuple[ReportRow, ...]:
-    """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each."""
+    """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each.
+
+    A required number that is there but does not parse (`12t`, `50%`, `(12)`) is told it is not a number.
+    """
     rows = []
     for failure in failures.iter_rows(named=True):
         raw_row = raw_rows.get(failure["source_row"], {})
@@ -258,14 +268,32 @@ def _report_rows(
         else:
             column = sources.get(failure["column"], failure["column"])
             value = raw_row.get(column)
+        message_en, message_ja = failure["message_en"], failure["message_ja"]
+        if failure["check_id"] in numbers and value is not None and unicodedata.normalize("NFKC", str(value)).strip():
+            message_en, message_ja = _not_a_number(column, _shorten(value), whole=numbers[failure["check_id"]])
         rows.append(
             ReportRow(
                 row=failure["source_row"],
                 column=column,
                 value=_shorten(value),
                 check_id=failure["check_id"],
-                message_en=failure["message_en"],
-                message_ja=failure["message_ja"],
+                message_en=message_en,
+                message_ja=message_ja,
             )
         )
     return tuple(rows)
+
+
+def _not_a_number(column: str, value: str | None, *, whole: bool) -> tuple[str, str]:
+    """The message for a number that was sent but cannot be read as one, quoting it."""
+    if whole:
+        return (
+            f"{column} is not a whole number: {value!r}; write digits only (e.g. 2024)",
+            f"{column} が整数ではありません: {value!r}。数字だけで記入してください（例: 2024）",
+        )
+    return (
+        f"{column} is not a number: {value!r}; write digits only, without units, %, brackets or spaces inside "
+        "(e.g. 1250.5 or 1,250.5)",
+        f"{column} が数値ではありません: {value!r}。単位・%・括弧を付けず、数字だけで記入してください"
+        "（例: 1250.5 または 1,250.5）",
+    )

@@ -12,6 +12,7 @@ from flows.runtime import prepare_environment
 from flows.stages.members import import_members
 from flows.stages.summary import RunSummary
 from infra import keys
+from infra.redact import redact_url
 from infra.resources import build_resources
 from infra.settings import get_settings
 from infra.storage import REPORTS
@@ -32,7 +33,7 @@ class DemoResult:
     manifest: DemoManifest
     summary: RunSummary
     headline: pl.DataFrame
-    storage_url: str
+    storage_url: str  # as safe to print: no password or query values (infra.redact)
     catalog_url: str
     reports_uri: str
     period_report_uris: tuple[str, ...]
@@ -67,8 +68,8 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         manifest=manifest,
         summary=summary,
         headline=headline,
-        storage_url=settings.resolved_storage_url,
-        catalog_url=settings.resolved_catalog_url,
+        storage_url=redact_url(settings.resolved_storage_url),
+        catalog_url=redact_url(settings.resolved_catalog_url),
         reports_uri=reports_uri,
         period_report_uris=period_report_uris,
         log_file=settings.resolved_log_file,

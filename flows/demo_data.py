@@ -424,7 +424,7 @@ def _period_text(year: int, style: PeriodStyle) -> str:
 
 def _quantity_text(quantity_t: float, unit: str) -> str:
     """A tonnage written in the member's unit, without trailing zeros."""
-    factor = v.UNIT_TO_TONNES[v.UNIT_SPELLINGS.get(unit.lower(), unit)]
+    factor = v.UNIT_TO_TONNES[v.UNIT_SPELLINGS[unit]]
     decimals = max(0, 3 + round(math.log10(factor)))
     text = f"{quantity_t / factor:.{decimals}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text

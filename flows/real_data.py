@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 
+from infra.shared_folder import shared_folder
 from schemas import FLOWS, MEMBERS
 
 REAL_DATA_ENV = "JUNKAN_REAL_DATA_DIR"
@@ -24,43 +24,15 @@ STEEL_MEMBER = "jisf"
 
 
 def real_data_dir() -> Path:
-    """Folder of the real datasets: `$JUNKAN_REAL_DATA_DIR`, else `shared/data/real` beside the repository.
+    """Folder of the real datasets: `$JUNKAN_REAL_DATA_DIR`, else `shared/data/real` beside the checkout.
 
     A clone elsewhere (CI's fresh checkout in a temporary folder) looks beside the checkout it was cloned
-    from when there is none beside itself.
+    from when there is none beside itself (`infra.shared_folder`).
     """
     configured = os.environ.get(REAL_DATA_ENV)
     if configured:
         return Path(configured)
-    repository = Path(__file__).resolve().parents[1]
-    beside = repository.parent / _SHARED_REAL
-    if beside.is_dir():
-        return beside
-    origin = _cloned_from(repository)
-    if origin is not None and (origin.parent / _SHARED_REAL).is_dir():
-        return origin.parent / _SHARED_REAL
-    return beside
-
-
-_SHARED_REAL = Path("shared") / "data" / "real"
-
-
-def _cloned_from(repository: Path) -> Path | None:
-    """The local checkout this one was cloned from (git's `origin`), if it is a folder on this machine."""
-    try:
-        done = subprocess.run(  # noqa: S603 - fixed arguments, git from PATH
-            ["git", "-C", str(repository), "remote", "get-url", "origin"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    url = done.stdout.strip()
-    if done.returncode != 0 or not url or "://" in url or not Path(url).is_dir():
-        return None
-    return Path(url).resolve()
+    return shared_folder("data", "real")
 
 
 def real_file(name: str) -> Path:

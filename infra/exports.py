@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
+from infra.redact import redact_url
 from infra.warehouse import Warehouse
 from schemas.tables import TABLES
 
@@ -178,5 +179,10 @@ def export_marts(warehouse: Warehouse, url: str, *, periods: Sequence[str] | Non
     finally:
         engine.dispose()
     counts = {name: frame.height for name, frame in frames.items()}
-    logger.info("exported %s to %s: %s", wanted or "every period", engine.url.render_as_string(), counts)
+    logger.info(
+        "exported %s to %s: %s",
+        wanted or "every period",
+        redact_url(engine.url.render_as_string(hide_password=False)),
+        counts,
+    )
     return counts

@@ -8,6 +8,7 @@ outside a member's prefix or the storage root.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -158,8 +159,80 @@ def check_submission_id(submission_id: str) -> str:
     return submission_id
 
 
+# Separators that NFKC does turn into '/' or '\\' (full-width, small): refused in a file name, not escaped.
+_SEPARATORS = frozenset("/\\")
+
+
+def storage_name(file_name: str) -> str:
+    """The safe storage segment of an ordinary file name; `original_name` gives the name back for the report.
+
+    Characters with a width variant (full-width brackets `（）`, full-width letters and spaces) and `%` are
+    percent-encoded, so the key is plain and NFKC-stable while the member's name survives exactly. Names
+    that try to leave their folder (separators or look-alikes of one, `.`, `..`), and names with control or
+    invisible characters, are refused. A name too long for one path segment keeps its start and gets a
+    short hash of the whole name.
+
+    Examples:
+        >>> storage_name("報告書（令和6年度）プラスチック.csv")
+        '報告書%EF%BC%88令和6年度%EF%BC%89プラスチック.csv'
+        >>> original_name(storage_name("報告書（令和6年度）プラスチック.csv"))
+        '報告書（令和6年度）プラスチック.csv'
+
+    """
+    if not file_name or file_name != file_name.strip():
+        raise _reject(file_name, "a file name cannot be empty or start or end with white space")
+    normalized = unicodedata.normalize("NFKC", file_name)
+    for char in file_name:
+        if char in LOOKALIKES:
+            raise _reject(
+                file_name, f"it contains U+{ord(char):04X} ({LOOKALIKES[char]}), which looks like a separator"
+            )
+        category = unicodedata.category(char)
+        if category in FORBIDDEN_CATEGORIES:
+            raise _reject(file_name, f"it contains U+{ord(char):04X}, {FORBIDDEN_CATEGORIES[category]}")
+    if any(char in _SEPARATORS for char in normalized):
+        raise _reject(
+            file_name, "a file name cannot contain '/' or a backslash (nor a full-width or look-alike form of one)"
+        )
+    if normalized.strip() in (".", ".."):
+        raise _reject(file_name, f"it is {normalized.strip()!r}")
+    encoded = "".join(
+        "".join(f"%{byte:02X}" for byte in char.encode("utf-8"))
+        if char == "%" or unicodedata.normalize("NFKC", char) != char
+        else char
+        for char in file_name
+    )
+    if len(encoded.encode("utf-8")) > MAX_SEGMENT_BYTES:
+        encoded = _shortened(encoded, hashlib.sha256(file_name.encode("utf-8")).hexdigest()[:8])
+    return encoded
+
+
+def _shortened(encoded: str, digest: str) -> str:
+    """A segment cut to fit MAX_SEGMENT_BYTES: its start (whole characters and escapes), `~hash`, its suffix."""
+    stem, dot, suffix = encoded.rpartition(".")
+    if not dot or len(suffix) > 16:
+        stem, suffix = encoded, ""
+    tail = f"~{digest}" + (f".{suffix}" if suffix else "")
+    room = MAX_SEGMENT_BYTES - len(tail.encode("utf-8"))
+    kept = ""
+    for piece in re.findall(r"%[0-9A-F]{2}|.", stem):
+        if len((kept + piece).encode("utf-8")) > room:
+            break
+        kept += piece
+    return kept + tail
+
+
+def original_name(segment: str) -> str:
+    """The member's file name from its storage segment (see `storage_name`)."""
+    return re.sub(
+        r"(?:%[0-9A-F]{2})+",
+        lambda match: bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8", errors="replace"),
+        segment,
+    )
+
+
 def inbox_key(member_id: str, dataset: str, file_name: str) -> str:
-    """Key of a file a member drops into their inbox.
+    """Key of a file a member drops into their inbox; an ordinary name is mapped to a safe one (`storage_name`).
 
     Examples:
         >>> inbox_key("city-kitakyushu", "flows", "令和6年度.xlsx")
@@ -168,9 +241,7 @@ def inbox_key(member_id: str, dataset: str, file_name: str) -> str:
     """
     check_member_id(member_id)
     check_dataset(dataset)
-    if "/" in file_name:
-        raise _reject(file_name, "a file name cannot contain '/'")
-    return check_key(f"{INBOX}/{member_id}/{dataset}/{file_name}")
+    return check_key(f"{INBOX}/{member_id}/{dataset}/{storage_name(file_name)}")
 
 
 def parse_inbox_key(key: str) -> InboxKey:
@@ -189,8 +260,8 @@ def parse_inbox_key(key: str) -> InboxKey:
             f"(datasets: {', '.join(DATASETS)}) / inbox/<会員ID>/<データセット>/ の直下に置いてください"
         )
         raise ValueError(msg)
-    _, member_id, dataset, file_name = parts
-    return InboxKey(check_member_id(member_id), check_dataset(dataset), file_name)
+    _, member_id, dataset, segment = parts
+    return InboxKey(check_member_id(member_id), check_dataset(dataset), original_name(segment))
 
 
 def quarantine_key(member_id: str, dataset: str, submission_id: str) -> str:

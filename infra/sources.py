@@ -27,9 +27,10 @@ from sqlalchemy.pool import NullPool
 
 from infra.hashing import sha256_file, sha256_stream
 from infra.keys import inbox_key
-from infra.ledger import PullSource, check_http_url, check_table_name, display_url
+from infra.ledger import PullSource, check_http_url, check_table_name
 from infra.limits import limits_from_settings
 from infra.readers import cell_text
+from infra.redact import redact_url
 from infra.resources import Resources
 from infra.storage import Storage
 from schemas import get_contract
@@ -220,7 +221,7 @@ def fetch_http(
         check_http_url(url)
     except ValueError as error:
         raise SourceError(str(error), "URLが正しくありません（http/https のみ、認証情報を含めないこと）") from None
-    shown = display_url(url)
+    shown = redact_url(url)
     headers = {"Accept": "text/csv, application/json, application/x-ndjson;q=0.9, */*;q=0.1"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
@@ -270,7 +271,7 @@ def _check_response(response: httpx.Response, *, shown: str, max_bytes: int) -> 
     status = response.status_code
     if 300 <= status < 400:
         location = response.headers.get("location", "")
-        target = display_url(str(response.url.join(location))) if location else "(no location)"
+        target = redact_url(str(response.url.join(location))) if location else "(no location)"
         raise SourceError(
             f"{shown} answered with a redirect (HTTP {status}) to {target}; redirects are not followed, "
             "register the final URL instead",

@@ -12,7 +12,7 @@ from typing import Literal
 import polars as pl
 
 Severity = Literal["error", "warning"]
-CheckKind = Literal["not_null", "in_set", "between", "max_length", "regex"]
+CheckKind = Literal["not_null", "in_set", "not_in_set", "between", "max_length", "regex"]
 RuleKind = Literal[
     "unique",  # columns together identify one row; all rows of a duplicated key fail
     "greater_than",  # column_a > column_b on every row where both are present
@@ -67,6 +67,8 @@ class Column:
     required: bool = False
     submitted: bool = True
     vocabulary: tuple[str, ...] = ()
+    vocabulary_message_en: str = ""  # instead of "must be one of: …" when the codes are not all a member may write
+    vocabulary_message_ja: str = ""
     warn_vocabulary: tuple[str, ...] = ()
     min_value: float | None = None
     max_value: float | None = None
@@ -100,8 +102,8 @@ class Column:
                     column=self.name,
                     kind="in_set",
                     value_set=self.vocabulary,
-                    message_en=f"{self.name} must be one of: {allowed}",
-                    message_ja=f"{self.name} は次のいずれかにしてください: {allowed}",
+                    message_en=self.vocabulary_message_en or f"{self.name} must be one of: {allowed}",
+                    message_ja=self.vocabulary_message_ja or f"{self.name} は次のいずれかにしてください: {allowed}",
                 )
             )
         if self.min_value is not None or self.max_value is not None:

@@ -62,6 +62,36 @@ def _vocabulary_section(title: str, terms: tuple[v.Term, ...]) -> list[str]:
     return [*lines, ""]
 
 
+def _unit_spellings_section() -> list[str]:
+    """Every accepted unit spelling and what it means, with the choice made for MT, in both languages."""
+    lines = [
+        "### Unit spellings / 単位の書き方",
+        "",
+        "A unit is matched exactly against this table after NFKC normalisation (so full-width `ｔ`, `ｋｇ`, `㎏`, "
+        "half-width `ﾄﾝ` match too) and trimming; upper and lower case count. Any other spelling is an error "
+        "that names the value. "
+        f"`{v.METRIC_TON}`, `mt` and `M/T` mean metric ton in trade documents: they are read as tonnes (t), "
+        "**never megatonnes**, with a warning on every row that uses them, and stored as `t`. "
+        "Megatonnes are only `Mt` exactly, `megatonne(s)` or `百万トン`.",
+        "",
+        "単位はNFKC正規化（全角の `ｔ`・`ｋｇ`・`㎏`、半角の `ﾄﾝ` も同じ扱い）と前後の空白除去のあと、"
+        "この表の書き方と完全に一致するものだけを受け付けます（大文字・小文字を区別します）。"
+        "表にない書き方は、その値を示してエラーにします。"
+        f"`{v.METRIC_TON}`・`mt`・`M/T` は貿易書類でメトリックトンを意味するため、トン（t）として読み、"
+        "**百万トンとしては決して読みません**。これらを使った行には1行ごとに警告を出し、`t` として保存します。"
+        "百万トンは `Mt`（この大文字・小文字のとおり）、`megatonne(s)`、`百万トン` だけです。",
+        "",
+        "| spelling / 書き方 | unit / 単位 | tonnes per unit / 1単位のトン数 | note / 注記 |",
+        "|---|---|---|---|",
+    ]
+    for spelling, code in v.UNIT_SPELLINGS.items():
+        stored = v.STORED_UNITS.get(code, code)
+        note = "warning on every row / 各行に警告" if code in v.STORED_UNITS else ""
+        tonnes = f"{v.UNIT_TO_TONNES[code]:,.3f}".rstrip("0").rstrip(".")
+        lines.append(f"| `{spelling}` | `{stored}` | {tonnes} | {note} |")
+    return [*lines, ""]
+
+
 def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
     """The bilingual data dictionary for the given contracts plus the member registry and vocabularies."""
     lines = [
@@ -83,6 +113,7 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
     lines += _vocabulary_section("Material groups / 素材グループ", v.MATERIAL_GROUPS)
     lines += _vocabulary_section("Material leaves / 素材（細分類）", v.MATERIAL_LEAVES)
     lines += _vocabulary_section("Units / 単位 (stored in tonnes / トン換算で保存)", v.UNITS)
+    lines += _unit_spellings_section()
     lines += _vocabulary_section("Member kinds / 会員種別", v.MEMBER_KINDS)
     lines += _vocabulary_section("Quality / 数値の把握方法", v.QUALITIES)
     lines += _vocabulary_section("Indicators / 指標", v.INDICATORS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas import vocabulary as v
-from schemas.contract import Column, Contract, Rule
+from schemas.contract import Check, Column, Contract, Rule
 from schemas.members import MEMBER_ID_PATTERN
 
 PROCESS_NAME_MAX_LENGTH = 100
@@ -96,11 +96,36 @@ FLOWS = Contract(
         Column(
             "unit",
             pl.String(),
-            "Mass unit: t, kg, kt, Mt (トン, キログラム, 千トン, 百万トン also accepted)",
-            "質量の単位: t, kg, kt, Mt（トン・キログラム・千トン・百万トンも可）",
+            "Mass unit: t, kg, kt, Mt, or a spelling in the table of unit spellings (トン, 千トン, …)",
+            "質量の単位: t, kg, kt, Mt、または単位の表記一覧にある書き方（トン・キログラム・千トン・百万トン など）",
             required=True,
-            vocabulary=tuple(term.code for term in v.UNITS),
+            vocabulary=v.UNIT_CODES,
+            vocabulary_message_en=(
+                "unit is not an accepted spelling: write t, kg, kt or Mt (or トン, キログラム, 千トン, 百万トン; "
+                "the contract lists every accepted spelling)"
+            ),
+            vocabulary_message_ja=(
+                "単位の書き方が受け付けられません。t・kg・kt・Mt（またはトン・キログラム・千トン・百万トン）で"
+                "記入してください（使える書き方はデータ契約の一覧を参照）"
+            ),
             example="t",
+            extra_checks=(
+                Check(
+                    "unit.metric_ton",
+                    "unit",
+                    "not_in_set",
+                    value_set=(v.METRIC_TON,),
+                    severity="warning",
+                    message_en=(
+                        "unit MT / mt / M/T was read as metric tonnes (t), not megatonnes (Mt); "
+                        "write t (or Mt for megatonnes) to remove this warning"
+                    ),
+                    message_ja=(
+                        "単位 MT・mt・M/T はメトリックトン（t）として読みました（百万トン Mt ではありません）。"
+                        "t（百万トンなら Mt）と記入すればこの警告は出ません"
+                    ),
+                ),
+            ),
         ),
         Column(
             "region",

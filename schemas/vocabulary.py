@@ -114,31 +114,58 @@ UNITS: tuple[Term, ...] = (
     Term("kt", "kilotonne", "千トン"),
     Term("Mt", "megatonne", "百万トン"),
 )
-UNIT_TO_TONNES: dict[str, float] = {"t": 1.0, "kg": 0.001, "kt": 1_000.0, "Mt": 1_000_000.0}
-# Spellings members use, after NFKC normalisation, mapped to the canonical code.
+# MT, mt and M/T mean metric ton in trade documents, but read as a prefix they would be megatonnes (Mt):
+# they are read as tonnes, never megatonnes, with a warning on every row that uses them, and stored as t.
+METRIC_TON = "MT"
+UNIT_TO_TONNES: dict[str, float] = {"t": 1.0, "kg": 0.001, "kt": 1_000.0, "Mt": 1_000_000.0, METRIC_TON: 1.0}
+# What the normalised unit column may hold: the codes, and METRIC_TON until its warning is recorded.
+UNIT_CODES: tuple[str, ...] = (*(term.code for term in UNITS), METRIC_TON)
+STORED_UNITS: dict[str, str] = {METRIC_TON: "t"}
+# Every accepted spelling, matched exactly (case counts: Mt is megatonnes, MT metric tons) once the text is
+# NFKC-normalised and stripped, so full-width ｔ, ｋｇ, ㎏, ﾄﾝ and ㌔ match too. Anything else is an error.
 UNIT_SPELLINGS: dict[str, str] = {
     "t": "t",
+    "T": "t",
     "ton": "t",
     "tons": "t",
+    "Ton": "t",
+    "Tons": "t",
     "tonne": "t",
     "tonnes": "t",
+    "Tonne": "t",
+    "Tonnes": "t",
+    "metric ton": "t",
+    "metric tons": "t",
+    "metric tonne": "t",
+    "metric tonnes": "t",
     "トン": "t",
     "屯": "t",
     "kg": "kg",
+    "KG": "kg",
+    "Kg": "kg",
     "kilogram": "kg",
     "kilograms": "kg",
+    "Kilogram": "kg",
+    "Kilograms": "kg",
     "キログラム": "kg",
     "キロ": "kg",
     "kt": "kt",
     "kilotonne": "kt",
     "kilotonnes": "kt",
+    "Kilotonne": "kt",
+    "Kilotonnes": "kt",
     "千トン": "kt",
     "千t": "kt",
-    "mt": "Mt",
+    "Mt": "Mt",
     "megatonne": "Mt",
     "megatonnes": "Mt",
+    "Megatonne": "Mt",
+    "Megatonnes": "Mt",
     "百万トン": "Mt",
     "百万t": "Mt",
+    "MT": METRIC_TON,
+    "mt": METRIC_TON,
+    "M/T": METRIC_TON,
 }
 
 # --- members ----------------------------------------------------------------------------------

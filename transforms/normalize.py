@@ -31,7 +31,7 @@ _PARSED_PREFIX = "__parsed_"
 # Thousands separators are removed only in well-formed groups, so `1,5` (a decimal comma) stays unparseable.
 _GROUPED_NUMBER = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 _DATE = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00(?:\.0*)?)?)?$"
-_UNIT_CODES = frozenset(v.UNIT_TO_TONNES)
+_UNIT_CODES = frozenset(v.UNIT_CODES)
 
 
 def clean_text(value: pl.Expr) -> pl.Expr:
@@ -172,12 +172,24 @@ def _code_text(value: pl.Expr) -> pl.Expr:
     return code.str.replace_all(r"\s+", "_")
 
 
+def unit_code(value: pl.Expr) -> pl.Expr:
+    """The unit code of a spelling in the table `UNIT_SPELLINGS`, matched exactly after NFKC; else null.
+
+    Case counts: `Mt` is megatonnes; `MT`, `mt` and `M/T` are metric tons (code `MT`, read as tonnes).
+
+    Examples:
+        >>> import polars as pl
+        >>> values = pl.Series(["ｔ", "Mt", "MT", "Ｍ／Ｔ", "mT", "千トン", "tonnes!"])
+        >>> pl.select(unit_code(pl.lit(values))).to_series().to_list()
+        ['t', 'Mt', 'MT', 'MT', None, 'kt', None]
+
+    """
+    return clean_text(value).replace_strict(v.UNIT_SPELLINGS, default=None, return_dtype=pl.String)
+
+
 def _spellings(column: Column) -> dict[str, str]:
     """Known spellings (lower-cased) of a mixed-case vocabulary, mapped to their codes."""
-    spellings = {code.lower(): code for code in column.vocabulary}
-    if set(column.vocabulary) == _UNIT_CODES:
-        spellings.update({spelling.lower(): code for spelling, code in v.UNIT_SPELLINGS.items()})
-    return spellings
+    return {code.lower(): code for code in column.vocabulary}
 
 
 def _literal_default(column: Column) -> str | None:
@@ -213,6 +225,10 @@ def _clean_string(column: Column, value: pl.Expr) -> pl.Expr:
     text = clean_text(value)
     if column.vocabulary and all(code == code.lower() for code in column.vocabulary):
         return _code_text(value)
+    if set(column.vocabulary) == _UNIT_CODES:
+        # Exactly as spelled: lower-casing would make the metric tons MT megatonnes (Mt). Unknown text stays,
+        # so the vocabulary check names it.
+        return unit_code(value).fill_null(text)
     if column.vocabulary:
         return text.str.to_lowercase().replace_strict(_spellings(column), default=text)
     if column.warn_vocabulary:
@@ -318,6 +334,19 @@ def normalize(
         *lineage,
         *(pl.col(name).cast(dtype) for name, dtype in contract.schema.items()),
     )
+
+
+def resolve_metric_tons(flows: pl.LazyFrame) -> pl.LazyFrame:
+    """Store the metric tons (`MT`, warned on every row by the contract) as `t`, their tonnes unchanged.
+
+    Examples:
+        >>> import polars as pl
+        >>> flows = pl.LazyFrame({"unit": ["MT", "Mt", "t"], "quantity_t": [120.0, 1e6, 5.0]})
+        >>> resolve_metric_tons(flows).collect().rows()
+        [('t', 120.0), ('Mt', 1000000.0), ('t', 5.0)]
+
+    """
+    return flows.with_columns(pl.col("unit").replace(v.STORED_UNITS))
 
 
 def roll_up_unknown_materials(flows: pl.LazyFrame) -> pl.LazyFrame:

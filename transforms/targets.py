@@ -16,6 +16,7 @@ from schemas import vocabulary as v
 from schemas.tables import INDICATOR_COLUMNS, TABLES, unsuppressed
 from transforms.disclosure import MIN_CONTRIBUTORS, Rollup, suppress_cells
 from transforms.indicators import ALL_REGIONS, RATES
+from transforms.normalize import unit_code
 
 ALL_KINDS = "all"
 DIFFERENCE_TOLERANCE = 0.05
@@ -33,8 +34,8 @@ _KIND_TO_ALL = Rollup(
 
 def _unit_factor(indicator: pl.Expr, unit: pl.Expr) -> pl.Expr:
     """What a computed value (ratio or tonnes) is multiplied by to be in the target's unit; null if unknown."""
-    unit_code = unit.str.strip_chars().str.to_lowercase().replace_strict(v.UNIT_SPELLINGS, default=None)
-    tonnes_per_unit = unit_code.replace_strict(v.UNIT_TO_TONNES, default=None, return_dtype=pl.Float64)
+    # Exactly as spelled (the flows table of spellings): MT is metric tons, not megatonnes.
+    tonnes_per_unit = unit_code(unit).replace_strict(v.UNIT_TO_TONNES, default=None, return_dtype=pl.Float64)
     is_rate = indicator.is_in(list(RATES))
     return (
         pl.when(is_rate & unit.str.strip_chars().str.to_lowercase().is_in(list(PERCENT_UNITS)))

@@ -43,10 +43,12 @@ def serve(
     if configure_minio:
         _configure_minio()
     from flows.serve import serve_deployments
+    from infra.redact import redact_url
 
+    server = redact_url(os.environ["PREFECT_API_URL"])
     typer.echo(
         f"serving deployments nightly ({settings.nightly_cron} {settings.timezone}), ingest (on upload events, "
-        f"window {settings.ingest_window_seconds:g} s) and backfill on {os.environ['PREFECT_API_URL']}; Ctrl-C stops"
+        f"window {settings.ingest_window_seconds:g} s) and backfill on {server}; Ctrl-C stops"
     )
     serve_deployments(settings, poll_seconds=poll_seconds)
 

@@ -45,11 +45,11 @@ def _new_block_name(kind: str, member_id: str) -> str:
 
 
 def _describe(source: PullSource) -> str:
-    from infra.ledger import display_url
+    from infra.redact import redact_url
 
     if source.kind == "http":
         assert source.url is not None
-        where = display_url(source.url) + ("?…" if "?" in source.url else "")
+        where = redact_url(source.url)
     else:
         where = f"table {source.schema_name + '.' if source.schema_name else ''}{source.table_name}"
     secret = f"secret block {source.secret_block}" if source.secret_block else "no token"

@@ -27,7 +27,7 @@ from schemas import CONTRACTS, get_contract
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.tables import TABLES
-from transforms.normalize import normalize, roll_up_unknown_materials
+from transforms.normalize import normalize, resolve_metric_tons, roll_up_unknown_materials
 
 logger = logging.getLogger(__name__)
 
@@ -149,9 +149,9 @@ def submission_info(submission: Submission) -> SubmissionInfo:
 
 
 def core_rows(dataset: str, accepted: pl.DataFrame) -> pl.DataFrame:
-    """Accepted rows in the core table's shape (unknown materials rolled up to their group)."""
+    """Accepted rows in the core table's shape (unknown materials rolled up to their group, metric tons as t)."""
     if dataset == "flows":
-        accepted = roll_up_unknown_materials(accepted.lazy()).collect()
+        accepted = accepted.lazy().pipe(roll_up_unknown_materials).pipe(resolve_metric_tons).collect()
     return accepted.select(list(TABLES[f"core.{dataset}"]))
 
 

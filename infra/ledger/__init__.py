@@ -8,7 +8,7 @@ touch a closed session.
 from __future__ import annotations
 
 from infra.ledger.database import MIGRATIONS, create_database_if_missing, create_engine, upgrade
-from infra.ledger.names import check_http_url, check_secret_block, check_table_name, display_url
+from infra.ledger.names import check_http_url, check_secret_block, check_table_name
 from infra.ledger.records import (
     LIVE_STATUSES,
     PUBLISHABLE_STATUSES,
@@ -51,6 +51,5 @@ __all__ = [
     "check_table_name",
     "create_database_if_missing",
     "create_engine",
-    "display_url",
     "upgrade",
 ]

@@ -6,6 +6,8 @@ import re
 from typing import Final
 from urllib.parse import urlsplit
 
+from infra.redact import redact_url
+
 # Prefect block document names: lower-case letters, digits and dashes.
 SECRET_BLOCK_PATTERN: Final = r"[a-z0-9][a-z0-9-]{0,99}"
 
@@ -35,49 +37,30 @@ def check_table_name(name: str, *, what: str = "table") -> str:
     return name
 
 
-def display_url(url: str) -> str:
-    """A URL as safe to show: scheme, host, port and path, without credentials, query or fragment.
-
-    Examples:
-        >>> display_url("https://user:pw@example.org:8443/flows.csv?key=abc#top")
-        'https://example.org:8443/flows.csv'
-
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        port = ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
-
-
 def check_http_url(url: str) -> str:
     """Return an HTTP source URL unchanged when it is http(s) with a host and no credentials in it."""
     if not isinstance(url, str) or not url or len(url) > MAX_SOURCE_URL_CHARS:
         msg = f"source URL must be 1-{MAX_SOURCE_URL_CHARS} characters"
         raise ValueError(msg)
     if any(char.isspace() or not char.isprintable() for char in url):
-        msg = f"source URL {display_url(url)!r} contains spaces or control characters; percent-encode them"
+        msg = f"source URL {redact_url(url)!r} contains spaces or control characters; percent-encode them"
         raise ValueError(msg)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         msg = f"source URL must start with http:// or https://, not {parts.scheme + ':' if parts.scheme else '(none)'}"
         raise ValueError(msg)
     if not parts.hostname:
-        msg = f"source URL {display_url(url)!r} has no host"
+        msg = f"source URL {redact_url(url)!r} has no host"
         raise ValueError(msg)
     if parts.username is not None or parts.password is not None:
         msg = (
-            f"source URL {display_url(url)!r} carries a user name or password; remove it and give the "
+            f"source URL {redact_url(url)!r} carries a user name or password; remove it and give the "
             "credential as a token (--token-env or --token-block), which is kept in a Prefect Secret block"
         )
         raise ValueError(msg)
     try:
         _ = parts.port
     except ValueError:
-        msg = f"source URL {display_url(url)!r} has an invalid port"
+        msg = f"source URL {redact_url(url)!r} has an invalid port"
         raise ValueError(msg) from None
     return url

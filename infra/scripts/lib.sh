@@ -37,3 +37,38 @@ urllib.request.urlopen(sys.argv[1], timeout=2)
 PY
     fi
 }
+
+# The Go toolchain: `go` on PATH, else /usr/local/go/bin/go.
+find_go() {
+    if command -v go >/dev/null 2>&1; then
+        command -v go
+    elif [[ -x /usr/local/go/bin/go ]]; then
+        echo /usr/local/go/bin/go
+    else
+        die "Go is not installed (need 'go' on PATH or /usr/local/go/bin/go) to build $1 from source"
+    fi
+}
+
+# Build a Go command from the module proxy into a cache folder, once: go_install_cached NAME PACKAGE@VERSION BIN_DIR.
+# Built in a temporary GOBIN and moved into place, so a half-finished build never counts as installed.
+go_install_cached() {
+    local name="$1" package="$2" bin_dir="$3" go_bin tmp_dir started
+    if [[ -x "$bin_dir/$name" ]]; then
+        echo "$name already built: $bin_dir/$name"
+        return 0
+    fi
+    go_bin="$(find_go "$name")"
+    tmp_dir="$bin_dir.tmp.$$"
+    rm -rf "$tmp_dir"
+    mkdir -p "$tmp_dir"
+    started=$(date +%s)
+    echo "building $package with $("$go_bin" version) (takes minutes the first time) ..."
+    # GOTOOLCHAIN=local: never download a toolchain; the module proxy is the only network used.
+    if ! GOTOOLCHAIN=local GOBIN="$tmp_dir" CGO_ENABLED=0 "$go_bin" install "$package"; then
+        rm -rf "$tmp_dir"
+        die "building $package failed (see the Go output above)"
+    fi
+    rm -rf "$bin_dir"
+    mv "$tmp_dir" "$bin_dir"
+    echo "built $bin_dir/$name in $(($(date +%s) - started)) s"
+}

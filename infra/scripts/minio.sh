@@ -36,16 +36,6 @@ CONSOLE_PORT="${JUNKAN_MINIO_CONSOLE_PORT:-9001}"
 ACCESS_KEY="${JUNKAN_S3_ACCESS_KEY:-junkanadmin}"
 START_TIMEOUT="${JUNKAN_MINIO_START_TIMEOUT:-60}"
 
-find_go() {
-    if command -v go >/dev/null 2>&1; then
-        command -v go
-    elif [[ -x /usr/local/go/bin/go ]]; then
-        echo /usr/local/go/bin/go
-    else
-        die "Go is not installed (need 'go' on PATH or /usr/local/go/bin/go) to build MinIO from source"
-    fi
-}
-
 running_pid() {
     pid_from_file "$PID_FILE" minio
 }
@@ -55,27 +45,7 @@ is_live() {
 }
 
 cmd_install() {
-    if [[ -x "$MINIO_BIN" ]]; then
-        echo "minio $MINIO_VERSION already built: $MINIO_BIN"
-        return 0
-    fi
-    local go_bin tmp_dir started
-    go_bin="$(find_go)"
-    tmp_dir="$BIN_DIR.tmp.$$"
-    rm -rf "$tmp_dir"
-    mkdir -p "$tmp_dir"
-    started=$(date +%s)
-    echo "building minio $MINIO_VERSION with $("$go_bin" version) (takes several minutes) ..."
-    # GOTOOLCHAIN=local: never download a toolchain; the module proxy is the only network used.
-    # Built in a temporary GOBIN and moved into place, so a half-finished build never counts as installed.
-    if ! GOTOOLCHAIN=local GOBIN="$tmp_dir" CGO_ENABLED=0 \
-        "$go_bin" install "github.com/minio/minio@$MINIO_VERSION"; then
-        rm -rf "$tmp_dir"
-        die "building minio $MINIO_VERSION failed (see the Go output above)"
-    fi
-    rm -rf "$BIN_DIR"
-    mv "$tmp_dir" "$BIN_DIR"
-    echo "built $MINIO_BIN in $(($(date +%s) - started)) s"
+    go_install_cached minio "github.com/minio/minio@$MINIO_VERSION" "$BIN_DIR"
 }
 
 secret_key() {

@@ -2,10 +2,11 @@
 # PostgreSQL for junkan: Debian's packages, a private cluster under $JUNKAN_HOME/postgres, loopback TCP only.
 #
 #   infra/scripts/postgres.sh install   apt-get install postgresql when initdb/pg_ctl are missing
-#   infra/scripts/postgres.sh start     initdb (once), start, create database junkan, print its URL; no-op if running
+#   infra/scripts/postgres.sh start     initdb (once), start, create database junkan, print its URL (password masked)
 #   infra/scripts/postgres.sh stop      stop the cluster (fast shutdown) and wait
-#   infra/scripts/postgres.sh status    say whether it runs and print its URL
-#   infra/scripts/postgres.sh url       print the SQLAlchemy URL of database junkan
+#   infra/scripts/postgres.sh status    say whether it runs and print its URL (password masked)
+#   infra/scripts/postgres.sh url       print the SQLAlchemy URL of database junkan, with its password, for
+#                                       export JUNKAN_DATABASE_URL=$(...); the only command that shows the password
 #
 # Environment (all optional):
 #   JUNKAN_HOME               local state; cluster in $JUNKAN_HOME/postgres/data (default .junkan)
@@ -88,6 +89,11 @@ url() {
     echo "postgresql+psycopg://$ROLE:$(password)@127.0.0.1:$1/$DATABASE"
 }
 
+# The URL as safe to print in a terminal or a CI log (masked as infra/redact.py masks it).
+shown_url() {
+    echo "postgresql+psycopg://$ROLE:***@127.0.0.1:$1/$DATABASE (with the password: $0 url)"
+}
+
 # Port of the running cluster, from line 4 of postmaster.pid.
 running_port() {
     sed -n 4p "$PGDATA/postmaster.pid" 2>/dev/null || true
@@ -125,7 +131,7 @@ cmd_start() {
     cmd_install
     BIN_DIR="$(find_bin_dir)"
     if is_running; then
-        echo "postgres already running on port $(running_port): $(url "$(running_port)")"
+        echo "postgres already running on port $(running_port): $(shown_url "$(running_port)")"
         return 0
     fi
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
@@ -145,7 +151,7 @@ cmd_start() {
         PGPASSWORD="$pw" "$BIN_DIR/psql" -h 127.0.0.1 -p "$PORT" -U "$ROLE" -d postgres -q \
             -c "CREATE DATABASE $DATABASE"
     fi
-    echo "postgres running on 127.0.0.1:$PORT: $(url "$PORT")"
+    echo "postgres running on 127.0.0.1:$PORT: $(shown_url "$PORT")"
 }
 
 cmd_stop() {
@@ -162,7 +168,7 @@ cmd_stop() {
 cmd_status() {
     BIN_DIR="$(find_bin_dir)"
     if [[ -n "$BIN_DIR" ]] && is_running; then
-        echo "postgres running on 127.0.0.1:$(running_port): $(url "$(running_port)")"
+        echo "postgres running on 127.0.0.1:$(running_port): $(shown_url "$(running_port)")"
     else
         echo "postgres not running"
         return 3

@@ -161,7 +161,7 @@ def test_synthetic_flows_balance_every_process_within_the_contract_tolerance(dem
         if file.dataset != "flows" or file.path.suffix != ".csv" or file.member_id in BAD_MEMBERS | {"jisf"}:
             continue
         frame = _read_csv(file.path)
-        to_tonnes = {unit: v.UNIT_TO_TONNES[v.UNIT_SPELLINGS[unit.lower()]] for unit in frame["unit"].unique()}
+        to_tonnes = {unit: v.UNIT_TO_TONNES[v.UNIT_SPELLINGS[unit]] for unit in frame["unit"].unique()}
         rows.append(
             frame.select(
                 "member_id",

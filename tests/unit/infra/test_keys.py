@@ -103,3 +103,43 @@ def test_any_accepted_key_stays_inside_the_root(key: str) -> None:
     resolved = os.path.normpath(root / key)
     assert resolved.startswith(f"{root}/")
     assert os.path.normpath(key) == key
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "報告書（令和6年度）プラスチック.csv",  # full-width brackets
+        "令和6年度 実績.xlsx",  # a space
+        "令和6年度　実績.xlsx",  # an ideographic (full-width) space
+        "ａｂｃ１２３.csv",  # full-width letters and digits
+        "進捗率 50%.csv",
+        "ﾌﾟﾗｽﾁｯｸ.csv",  # half-width katakana
+        "北九州市環境局循環社会推進部循環社会計画課" * 4 + "（令和6年度）プラスチック製容器包装の分別収集実績.xlsx",
+    ],
+)
+def test_ordinary_japanese_file_names_map_to_a_safe_key_and_back(name: str) -> None:
+    key = inbox_key(MEMBER, "flows", name)
+
+    assert check_key(key) == key  # plain and NFKC-stable
+    segment = key.rsplit("/", 1)[1]
+    assert len(segment.encode("utf-8")) <= 255
+    parsed = parse_inbox_key(key)
+    assert (parsed.member_id, parsed.dataset) == (MEMBER, "flows")
+    if len(name.encode("utf-8")) < 200:
+        assert parsed.file_name == name  # the report shows the member's own name
+    else:  # too long for one path segment: its start, a hash of the whole name, its extension
+        assert parsed.file_name.startswith("北九州市環境局")
+        assert re.search(r"~[0-9a-f]{8}\.xlsx$", parsed.file_name)
+
+
+def test_full_width_brackets_are_escaped_not_dropped() -> None:
+    assert inbox_key(MEMBER, "flows", "報告書（令和6年度）.csv") == (
+        "inbox/city-kitakyushu/flows/報告書%EF%BC%88令和6年度%EF%BC%89.csv"
+    )
+    # two names that NFKC would make one stay two keys
+    assert inbox_key(MEMBER, "flows", "a(1).csv") != inbox_key(MEMBER, "flows", "a（1）.csv")
+
+
+def test_two_long_names_with_the_same_start_get_different_keys() -> None:
+    start = "長い名前" * 30
+    assert inbox_key(MEMBER, "flows", start + "A.csv") != inbox_key(MEMBER, "flows", start + "B.csv")

@@ -96,7 +96,24 @@ def test_storage_refuses_to_write_or_read_unsafe_keys(tmp_path: Path, key: str) 
 
 
 @pytest.mark.parametrize(
-    "file_name", ["../a.csv", "a/b.csv", "..", "a\\..\\b.csv", "ａ.csv", "a\u202e.csv", "", "a\x00.csv"]
+    "file_name",
+    [
+        "../a.csv",
+        "a/b.csv",
+        "..",
+        "a\\..\\b.csv",
+        "a\u202e.csv",
+        "",
+        "a\x00.csv",
+        "a\uff0fb.csv",  # full-width solidus: NFKC makes it '/'
+        "a\uff3cb.csv",  # full-width reverse solidus
+        "a\u2215b.csv",  # division slash
+        "a\u2044b.csv",  # fraction slash
+        "\uff0e\uff0e",  # full-width '..'
+        "\u2025",  # two-dot leader, NFKC '..'
+        "a\nb.csv",
+        " a.csv",
+    ],
 )
 def test_member_file_names_cannot_leave_their_inbox(file_name: str) -> None:
     with pytest.raises(ValueError, match="unsafe storage key|file name"):

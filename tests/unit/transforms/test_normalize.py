@@ -8,9 +8,10 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from schemas import CONTRACTS, FLOWS, MEMBERS, PROGRESS, TARGETS
+from schemas import vocabulary as v
 from schemas.contract import Contract
 from tests.factories import make_raw
-from transforms.normalize import normalize, roll_up_unknown_materials
+from transforms.normalize import normalize, resolve_metric_tons, roll_up_unknown_materials
 
 FLOW_RAW: dict[str, str | None] = {
     "member_id": "city-a",
@@ -168,27 +169,97 @@ def test_text_is_nfkc_normalised_stripped_and_empty_is_null() -> None:
 # --- units and quantities ----------------------------------------------------------------------
 
 
+# Every accepted unit spelling, its code and tonnes per unit, written here by hand: if a spelling's meaning
+# changes in schemas/vocabulary.py (say MT back to megatonnes), its case fails.
+EXPECTED_UNITS: dict[str, tuple[str, float]] = {
+    "t": ("t", 1.0),
+    "T": ("t", 1.0),
+    "ton": ("t", 1.0),
+    "tons": ("t", 1.0),
+    "Ton": ("t", 1.0),
+    "Tons": ("t", 1.0),
+    "tonne": ("t", 1.0),
+    "tonnes": ("t", 1.0),
+    "Tonne": ("t", 1.0),
+    "Tonnes": ("t", 1.0),
+    "metric ton": ("t", 1.0),
+    "metric tons": ("t", 1.0),
+    "metric tonne": ("t", 1.0),
+    "metric tonnes": ("t", 1.0),
+    "トン": ("t", 1.0),
+    "屯": ("t", 1.0),
+    "kg": ("kg", 0.001),
+    "KG": ("kg", 0.001),
+    "Kg": ("kg", 0.001),
+    "kilogram": ("kg", 0.001),
+    "kilograms": ("kg", 0.001),
+    "Kilogram": ("kg", 0.001),
+    "Kilograms": ("kg", 0.001),
+    "キログラム": ("kg", 0.001),
+    "キロ": ("kg", 0.001),
+    "kt": ("kt", 1_000.0),
+    "kilotonne": ("kt", 1_000.0),
+    "kilotonnes": ("kt", 1_000.0),
+    "Kilotonne": ("kt", 1_000.0),
+    "Kilotonnes": ("kt", 1_000.0),
+    "千トン": ("kt", 1_000.0),
+    "千t": ("kt", 1_000.0),
+    "Mt": ("Mt", 1_000_000.0),
+    "megatonne": ("Mt", 1_000_000.0),
+    "megatonnes": ("Mt", 1_000_000.0),
+    "Megatonne": ("Mt", 1_000_000.0),
+    "Megatonnes": ("Mt", 1_000_000.0),
+    "百万トン": ("Mt", 1_000_000.0),
+    "百万t": ("Mt", 1_000_000.0),
+    # metric tons: tonnes, never megatonnes (the contract warns on every row; stored as t)
+    "MT": ("MT", 1.0),
+    "mt": ("MT", 1.0),
+    "M/T": ("MT", 1.0),
+}
+
+
+def test_every_spelling_in_the_table_has_a_hand_written_meaning() -> None:
+    assert set(v.UNIT_SPELLINGS) == set(EXPECTED_UNITS)
+
+
+@pytest.mark.parametrize("spelling", list(v.UNIT_SPELLINGS))
+def test_every_accepted_unit_spelling_has_the_meaning_written_by_hand(spelling: str) -> None:
+    code, tonnes_per_unit = EXPECTED_UNITS[spelling]
+    out = flows([{"quantity": "120", "unit": spelling}])
+    assert out.row(0, named=True)["unit"] == code
+    assert out.row(0, named=True)["quantity_t"] == pytest.approx(120 * tonnes_per_unit)
+
+
 @pytest.mark.parametrize(
-    ("spelling", "code", "tonnes"),
+    ("written", "code", "tonnes"),
     [
-        ("t", "t", 10.0),
-        ("Tonnes", "t", 10.0),
-        ("トン", "t", 10.0),
-        ("ｔ", "t", 10.0),
-        ("KG", "kg", 0.01),
-        ("キログラム", "kg", 0.01),
-        ("kt", "kt", 10_000.0),
-        ("千ｔ", "kt", 10_000.0),
-        ("Mt", "Mt", 10_000_000.0),
-        ("mt", "Mt", 10_000_000.0),
-        ("MT", "Mt", 10_000_000.0),
-        ("百万トン", "Mt", 10_000_000.0),
+        ("ｔ", "t", 120.0),  # full-width
+        (" ｋｇ ", "kg", 0.12),
+        ("㎏", "kg", 0.12),  # the one-character kilogram sign
+        ("ﾄﾝ", "t", 120.0),  # half-width katakana
+        ("㌔", "kg", 0.12),
+        ("千ｔ", "kt", 120_000.0),
+        ("ＭＴ", "MT", 120.0),
+        ("Ｍ／Ｔ", "MT", 120.0),
     ],
 )
-def test_unit_spellings_become_codes_and_quantity_t_is_converted(spelling: str, code: str, tonnes: float) -> None:
-    out = flows([{"quantity": "10", "unit": spelling}])
+def test_unit_spellings_match_after_nfkc(written: str, code: str, tonnes: float) -> None:
+    out = flows([{"quantity": "120", "unit": written}])
     assert out.row(0, named=True)["unit"] == code
     assert out.row(0, named=True)["quantity_t"] == pytest.approx(tonnes)
+
+
+@pytest.mark.parametrize("written", ["mT", "KT", "tonnes!", "t.", "m/t", "Pounds", "ｍＴ"])
+def test_a_spelling_not_in_the_table_stays_as_written_and_has_no_tonnes(written: str) -> None:
+    out = flows([{"quantity": "120", "unit": written}])
+    assert out.row(0, named=True)["unit"] not in v.UNIT_CODES
+    assert out.row(0, named=True)["quantity_t"] is None
+
+
+def test_metric_tons_are_stored_as_tonnes() -> None:
+    out = flows([{"quantity": "120", "unit": "MT"}, {"quantity": "2", "unit": "Mt"}])
+    stored = resolve_metric_tons(out.lazy()).collect()
+    assert stored.select("unit", "quantity_t").rows() == [("t", 120.0), ("Mt", 2_000_000.0)]
 
 
 def test_unknown_unit_stays_as_cleaned_text_and_has_no_tonnes() -> None:

@@ -217,3 +217,14 @@ def test_compliance_counts_by_kind() -> None:
         orient="row",
     )
     assert_frame_equal(out, expected, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("unit", "factor"),
+    [("t", 1.0), ("kt", 0.001), ("Mt", 0.000_001), ("MT", 1.0), ("mt", 1.0), ("ｔ", 1.0), ("tonnes!", None)],
+)
+def test_a_tonnes_target_reads_its_unit_as_flows_do(unit: str, factor: float | None) -> None:
+    from transforms.targets import _unit_factor
+
+    out = pl.select(_unit_factor(pl.lit("waste_generated"), pl.lit(unit))).item()
+    assert out == (pytest.approx(factor) if factor is not None else None)

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from flows.stages.batch import validate_submissions
+from flows.stages.judge import core_rows
 from flows.stages.publish import periods_between, publish_period
 from flows.stages.receive import in_dataset_order, register_keys, unseen_inbox_keys
 from flows.stages.summary import RunSummary, SubmissionOutcome
@@ -18,6 +19,7 @@ from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from tests.factories import make_flows
 
 HEADER = "member_id,period,material,source_stage,target_stage,quantity,unit"
 
@@ -317,3 +319,24 @@ def test_a_newer_file_over_fewer_periods_replaces_only_those(resources: Resource
     kept = resources.ledger.get_submission(older.submission_id)
     assert kept is not None
     assert (kept.status, kept.live_periods, kept.live_rows) == ("valid", ("FY2023",), 1)
+
+
+def test_core_rows_store_metric_tons_as_tonnes() -> None:
+    accepted = make_flows(rows=[{"unit": "MT", "quantity": 120.0, "quantity_t": 120.0}], lineage=True)
+    core = core_rows("flows", accepted)
+    assert core.select("unit", "quantity", "quantity_t").rows() == [("t", 120.0, 120.0)]
+
+
+def test_a_file_named_in_ordinary_japanese_is_validated_and_its_report_keeps_the_name(
+    resources: Resources, tmp_path: Path
+) -> None:
+    name = "報告書（令和6年度）プラスチック.csv"
+    key = upload(resources, tmp_path, "city-a", "flows", name, CITY_A_FY2024)
+    assert "（" not in key  # stored under a plain key
+
+    [outcome] = ingest(resources, [key])
+
+    assert outcome.status == "valid"
+    report = json.loads(resources.storage.get_bytes(outcome.report_key.replace(".html", ".json")))
+    assert report["submission"]["file_name"] == name
+    assert name in resources.storage.get_bytes(outcome.report_key).decode("utf-8")
