@@ -69,14 +69,15 @@ def _uploaded_after(resources: Resources, key: str, submission: Submission) -> b
 
 
 def unseen_inbox_keys(resources: Resources) -> list[str]:
-    """Inbox objects the ledger has not recorded, or that changed since it recorded them (a re-upload)."""
+    """Inbox objects the ledger has not recorded, or that changed since it recorded them, in upload order."""
     latest = resources.ledger.latest_received_at()
     unseen = []
     for info in resources.storage.list(f"{INBOX}/"):
         known = latest.get(info.key)
         if known is None or info.last_modified > known:
-            unseen.append(info.key)
-    return unseen
+            unseen.append(info)
+    # In the order they were uploaded, never by name: the file that arrived last is the member's latest word.
+    return [info.key for info in sorted(unseen, key=lambda info: (info.last_modified, info.key))]
 
 
 def file_name(submission: Submission) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -340,3 +341,18 @@ def test_a_file_named_in_ordinary_japanese_is_validated_and_its_report_keeps_the
     report = json.loads(resources.storage.get_bytes(outcome.report_key.replace(".html", ".json")))
     assert report["submission"]["file_name"] == name
     assert name in resources.storage.get_bytes(outcome.report_key).decode("utf-8")
+
+
+def test_a_sweep_takes_files_in_upload_order_not_name_order(resources: Resources, tmp_path: Path) -> None:
+    # b.csv was uploaded first, its correction a.csv later: the correction wins although its name sorts first.
+    first = upload(resources, tmp_path, "city-a", "flows", "b.csv", CITY_A_FY2024)
+    corrected = CITY_A_FY2024.replace("import,production,100,t", "import,production,90,t")
+    second = upload(resources, tmp_path, "city-a", "flows", "a.csv", corrected)
+    home = resources.settings.resolved_home
+    for key, at in ((first, 1_700_000_000), (second, 1_700_000_600)):
+        os.utime(home / key, (at, at))
+    assert unseen_inbox_keys(resources) == [first, second]
+    waiting = register_keys(resources, unseen_inbox_keys(resources), RunSummary())
+    validate_submissions(resources, waiting)
+    core = resources.warehouse.read("core.flows").filter(pl.col("source_stage") == "import")
+    assert core.get_column("quantity_t").to_list() == [90.0]
