@@ -34,8 +34,8 @@ def _contract_section(contract: Contract) -> list[str]:
         f"{contract.description_en}  ",
         contract.description_ja,
         "",
-        "| column | type | required | description | 説明 | rules / 規則 |",
-        "|---|---|---|---|---|---|",
+        "| column | headers accepted / 使える列名 | type | required | description | 説明 | rules / 規則 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for column in contract.submitted_columns:
         rules = [check.message_en for check in column.checks if check.kind != "not_null"]
@@ -44,7 +44,8 @@ def _contract_section(contract: Contract) -> list[str]:
         if column.example:
             rules.append(f"e.g. `{column.example}`")
         lines.append(
-            f"| `{column.name}` | {_type_name(column)} | {'yes / 必須' if column.required else 'no / 任意'} "
+            f"| `{column.name}` | {_cell(', '.join(column.headers))} | {_type_name(column)} "
+            f"| {'yes / 必須' if column.required else 'no / 任意'} "
             f"| {_cell(column.description_en)} | {_cell(column.description_ja)} | {_cell('; '.join(rules))} |"
         )
     if contract.rules:
@@ -74,6 +75,13 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "Text is NFKC-normalised first, so full-width digits and letters are fine. / "
         "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX（先頭シート）、Parquet、JSON Lines。"
         "全角英数字は自動で半角に正規化します。",
+        "",
+        "Column headers: the first row names the columns, by their code or one of the Japanese names listed; "
+        "case, full-width letters and spaces do not matter (`Member ID`, `会員ID`, `会員 ID`, `会員　ＩＤ` all name "
+        "`member_id`). Other columns are ignored and listed in the report. / "
+        "列名: 1行目に列名を書きます。コードまたは下表の日本語の列名が使えます。大文字・小文字、全角・半角、"
+        "空白の有無は問いません（`Member ID`・`会員ID`・`会員 ID`・`会員　ＩＤ` はどれも `member_id`）。"
+        "それ以外の列は読み飛ばし、レポートに記載します。",
         "",
     ]
     for contract in (*contracts, MEMBERS):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,7 +10,7 @@ from typing import Literal
 
 import polars as pl
 
-from schemas.contract import Contract
+from schemas.contract import Contract, header_key
 from schemas.errors import FileRejected
 
 FileFormat = Literal["csv", "xlsx", "parquet", "jsonl"]
@@ -34,56 +33,102 @@ class RawTable:
 
 def normalize_header(header: str) -> str:
     """A header as matched to contract columns: NFKC, stripped, lower-case, inner spaces as `_`."""
-    return re.sub(r"\s+", "_", unicodedata.normalize("NFKC", header).strip().lstrip("\ufeff").lower())
+    return header_key(header)
+
+
+# A missing-columns message lists at most this many of the headers found, each cut to this length.
+_FOUND_SHOWN = 30
+_FOUND_CHARS = 40
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Which position of a file's rows holds each contract column, and what is ignored."""
+    """Which position of a file's rows holds each contract column, and what is ignored or missing."""
 
     positions: dict[str, int]
     ignored: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+    found: tuple[str, ...] = ()  # every non-empty header as written, for the messages
+    # (header, earlier header, column or key) when two headers name the same column
+    duplicate: tuple[str, str, str] | None = None
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether the header names every required column once: rows can be read under it."""
+        return not self.missing and self.duplicate is None
 
 
-def match_header(headers: Sequence[str | None], contract: Contract, file: str, *, row: int | None) -> Layout:
-    """Which position holds each contract column, or reject a header missing a required column."""
-    known = set(contract.read_schema)
+def header_layout(headers: Sequence[str | None], contract: Contract) -> Layout:
+    """Where each contract column is in `headers` (by its code or a Japanese name), without judging it."""
     positions: dict[str, int] = {}
     seen: dict[str, str] = {}
     ignored: list[str] = []
+    found: list[str] = []
+    duplicate: tuple[str, str, str] | None = None
     for index, original in enumerate(headers):
         text = "" if original is None else str(original)
         key = normalize_header(text)
         if not key:
             continue
-        if key in seen:
-            raise FileRejected(
-                file,
-                f"the column {text.strip()!r} appears more than once in the header (also as {seen[key]!r}); "
-                "keep one column of each name",
-                f"列名 {text.strip()} がヘッダーに複数あります（{seen[key]}）。同じ名前の列は1つにしてください",
-                row=row,
-                column=key,
-            )
-        seen[key] = text.strip()
-        if key in known:
-            positions[key] = index
+        found.append(text.strip())
+        column = contract.column_for_header(text)
+        name = column or key
+        if name in seen:
+            duplicate = duplicate or (text.strip(), seen[name], name)
+            continue
+        seen[name] = text.strip()
+        if column is not None:
+            positions[column] = index
         else:
             ignored.append(text.strip())
-    missing = [column for column in contract.required_columns if column not in positions]
-    if missing:
-        names = ", ".join(missing)
-        hint_en = hint_ja = ""
-        if len(positions) == 0 and len(headers) == 1 and re.search(r"[\t;|]", str(headers[0] or "")):
-            hint_en = " (the header seems to use tabs or semicolons: separate columns with commas)"
-            hint_ja = "（区切り文字がタブやセミコロンのようです。コンマで区切ってください）"
+    missing = tuple(column for column in contract.required_columns if column not in positions)
+    return Layout(positions, tuple(ignored), missing, tuple(found), duplicate)
+
+
+def check_layout(
+    layout: Layout, headers: Sequence[str | None], contract: Contract, file: str, *, row: int | None
+) -> None:
+    """Reject a header naming a column twice or missing a required column, saying what was found and accepted."""
+    if layout.duplicate is not None:
+        text, earlier, name = layout.duplicate
         raise FileRejected(
             file,
-            f"required columns are missing: {names}{hint_en}; the first row must be the header with these names",
-            f"必須の列がありません: {names}{hint_ja}。1行目をこれらの列名を含むヘッダーにしてください",
+            f"the column {text!r} appears more than once in the header (also as {earlier!r}); "
+            "keep one column of each name",
+            f"列名 {text} がヘッダーに複数あります（{earlier}）。同じ名前の列は1つにしてください",
             row=row,
+            column=name,
         )
-    return Layout(positions=positions, ignored=tuple(ignored))
+    if not layout.missing:
+        return
+    names = ", ".join(layout.missing)
+    hint_en = hint_ja = ""
+    if len(layout.positions) == 0 and len(headers) == 1 and re.search(r"[\t;|]", str(headers[0] or "")):
+        hint_en = " (the header seems to use tabs or semicolons: separate columns with commas)"
+        hint_ja = "（区切り文字がタブやセミコロンのようです。コンマで区切ってください）"
+    found = _found_text(layout.found)
+    accepted = "; ".join(f"{column}: {' / '.join(contract.column(column).headers)}" for column in layout.missing)
+    raise FileRejected(
+        file,
+        f"required columns are missing: {names}{hint_en}; the header has: {found or '(no names)'}; "
+        f"accepted names: {accepted}; the first row must be the header with these names",
+        f"必須の列がありません: {names}{hint_ja}。ヘッダーにある列: {found or '（列名なし）'}。"
+        f"使える列名: {accepted}。1行目をこれらの列名を含むヘッダーにしてください",
+        row=row,
+    )
+
+
+def match_header(headers: Sequence[str | None], contract: Contract, file: str, *, row: int | None) -> Layout:
+    """Which position holds each contract column, or reject a header missing a required column."""
+    layout = header_layout(headers, contract)
+    check_layout(layout, headers, contract, file, row=row)
+    return layout
+
+
+def _found_text(found: Sequence[str]) -> str:
+    shown = [name if len(name) <= _FOUND_CHARS else name[: _FOUND_CHARS - 1] + "…" for name in found[:_FOUND_SHOWN]]
+    more = len(found) - len(shown)
+    return ", ".join(shown) + (f" … (+{more})" if more > 0 else "")
 
 
 class FrameBuilder:
