@@ -71,10 +71,21 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "Generated from `schemas/` by `junkan contract` — do not edit by hand. / "
         "`schemas/` から自動生成しています（手で編集しないでください）。",
         "",
-        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX (first sheet), Parquet, JSON Lines. "
+        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX, Parquet, JSON Lines. "
         "Text is NFKC-normalised first, so full-width digits and letters are fine. / "
-        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX（先頭シート）、Parquet、JSON Lines。"
+        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX、Parquet、JSON Lines。"
         "全角英数字は自動で半角に正規化します。",
+        "",
+        "Workbooks (XLSX): every visible sheet whose first non-blank row is a header with the required columns "
+        "is read, wherever it stands; several such sheets are one submission and the report names the sheet of "
+        "every row. Hidden and very hidden sheets are never read. Other sheets (instructions, notes, charts, "
+        "empty sheets) are skipped and listed in the report. A workbook with no such sheet, or protected with a "
+        "password, is refused. / "
+        "Excelブック（XLSX）: 表示中のシートのうち、最初の空でない行が必須の列を含むヘッダーであるシートを、"
+        "順番にかかわらずすべて読み込みます。複数ある場合は1つの提出として扱い、レポートに各行のシート名を"
+        "記載します。非表示のシートは読み込みません。それ以外のシート（記入方法・メモ・グラフ・空のシート）は"
+        "読み飛ばし、レポートに記載します。該当するシートがないブックや、パスワードで保護されたブックは"
+        "受け付けません。",
         "",
         "Column headers: the first row names the columns, by their code or one of the Japanese names listed; "
         "case, full-width letters and spaces do not matter (`Member ID`, `会員ID`, `会員 ID`, `会員　ＩＤ` all name "

@@ -6,7 +6,8 @@ bilingual message naming the file, and the row or column where it can.
 
 Row numbers (`source_row`) are the ones a member sees: the physical line a CSV record starts on
 (header = 1, so a quoted value spanning lines shifts later rows as in a text editor), the sheet row
-of an XLSX, the line of a JSON Lines file and the 1-based row index of a Parquet file.
+of an XLSX (offset per data sheet when a workbook has several, see `schemas.workbooks`), the line of a
+JSON Lines file and the 1-based row index of a Parquet file.
 
 Decisions: fully blank rows (no value in any cell) are skipped and counted in `n_blank_rows`. A CSV
 row with fewer fields than the header is read with the missing trailing fields null; a row with more

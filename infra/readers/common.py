@@ -12,6 +12,7 @@ import polars as pl
 
 from schemas.contract import Contract, header_key
 from schemas.errors import FileRejected
+from schemas.workbooks import Sheet, SkippedSheet
 
 FileFormat = Literal["csv", "xlsx", "parquet", "jsonl"]
 SOURCE_ROW = "source_row"
@@ -29,6 +30,9 @@ class RawTable:
     ignored_columns: tuple[str, ...]
     n_rows: int
     n_blank_rows: int = 0
+    # Workbooks: the sheets read (their rows' numbering, see schemas.workbooks) and the sheets skipped.
+    sheets: tuple[Sheet, ...] = ()
+    skipped_sheets: tuple[SkippedSheet, ...] = ()
 
 
 def normalize_header(header: str) -> str:
