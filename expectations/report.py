@@ -14,6 +14,7 @@ import polars as pl
 from expectations.result import ValidationResult
 from schemas.contract import Contract
 from schemas.errors import FileRejected
+from schemas.workbooks import Sheet, SkippedSheet, sheet_row
 
 Status = Literal["valid", "partially_valid", "rejected"]
 REPORT_VERSION = 1
@@ -54,10 +55,11 @@ class ReportRow:
     check_id: str
     message_en: str
     message_ja: str
+    sheet: str | None = None  # the workbook sheet of the row (`row` is then the sheet's own row number)
 
     def to_json(self) -> dict[str, Any]:
-        """Stable keys for machines."""
-        return {
+        """Stable keys for machines; `sheet` only for a row of a workbook, so other files' reports are unchanged."""
+        found = {
             "row": self.row,
             "column": self.column,
             "value": self.value,
@@ -65,6 +67,7 @@ class ReportRow:
             "message_en": self.message_en,
             "message_ja": self.message_ja,
         }
+        return found if self.sheet is None else {"sheet": self.sheet, **found}
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,20 @@ class Rejection:
     message_ja: str
     row: int | None = None
     column: str | None = None
+
+
+@dataclass(frozen=True)
+class FileWarning:
+    """A remark on the whole file rather than on one row."""
+
+    message_en: str
+    message_ja: str
+
+
+NO_ROWS = FileWarning(
+    "the file has a header but no data rows: nothing was read from it; check that you sent the right file",
+    "ファイルにはヘッダーだけでデータ行がありません。提出するファイルが正しいか確認してください",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,9 @@ class Report:
     warnings_not_listed: int = 0
     ignored_columns: tuple[str, ...] = ()
     rejection: Rejection | None = None
+    sheets: tuple[str, ...] = ()  # the workbook sheets read, in order
+    skipped_sheets: tuple[SkippedSheet, ...] = ()
+    file_warnings: tuple[FileWarning, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Machine-readable report with stable keys."""
@@ -117,6 +137,14 @@ class Report:
             "warnings": [row.to_json() for row in self.warnings],
             "warnings_not_listed": self.warnings_not_listed,
             "ignored_columns": list(self.ignored_columns),
+            "sheets": list(self.sheets),
+            "skipped_sheets": [
+                {"name": sheet.name, "reason_en": sheet.reason_en, "reason_ja": sheet.reason_ja}
+                for sheet in self.skipped_sheets
+            ],
+            "file_warnings": [
+                {"message_en": warning.message_en, "message_ja": warning.message_ja} for warning in self.file_warnings
+            ],
             "rejection": None
             if self.rejection is None
             else {
@@ -153,15 +181,23 @@ def build_report(
     result: ValidationResult,
     raw: pl.DataFrame,
     ignored_columns: Sequence[str] = (),
+    sheets: Sequence[Sheet] = (),
+    skipped_sheets: Sequence[SkippedSheet] = (),
     max_listed: int = MAX_LISTED,
 ) -> Report:
     """Report on one submission of a (possibly batched) validation, showing the raw text the member sent.
 
     `raw` holds `source_row` and the member's columns as text (`contract.read_schema`). Errors and
-    warnings are each listed up to `max_listed` rows; the report says how many more there are.
+    warnings are each listed up to `max_listed` rows; the report says how many more there are. For a
+    workbook, `sheets` (as the reader numbered their rows) name the sheet of every listed row.
     """
     parts = ReportParts(
-        submission=submission, contract=contract, ignored_columns=ignored_columns, max_listed=max_listed
+        submission=submission,
+        contract=contract,
+        ignored_columns=ignored_columns,
+        sheets=sheets,
+        skipped_sheets=skipped_sheets,
+        max_listed=max_listed,
     )
     parts.add(result, raw)
     return parts.report()
@@ -179,10 +215,14 @@ class ReportParts:
         submission: SubmissionInfo,
         contract: Contract,
         ignored_columns: Sequence[str] = (),
+        sheets: Sequence[Sheet] = (),
+        skipped_sheets: Sequence[SkippedSheet] = (),
         max_listed: int = MAX_LISTED,
     ) -> None:
         self.submission = submission
         self.ignored_columns = tuple(ignored_columns)
+        self.sheets = tuple(sheets)
+        self.skipped_sheets = tuple(skipped_sheets)
         self.max_listed = max_listed
         self.counts = {"n_read": 0, "n_accepted": 0, "n_quarantined": 0, "n_warnings": 0}
         self.totals = {"error": 0, "warning": 0}
@@ -210,7 +250,7 @@ class ReportParts:
             for rule_id, columns in self._rule_columns.items()
         }
         for severity, rows in listed.items():
-            self.listed[severity] += _report_rows(rows, raw_rows, rule_columns, self._sources)
+            self.listed[severity] += _report_rows(rows, raw_rows, rule_columns, self._sources, self.sheets)
 
     def report(self) -> Report:
         """The report on every part added."""
@@ -227,6 +267,9 @@ class ReportParts:
             warnings=tuple(self.listed["warning"]),
             warnings_not_listed=self.totals["warning"] - len(self.listed["warning"]),
             ignored_columns=self.ignored_columns,
+            sheets=tuple(sheet.name for sheet in self.sheets),
+            skipped_sheets=self.skipped_sheets,
+            file_warnings=(NO_ROWS,) if counts["n_read"] == 0 else (),
         )
 
 
@@ -272,6 +315,7 @@ def _report_rows(
     raw_rows: dict[int, dict[str, Any]],
     rule_columns: dict[str, tuple[str, ...]],
     sources: Mapping[str, str],
+    sheets: Sequence[Sheet],
 ) -> tuple[ReportRow, ...]:
     """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each."""
     rows = []
@@ -285,9 +329,11 @@ def _report_rows(
         else:
             column = sources.get(failure["column"], failure["column"])
             value = raw_row.get(column)
+        sheet, row = sheet_row(failure["source_row"], sheets)
         rows.append(
             ReportRow(
-                row=failure["source_row"],
+                sheet=sheet,
+                row=row,
                 column=column,
                 value=_shorten(value),
                 check_id=failure["check_id"],

@@ -455,7 +455,13 @@ def _check(resources: Resources, item: _Loaded, result: ValidationResult | None)
         return Checked(submission, report, empty, str(item.rejection))
     result = result.of(submission.submission_id)
     report = build_report(
-        submission=info, contract=contract, result=result, raw=item.raw.frame, ignored_columns=item.raw.ignored_columns
+        submission=info,
+        contract=contract,
+        result=result,
+        raw=item.raw.frame,
+        ignored_columns=item.raw.ignored_columns,
+        sheets=item.raw.sheets,
+        skipped_sheets=item.raw.skipped_sheets,
     )
     if result.quarantined.height:
         _write_quarantine(resources, submission, item.raw.frame, result.quarantined)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import pytest
 
+from expectations import validate
+from expectations.report import NO_ROWS, SubmissionInfo, build_report
 from infra.readers import read_table
 from schemas import FLOWS
 from schemas.errors import FileRejected
 from schemas.workbooks import SHEET_ROW_STRIDE, Sheet, sheet_row
+from transforms.normalize import normalize
 
 HEADER = ["会員ID", "年度", "品目", "投入元工程", "投入先工程", "数量", "単位"]
 
@@ -151,3 +156,63 @@ def test_old_xls_named_xlsx_is_told_to_save_as_xlsx(tmp_path: Path) -> None:
     error = rejection(path)
     assert "old Excel workbook (.xls)" in error.message_en
     assert "encrypted" not in error.message_en
+
+
+def _report(path: Path) -> tuple[dict[str, object], str, pl.DataFrame]:
+    table = read_table(path, FLOWS)
+    frame = table.frame.with_columns(submission_id=pl.lit("sub-1"), submitter_id=pl.lit("city-a"))
+    result = validate(FLOWS, normalize(frame, contract=FLOWS, default_region="JP-40").collect())
+    info = SubmissionInfo("sub-1", "city-a", "flows", path.name, datetime(2025, 6, 1, tzinfo=UTC))
+    report = build_report(
+        submission=info,
+        contract=FLOWS,
+        result=result,
+        raw=table.frame,
+        ignored_columns=table.ignored_columns,
+        sheets=table.sheets,
+        skipped_sheets=table.skipped_sheets,
+    )
+    return report.to_json(), report.to_html(), result.accepted
+
+
+def test_report_names_the_sheet_of_every_row_and_counts_add_up(tmp_path: Path) -> None:
+    workbook = new_workbook()
+    add_sheet(workbook, "記入方法", [["記入方法"]])
+    add_sheet(workbook, "2023年度", [HEADER, flow("2023年度", 1), flow("2023年度", 2, unit="ポンド", material="paper")])
+    add_sheet(workbook, "2024年度", [HEADER, flow("2024年度", 3), flow("2024年度", "多い", material="paper")])
+    payload, html, accepted = _report(save(workbook, tmp_path))
+    summary = payload["summary"]
+    assert isinstance(summary, dict)
+    assert summary["n_read"] == 4
+    assert summary["n_read"] == summary["n_accepted"] + summary["n_quarantined"]
+    assert summary["n_quarantined"] == 2
+    errors = payload["errors"]
+    assert isinstance(errors, list)
+    assert [(error["sheet"], error["row"], error["column"]) for error in errors] == [
+        ("2023年度", 3, "unit"),
+        ("2024年度", 3, "quantity"),
+    ]
+    assert accepted["source_row"].to_list() == [2, SHEET_ROW_STRIDE + 2]
+    assert payload["sheets"] == ["2023年度", "2024年度"]
+    assert payload["skipped_sheets"] == [
+        {
+            "name": "記入方法",
+            "reason_en": "no header with the columns of flows (missing: member_id, period, material, source_stage, "
+            "target_stage, quantity, unit)",
+            "reason_ja": "flows の列を含むヘッダーがありません（不足: member_id, period, material, source_stage, "
+            "target_stage, quantity, unit）",
+        }
+    ]
+    assert "<th>シート<br>" in html
+    assert "<td>2024年度</td>" in html
+    assert "読み込まなかったシート" in html
+    assert "<code>記入方法</code>" in html
+
+
+def test_header_only_workbook_is_read_with_a_no_rows_warning(tmp_path: Path) -> None:
+    workbook = new_workbook()
+    add_sheet(workbook, "データ", [HEADER])
+    payload, html, _ = _report(save(workbook, tmp_path))
+    assert payload["status"] == "valid"
+    assert payload["file_warnings"] == [{"message_en": NO_ROWS.message_en, "message_ja": NO_ROWS.message_ja}]
+    assert NO_ROWS.message_ja in html
