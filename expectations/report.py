@@ -17,6 +17,7 @@ from expectations.result import ValidationResult
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.outcomes import Counts, SubmissionStatus
+from schemas.workbooks import Sheet, SkippedSheet, sheet_row
 
 REPORT_VERSION = 1
 MAX_LISTED = 1_000
@@ -56,10 +57,11 @@ class ReportRow:
     check_id: str
     message_en: str
     message_ja: str
+    sheet: str | None = None  # the workbook sheet of the row (`row` is then the sheet's own row number)
 
     def to_json(self) -> dict[str, Any]:
-        """Stable keys for machines."""
-        return {
+        """Stable keys for machines; `sheet` only for a row of a workbook, so other files' reports are unchanged."""
+        found = {
             "row": self.row,
             "column": self.column,
             "value": self.value,
@@ -67,6 +69,7 @@ class ReportRow:
             "message_en": self.message_en,
             "message_ja": self.message_ja,
         }
+        return found if self.sheet is None else {"sheet": self.sheet, **found}
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,20 @@ class Rejection:
     message_ja: str
     row: int | None = None
     column: str | None = None
+
+
+@dataclass(frozen=True)
+class FileWarning:
+    """A remark on the whole file rather than on one row."""
+
+    message_en: str
+    message_ja: str
+
+
+NO_ROWS = FileWarning(
+    "the file has a header but no data rows: nothing was read from it; check that you sent the right file",
+    "ファイルにはヘッダーだけでデータ行がありません。提出するファイルが正しいか確認してください",
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,9 @@ class Report:
     warnings_not_listed: int = 0
     ignored_columns: tuple[str, ...] = ()
     rejection: Rejection | None = None
+    sheets: tuple[str, ...] = ()  # the workbook sheets read, in order
+    skipped_sheets: tuple[SkippedSheet, ...] = ()
+    file_warnings: tuple[FileWarning, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """Machine-readable report with stable keys."""
@@ -116,6 +136,14 @@ class Report:
             "warnings": [row.to_json() for row in self.warnings],
             "warnings_not_listed": self.warnings_not_listed,
             "ignored_columns": list(self.ignored_columns),
+            "sheets": list(self.sheets),
+            "skipped_sheets": [
+                {"name": sheet.name, "reason_en": sheet.reason_en, "reason_ja": sheet.reason_ja}
+                for sheet in self.skipped_sheets
+            ],
+            "file_warnings": [
+                {"message_en": warning.message_en, "message_ja": warning.message_ja} for warning in self.file_warnings
+            ],
             "rejection": None
             if self.rejection is None
             else {
@@ -134,15 +162,23 @@ def build_report(
     result: ValidationResult,
     raw: pl.DataFrame,
     ignored_columns: Sequence[str] = (),
+    sheets: Sequence[Sheet] = (),
+    skipped_sheets: Sequence[SkippedSheet] = (),
     max_listed: int = MAX_LISTED,
 ) -> Report:
     """Report on one submission of a (possibly batched) validation, showing the raw text the member sent.
 
     `raw` holds `source_row` and the member's columns as text (`contract.read_schema`). Errors and
-    warnings are each listed up to `max_listed` rows; the report says how many more there are.
+    warnings are each listed up to `max_listed` rows; the report says how many more there are. For a
+    workbook, `sheets` (as the reader numbered their rows) name the sheet of every listed row.
     """
     parts = ReportParts(
-        submission=submission, contract=contract, ignored_columns=ignored_columns, max_listed=max_listed
+        submission=submission,
+        contract=contract,
+        ignored_columns=ignored_columns,
+        sheets=sheets,
+        skipped_sheets=skipped_sheets,
+        max_listed=max_listed,
     )
     parts.add(result, raw)
     return parts.report()
@@ -160,10 +196,14 @@ class ReportParts:
         submission: SubmissionInfo,
         contract: Contract,
         ignored_columns: Sequence[str] = (),
+        sheets: Sequence[Sheet] = (),
+        skipped_sheets: Sequence[SkippedSheet] = (),
         max_listed: int = MAX_LISTED,
     ) -> None:
         self.submission = submission
         self.ignored_columns = tuple(ignored_columns)
+        self.sheets = tuple(sheets)
+        self.skipped_sheets = tuple(skipped_sheets)
         self.max_listed = max_listed
         self.counts = {"n_read": 0, "n_accepted": 0, "n_quarantined": 0, "n_warnings": 0}
         self.totals = {"error": 0, "warning": 0}
@@ -196,7 +236,9 @@ class ReportParts:
             for rule_id, columns in self._rule_columns.items()
         }
         for severity, rows in listed.items():
-            self.listed[severity] += _report_rows(rows, raw_rows, rule_columns, self._sources, self._numbers)
+            self.listed[severity] += _report_rows(
+                rows, raw_rows, rule_columns, self._sources, self._numbers, self.sheets
+            )
 
     def report(self) -> Report:
         """The report on every part added."""
@@ -215,6 +257,9 @@ class ReportParts:
             warnings=tuple(self.listed["warning"]),
             warnings_not_listed=self.totals["warning"] - len(self.listed["warning"]),
             ignored_columns=self.ignored_columns,
+            sheets=tuple(sheet.name for sheet in self.sheets),
+            skipped_sheets=self.skipped_sheets,
+            file_warnings=(NO_ROWS,) if counts.read == 0 else (),
         )
 
 
@@ -252,6 +297,7 @@ def _report_rows(
     rule_columns: dict[str, tuple[str, ...]],
     sources: Mapping[str, str],
     numbers: Mapping[str, bool],
+    sheets: Sequence[Sheet],
 ) -> tuple[ReportRow, ...]:
     """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each.
 
@@ -271,9 +317,11 @@ def _report_rows(
         message_en, message_ja = failure["message_en"], failure["message_ja"]
         if failure["check_id"] in numbers and value is not None and unicodedata.normalize("NFKC", str(value)).strip():
             message_en, message_ja = _not_a_number(column, _shorten(value), whole=numbers[failure["check_id"]])
+        sheet, row = sheet_row(failure["source_row"], sheets)
         rows.append(
             ReportRow(
-                row=failure["source_row"],
+                sheet=sheet,
+                row=row,
                 column=column,
                 value=_shorten(value),
                 check_id=failure["check_id"],

@@ -6,7 +6,10 @@ Everything else is derived from a `Contract`: the Polars read and table schemas,
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import polars as pl
@@ -79,6 +82,13 @@ class Column:
     example: str = ""
     derived_from: str = ""  # for a derived column: the submitted column it comes from (what a member sent)
     extra_checks: tuple[Check, ...] = field(default_factory=tuple)
+    # Japanese column headers a member may write instead of `name` (matched as `header_key` says).
+    headers_ja: tuple[str, ...] = ()
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header that names this column in a file: the code, then the Japanese names."""
+        return (self.name, *self.headers_ja)
 
     @property
     def checks(self) -> tuple[Check, ...]:
@@ -157,6 +167,24 @@ class Column:
         return (*found, *self.extra_checks)
 
 
+def header_key(header: str) -> str:
+    """A header as matched to contract columns: NFKC, stripped, lower-case, inner spaces as `_`.
+
+    Examples:
+        >>> header_key(" Member ID ")
+        'member_id'
+        >>> header_key("会員\u3000ＩＤ")
+        '会員_id'
+
+    """
+    return re.sub(r"\s+", "_", unicodedata.normalize("NFKC", header).strip().lstrip("\ufeff").lower())
+
+
+def _compact(key: str) -> str:
+    """A header key without its spaces: how Japanese names are compared (会員 ID, 会員　ID and 会員ID agree)."""
+    return key.replace("_", "")
+
+
 def _bounds_text(low: float | None, high: float | None, *, ja: bool) -> str:
     def show(value: float) -> str:
         return f"{value:g}"
@@ -209,6 +237,33 @@ class Contract:
     def checks(self) -> tuple[Check, ...]:
         """All value checks of all columns."""
         return tuple(check for column in self.columns for check in column.checks)
+
+    @cached_property
+    def _header_columns(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Header keys of the codes, and compact keys of the Japanese names, each to its column."""
+        codes: dict[str, str] = {}
+        japanese: dict[str, str] = {}
+        for column in self.submitted_columns:
+            codes[header_key(column.name)] = column.name
+            for header in column.headers_ja:
+                key = _compact(header_key(header))
+                if japanese.setdefault(key, column.name) != column.name:
+                    msg = f"{self.name}: the header {header!r} names both {japanese[key]} and {column.name}"
+                    raise ValueError(msg)
+        return codes, japanese
+
+    def column_for_header(self, header: str) -> str | None:
+        """The submitted column a file's header names (its code or a Japanese name), or None.
+
+        Examples:
+            >>> from schemas import FLOWS
+            >>> [FLOWS.column_for_header(h) for h in ("Quantity", "数量", "会員 ID", "会員　ＩＤ", "amount")]
+            ['quantity', 'quantity', 'member_id', 'member_id', None]
+
+        """
+        codes, japanese = self._header_columns
+        key = header_key(header)
+        return codes.get(key) or japanese.get(_compact(key))
 
     def column(self, name: str) -> Column:
         """Look a column up by name."""

@@ -34,8 +34,8 @@ def _contract_section(contract: Contract) -> list[str]:
         f"{contract.description_en}  ",
         contract.description_ja,
         "",
-        "| column | type | required | description | 説明 | rules / 規則 |",
-        "|---|---|---|---|---|---|",
+        "| column | headers accepted / 使える列名 | type | required | description | 説明 | rules / 規則 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for column in contract.submitted_columns:
         rules = [check.message_en for check in column.checks if check.kind != "not_null"]
@@ -44,7 +44,8 @@ def _contract_section(contract: Contract) -> list[str]:
         if column.example:
             rules.append(f"e.g. `{column.example}`")
         lines.append(
-            f"| `{column.name}` | {_type_name(column)} | {'yes / 必須' if column.required else 'no / 任意'} "
+            f"| `{column.name}` | {_cell(', '.join(column.headers))} | {_type_name(column)} "
+            f"| {'yes / 必須' if column.required else 'no / 任意'} "
             f"| {_cell(column.description_en)} | {_cell(column.description_ja)} | {_cell('; '.join(rules))} |"
         )
     if contract.rules:
@@ -100,10 +101,28 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "Generated from `schemas/` by `junkan contract` — do not edit by hand. / "
         "`schemas/` から自動生成しています（手で編集しないでください）。",
         "",
-        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX (first sheet), Parquet, JSON Lines. "
+        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX, Parquet, JSON Lines. "
         "Text is NFKC-normalised first, so full-width digits and letters are fine. / "
-        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX（先頭シート）、Parquet、JSON Lines。"
+        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX、Parquet、JSON Lines。"
         "全角英数字は自動で半角に正規化します。",
+        "",
+        "Workbooks (XLSX): every visible sheet whose first non-blank row is a header with the required columns "
+        "is read, wherever it stands; several such sheets are one submission and the report names the sheet of "
+        "every row. Hidden and very hidden sheets are never read. Other sheets (instructions, notes, charts, "
+        "empty sheets) are skipped and listed in the report. A workbook with no such sheet, or protected with a "
+        "password, is refused. / "
+        "Excelブック（XLSX）: 表示中のシートのうち、最初の空でない行が必須の列を含むヘッダーであるシートを、"
+        "順番にかかわらずすべて読み込みます。複数ある場合は1つの提出として扱い、レポートに各行のシート名を"
+        "記載します。非表示のシートは読み込みません。それ以外のシート（記入方法・メモ・グラフ・空のシート）は"
+        "読み飛ばし、レポートに記載します。該当するシートがないブックや、パスワードで保護されたブックは"
+        "受け付けません。",
+        "",
+        "Column headers: the first row names the columns, by their code or one of the Japanese names listed; "
+        "case, full-width letters and spaces do not matter (`Member ID`, `会員ID`, `会員 ID`, `会員　ＩＤ` all name "
+        "`member_id`). Other columns are ignored and listed in the report. / "
+        "列名: 1行目に列名を書きます。コードまたは下表の日本語の列名が使えます。大文字・小文字、全角・半角、"
+        "空白の有無は問いません（`Member ID`・`会員ID`・`会員 ID`・`会員　ＩＤ` はどれも `member_id`）。"
+        "それ以外の列は読み飛ばし、レポートに記載します。",
         "",
     ]
     for contract in (*contracts, MEMBERS):

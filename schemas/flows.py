@@ -6,7 +6,7 @@ import polars as pl
 
 from schemas import vocabulary as v
 from schemas.contract import Check, Column, Contract, Rule
-from schemas.members import MEMBER_ID_PATTERN
+from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
 
 PROCESS_NAME_MAX_LENGTH = 100
 NOTE_MAX_LENGTH = 1000
@@ -26,6 +26,7 @@ FLOWS = Contract(
             required=True,
             regex=MEMBER_ID_PATTERN,
             example="city-kitakyushu",
+            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "period",
@@ -36,6 +37,7 @@ FLOWS = Contract(
             required=True,
             regex=PERIOD_CODE_PATTERN,
             example="FY2024",
+            headers_ja=("期間", "年度", "報告期間", "対象期間", "対象年度"),
         ),
         Column(
             "material",
@@ -45,6 +47,7 @@ FLOWS = Contract(
             required=True,
             warn_vocabulary=v.MATERIAL_CODES,
             example="plastics.pet",
+            headers_ja=("品目", "素材", "素材コード", "品目コード"),
         ),
         Column(
             "source_stage",
@@ -54,6 +57,7 @@ FLOWS = Contract(
             required=True,
             vocabulary=v.STAGE_CODES,
             example="use",
+            headers_ja=("投入元工程", "出発工程"),
         ),
         Column(
             "target_stage",
@@ -63,6 +67,7 @@ FLOWS = Contract(
             required=True,
             vocabulary=v.STAGE_CODES,
             example="collection",
+            headers_ja=("投入先工程", "到着工程"),
         ),
         Column(
             "source",
@@ -73,6 +78,7 @@ FLOWS = Contract(
             default_en="the source stage code",
             default_ja="出発工程コード",
             example="Household collection",
+            headers_ja=("投入元", "投入元プロセス", "出発プロセス", "出発プロセス名"),
         ),
         Column(
             "target",
@@ -83,6 +89,7 @@ FLOWS = Contract(
             default_en="the target stage code",
             default_ja="到着工程コード",
             example="Sorting plant A",
+            headers_ja=("投入先", "投入先プロセス", "到着プロセス", "到着プロセス名"),
         ),
         Column(
             "quantity",
@@ -92,6 +99,7 @@ FLOWS = Contract(
             required=True,
             min_value=0.0,
             example="1250.5",
+            headers_ja=("数量", "量", "重量"),
         ),
         Column(
             "unit",
@@ -126,6 +134,7 @@ FLOWS = Contract(
                     ),
                 ),
             ),
+            headers_ja=("単位",),
         ),
         Column(
             "region",
@@ -136,6 +145,7 @@ FLOWS = Contract(
             default_en="the member's registered region",
             default_ja="会員の登録地域",
             example="JP-40",
+            headers_ja=("地域", "地域コード"),
         ),
         Column(
             "quality",
@@ -144,6 +154,7 @@ FLOWS = Contract(
             "数値の把握方法: measured（実測）, calculated（計算）, estimated（推計）",
             vocabulary=v.QUALITY_CODES,
             example="measured",
+            headers_ja=("把握方法", "数値の把握方法"),
         ),
         Column(
             "note",
@@ -151,6 +162,7 @@ FLOWS = Contract(
             "Free note",
             "備考",
             max_length=NOTE_MAX_LENGTH,
+            headers_ja=("備考",),
         ),
         Column(
             "period_start",

@@ -9,6 +9,8 @@ from schemas.contract import Column, Contract, Rule
 
 # Member ids become object-key prefixes and object-store user names: keep them plain.
 MEMBER_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"
+# What members write above the member id column, in every dataset.
+MEMBER_ID_HEADERS = ("会員ID", "会員コード")
 
 MEMBERS = Contract(
     name="members",
@@ -23,8 +25,17 @@ MEMBERS = Contract(
             required=True,
             regex=MEMBER_ID_PATTERN,
             example="city-kitakyushu",
+            headers_ja=MEMBER_ID_HEADERS,
         ),
-        Column("name", pl.String(), "Organisation name", "団体名", required=True, max_length=200),
+        Column(
+            "name",
+            pl.String(),
+            "Organisation name",
+            "団体名",
+            required=True,
+            max_length=200,
+            headers_ja=("団体名", "会員名", "名称"),
+        ),
         Column(
             "kind",
             pl.String(),
@@ -33,6 +44,7 @@ MEMBERS = Contract(
             required=True,
             vocabulary=v.MEMBER_KIND_CODES,
             example="municipality",
+            headers_ja=("種別", "会員種別"),
         ),
         Column(
             "region",
@@ -43,8 +55,17 @@ MEMBERS = Contract(
             default_en="JP",
             default_ja="JP",
             example="JP-40",
+            headers_ja=("地域", "登録地域"),
         ),
-        Column("joined_on", pl.Date(), "Date the member joined", "入会日", required=True, example="2023-04-01"),
+        Column(
+            "joined_on",
+            pl.Date(),
+            "Date the member joined",
+            "入会日",
+            required=True,
+            example="2023-04-01",
+            headers_ja=("入会日",),
+        ),
     ),
     key=("member_id",),
     rules=(

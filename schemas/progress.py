@@ -6,8 +6,8 @@ import polars as pl
 
 from schemas import periods
 from schemas.contract import Column, Contract, Rule
-from schemas.members import MEMBER_ID_PATTERN
-from schemas.targets import TARGET_ID_PATTERN
+from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
+from schemas.targets import TARGET_ID_HEADERS, TARGET_ID_PATTERN
 
 PROGRESS = Contract(
     name="progress",
@@ -22,6 +22,7 @@ PROGRESS = Contract(
             required=True,
             regex=MEMBER_ID_PATTERN,
             example="city-kitakyushu",
+            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "target_id",
@@ -31,6 +32,7 @@ PROGRESS = Contract(
             required=True,
             regex=TARGET_ID_PATTERN,
             example="T1",
+            headers_ja=TARGET_ID_HEADERS,
         ),
         Column(
             "year",
@@ -41,6 +43,7 @@ PROGRESS = Contract(
             min_value=float(periods.MIN_YEAR),
             max_value=float(periods.MAX_YEAR),
             example="2024",
+            headers_ja=("年", "年度", "実績年", "実績年度"),
         ),
         Column(
             "value",
@@ -49,8 +52,9 @@ PROGRESS = Contract(
             "実績値（目標と同じ単位）",
             required=True,
             example="0.15",
+            headers_ja=("実績値", "実績"),
         ),
-        Column("note", pl.String(), "Free note", "備考", max_length=1000),
+        Column("note", pl.String(), "Free note", "備考", max_length=1000, headers_ja=("備考",)),
     ),
     key=("member_id", "target_id", "year"),
     scope_column="year",

@@ -7,9 +7,10 @@ import polars as pl
 from schemas import periods
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract, Rule
-from schemas.members import MEMBER_ID_PATTERN
+from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
 
 TARGET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+TARGET_ID_HEADERS = ("目標ID", "目標番号")
 URL_PATTERN = r"^https?://\S+$"
 
 TARGETS = Contract(
@@ -25,6 +26,7 @@ TARGETS = Contract(
             required=True,
             regex=MEMBER_ID_PATTERN,
             example="city-kitakyushu",
+            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "target_id",
@@ -34,6 +36,7 @@ TARGETS = Contract(
             required=True,
             regex=TARGET_ID_PATTERN,
             example="T1",
+            headers_ja=TARGET_ID_HEADERS,
         ),
         Column(
             "indicator",
@@ -43,6 +46,7 @@ TARGETS = Contract(
             required=True,
             vocabulary=v.TARGET_INDICATOR_CODES,
             example="input_cyclical_use_rate",
+            headers_ja=("指標", "指標コード"),
         ),
         Column(
             "material",
@@ -51,6 +55,7 @@ TARGETS = Contract(
             "目標の対象素材（空欄は全素材）",
             warn_vocabulary=v.MATERIAL_CODES,
             example="plastics",
+            headers_ja=("品目", "素材", "対象素材"),
         ),
         Column(
             "baseline_year",
@@ -61,8 +66,17 @@ TARGETS = Contract(
             min_value=float(periods.MIN_YEAR),
             max_value=float(periods.MAX_YEAR),
             example="2020",
+            headers_ja=("基準年", "基準年度"),
         ),
-        Column("baseline_value", pl.Float64(), "Baseline value", "基準値", required=True, example="0.12"),
+        Column(
+            "baseline_value",
+            pl.Float64(),
+            "Baseline value",
+            "基準値",
+            required=True,
+            example="0.12",
+            headers_ja=("基準値",),
+        ),
         Column(
             "target_year",
             pl.Int32(),
@@ -72,8 +86,11 @@ TARGETS = Contract(
             min_value=float(periods.MIN_YEAR),
             max_value=float(periods.MAX_YEAR),
             example="2030",
+            headers_ja=("目標年", "目標年度"),
         ),
-        Column("target_value", pl.Float64(), "Target value", "目標値", required=True, example="0.2"),
+        Column(
+            "target_value", pl.Float64(), "Target value", "目標値", required=True, example="0.2", headers_ja=("目標値",)
+        ),
         Column(
             "unit",
             pl.String(),
@@ -82,6 +99,7 @@ TARGETS = Contract(
             required=True,
             max_length=20,
             example="ratio",
+            headers_ja=("単位",),
         ),
         Column(
             "published_url",
@@ -90,8 +108,16 @@ TARGETS = Contract(
             "目標の公表先URL",
             regex=URL_PATTERN,
             example="https://example.org/ce-target",
+            headers_ja=("公表先URL", "公表URL"),
         ),
-        Column("description", pl.String(), "Description (Japanese allowed)", "説明（日本語可）", max_length=2000),
+        Column(
+            "description",
+            pl.String(),
+            "Description (Japanese allowed)",
+            "説明（日本語可）",
+            max_length=2000,
+            headers_ja=("説明", "内容"),
+        ),
     ),
     key=("member_id", "target_id"),
     validation_order=1,

@@ -58,7 +58,13 @@ def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
         known_targets = pl.DataFrame(schema={"member_id": pl.String(), "target_id": pl.String()})
     result = validate_rows(contract, frame, known_targets=known_targets)
     return build_report(
-        submission=info, contract=contract, result=result, raw=raw.frame, ignored_columns=raw.ignored_columns
+        submission=info,
+        contract=contract,
+        result=result,
+        raw=raw.frame,
+        ignored_columns=raw.ignored_columns,
+        sheets=raw.sheets,
+        skipped_sheets=raw.skipped_sheets,
     )
 
 
@@ -80,10 +86,15 @@ def describe(report: Report) -> str:
         ("warning", report.warnings, report.warnings_not_listed),
     ):
         for row in rows:
-            where = f"{file}, row {row.row}, column {row.column}"
+            sheet = "" if row.sheet is None else f", sheet {row.sheet!r}"
+            where = f"{file}{sheet}, row {row.row}, column {row.column}"
             lines.append(f"{where}: {label}: {row.value!r}: {row.message_en} / {row.message_ja}")
         if more:
             lines.append(f"… and {more} more {label}s")
+    for warning in report.file_warnings:
+        lines.append(f"{file}: warning: {warning.message_en} / {warning.message_ja}")
+    for skipped in report.skipped_sheets:
+        lines.append(f"{file}: sheet {skipped.name!r} not read: {skipped.reason_en} / {skipped.reason_ja}")
     if report.ignored_columns:
         lines.append(f"{file}: ignored columns not in the contract: {', '.join(report.ignored_columns)}")
     lines.append(

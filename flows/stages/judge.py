@@ -205,7 +205,13 @@ def judged(item: _Loaded, result: ValidationResult | None) -> Checked:
         return Checked(submission, report, empty, str(item.rejection))
     result = result.of(submission.submission_id)
     report = build_report(
-        submission=info, contract=contract, result=result, raw=item.raw.frame, ignored_columns=item.raw.ignored_columns
+        submission=info,
+        contract=contract,
+        result=result,
+        raw=item.raw.frame,
+        ignored_columns=item.raw.ignored_columns,
+        sheets=item.raw.sheets,
+        skipped_sheets=item.raw.skipped_sheets,
     )
     quarantined = quarantine_rows(item.raw.frame, result.quarantined) if result.quarantined.height else None
     return Checked(submission, report, core_rows(submission.dataset, result.accepted), None, quarantined=quarantined)

@@ -1,7 +1,7 @@
 """A large file validated and written part by part, so a worker's memory holds one part, not the file.
 
 A CSV larger than a validation batch (`JUNKAN_VALIDATION_BATCH_BYTES`) is read in chunks of
-`PART_ROWS` rows (`infra.csv_chunks`), each normalised and kept as a Parquet part on local disk;
+`PART_ROWS` rows (`infra.readers.csv_chunks`), each normalised and kept as a Parquet part on local disk;
 `expectations.validate.validate_parts` judges the parts as `validate` would judge the whole file (its
 cross-row rules see every row); accepted rows go to the core table in one Iceberg commit, appended part
 by part; the report keeps counts and the listed rows only. The outcome is the same as reading the file
@@ -32,9 +32,9 @@ from flows.stages.receive import download_submission, file_name
 from flows.stages.record import QUARANTINE_CONTENT_TYPE, core_slice, owned_scopes, record_outcomes
 from flows.stages.summary import SubmissionOutcome, Timings, timed
 from infra import keys
-from infra.csv_chunks import read_csv_chunks
 from infra.ledger import Submission
 from infra.limits import limits_from_settings
+from infra.readers import read_csv_chunks
 from infra.resources import Resources
 from schemas import get_contract
 

@@ -196,3 +196,24 @@ def test_rejection_report() -> None:
     html = member_report_html(report)
     assert "unit 列がありません。列を追加して再提出してください" in html
     assert "不受理" in html
+
+
+def test_header_only_file_is_valid_with_a_warning_that_it_holds_no_rows() -> None:
+    frame = make_flows(rows=[{}], lineage=True).with_columns(pl.lit(MEMBER_ID).alias("submitter_id")).head(0)
+    raw = make_raw(FLOWS, [])
+
+    report = build_report(submission=SUBMISSION, contract=FLOWS, result=validate(FLOWS, frame), raw=raw)
+
+    payload = report.to_json()
+    assert (payload["status"], payload["summary"]["n_read"]) == ("valid", 0)
+    assert [warning["message_en"] for warning in payload["file_warnings"]] == [
+        "the file has a header but no data rows: nothing was read from it; check that you sent the right file"
+    ]
+    assert "ヘッダーだけでデータ行がありません" in member_report_html(report)
+
+
+def test_a_file_with_rows_has_no_file_warning(flows_report_inputs: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    frame, raw = flows_report_inputs
+    report = build_report(submission=SUBMISSION, contract=FLOWS, result=validate(FLOWS, frame), raw=raw)
+    assert report.file_warnings == ()
+    assert all("sheet" not in error for error in report.to_json()["errors"])

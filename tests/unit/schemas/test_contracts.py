@@ -68,3 +68,18 @@ def test_unknown_column_and_dataset_errors_say_what_exists() -> None:
 
     with pytest.raises(ValueError, match="choose one of: flows, targets, progress"):
         get_contract("waste")
+
+
+def test_every_required_column_has_japanese_headers_that_name_only_it() -> None:
+    for contract in (*CONTRACTS.values(), MEMBERS):
+        for column in contract.submitted_columns:
+            assert column.required is False or column.headers_ja, f"{contract.name}.{column.name}"
+            for header in column.headers:
+                assert contract.column_for_header(header) == column.name
+                assert contract.column_for_header(header.replace("ID", " ＩＤ")) == column.name
+
+
+def test_data_dictionary_lists_the_accepted_headers() -> None:
+    text = render_contract_markdown(tuple(CONTRACTS.values()))
+    assert "| `member_id` | member_id, 会員ID, 会員コード |" in text
+    assert "| `value` | value, 実績値, 実績 |" in text

@@ -9,9 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from infra import readers
 from infra.limits import DEFAULT_LIMITS, Limits
-from infra.readers import RawTable, read_table
+from infra.readers import RawTable, csv_fast, csv_rows, read_table
 from schemas import FLOWS
 from schemas.errors import FileRejected
 
@@ -24,7 +23,7 @@ ALPHABET = ["a", "1", "あ", "施", " ", "\u3000", "\x1c", "\u200b", "\t", '"', 
 
 def slow(text: str, limits: Limits) -> RawTable | str:
     try:
-        return readers._read_csv_rows(text, "utf-8", FLOWS, "f.csv", limits)
+        return csv_rows.read_csv_rows(text, "utf-8", FLOWS, "f.csv", limits)
     except FileRejected as rejected:
         return str(rejected)
 
@@ -74,7 +73,7 @@ def test_fast_path_reads_the_same_table_or_steps_aside() -> None:
     )
     def check(text: str, limits: Limits) -> None:
         expected = slow(text, limits)
-        fast = readers._read_csv_fast(text.encode("utf-8"), "utf-8", FLOWS, "f.csv", limits)
+        fast = csv_fast.read_csv_fast(text.encode("utf-8"), "utf-8", FLOWS, "f.csv", limits)
         taken.append(fast is not None)
         if fast is not None:
             assert isinstance(expected, RawTable), expected
@@ -89,7 +88,7 @@ def test_fast_path_reads_plain_and_quoted_files_with_line_numbers_and_blanks() -
     header = ",".join(REQUIRED) + ",,note"
     row = ",".join(f"v{index}" for index in range(len(REQUIRED)))
     text = f'{header}\r\n{row},,"a, ""b"""\r\n\r\n \u3000,,\r\n{row},x,\r\n'
-    fast = readers._read_csv_fast(text.encode("utf-8"), "utf-8", FLOWS, "f.csv", DEFAULT_LIMITS)
+    fast = csv_fast.read_csv_fast(text.encode("utf-8"), "utf-8", FLOWS, "f.csv", DEFAULT_LIMITS)
     assert fast is not None
     # Lines 2 and 5 hold records; line 3 is empty and line 4 holds only spaces: two blank rows.
     assert fast.frame["source_row"].to_list() == [2, 5]
@@ -112,14 +111,14 @@ def test_fast_path_reads_plain_and_quoted_files_with_line_numbers_and_blanks() -
 )
 def test_fast_path_steps_aside_for_what_only_the_row_reader_reads_exactly(tail: str) -> None:
     text = ",".join(REQUIRED) + "\n" + ",".join(["v"] * (len(REQUIRED) - 1)) + "," + tail
-    assert readers._read_csv_fast(text.encode("utf-8"), "utf-8", FLOWS, "f.csv", DEFAULT_LIMITS) is None
+    assert csv_fast.read_csv_fast(text.encode("utf-8"), "utf-8", FLOWS, "f.csv", DEFAULT_LIMITS) is None
 
 
 def test_read_table_takes_the_fast_path_for_cp932(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_rows(*args: object) -> RawTable:
         raise AssertionError("the row-by-row reader was used")
 
-    monkeypatch.setattr(readers, "_read_csv_rows", no_rows)
+    monkeypatch.setattr(csv_rows, "read_csv_rows", no_rows)
     header = ",".join(REQUIRED)
     row = ",".join(["施設"] * len(REQUIRED))
     path = tmp_path / "flows.csv"
@@ -131,4 +130,4 @@ def test_read_table_takes_the_fast_path_for_cp932(tmp_path: Path, monkeypatch: p
 
 def test_whitespace_set_is_pythons() -> None:
     everything = "".join(char for char in map(chr, range(0x110000)) if char.isspace())
-    assert everything == readers._PY_WHITESPACE
+    assert everything == csv_fast.PY_WHITESPACE

@@ -22,17 +22,9 @@ from pathlib import Path
 import polars as pl
 
 from infra.limits import DEFAULT_LIMITS, MIB, Limits, check_file_size
-from infra.readers import (
-    _CP932_STRAY_BYTE,
-    _ENCODING_SAMPLE_CHARS,
-    _csv_fast_layout,
-    _FastRows,
-    _Layout,
-    _looks_like_shift_jis,
-    _read_csv_fast_rows,
-    _reject_binary,
-    _unnamed_ignored,
-)
+from infra.readers.common import Layout, unnamed_ignored
+from infra.readers.csv_fast import FastRows, csv_fast_layout, read_csv_fast_rows
+from infra.readers.encoding import CP932_STRAY_BYTE, ENCODING_SAMPLE_CHARS, looks_like_shift_jis, reject_binary
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 
@@ -66,7 +58,7 @@ class _Plan:
     limits: Limits
     header_line: bytes
     header: list[str]
-    layout: _Layout
+    layout: Layout
     spans: tuple[_Span, ...]
 
 
@@ -137,7 +129,7 @@ def read_csv_chunks(
         head = stream.read(4)
     try:
         check_file_size(path, file, limits)
-        _reject_binary(file, head)
+        reject_binary(file, head)
     except FileRejected:
         return None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -167,8 +159,8 @@ def read_csv_chunks(
         raise
 
 
-def _parse(plan: _Plan, body: bytes, first_line: int) -> _FastRows:
-    rows = _read_csv_fast_rows(body, plan.header, plan.layout, plan.contract, plan.limits, first_line=first_line)
+def _parse(plan: _Plan, body: bytes, first_line: int) -> FastRows:
+    rows = read_csv_fast_rows(body, plan.header, plan.layout, plan.contract, plan.limits, first_line=first_line)
     if rows is None:
         msg = "the CSV text changed while it was being read in chunks"
         raise RuntimeError(msg)
@@ -216,15 +208,15 @@ def _transcode_cp932(path: Path, work: Path, size: int) -> None:
             except UnicodeDecodeError:
                 raise _NotExact from None
             # Stray bytes decode to single characters, so searching piece by piece finds what a whole search does.
-            if _CP932_STRAY_BYTE.search(text):
+            if CP932_STRAY_BYTE.search(text):
                 raise _NotExact
-            if sampled < _ENCODING_SAMPLE_CHARS:
-                sample.append(text[: _ENCODING_SAMPLE_CHARS - sampled])
+            if sampled < ENCODING_SAMPLE_CHARS:
+                sample.append(text[: ENCODING_SAMPLE_CHARS - sampled])
                 sampled += len(sample[-1])
             target.write(text.encode("utf-8"))
             if not block:
                 break
-    if not _looks_like_shift_jis("".join(sample)):
+    if not looks_like_shift_jis("".join(sample)):
         raise _NotExact
 
 
@@ -245,11 +237,11 @@ def _read_blocks(
     header_line, rest = _first_line(blocks, max_line_bytes)
     if not header_line:
         raise _NotExact
-    found = _csv_fast_layout(header_line, options.contract, options.file, limits)
+    found = csv_fast_layout(header_line, options.contract, options.file, limits)
     if found is None:
         raise _NotExact
     header, layout = found
-    if _read_csv_fast_rows(header_line, header, layout, options.contract, limits) is None:
+    if read_csv_fast_rows(header_line, header, layout, options.contract, limits) is None:
         raise _NotExact
     spans: list[_Span] = []
     offset = start + len(header_line)
@@ -258,7 +250,7 @@ def _read_blocks(
     used: set[int] = set()
     if header_line.endswith(b"\n"):
         for piece in _slices(rest, rows=options.chunk_rows, max_bytes=options.chunk_bytes, max_line=max_line_bytes):
-            rows = _read_csv_fast_rows(header_line + piece, header, layout, options.contract, limits, first_line=line)
+            rows = read_csv_fast_rows(header_line + piece, header, layout, options.contract, limits, first_line=line)
             if rows is None:
                 raise _NotExact
             if rows.frame.height:  # a slice of blank lines is counted, not read again
@@ -269,7 +261,7 @@ def _read_blocks(
             n_blank += rows.n_blank_rows
             used.update(rows.unnamed_used)
     plan = _Plan(options.contract, limits, header_line, header, layout, tuple(spans))
-    ignored = (*layout.ignored, *_unnamed_ignored(used))
+    ignored = (*layout.ignored, *unnamed_ignored(used))
     return CsvChunks(encoding, ignored, n_rows, n_blank, path, work_file, plan)
 
 

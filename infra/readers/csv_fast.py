@@ -1,0 +1,136 @@
+"""Read a plain CSV with Polars, when it splits the text into the same records as Python's csv module."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from infra.limits import Limits
+from infra.readers.common import SOURCE_ROW, Layout, RawTable, is_blank, match_header, normalize_header, unnamed_ignored
+from infra.readers.limits import check_header_width
+from schemas.contract import Contract
+from schemas.errors import FileRejected
+
+# Characters Python's `str.strip()` removes (all of them are below U+3001), so Polars strips the same.
+PY_WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
+# A well-formed quoted field on one line: opens at a field start, `""` inside, closes at a field end.
+_FILLED = "_is_filled"
+_QUOTED_FIELD = re.compile(rb'(?:^|(?<=,))"[^"\r\n]*(?:""[^"\r\n]*)*"(?=,|\r?$)', re.MULTILINE)
+
+
+def _fast_path_applies(body: bytes) -> bool:
+    """Whether Polars splits `body` into the same records as Python's csv module (cheap byte scans).
+
+    Not when a CR ends a line alone or a NUL appears, nor when a quote is anything but a well-formed
+    quoted field on one line (a quoted line break, a stray or unbalanced quote).
+    """
+    if b"\x00" in body or body.count(b"\r") != body.count(b"\r\n"):
+        return False
+    return b'"' not in body or b'"' not in _QUOTED_FIELD.sub(b"", body)
+
+
+def _csv_header(body: bytes, limits: Limits) -> list[str] | None:
+    """The first line's fields when that line is a non-blank header within the limits, else None."""
+    end = body.find(b"\n")
+    line = body.decode("utf-8") if end < 0 else body[: end + 1].decode("utf-8")
+    try:
+        header = next(csv.reader([line], strict=True), None)
+    except csv.Error:
+        return None
+    if header is None or is_blank(header) or sum(map(len, header)) + len(header) > limits.max_line_chars:
+        return None
+    return header
+
+
+def read_csv_fast(body: bytes, encoding: str, contract: Contract, file: str, limits: Limits) -> RawTable | None:
+    """Read a plain CSV (UTF-8 bytes) with Polars, or None when only the row-by-row reader is exact.
+
+    None for any file the fast path cannot reproduce exactly (see `_fast_path_applies`, a header not on
+    line 1, a row with more fields than the header) and for any file to reject, so that the row-by-row
+    reader names the offending row as it always has.
+    """
+    if not body:
+        return None
+    found = csv_fast_layout(body, contract, file, limits)
+    if found is None:
+        return None
+    header, layout = found
+    rows = read_csv_fast_rows(body, header, layout, contract, limits)
+    if rows is None:
+        return None
+    ignored = (*layout.ignored, *unnamed_ignored(rows.unnamed_used))
+    return RawTable(rows.frame, "csv", encoding, ignored, rows.frame.height, rows.n_blank_rows)
+
+
+@dataclass(frozen=True)
+class FastRows:
+    """The rows the fast path read after a header: kept rows, blank rows and used unnamed positions."""
+
+    frame: pl.DataFrame
+    n_blank_rows: int
+    unnamed_used: tuple[int, ...]
+
+
+def csv_fast_layout(body: bytes, contract: Contract, file: str, limits: Limits) -> tuple[list[str], Layout] | None:
+    """The header on line 1 of `body` and its layout, or None when the fast path cannot take that header."""
+    header = _csv_header(body, limits)
+    if header is None:
+        return None
+    try:
+        check_header_width(header, file, limits, row=1)
+        layout = match_header(header, contract, file, row=1)
+    except FileRejected:
+        return None
+    return header, layout
+
+
+def read_csv_fast_rows(
+    body: bytes, header: list[str], layout: Layout, contract: Contract, limits: Limits, *, first_line: int = 2
+) -> FastRows | None:
+    """Read the header line and the complete lines after it in `body` with Polars, or None (see above).
+
+    `first_line` is the file's line number of the line after the header, so a slice of a file's lines
+    (behind its header line) reads with the file's own line numbers and row limit: every condition
+    checked here is a property of single lines.
+    """
+    if not _fast_path_applies(body):
+        return None
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    if first_line + lines - 2 > limits.max_rows:
+        return None
+    try:
+        raw = pl.read_csv(io.BytesIO(body), has_header=True, infer_schema=False, raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None  # e.g. a row with more fields than the header
+    if raw.width != len(header) or raw.height != lines - 1:
+        return None
+    names = [f"field_{index}" for index in range(raw.width)]
+    raw.columns = names
+    lengths = [pl.col(name).str.len_chars().fill_null(0) for name in names]
+    longest_field, longest_line = raw.select(
+        pl.max_horizontal(lengths).max().fill_null(0).alias("field"),
+        pl.sum_horizontal(lengths).max().fill_null(0).alias("line"),
+    ).row(0)
+    # The line bound counts every field of the header (a short row has fewer): never lower than the exact one.
+    if longest_field > limits.max_field_chars or longest_line + raw.width > limits.max_line_chars:
+        return None
+    filled = [(pl.col(name).str.strip_chars(PY_WHITESPACE) != "").fill_null(value=False) for name in names]
+    rows = raw.with_row_index(SOURCE_ROW, offset=first_line).with_columns(pl.any_horizontal(filled).alias(_FILLED))
+    kept = rows.filter(_FILLED)
+    unnamed = [index for index, name in enumerate(header) if not normalize_header(name)]
+    used = kept.select(filled[index].any().alias(str(index)) for index in unnamed).row(0) if unnamed else ()
+    columns: list[pl.Expr] = [pl.col(SOURCE_ROW).cast(pl.Int64())]
+    for column in contract.read_schema:
+        position = layout.positions.get(column)
+        if position is None:
+            columns.append(pl.lit(None, dtype=pl.String()).alias(column))
+        else:
+            value = pl.col(names[position])
+            columns.append(pl.when(value != "").then(value).alias(column))
+    frame = kept.select(columns)
+    used_positions = tuple(index for index, is_used in zip(unnamed, used, strict=True) if is_used)
+    return FastRows(frame, rows.height - kept.height, used_positions)

@@ -1,0 +1,298 @@
+"""Read the data sheets of an Excel workbook (.xlsx) with openpyxl, cell values as a member sees them.
+
+A data sheet is a visible sheet whose first non-blank row is a header naming every required column of
+the contract (by code or Japanese name), wherever it stands in the workbook. Hidden and very hidden
+sheets are never read (offices keep old copies there); visible sheets without that header (記入方法,
+notes, charts, empty sheets) are skipped and listed in `RawTable.skipped_sheets`. Several data sheets
+are read as one submission, numbered as `schemas.workbooks` says, each listed in `RawTable.sheets`.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from infra.limits import Limits, check_zip, over_limit
+from infra.readers.common import (
+    FrameBuilder,
+    Layout,
+    RawTable,
+    UnnamedColumns,
+    cell_text,
+    check_layout,
+    header_layout,
+    is_blank,
+    no_header,
+)
+from infra.readers.limits import check_header_width, check_row
+from schemas.contract import Contract
+from schemas.errors import FileRejected
+from schemas.workbooks import SHEET_ROW_STRIDE, Sheet, SkippedSheet
+
+# An OLE compound file: an .xls workbook, or an .xlsx that Excel encrypted with a password.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The stream that holds an encrypted workbook; directory entry names are UTF-16LE.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+# What openpyxl (zipfile, zlib, the XML parser, its own descriptors) raises on a damaged or hostile workbook.
+# ParseError is a SyntaxError; InvalidFileException is added where openpyxl is imported.
+_XLSX_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    ArithmeticError,
+    EOFError,
+    OSError,
+    SyntaxError,
+)
+
+
+def _unreadable_xlsx(file: str, error: Exception) -> FileRejected:
+    detail = f"{type(error).__name__}: {str(error)[:200]}"
+    return FileRejected(
+        file,
+        f"the file cannot be opened as an Excel workbook (.xlsx) ({detail}); save it again from Excel as .xlsx "
+        "or as CSV UTF-8",
+        f"Excelブック（.xlsx）として開けません（{detail}）。Excelで .xlsx または CSV UTF-8 として保存し直してください",
+    )
+
+
+def _sheet_rows(values: Iterator[tuple[object, ...]], file: str) -> Iterator[tuple[int, list[str | None]]]:
+    """Rows of a sheet as (sheet row, cell texts); openpyxl's errors while parsing become a rejection."""
+    number = 0
+    while True:
+        try:
+            row = next(values)
+        except StopIteration:
+            return
+        except _XLSX_ERRORS as error:
+            raise _unreadable_xlsx(file, error) from None
+        number += 1
+        yield number, [cell_text(value) for value in row]
+
+
+def read_xlsx(path: Path, contract: Contract, file: str, limits: Limits) -> RawTable:
+    """Read the data sheets of a workbook as text columns of `contract`, as one table."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    _reject_compound_file(path, file)
+    check_zip(path, file, limits)  # before openpyxl decompresses anything
+    # Our own handle, closed whatever openpyxl does: it leaves its zip open when loading fails half-way.
+    with path.open("rb") as stream:
+        try:
+            with warnings.catch_warnings():
+                # openpyxl warns about styles and extensions it does not read; cell values are unaffected.
+                warnings.simplefilter("ignore", UserWarning)
+                workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+        except (InvalidFileException, *_XLSX_ERRORS) as error:
+            raise _unreadable_xlsx(file, error) from None
+        try:
+            return _read_workbook(workbook, contract, file, limits)
+        finally:
+            workbook.close()
+
+
+def _reject_compound_file(path: Path, file: str) -> None:
+    """Reject an OLE compound file named .xlsx: a password-protected workbook, or an old .xls."""
+    with path.open("rb") as stream:
+        head = stream.read(len(_OLE_MAGIC))
+    if head != _OLE_MAGIC:
+        return
+    if _ENCRYPTED_PACKAGE in path.read_bytes():  # the file's size is already checked against the limits
+        raise FileRejected(
+            file,
+            "the workbook is encrypted, password-protected: remove the password and submit again "
+            "(Excel: File > Info > Protect Workbook > Encrypt with Password, clear the password, save)",
+            "ブックがパスワードで保護（暗号化）されています。パスワードを解除して再提出してください"
+            "（Excel: ファイル > 情報 > ブックの保護 > パスワードを使用して暗号化 で空欄にして保存）",
+        )
+    raise FileRejected(
+        file,
+        "the file is an old Excel workbook (.xls), not .xlsx; open it in Excel and save it as "
+        "Excel Workbook (.xlsx) or as CSV UTF-8",
+        "ファイルは旧形式のExcelブック（.xls）です。"
+        "Excelで開き、Excelブック（.xlsx）または CSV UTF-8 として保存してください",
+    )
+
+
+@dataclass(frozen=True)
+class _SheetRows:
+    """The rows read from one data sheet."""
+
+    frame: pl.DataFrame
+    n_blank_rows: int
+    ignored: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _WrongHeader:
+    """A visible sheet whose header does not name every required column."""
+
+    name: str
+    header: list[str | None]
+    row: int
+    layout: Layout
+
+
+def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits) -> RawTable:
+    names: list[str] = list(workbook.sheetnames)
+    # One sheet: messages stay as they were; several: each names its sheet.
+    naming = len(names) > 1
+    parts: list[_SheetRows] = []
+    sheets: list[Sheet] = []
+    skipped: list[SkippedSheet] = []
+    wrong: list[_WrongHeader] = []
+    for name in names:
+        sheet = workbook[name]
+        if not hasattr(sheet, "iter_rows"):
+            skipped.append(SkippedSheet(name, "a chart sheet", "グラフシート"))
+            continue
+        if sheet.sheet_state != "visible":
+            skipped.append(SkippedSheet(name, "hidden: hidden sheets are never read", "非表示のシートは読み込みません"))
+            continue
+        with _naming_sheet(name if naming else None):
+            rows = _rows_of(sheet, file)
+            found = next(((number, cells) for number, cells in rows if not is_blank(cells)), None)
+            if found is None:
+                skipped.append(SkippedSheet(name, "empty", "空のシート"))
+                continue
+            header_row, header = found
+            check_header_width(header, file, limits, row=header_row)
+            layout = header_layout(header, contract)
+            if layout.missing:
+                wrong.append(_WrongHeader(name, header, header_row, layout))
+                skipped.append(_skipped_for_header(name, contract, layout))
+                continue
+            check_layout(layout, header, contract, file, row=header_row)
+            offset = len(sheets) * SHEET_ROW_STRIDE
+            read_before = sum(part.frame.height for part in parts)
+            parts.append(_read_sheet(rows, header, layout, contract, file, limits, offset=offset, before=read_before))
+            sheets.append(Sheet(name, offset))
+    if not parts:
+        raise _no_data_sheet(file, contract, names, skipped, wrong, naming=naming)
+    frame = pl.concat([part.frame for part in parts], rechunk=True) if len(parts) > 1 else parts[0].frame
+    ignored = tuple(dict.fromkeys(name for part in parts for name in part.ignored))
+    blank = sum(part.n_blank_rows for part in parts)
+    return RawTable(frame, "xlsx", None, ignored, frame.height, blank, tuple(sheets), tuple(skipped))
+
+
+def _rows_of(sheet: Any, file: str) -> Iterator[tuple[int, list[str | None]]]:
+    try:
+        sheet.reset_dimensions()  # the stored sheet size can be stale; read what is there
+        values = sheet.iter_rows(min_row=1, values_only=True)
+    except _XLSX_ERRORS as error:
+        raise _unreadable_xlsx(file, error) from None
+    return _sheet_rows(values, file)
+
+
+def _read_sheet(
+    rows: Iterator[tuple[int, list[str | None]]],
+    header: list[str | None],
+    layout: Layout,
+    contract: Contract,
+    file: str,
+    limits: Limits,
+    *,
+    offset: int,
+    before: int,
+) -> _SheetRows:
+    """The rows after a data sheet's header, numbered `offset` + sheet row; `before` rows came from earlier sheets."""
+    from openpyxl.utils import get_column_letter
+
+    builder = FrameBuilder(contract, layout)
+    unnamed = UnnamedColumns(header)
+    blank = kept = 0
+    for number, cells in rows:
+        if is_blank(cells):
+            blank += 1
+            if number > limits.max_rows:
+                check_row((), number, file, limits)
+            continue
+        check_row(cells, number, file, limits)
+        kept += 1
+        if before + kept > limits.max_rows:
+            raise over_limit(
+                file,
+                "max_rows",
+                before + kept,
+                what_en="the number of rows of all sheets",
+                what_ja="全シートの行数",
+                row=number,
+                limits=limits,
+            )
+        unnamed.note(cells)
+        builder.add(offset + number, cells)
+    letters = (get_column_letter(index + 1) for index in sorted(unnamed.used))
+    ignored = (*layout.ignored, *(f"(unnamed column {letter})" for letter in letters))
+    return _SheetRows(builder.frame(), blank, ignored)
+
+
+@contextmanager
+def _naming_sheet(name: str | None) -> Iterator[None]:
+    """Say which sheet a rejection is about (when the workbook has several)."""
+    try:
+        yield
+    except FileRejected as rejected:
+        if name is None:
+            raise
+        raise FileRejected(
+            rejected.file,
+            f"sheet {name!r}: {rejected.message_en}",
+            f"シート「{name}」: {rejected.message_ja}",
+            row=rejected.row,
+            column=rejected.column,
+        ) from None
+
+
+def _skipped_for_header(name: str, contract: Contract, layout: Layout) -> SkippedSheet:
+    missing = ", ".join(layout.missing)
+    return SkippedSheet(
+        name,
+        f"no header with the columns of {contract.name} (missing: {missing})",
+        f"{contract.name} の列を含むヘッダーがありません（不足: {missing}）",
+    )
+
+
+def _no_data_sheet(
+    file: str,
+    contract: Contract,
+    names: list[str],
+    skipped: list[SkippedSheet],
+    wrong: list[_WrongHeader],
+    *,
+    naming: bool,
+) -> FileRejected:
+    """Why no sheet was read: the one header found and what it lacks, or every sheet and why it was skipped."""
+    if not wrong and all(sheet.reason_en == "empty" for sheet in skipped):
+        return no_header(file)
+    if len(wrong) == 1:
+        sheet = wrong[0]
+        try:
+            with _naming_sheet(sheet.name if naming else None):
+                check_layout(sheet.layout, sheet.header, contract, file, row=sheet.row)
+        except FileRejected as rejected:
+            return rejected
+    required = ", ".join(contract.required_columns)
+    listed_en = "; ".join(f"{sheet.name!r} ({sheet.reason_en})" for sheet in skipped)
+    listed_ja = "、".join(f"「{sheet.name}」（{sheet.reason_ja}）" for sheet in skipped)
+    return FileRejected(
+        file,
+        f"no visible sheet has a header with the required columns of {contract.name} ({required}); "
+        f"the workbook has {len(names)} sheets: {listed_en}; put the data on a visible sheet whose first row "
+        "is the header",
+        f"{contract.name} の必須の列（{required}）を含むヘッダーのある表示中のシートがありません。"
+        f"ブックのシート（{len(names)}枚）: {listed_ja}。表示中のシートの1行目をヘッダーにしてデータを入力してください",
+    )
