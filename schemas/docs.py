@@ -124,6 +124,16 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "空白の有無は問いません（`Member ID`・`会員ID`・`会員 ID`・`会員　ＩＤ` はどれも `member_id`）。"
         "それ以外の列は読み飛ばし、レポートに記載します。",
         "",
+        "Which file counts: files are taken in the order they were uploaded, never by name. A newer `flows` file "
+        "replaces the member's rows in the periods it covers, a newer `progress` file the years it covers, and a "
+        "newer `targets` file the targets it names (by `target_id`); the member's other periods, years and "
+        "targets stay as they were. The same content uploaded again after a correction is the latest word "
+        "again. / "
+        "どのファイルが有効か: ファイルはアップロードされた順に扱い、ファイル名の順ではありません。新しい "
+        "`flows` ファイルは、その会員のデータのうちファイルに含まれる期間の行を置き換えます。`progress` は"
+        "含まれる年、`targets` はファイルに記載された目標（`target_id`）を置き換えます。それ以外の期間・年・"
+        "目標はそのまま残ります。訂正後に以前と同じ内容を再度アップロードした場合は、それが最新になります。",
+        "",
     ]
     for contract in (*contracts, MEMBERS):
         lines += _contract_section(contract)

@@ -120,6 +120,7 @@ TARGETS = Contract(
         ),
     ),
     key=("member_id", "target_id"),
+    scope_column="target_id",  # a file replaces the targets it names; the member's others stay
     validation_order=1,
     rules=(
         Rule(

@@ -32,9 +32,6 @@ from transforms.normalize import normalize, resolve_metric_tons, roll_up_unknown
 logger = logging.getLogger(__name__)
 
 
-ALL_TARGETS = "all"  # the scope a targets file replaces: the member's whole target list
-
-
 @dataclass(frozen=True)
 class _Loaded:
     submission: Submission
@@ -173,22 +170,22 @@ class Checked:
 
     @property
     def scope(self) -> tuple[str, ...]:
-        """The periods (years, or all targets) its accepted rows cover: what it replaces for its member."""
+        """The periods (years, or target ids) its accepted rows cover: what it replaces for its member."""
         return tuple(sorted(self.rows_per_scope))
 
     @cached_property
     def rows_per_scope(self) -> dict[str, int]:
-        """Accepted rows in each period (year, or all targets) of the scope (counted once)."""
+        """Accepted rows in each period (year, or target id) of the scope (counted once)."""
         if self.counted is not None:
             return dict(self.counted)
         return rows_per_scope(self.submission.dataset, self.accepted)
 
 
 def rows_per_scope(dataset: str, accepted: pl.DataFrame) -> dict[str, int]:
-    """Accepted rows of a dataset in each period (year, or all targets) they cover."""
+    """Accepted rows of a dataset in each period (year, or target id) they cover."""
     column = CONTRACTS[dataset].scope_column
     if column is None:
-        return {ALL_TARGETS: accepted.height} if accepted.height else {}
+        return {dataset: accepted.height} if accepted.height else {}
     counts = accepted.group_by(pl.col(column).cast(pl.String)).len()
     return {str(value): int(count) for value, count in counts.iter_rows()}
 

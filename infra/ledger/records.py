@@ -112,5 +112,5 @@ class Validation:
     status: SubmissionStatus
     counts: Counts
     report_key: str
-    periods: Mapping[str, int]  # accepted rows per period (year, or all targets) of its scope
+    periods: Mapping[str, int]  # accepted rows per period (year, or target id) of its scope
     message: str | None = None

@@ -100,7 +100,7 @@ class SubmissionPeriodRow(Base):
     submission_id: Mapped[str] = mapped_column(
         sa.String(128), sa.ForeignKey("submissions.submission_id", ondelete="CASCADE"), primary_key=True
     )
-    period: Mapped[str] = mapped_column(sa.String(16), primary_key=True, index=True)
+    period: Mapped[str] = mapped_column(sa.String(64), primary_key=True, index=True)  # or a target id
     n_rows: Mapped[int | None] = mapped_column(sa.Integer())
     superseded_by: Mapped[str | None] = mapped_column(sa.String(128))
 

@@ -356,3 +356,21 @@ def test_a_sweep_takes_files_in_upload_order_not_name_order(resources: Resources
     validate_submissions(resources, waiting)
     core = resources.warehouse.read("core.flows").filter(pl.col("source_stage") == "import")
     assert core.get_column("quantity_t").to_list() == [90.0]
+
+
+TARGETS_HEADER = "member_id,target_id,indicator,baseline_year,baseline_value,target_year,target_value,unit"
+
+
+def test_a_targets_file_replaces_only_the_targets_it_names(resources: Resources, tmp_path: Path) -> None:
+    both = f"{TARGETS_HEADER}\ncity-a,T1,final_disposal,2020,100,2030,50,t\ncity-a,T2,final_disposal,2020,40,2030,20,t"
+    first = upload(resources, tmp_path, "city-a", "targets", "targets-2024.csv", both)
+    ingest(resources, [first])
+    changed = f"{TARGETS_HEADER}\ncity-a,T1,final_disposal,2020,100,2030,45,t"  # T1 made stricter; T2 unsaid
+    second = upload(resources, tmp_path, "city-a", "targets", "targets-2025.csv", changed)
+    [outcome] = ingest(resources, [second])
+
+    assert outcome.periods == ("T1",)
+    kept = resources.warehouse.read("core.targets").sort("target_id").select("target_id", "target_value").rows()
+    assert kept == [("T1", 45.0), ("T2", 20.0)]  # T2 stays: the member did not withdraw it
+    older = resources.ledger.get_submissions([s.submission_id for s in resources.ledger.submissions(dataset="targets")])
+    assert [(s.status, s.live_periods) for s in older] == [("valid", ("T2",)), ("valid", ("T1",))]
