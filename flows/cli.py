@@ -22,6 +22,8 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 from flows.cli_report import register as register_report
 from flows.cli_serve import register as register_serve
+from flows.cli_server import prepare_flows
+from flows.cli_server import register as register_server
 from flows.cli_sources import register as register_sources
 
 if TYPE_CHECKING:
@@ -74,11 +76,10 @@ def _resources() -> Resources:
 
 def _run_flow(name: str, *arguments: object) -> RunSummary:
     """Run a pipeline flow in this process, its tasks on the configured task runner (threads or Dask)."""
-    from flows.runtime import prepare_environment
     from infra.settings import get_settings
 
     settings = get_settings()
-    prepare_environment(settings)
+    prepare_flows(settings)
     from flows import pipeline
     from flows.runners import task_runner
 
@@ -274,14 +275,13 @@ def backfill(
     period_to: Annotated[str, typer.Option("--to", help="Last period, e.g. FY2024")],
 ) -> None:
     """Republish every period between two periods (inclusive): on the server's backfill deployment if one is set."""
-    from flows.runtime import prepare_environment
     from infra.settings import get_settings
 
-    prepare_environment(get_settings())
+    background = prepare_flows(get_settings())
     from flows.serve import submit_backfill
 
-    try:
-        flow_run_id = submit_backfill(period_from, period_to)
+    try:  # nobody serves deployments on the background server: run it here
+        flow_run_id = None if background else submit_backfill(period_from, period_to)
     except ValueError as error:
         raise _fail(str(error)) from None
     except RuntimeError as error:  # a server, but nobody serves the backfill deployment: run it here
@@ -368,7 +368,9 @@ def demo(
     import polars as pl
 
     from flows.demo import run_demo
+    from infra.settings import get_settings
 
+    prepare_flows(get_settings())
     result = run_demo(include_scotland=include_scotland)
     typer.echo(f"demo: {len(result.manifest.members)} members, {len(result.manifest.submissions)} files submitted")
     _print_summary(result.summary)
@@ -389,6 +391,7 @@ def demo(
 register_report(app)
 register_sources(app)
 register_serve(app)
+register_server(app)
 
 
 def main() -> None:
