@@ -98,12 +98,17 @@ def _is_prefect_server(pid: int) -> bool:
         return False
     try:
         state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0]
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except FileNotFoundError:  # gone in between
         return False
     except OSError:  # no /proc (not Linux): trust the pid file
         return True
-    return state != "Z" and "prefect" in command and "server" in command
+    # `…/prefect server start …` or `python -m prefect server start …`, as spawned here and by prefect.sh
+    is_server = any(
+        Path(argument).name == "prefect" and arguments[index + 1 : index + 3] == ["server", "start"]
+        for index, argument in enumerate(arguments)
+    )
+    return state != "Z" and is_server
 
 
 def _port_in_use(port: int) -> bool:
