@@ -9,7 +9,13 @@ export UV_LINK_MODE := copy
 export UV_COMPILE_BYTECODE := 1
 RUN        := $(UV) run --locked --no-sync
 
-.PHONY: install demo test lint typecheck audit unit integration contract clean
+.PHONY: install demo test lint typecheck audit unit integration servers-left contract clean
+
+# Every Prefect server a test starts carries this token in its environment (tests/servers_left.py).
+ifndef TEST_RUN_OF_JUNKAN
+TEST_RUN_OF_JUNKAN := make-$(shell date +%s)-$(shell od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+endif
+export TEST_RUN_OF_JUNKAN
 
 ## install: uv from PyPI into .tools, then the locked environment into .venv
 $(UV):
@@ -22,12 +28,14 @@ $(UV):
 
 install: .venv/.synced
 
-## demo: the whole path on the embedded default (local files, SQLite, in-process Prefect)
+## demo: the whole path on the embedded default (local files, SQLite, a Prefect server in the background;
+## `junkan server stop` stops it)
 demo: install
 	$(RUN) junkan demo
 
-## test: lint, types, dependency audit, benchmark and chaos smoke runs, unit tests, integration tests against real servers
-test: lint typecheck audit bench-smoke chaos-smoke unit integration
+## test: lint, types, dependency audit, benchmark and chaos smoke runs, unit tests, integration tests against
+## real servers; then fail if any of them left a Prefect server running
+test: lint typecheck audit bench-smoke chaos-smoke unit integration servers-left
 
 lint: install
 	$(RUN) ruff check .
@@ -46,6 +54,9 @@ unit: install
 integration: install
 	$(RUN) pytest -m "integration and not chaos" -q
 
+servers-left: install
+	$(RUN) python -m tests.servers_left
+
 ## contract: regenerate the data dictionary members read
 contract: install
 	$(RUN) junkan contract --output docs/contract.md
@@ -55,4 +66,5 @@ include benchmarks/bench.mk
 include tests/chaos/chaos.mk
 
 clean:
+	-bash infra/scripts/prefect.sh stop
 	rm -rf .junkan .pytest_cache .mypy_cache .ruff_cache

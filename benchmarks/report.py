@@ -124,7 +124,15 @@ def render_markdown(results: dict[str, Any]) -> str:
     cold = results.get("cold_start") or {}
     if cold:
         seconds = cold.get("junkan_run_nothing_new_s")
-        lines += ["", f"Cold start (empty bytecode cache): `junkan run` with nothing new took {_show(seconds)} s."]
+        if seconds is not None:
+            lines += ["", f"Cold start (empty bytecode cache): `junkan run` with nothing new took {_show(seconds)} s."]
+        server_s = cold.get("prefect_server_start_s")
+        if server_s is not None:
+            lines += [
+                "",
+                f"The background Prefect server that junkan's commands share started in {_show(server_s)} s "
+                "(paid once, by the first command that runs a flow; not in the times above).",
+            ]
     for note in results.get("notes", []):
         lines += ["", f"Note: {note}"]
     return "\n".join(lines) + "\n"

@@ -33,6 +33,7 @@ from benchmarks import burst, generate
 from benchmarks.compare import compare_indicators
 from benchmarks.measure import Measured, machine, run_measured
 from benchmarks.report import render_markdown
+from infra.local_prefect import LocalPrefectServer
 
 PYTHON = sys.executable
 JUNKAN = str(Path(sys.executable).parent / "junkan")
@@ -339,6 +340,24 @@ def main() -> None:
     }
     log("warming the bytecode cache")
     results["cold_start"] = warm_up(work, environment)
+    # junkan's commands share one background Prefect server, as a user's do after the first command; W4
+    # starts its own servers. Stopped whatever happens, so a benchmark leaves nothing running.
+    prefect = LocalPrefectServer(work / "prefect-home", start_timeout_s=300)
+    prefect_started = time.perf_counter()
+    environment["JUNKAN_PREFECT_API_URL"] = prefect.start().server.api_url
+    results["cold_start"]["prefect_server_start_s"] = round(time.perf_counter() - prefect_started, 3)
+    try:
+        run_workloads(results, workloads, size, work, environment, runs)
+    finally:
+        prefect.stop()
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    write_results(results, arguments.out, arguments.size)
+
+
+def run_workloads(
+    results: dict[str, Any], workloads: set[str], size: Size, work: Path, environment: dict[str, str], runs: int
+) -> None:
+    """Run the chosen workloads, each into results["workloads"]."""
     if "help" in workloads:
         helps = [record(run_measured([JUNKAN, "--help"], env=environment)) for _ in range(max(runs, 3))]
         results["workloads"]["help"] = summarize(helps)
@@ -358,12 +377,15 @@ def main() -> None:
         results["workloads"]["w2"] = batch_workload("w2", large, work, environment, runs, quiet=False)
     if "w4" in workloads:
         results["workloads"]["w4"] = burst_workload(work, environment, runs)
-    results["elapsed_s"] = round(time.perf_counter() - started, 1)
-    arguments.out.mkdir(parents=True, exist_ok=True)
-    stem = f"{datetime.now(UTC):%Y-%m-%d}-{arguments.size}"
-    (arguments.out / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_results(results: dict[str, Any], out: Path, size_name: str) -> None:
+    """The JSON and Markdown results; exit 1 when a run failed or the indicators differ."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{datetime.now(UTC):%Y-%m-%d}-{size_name}"
+    (out / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     markdown = render_markdown(results)
-    (arguments.out / f"{stem}.md").write_text(markdown)
+    (out / f"{stem}.md").write_text(markdown)
     print(markdown)
     failed = [
         name

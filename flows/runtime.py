@@ -9,16 +9,20 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from infra.settings import Settings
 
+if TYPE_CHECKING:
+    from infra.local_prefect import ServerStart
+
 _QUIET_ENVIRONMENT = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
     "GX_ANALYTICS_ENABLED": "False",
+    # For the in-process server only: the background one gets its own environment, UI on (infra/local_prefect.py).
     "PREFECT_UI_ENABLED": "false",
     # The in-process (ephemeral) API server starts in a subprocess; on a busy 2-core machine it can take
     # longer than Prefect's default wait.
@@ -66,3 +70,22 @@ def prepare_environment(settings: Settings) -> None:
     root.handlers = [handler]
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
+
+
+def use_prefect_server(settings: Settings) -> ServerStart | None:
+    """Point Prefect at its API before prefect is imported: the configured server, else the background one.
+
+    JUNKAN_PREFECT_API_URL (or PREFECT_API_URL) is used as it is; otherwise the background server of
+    JUNKAN_HOME is found or started (infra/local_prefect.py) and returned, unless JUNKAN_PREFECT_SERVER=ephemeral
+    asks for Prefect's in-process server.
+    """
+    if settings.prefect_api_url:
+        os.environ["PREFECT_API_URL"] = settings.prefect_api_url
+        return None
+    if os.environ.get("PREFECT_API_URL") or settings.prefect_server == "ephemeral":
+        return None
+    from infra.local_prefect import LocalPrefectServer
+
+    start = LocalPrefectServer.from_settings(settings).start()
+    os.environ["PREFECT_API_URL"] = start.server.api_url
+    return start

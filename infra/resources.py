@@ -1,9 +1,17 @@
-"""The resource factory: storage, ledger and warehouse for one environment, built when asked, never at import."""
+"""The resource factory: storage, ledger and warehouse for one environment, built when asked, never at import.
+
+The warehouse (pyiceberg, about a second to import and check the tables) is opened on first use, so a command
+that never reads or writes a table, such as `junkan members add` or `junkan validate`, never pays for it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -13,28 +21,43 @@ from infra.ledger import Ledger
 from infra.settings import Settings
 from infra.storage import Storage
 from infra.storage_local import LocalStorage
-from infra.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from infra.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
 class Resources:
-    """Everything a flow touches outside its own memory."""
+    """Everything a flow touches outside its own memory; the warehouse is opened by `open_warehouse` on first use."""
 
     storage: Storage
     ledger: Ledger
-    warehouse: Warehouse
     settings: Settings
+    open_warehouse: Callable[[], Warehouse] = field(repr=False)
+    _opened: list[Warehouse] = field(default_factory=list, init=False, repr=False, compare=False)
+    _opening: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    @property
+    def warehouse(self) -> Warehouse:
+        """The Iceberg warehouse, opened (and its tables ensured) by the first caller, shared by threads after."""
+        with self._opening:
+            if not self._opened:
+                self._opened.append(self.open_warehouse())
+            return self._opened[0]
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections (the warehouse's only if it was opened)."""
         self.ledger.close()
-        self.warehouse.close()
+        with self._opening:
+            for warehouse in self._opened:
+                warehouse.close()
 
 
 def build_resources(settings: Settings, *, ensure_tables: bool = True) -> Resources:
     """Build storage (local folder or S3), the ledger and the warehouse from settings.
 
-    With `ensure_tables`, missing Iceberg namespaces and tables are created, so a fresh home just works.
+    With `ensure_tables`, missing Iceberg namespaces and tables are created when the warehouse is first used,
+    so a fresh home just works.
     """
     storage_url = settings.resolved_storage_url
     scheme = urlsplit(storage_url).scheme
@@ -50,12 +73,26 @@ def build_resources(settings: Settings, *, ensure_tables: bool = True) -> Resour
         msg = f"storage URL {storage_url!r} must start with file:// or s3:// (set JUNKAN_STORAGE_URL)"
         raise ValueError(msg)
     ledger = Ledger.connect(settings.resolved_database_url)
-    warehouse = Warehouse.open(
-        catalog_url=settings.resolved_catalog_url, warehouse_uri=storage.warehouse_uri, properties=properties
+    opener = partial(
+        _open_warehouse,
+        catalog_url=settings.resolved_catalog_url,
+        warehouse_uri=storage.warehouse_uri,
+        properties=properties,
+        ensure_tables=ensure_tables,
     )
+    return Resources(storage=storage, ledger=ledger, settings=settings, open_warehouse=opener)
+
+
+def _open_warehouse(
+    *, catalog_url: str, warehouse_uri: str, properties: dict[str, str], ensure_tables: bool
+) -> Warehouse:
+    """Open the Iceberg catalog; with `ensure_tables`, create missing namespaces and tables first."""
+    from infra.warehouse import Warehouse  # pyiceberg: only for commands that read or write tables
+
+    warehouse = Warehouse.open(catalog_url=catalog_url, warehouse_uri=warehouse_uri, properties=properties)
     if ensure_tables:
         warehouse.ensure_tables()
-    return Resources(storage=storage, ledger=ledger, warehouse=warehouse, settings=settings)
+    return warehouse
 
 
 def _is_sqlite(url: str) -> bool:

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     events_host: str = Field(default="127.0.0.1", description="Receiver address; loopback unless a proxy fronts it")
     events_port: int = Field(default=8401, ge=1, le=65535, description="Receiver port")
     prefect_api_url: str | None = Field(default=None, description="Prefect server API, e.g. http://127.0.0.1:4200/api")
+    # without prefect_api_url (infra/local_prefect.py): one server in the background, reused by later commands
+    prefect_server: Literal["background", "ephemeral"] = Field(
+        default="background", description="background (started once, reused) or ephemeral (Prefect's in-process one)"
+    )
+    prefect_port: int | None = Field(default=None, ge=1, le=65535, description="Background server port; default free")
+    prefect_start_timeout: float = Field(default=180.0, gt=0, description="Seconds to wait for the server's health")
     nightly_cron: str = Field(default="0 2 * * *", description="When the nightly sweep runs (cron)")
     timezone: str = Field(default="Asia/Tokyo", description="Time zone of nightly_cron and of backfill dates")
     ingest_window_seconds: float = Field(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.local_prefect import RunningServer
 from infra.resources import build_resources
 from infra.settings import Settings
 from schemas.tables import TABLES
@@ -71,7 +72,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_end_to_end_through_the_cli(workspace: Path) -> None:
+def test_end_to_end_through_the_cli(
+    workspace: Path, local_prefect: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Flow commands use the session's background server, as they would reuse the one the first command started.
+    monkeypatch.setenv("JUNKAN_PREFECT_API_URL", local_prefect.api_url)
     home = workspace / "home"
     out = junkan(home, "members", "import", str(workspace / "members.csv"))
     assert "3 registered (3 new), 0 refused" in out

@@ -49,11 +49,11 @@ def open_resources() -> Resources:
 
 def run_flow(name: str, *arguments: object) -> RunSummary:
     """Run a pipeline flow in this process, its tasks on the configured task runner (threads or Dask)."""
-    from flows.runtime import prepare_environment
+    from flows.cli.server import prepare_flows
     from infra.settings import get_settings
 
     settings = get_settings()
-    prepare_environment(settings)
+    prepare_flows(settings)
     from flows import pipeline
     from flows.runners import task_runner
 

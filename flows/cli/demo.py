@@ -18,8 +18,11 @@ def demo(
     """Generate a realistic year of members' files, run the whole path, and show where everything landed."""
     import polars as pl
 
+    from flows.cli.server import prepare_flows
     from flows.demo import run_demo
+    from infra.settings import get_settings
 
+    prepare_flows(get_settings())
     result = run_demo(include_scotland=include_scotland)
     typer.echo(f"demo: {len(result.manifest.members)} members, {len(result.manifest.submissions)} files submitted")
     print_summary(result.summary)

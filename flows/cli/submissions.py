@@ -96,14 +96,14 @@ def backfill(
     period_to: Annotated[str, typer.Option("--to", help="Last period, e.g. FY2024")],
 ) -> None:
     """Republish every period between two periods (inclusive): on the server's backfill deployment if one is set."""
-    from flows.runtime import prepare_environment
+    from flows.cli.server import prepare_flows
     from infra.settings import get_settings
 
-    prepare_environment(get_settings())
+    background = prepare_flows(get_settings())
     from flows.serve import submit_backfill
 
-    try:
-        flow_run_id = submit_backfill(period_from, period_to)
+    try:  # nobody serves deployments on the background server: run it here
+        flow_run_id = None if background else submit_backfill(period_from, period_to)
     except ValueError as error:
         raise fail(str(error)) from None
     except RuntimeError as error:  # a server, but nobody serves the backfill deployment: run it here

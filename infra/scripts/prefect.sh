@@ -72,10 +72,12 @@ cmd_start() {
     echo "=== prefect server start $(date -u +%FT%TZ) port $PORT ===" >>"$LOG_FILE"
     # Own session: the server spawns workers; stop signals the whole group. No telemetry, no update checks.
     # PREFECT_API_URL is the client setting and must not leak into the server's own environment.
+    # JUNKAN_PREFECT_SERVER_RUN_DIR marks it as junkan's, as infra/local_prefect.py does (tests/servers_left.py).
     env -u PREFECT_API_URL -u PREFECT_LOGGING_SETTINGS_PATH \
         PREFECT_HOME="$RUN_DIR" \
         PREFECT_SERVER_ANALYTICS_ENABLED=false \
         DO_NOT_TRACK=1 \
+        JUNKAN_PREFECT_SERVER_RUN_DIR="$RUN_DIR" \
         setsid nohup "$prefect" server start --host 127.0.0.1 --port "$PORT" --analytics-off "$ui" \
         </dev/null >>"$LOG_FILE" 2>&1 &
     pid=$!

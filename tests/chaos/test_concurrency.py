@@ -78,7 +78,8 @@ def test_backfill_that_read_core_before_a_nightly_wrote_it_does_not_publish_stal
         nightly.ledger.mark_published([s.submission_id for s in unfinished])
 
     try:
-        interleaved = dataclasses.replace(backfill, warehouse=_ReadThen(backfill.warehouse, nightly_runs))
+        read_then = _ReadThen(backfill.warehouse, nightly_runs)
+        interleaved = dataclasses.replace(backfill, open_warehouse=lambda: read_then)
         publish_period(interleaved, "FY2024")
         chaos_record.faults += 1
     finally:

@@ -1,0 +1,97 @@
+"""The background Prefect server's bookkeeping, without starting Prefect: pid files, settings, left-over checks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.runtime import use_prefect_server
+from infra.local_prefect import RUN_DIRECTORY_VARIABLE, LocalPrefectServer, RunningServer, ServerError
+from infra.settings import Settings
+from tests.servers_left import TOKEN_VARIABLE, left_servers, stop
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    done = subprocess.Popen([sys.executable, "-c", "pass"])  # noqa: S603
+    done.wait()
+    return done.pid
+
+
+def test_a_stale_pid_file_is_removed(tmp_path: Path) -> None:
+    server = LocalPrefectServer(tmp_path)
+    server.run_dir.mkdir()
+    server.pid_file.write_text(f"{dead_pid()}\n", encoding="utf-8")
+    server.port_file.write_text("4200\n", encoding="utf-8")
+    assert server.find() is None
+    assert not server.pid_file.exists()
+    assert not server.port_file.exists()
+
+
+def test_a_live_process_that_is_not_a_prefect_server_is_not_taken_for_one(tmp_path: Path) -> None:
+    server = LocalPrefectServer(tmp_path)
+    server.run_dir.mkdir()
+    server.pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")  # pytest: alive, but not `prefect server`
+    server.port_file.write_text("4200\n", encoding="utf-8")
+    assert server.find() is None
+    assert not server.pid_file.exists()
+
+
+def test_addresses_follow_the_port() -> None:
+    running = RunningServer(pid=1, port=4321)
+    assert running.api_url == "http://127.0.0.1:4321/api"
+    assert running.ui_url == "http://127.0.0.1:4321/"
+
+
+def test_a_configured_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = LocalPrefectServer(tmp_path, port=port)
+        with pytest.raises(ServerError, match=f"port 127.0.0.1:{port} is taken"):
+            server.start()
+    assert not server.pid_file.exists()
+
+
+def test_a_configured_server_is_used_and_none_is_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert use_prefect_server(Settings(home=tmp_path, prefect_api_url="http://prefect.test/api")) is None
+    assert os.environ["PREFECT_API_URL"] == "http://prefect.test/api"
+    assert not (tmp_path / "prefect-server").exists()
+
+
+def test_ephemeral_leaves_prefect_to_its_in_process_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("JUNKAN_PREFECT_SERVER", "ephemeral")
+    assert use_prefect_server(Settings(home=tmp_path)) is None
+    assert "PREFECT_API_URL" not in os.environ
+    assert not (tmp_path / "prefect-server").exists()
+
+
+def test_a_server_left_by_this_test_run_is_found_and_stopped(tmp_path: Path) -> None:
+    token = os.environ[TOKEN_VARIABLE]
+    marked = {**os.environ, RUN_DIRECTORY_VARIABLE: str(tmp_path)}
+    left = subprocess.Popen(  # noqa: S603 - stands in for a server: marked, its own process group
+        [sys.executable, "-c", "import time; time.sleep(60)"], env=marked, start_new_session=True
+    )
+    other_run = subprocess.Popen(  # noqa: S603 - someone else's test run: never touched
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        env={**marked, TOKEN_VARIABLE: "another-run"},
+        start_new_session=True,
+    )
+    try:
+        found = left_servers(token)
+        assert [(server.pid, server.run_dir) for server in found] == [(left.pid, str(tmp_path))]
+        stop(found[0], timeout_s=10)
+        assert left.wait(timeout=10) == -15
+        assert other_run.poll() is None
+    finally:
+        for process in (left, other_run):
+            process.kill()
+            process.wait()
