@@ -19,43 +19,61 @@ def submit(
             exists=True, help="Files (CSV, XLSX, Parquet, JSON Lines), or folders of them", metavar="FILE|DIR…"
         ),
     ],
-    member: Annotated[str, typer.Option(help="Submitting member id")],
     dataset: Annotated[Dataset, typer.Option(help="Which dataset the files hold")],
+    member: Annotated[
+        str | None,
+        typer.Option(help="Submitting member id; without it, each folder holds one sub-folder per member id"),
+    ] = None,
     no_run: Annotated[bool, typer.Option("--no-run", help="Only put the files in the inbox, for the next run")] = False,
 ) -> None:
     """Put files in the member's inbox, then validate and publish them in one batch (as an upload event would)."""
     from infra.keys import inbox_key
 
-    files = submitted_files(paths)
-    if not files:
+    by_member = {member: submitted_files(paths)} if member else files_by_member_folder(paths)
+    if not any(by_member.values()):
         raise fail(f"no files to submit in {', '.join(str(path) for path in paths)}")
     keyed: dict[str, Path] = {}
-    for file in files:
-        try:
-            key = inbox_key(member, dataset.value, file.name)
-        except ValueError as error:
-            raise fail(f"{file}: {error}") from None
-        if key in keyed:
-            raise fail(f"{file} and {keyed[key]} would land on the same inbox key {key}; rename one")
-        keyed[key] = file
+    for member_id, files in by_member.items():
+        for file in files:
+            try:
+                key = inbox_key(member_id, dataset.value, file.name)
+            except ValueError as error:
+                raise fail(f"{file}: {error}") from None
+            if key in keyed:
+                raise fail(f"{file} and {keyed[key]} would land on the same inbox key {key}; rename one")
+            keyed[key] = file
     resources = open_resources()
     try:
-        if resources.ledger.get_member(member) is None:
-            raise fail(f"member {member!r} is not registered; run: junkan members add {member} --kind … --name …")
+        registered = resources.ledger.get_members(list(by_member))
+        for member_id in by_member:
+            if member_id not in registered:
+                raise fail(
+                    f"member {member_id!r} is not registered; run: junkan members add {member_id} --kind … --name …"
+                )
         for key, file in keyed.items():
             resources.storage.put_file(key, file)
     finally:
         resources.close()
     if no_run:
-        typer.echo(
-            f"put {len(keyed)} file(s) in the inbox of {member}/{dataset.value}; the next `junkan run` takes them"
-        )
+        where = ", ".join(f"{member_id}/{dataset.value}" for member_id in by_member)
+        typer.echo(f"put {len(keyed)} file(s) in the inbox of {where}; the next `junkan run` takes them")
         return
     summary = run_flow("ingest", list(keyed))
     print_summary(summary, every_submission=True)
     print_reports(summary)
     if any(outcome.status == SubmissionStatus.REJECTED for outcome in summary.outcomes):
         raise typer.Exit(1)
+
+
+def files_by_member_folder(paths: list[Path]) -> dict[str, list[Path]]:
+    """Files laid out as `<folder>/<member id>/<file>`, by member: 32 councils' files in one command."""
+    found: dict[str, list[Path]] = {}
+    for path in paths:
+        if not path.is_dir():
+            raise fail(f"{path}: without --member, give folders holding one sub-folder per member id")
+        for folder in sorted(child for child in path.iterdir() if child.is_dir() and not child.name.startswith(".")):
+            found.setdefault(folder.name, []).extend(submitted_files([folder]))
+    return found
 
 
 def submitted_files(paths: list[Path]) -> list[Path]:

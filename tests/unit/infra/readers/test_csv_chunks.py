@@ -72,7 +72,9 @@ def encode(text: str, encoding: str) -> bytes:
 def test_chunks_equal_read_table_or_step_aside() -> None:
     taken: list[bool] = []
 
-    @settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=400, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(
         drawn=csv_texts(),
         encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp932"]),
@@ -116,7 +118,9 @@ def test_chunks_equal_read_table_or_step_aside() -> None:
                 assert not any((root / "work").glob("*")), "a work file was left behind"
 
     check()
-    assert sum(taken) >= 100, f"read in chunks {sum(taken)} times in {len(taken)}"
+    # The generator must keep reaching the chunked path, not only its refusals: 78 and 89 of 400 were seen, so
+    # the floor is set below both (it used to be 100 and failed at random).
+    assert sum(taken) >= 50, f"read in chunks {sum(taken)} times in {len(taken)}"
 
 
 HEADER = ",".join(REQUIRED)
