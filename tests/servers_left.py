@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,11 +66,20 @@ def stop(server: LeftServer, *, timeout_s: float = 30.0) -> None:
             return
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            try:
-                os.kill(server.pid, 0)
-            except ProcessLookupError:
+            if not _running(server.pid):
                 return
             time.sleep(0.1)
+
+
+def _running(pid: int) -> bool:
+    """Whether the process still runs; a zombie (reaped here if it is this process's child) does not."""
+    with suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def describe(servers: list[LeftServer]) -> str:
