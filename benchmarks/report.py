@@ -75,6 +75,20 @@ def _spread(w4: dict[str, Any]) -> float | None:
     return float(spreads[0]) if spreads else None
 
 
+def interactive_lines(w5: dict[str, Any]) -> list[str]:
+    """W5: what a member waits for at the terminal, with the background server already running."""
+    cold = w5.get("cold_first_submit", {})
+    batch = w5.get("submit_32_councils", {})
+    return [
+        "| W5 interactive | wall s | target |",
+        "|---|---:|---|",
+        f"| one-row `submit`, server running (median) | {_show(w5.get('submit_one_row_median_s'))} | < 5 s |",
+        f"| one-row `validate` (median) | {_show(w5.get('validate_one_row_median_s'))} | < 3 s |",
+        f"| 32 councils' files in one `submit` | {_show(batch.get('wall_s'))} | < 15 s |",
+        f"| first command's cold start (`submit`, starts the server) | {_show(cold.get('wall_s'))} | reported apart |",
+    ]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     """Medians per workload and system, stage times, ratios and targets."""
     config = results["config"]
@@ -92,6 +106,8 @@ def render_markdown(results: dict[str, Any]) -> str:
     ]
     workloads = results["workloads"]
     for name, workload in workloads.items():
+        if name == "w5":  # latencies of single commands: a table of their own below
+            continue
         systems = {"run": workload} if "wall_s" in workload else workload
         for system, summary in systems.items():
             if not isinstance(summary, dict) or "wall_s" not in summary:
@@ -117,6 +133,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         )
     if "w4" in workloads:
         lines += ["", *burst_lines(workloads["w4"])]
+    if "w5" in workloads:
+        lines += ["", *interactive_lines(workloads["w5"])]
     lines += ["", "| target | wanted | measured | met |", "|---|---|---:|---|"]
     for target, wanted, measured, met in targets(results):
         verdict = "–" if met is None else ("yes" if met else "**no**")

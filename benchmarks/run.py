@@ -1,6 +1,6 @@
 """The benchmark harness (issue 5): junkan, the Polars floor and a plain pandas pipeline, side by side.
 
-    python -m benchmarks.run --size small|medium|full [--runs N] [--workloads w1,w2,w3,w4,help]
+    python -m benchmarks.run --size small|medium|full [--runs N] [--workloads w1,w2,w3,w4,w5,help]
 
 W4 (a burst of 500 uploads through MinIO, `junkan events` and `junkan serve`) starts its own MinIO and Prefect
 server for each run (benchmarks/burst.py), so every run starts from fresh state; only W4:
@@ -31,6 +31,7 @@ import polars as pl
 
 from benchmarks import burst, generate
 from benchmarks.compare import compare_indicators
+from benchmarks.interactive import interactive_workload
 from benchmarks.measure import Measured, machine, run_measured
 from benchmarks.report import render_markdown
 from infra.local_prefect import LocalPrefectServer
@@ -49,7 +50,7 @@ class Size:
     rows_per_member: int
     large_rows: int
     runs: int
-    workloads: str = "help,w1,w2,w3,w4"
+    workloads: str = "help,w1,w2,w3,w4,w5"
 
 
 # small is the smoke test of `make test` (under a minute with a warm bytecode cache): W1 only, one run.
@@ -316,7 +317,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, default=None)
-    parser.add_argument("--workloads", default=None, help="comma-separated subset of help,w1,w2,w3,w4")
+    parser.add_argument("--workloads", default=None, help="comma-separated subset of help,w1,w2,w3,w4,w5")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "junkan-bench")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--members", type=int, default=None, help="override W1's member count")
@@ -377,6 +378,9 @@ def run_workloads(
         results["workloads"]["w2"] = batch_workload("w2", large, work, environment, runs, quiet=False)
     if "w4" in workloads:
         results["workloads"]["w4"] = burst_workload(work, environment, runs)
+    if "w5" in workloads:  # its own home and its own background server, cold start included
+        log("w5: one-row submit and validate, 32 councils in one submit")
+        results["workloads"]["w5"] = interactive_workload(JUNKAN, work, environment, runs)
 
 
 def write_results(results: dict[str, Any], out: Path, size_name: str) -> None:
