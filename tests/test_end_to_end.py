@@ -147,7 +147,10 @@ def council_file(member_id: str, tonnes: int) -> str:
     )
 
 
-def test_many_files_in_one_submit_and_a_folder_landed_for_the_next_run(tmp_path: Path) -> None:
+def test_many_files_in_one_submit_and_a_folder_landed_for_the_next_run(
+    tmp_path: Path, local_prefect: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUNKAN_PREFECT_API_URL", local_prefect.api_url)
     home = tmp_path / "home"
     members = "member_id,name,kind,region,joined_on\ncity-a,Ａ市,municipality,JP-40,2023-04-01\n"
     (tmp_path / "members.csv").write_text(members, encoding="utf-8")
@@ -182,3 +185,30 @@ def test_many_files_in_one_submit_and_a_folder_landed_for_the_next_run(tmp_path:
 
     refused = junkan(home, "submit", str(first), "--member", "nobody", "--dataset", "flows", expect=2)
     assert "member 'nobody' is not registered" in refused
+
+
+def test_one_submit_takes_a_folder_per_member(
+    tmp_path: Path, local_prefect: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUNKAN_PREFECT_API_URL", local_prefect.api_url)
+    home = tmp_path / "home"
+    councils = [f"council-{n:02d}" for n in range(4)]
+    members = "member_id,name,kind,region,joined_on\n" + "".join(
+        f"{member},{member},municipality,JP-13,2023-04-01\n" for member in councils
+    )
+    (tmp_path / "members.csv").write_text(members, encoding="utf-8")
+    junkan(home, "members", "import", str(tmp_path / "members.csv"))
+    received = tmp_path / "受領"
+    for n, member in enumerate(councils):
+        (received / member).mkdir(parents=True)
+        (received / member / "令和6年度.csv").write_bytes(council_file(member, 10 * (n + 1)).encode("cp932"))
+
+    out = junkan(home, "submit", str(received), "--dataset", "flows")
+    assert "submissions: 4 (4 valid)" in out
+    assert "rows: read 12 = accepted 12 + quarantined 0" in out
+    assert sorted(path.parent.parent.name for path in (home / "inbox").glob("*/flows/*.csv")) == councils
+
+    (received / "not-a-member").mkdir()
+    (received / "not-a-member" / "x.csv").write_text(council_file("not-a-member", 1), encoding="utf-8")
+    refused = junkan(home, "submit", str(received), "--dataset", "flows", expect=2)
+    assert "member 'not-a-member' is not registered" in refused
