@@ -64,9 +64,13 @@ def prepare_environment(settings: Settings) -> None:
         config_path = home / "prefect-logging.yml"
         config_path.write_text(yaml.safe_dump(_prefect_logging_config(log_file)), encoding="utf-8")
         os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(config_path)
+    root = logging.getLogger()
+    if any(isinstance(h, logging.FileHandler) and h.baseFilename == str(log_file.resolve()) for h in root.handlers):
+        return  # prepared already (a command and the flow it runs both prepare the process)
     handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"))
-    root = logging.getLogger()
+    for old in root.handlers:
+        old.close()
     root.handlers = [handler]
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
