@@ -7,11 +7,11 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.demo_data import DemoManifest, generate_demo
 from flows.runtime import prepare_environment
 from flows.stages.members import import_members
 from flows.stages.summary import RunSummary
 from infra import keys
+from infra.demo_data.generate import DemoManifest, generate_demo
 from infra.redact import redact_url
 from infra.resources import build_resources
 from infra.settings import get_settings

@@ -7,6 +7,9 @@ evidence behind a ledger entry, and a mistake is corrected by submitting a new f
 
 Secrets (member secret keys, the admin secret, the webhook token) are held as `SecretStr`, sent only inside
 MinIO's encrypted admin bodies, and never reach `repr`, logs or error messages.
+
+Past ~400 lines: MinIO's admin API (users, policies, notifications) through one signed connection;
+the policies are data.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ submission and nothing new is ingested. Validation then treats it like any uploa
 Credentials live in Prefect Secret blocks; the ledger keeps only block names. The lookup is a plain
 `Callable[[str], str]` (Prefect's in production, a dict in tests), and no token, password or SQL URL
 ever reaches a log line, an exception message or the ledger.
+
+Past ~400 lines: HTTP and SQL pulls share the fetch-then-register path and its limits; each part is short.
 """
 
 from __future__ import annotations

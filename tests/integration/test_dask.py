@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from flows.demo_data import generate_demo
 from flows.stages.members import import_members
 from infra import keys
+from infra.demo_data.generate import generate_demo
 from infra.resources import build_resources
 from infra.settings import Settings
 from schemas.tables import TABLES

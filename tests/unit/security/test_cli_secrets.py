@@ -21,8 +21,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from flows import cli, demo, serve
-from flows.demo_data import DemoManifest
 from flows.stages.summary import RunSummary
+from infra.demo_data.generate import DemoManifest
 from infra.ledger import Ledger, Member
 from infra.settings import get_settings
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows import demo_data, real_data
-from flows.demo_data import DemoManifest, generate_demo
-from flows.real_data import real_data_dir, scotland_flows_frame, scotland_members_frame, steel_flows_frame
+from infra.demo_data import generate as demo_data
+from infra.demo_data import real as real_data
+from infra.demo_data.generate import DemoManifest, generate_demo
+from infra.demo_data.real import real_data_dir, scotland_flows_frame, scotland_members_frame, steel_flows_frame
 from schemas import FLOWS, MEMBERS, PROGRESS, TARGETS
 from schemas import vocabulary as v
 from schemas.members import MEMBER_ID_PATTERN
