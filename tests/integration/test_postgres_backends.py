@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.servers_left import TOKEN_VARIABLE
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES = ["tests/unit/infra/test_ledger.py", "tests/unit/infra/test_warehouse.py"]
@@ -19,7 +22,9 @@ MODULES = ["tests/unit/infra/test_ledger.py", "tests/unit/infra/test_warehouse.p
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_passes_on_postgresql(module: str, postgres_url: str) -> None:
-    environment = {**os.environ, "JUNKAN_TEST_DATABASE_URL": postgres_url}
+    # A token of its own: the child session must judge only servers it started, not this session's own.
+    token = f"{os.environ.get(TOKEN_VARIABLE, 'run')}-child-{uuid.uuid4().hex[:8]}"
+    environment = {**os.environ, "JUNKAN_TEST_DATABASE_URL": postgres_url, TOKEN_VARIABLE: token}
     done = subprocess.run(  # noqa: S603 - our own test module
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", module],
         cwd=REPO,
