@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import polars as pl
 
 from expectations.plan import DERIVED_RULE_KINDS, number_column, rule_column
@@ -21,6 +23,11 @@ def add_check_columns(contract: Contract, frame: pl.DataFrame, *, known_targets:
             continue
         if rule.kind == "known_target":
             result = _add_known_target(result, rule, known_targets=known_targets)
+        elif rule.kind == "not_future":
+            (year,) = rule.columns
+            result = result.with_columns((pl.col(year) <= datetime.now(UTC).year).alias(rule_column(rule)))
+        elif rule.kind == "from_baseline":
+            result = _add_from_baseline(result, rule, known_targets=known_targets)
         else:
             result = result.with_columns(_distinct_stages(rule).alias(rule_column(rule)))
     return result
@@ -35,6 +42,28 @@ def _distinct_stages(rule: Rule) -> pl.Expr:
     same_stage = source_stage == target_stage
     same_process = pl.coalesce(source, source_stage) == pl.coalesce(target, target_stage)
     return ~(same_stage & same_process)
+
+
+def _add_from_baseline(frame: pl.DataFrame, rule: Rule, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
+    """True where the year is not before the named target's baseline year; null where the target is unknown."""
+    if known_targets is None or "baseline_year" not in known_targets.columns:
+        msg = f"rule {rule.id} needs known_targets with their baseline_year from the ledger"
+        raise ValueError(msg)
+    member_id, target_id, year = rule.columns
+    baselines = (
+        known_targets.select(
+            pl.col(member_id).cast(frame.schema[member_id]),
+            pl.col(target_id).cast(frame.schema[target_id]),
+            pl.col("baseline_year").alias("_baseline_year"),
+        )
+        .group_by(member_id, target_id)
+        .agg(pl.col("_baseline_year").min())
+    )
+    return (
+        frame.join(baselines, on=[member_id, target_id], how="left", maintain_order="left")
+        .with_columns((pl.col(year) >= pl.col("_baseline_year")).alias(rule_column(rule)))
+        .drop("_baseline_year")
+    )
 
 
 def _add_known_target(frame: pl.DataFrame, rule: Rule, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:

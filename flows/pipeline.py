@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from flows.stages import publish as publishing
 from flows.stages.batch import validate_submissions
-from flows.stages.publish import periods_between, publish_period, unpublished_submissions
-from flows.stages.receive import register_keys, unseen_inbox_keys, validation_batches
+from flows.stages.publish import periods_between, publish_period, take_out_withdrawn, unpublished_submissions
+from flows.stages.receive import register_keys, unseen_inbox_keys, validation_batches, withdraw_deleted
 from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
@@ -141,6 +141,7 @@ def _process(submission_ids: list[str], summary: RunSummary) -> None:
         _merge(summary, timings)
     # Periods of submissions validated but never published (a run that died before publishing) count too.
     unfinished = unpublished_submissions(resources)
+    take_out_withdrawn(resources, unfinished)
     periods = sorted({p for s in unfinished if s.dataset == "flows" for p in s.periods})
     _publish(periods, summary, targets=bool(unfinished))
     resources.ledger.mark_published([s.submission_id for s in unfinished])
@@ -175,6 +176,7 @@ MAX_INGEST_SECONDS = 900.0  # a run under a constant stream of uploads hands ove
 def _sweep_once(summary: RunSummary) -> int:
     """Register unseen inbox objects, validate everything pending, publish; returns submissions validated."""
     resources = current_resources()
+    summary.withdrawn_keys += [submission.key for submission in withdraw_deleted(resources)]
     _register(unseen_inbox_keys(resources), summary)
     waiting = [submission.submission_id for submission in resources.ledger.pending_submissions()]
     _process(waiting, summary)

@@ -21,6 +21,8 @@ RuleKind = Literal[
     "greater_than",  # column_a > column_b on every row where both are present
     "equals_submitter",  # the column equals the member who submitted the file
     "known_target",  # (member_id, target_id) is a target the ledger knows
+    "not_future",  # the year is not after the current calendar year
+    "from_baseline",  # the year is not before the baseline year of the target (member_id, target_id) names
     "distinct_stages",  # source_stage != target_stage unless the process names differ
     "balance",  # per member/period/material/process inflow and outflow within a tolerance
 ]
@@ -207,9 +209,13 @@ class Contract:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     rules: tuple[Rule, ...] = ()
-    # The column whose values a member's file replaces in its slice of the core table (period, year); None:
-    # the file stands for the member's whole dataset.
+    # The column that says which periods (years, target ids) a file's rows cover.
     scope_column: str | None = None
+    # What a member's new file replaces. "file": the member's data is the sum of its live files; a new file
+    # replaces the earlier version under the same name and any older file sharing a row key with it (a
+    # corrected copy), and adds to the others. "versions": each row is a version of what its `scope_column`
+    # names (a target), kept with the day it arrived; the member's other targets stay.
+    replacement: Literal["file", "versions"] = "file"
     # Batches are validated in this order, so a member's progress never comes before the targets it names.
     validation_order: int = 0
 

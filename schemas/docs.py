@@ -124,15 +124,50 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "空白の有無は問いません（`Member ID`・`会員ID`・`会員 ID`・`会員　ＩＤ` はどれも `member_id`）。"
         "それ以外の列は読み飛ばし、レポートに記載します。",
         "",
-        "Which file counts: files are taken in the order they were uploaded, never by name. A newer `flows` file "
-        "replaces the member's rows in the periods it covers, a newer `progress` file the years it covers, and a "
-        "newer `targets` file the targets it names (by `target_id`); the member's other periods, years and "
-        "targets stay as they were. The same content uploaded again after a correction is the latest word "
-        "again. / "
-        "どのファイルが有効か: ファイルはアップロードされた順に扱い、ファイル名の順ではありません。新しい "
-        "`flows` ファイルは、その会員のデータのうちファイルに含まれる期間の行を置き換えます。`progress` は"
-        "含まれる年、`targets` はファイルに記載された目標（`target_id`）を置き換えます。それ以外の期間・年・"
-        "目標はそのまま残ります。訂正後に以前と同じ内容を再度アップロードした場合は、それが最新になります。",
+        "## Which file counts / どのファイルが有効か",
+        "",
+        "A member's data for `flows` and for `progress` is the sum of its live files. / "
+        "`flows` と `progress` では、会員のデータは有効なファイルすべての合計です。",
+        "",
+        "1. Files are taken in the order they arrived (the upload time, then the time junkan received them), never "
+        "by name. / ファイルは届いた順（アップロード時刻、次に受付時刻）に扱い、ファイル名の順ではありません。",
+        "2. A new file replaces the earlier version uploaded under the same name, whatever its content; "
+        "earlier content uploaded again wins again. / 同じファイル名で再提出したファイルは、内容にかかわらず"
+        "以前の版を置き換えます。以前と同じ内容を再度アップロードした場合も、それが最新になります。",
+        "3. A new file under a new name replaces any older live file with which it shares a row key (the "
+        "dataset's key below, e.g. the same period, material, stages and region): it is a corrected copy "
+        "(`…_修正版.xlsx`, `v2`). The older file is replaced whole, so a corrected copy must hold every row. / "
+        "別の名前の新しいファイルが、以前のファイルと行キー（下表の「キー」、例: 同じ期間・品目・工程・地域）を"
+        "1つでも共有する場合は修正版とみなし、以前のファイル全体を置き換えます。修正版にはすべての行を"
+        "含めてください。",
+        "4. Files whose row keys are disjoint add up: a year split per plant or per material all counts. / "
+        "行キーが重ならないファイルは加算します（工場別・品目別に分けた提出はすべて集計されます）。",
+        "5. A file with no accepted rows (refused, or a header without rows) changes nothing. / "
+        "受理された行のないファイル（不受理、またはヘッダーのみ）は、既存のデータを変更しません。",
+        "6. A member withdraws a file by deleting it from the inbox (the next run takes its rows out and "
+        "republishes), or the secretariat runs `junkan withdraw`. Withdrawing a correction does not bring back "
+        "the file it replaced: submit that file again. / ファイルを取り下げるには受信箱から削除します（次回の"
+        "実行で行を除き、再公表します）。事務局は `junkan withdraw` でも取り下げられます。修正版を取り下げても"
+        "置き換えられた以前のファイルは戻りません。必要なら再提出してください。",
+        "7. Each report says which files this one replaced and why (same name, or n shared row keys), and which "
+        "live files it adds to. / 各レポートには、このファイルが置き換えたファイルとその理由（同じファイル名、"
+        "または共通の行キーの件数）、加算されるファイルを記載します。",
+        "",
+        "`targets` are kept by `target_id`: a targets file adds to the targets it names and the member's others "
+        "stay. A target whose definition changes (indicator, material, baseline, target year or value, unit) is a "
+        "new version, in force from the day its file arrived (`valid_from`); `core.targets` keeps every version "
+        "with the submission that set it. Progress for a year is measured against the version in force in that "
+        "year (the first version for years before it). A target re-stated unchanged keeps its version; a new URL "
+        "or description only updates it. A target is removed only by withdrawing the file that set it (the "
+        "earlier version is then in force again). Progress for a year after the current one, or before the "
+        "target's baseline year, is an error. / "
+        "`targets` は `target_id` ごとに管理します。目標ファイルは記載した目標だけを追加・更新し、それ以外の"
+        "目標は残ります。目標の定義（指標・素材・基準年と基準値・目標年と目標値・単位）が変わった場合は新しい版"
+        "として、ファイルの受付日（`valid_from`）から適用します。`core.targets` はすべての版と、それを設定した"
+        "提出を保持します。実績は、その年に適用されていた版に対して評価します（それより前の年は最初の版）。"
+        "内容が同じ再提出は版を変えず、URL・説明だけを更新します。目標の削除は、その目標を設定したファイルの"
+        "取り下げによってのみ行います（以前の版が再び適用されます）。実績の年が今年より後、または目標の基準年"
+        "より前の場合はエラーです。",
         "",
     ]
     for contract in (*contracts, MEMBERS):

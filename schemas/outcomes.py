@@ -19,6 +19,8 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"  # nothing accepted: the file could not be read, or every row failed
     PUBLISHED = "published"  # its periods were republished with its rows
     SUPERSEDED = "superseded"  # a newer file of the member holds its rows' place
+    WITHDRAWING = "withdrawing"  # the member took the file back; its rows leave core, its periods republish next
+    WITHDRAWN = "withdrawn"  # the member took the file back, and its periods were republished without it
 
 
 VALIDATED: Final = (SubmissionStatus.VALID, SubmissionStatus.PARTIALLY_VALID, SubmissionStatus.REJECTED)

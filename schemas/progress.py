@@ -81,5 +81,19 @@ PROGRESS = Contract(
             "target_id is not a target this member has submitted; submit it in targets first",
             "この target_id は未登録です。先に targets で目標を提出してください",
         ),
+        Rule(
+            "progress.future_year",
+            "not_future",
+            ("year",),
+            "the year is in the future: report progress for years that have begun",
+            "年が未来です。開始した年の実績を報告してください",
+        ),
+        Rule(
+            "progress.before_baseline",
+            "from_baseline",
+            ("member_id", "target_id", "year"),
+            "the year is before the target's baseline year",
+            "年が目標の基準年より前です",
+        ),
     ),
 )

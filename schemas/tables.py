@@ -72,9 +72,13 @@ def _merge(*schemas: pl.Schema) -> pl.Schema:
     return pl.Schema(merged)
 
 
+TARGET_VERSION = pl.Schema({"valid_from": pl.Date()})
+
 TABLES: dict[str, pl.Schema] = {
     "core.flows": _merge(FLOWS.schema, LINEAGE),
-    "core.targets": _merge(TARGETS.schema, LINEAGE),
+    # Every version of each target: a changed definition is a new row, in force from `valid_from` (the day the
+    # file that set it arrived); progress is measured against the version in force for its year.
+    "core.targets": _merge(TARGETS.schema, TARGET_VERSION, LINEAGE),
     "core.progress": _merge(PROGRESS.schema, LINEAGE),
     "core.member_indicators": _merge(
         pl.Schema({"member_id": pl.String()}), PERIOD_COLUMNS, SCOPE_COLUMNS, INDICATOR_COLUMNS
@@ -131,6 +135,7 @@ TABLES: dict[str, pl.Schema] = {
     # computed_value is the indicator from the member's own flows, in the target's unit.
     "core.target_progress": _merge(
         pl.Schema({name: TARGETS.schema[name] for name in TARGET_PROGRESS_TARGET_COLUMNS}),
+        TARGET_VERSION,
         pl.Schema(
             {
                 "latest_year": pl.Int32(),

@@ -120,7 +120,8 @@ TARGETS = Contract(
         ),
     ),
     key=("member_id", "target_id"),
-    scope_column="target_id",  # a file replaces the targets it names; the member's others stay
+    scope_column="target_id",
+    replacement="versions",  # a file adds versions of the targets it names; the member's others stay
     validation_order=1,
     rules=(
         Rule(

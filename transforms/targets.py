@@ -90,6 +90,91 @@ def _computed_by_year(member_indicators: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+# What defines a target: a change in any of these is a new version. The URL and description may change freely.
+TARGET_DEFINITION: tuple[str, ...] = (
+    "indicator",
+    "material",
+    "baseline_year",
+    "baseline_value",
+    "target_year",
+    "target_value",
+    "unit",
+)
+_TARGET_KEY = ["member_id", "target_id"]
+_EARLIEST = date(1900, 1, 1)  # rows written before versions were kept stand for the first version
+
+
+def merge_target_versions(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
+    """Every version of the targets a batch names: `existing` (their rows in core) with the `incoming` rows.
+
+    A target whose definition changed is a new version in force from its `valid_from`; one re-stated
+    unchanged keeps the version in force (its URL and description are updated). Of two versions on one day
+    the later file's wins (submission ids are in arrival order). Idempotent: merging the same rows again
+    changes nothing.
+
+    >>> from datetime import date
+    >>> row = {"member_id": "m", "target_id": "T1", "indicator": "custom", "material": None, "baseline_year": 2020,
+    ...        "baseline_value": 1.0, "target_year": 2030, "target_value": 2.0, "unit": "t", "published_url": None,
+    ...        "description": None, "source_row": 2}
+    >>> old = pl.DataFrame([{**row, "valid_from": date(2024, 5, 1), "submission_id": "s1"}])
+    >>> same = pl.DataFrame([{**row, "valid_from": date(2025, 5, 1), "submission_id": "s2", "description": "x"}])
+    >>> merge_target_versions(old, same).select("valid_from", "submission_id", "description").rows()
+    [(datetime.date(2024, 5, 1), 's2', 'x')]
+    >>> changed = same.with_columns(target_value=pl.lit(3.0))
+    >>> merge_target_versions(old, changed).select("valid_from", "target_value").rows()
+    [(datetime.date(2024, 5, 1), 2.0), (datetime.date(2025, 5, 1), 3.0)]
+    """
+    both = pl.concat([existing, incoming.select(existing.columns)], how="vertical_relaxed")
+    definition = list(TARGET_DEFINITION)
+    ordered = (
+        both.with_columns(pl.col("valid_from").fill_null(_EARLIEST))
+        .sort([*_TARGET_KEY, "valid_from", "submission_id"], nulls_last=True)
+        # the latest file's row of each day
+        .unique(subset=[*_TARGET_KEY, "valid_from"], keep="last", maintain_order=True)
+    )
+    changed = pl.any_horizontal(
+        [pl.col(name).ne_missing(pl.col(name).shift(1).over(_TARGET_KEY)) for name in definition]
+    )
+    first = pl.col("valid_from").rank("ordinal").over(_TARGET_KEY) == 1
+    version = (first | changed).cum_sum().over(_TARGET_KEY)
+    # A re-statement keeps its version's day, with the newest text and the newest file as its source.
+    return (
+        ordered.with_columns(version.alias("_version"))
+        .group_by([*_TARGET_KEY, "_version"], maintain_order=True)
+        .agg(
+            *[pl.col(name).last() for name in existing.columns if name not in (*_TARGET_KEY, "valid_from")],
+            pl.col("valid_from").first(),
+        )
+        .select(existing.columns)
+        .sort([*_TARGET_KEY, "valid_from"])
+    )
+
+
+def current_targets(targets: pl.LazyFrame) -> pl.LazyFrame:
+    """The version of each target in force now: the latest."""
+    return (
+        targets.with_columns(pl.col("valid_from").fill_null(_EARLIEST))
+        .sort([*_TARGET_KEY, "valid_from"])
+        .unique(subset=_TARGET_KEY, keep="last", maintain_order=True)
+    )
+
+
+def _in_force(targets: pl.LazyFrame, years: pl.LazyFrame) -> pl.LazyFrame:
+    """For each target, the version in force for `years`' year (member_id, target_id, latest_year).
+
+    The latest version that took effect in or before that year; when every version is later (a target first
+    submitted after the year it reports), the first one; with no year, the version in force now.
+    """
+    versions = targets.with_columns(pl.col("valid_from").fill_null(_EARLIEST))
+    year = pl.col("latest_year")
+    candidates = versions.join(years, on=_TARGET_KEY, how="left")
+    eligible = year.is_null() | (pl.col("valid_from").dt.year() <= year)
+    chosen = candidates.group_by(_TARGET_KEY).agg(
+        pl.coalesce(pl.col("valid_from").filter(eligible).max(), pl.col("valid_from").min()).alias("valid_from")
+    )
+    return versions.join(chosen, on=[*_TARGET_KEY, "valid_from"], how="semi")
+
+
 def compute_target_progress(
     targets: pl.LazyFrame,
     progress: pl.LazyFrame,
@@ -103,16 +188,18 @@ def compute_target_progress(
     progress_ratio = (latest - baseline) / (target - baseline); expected_ratio = (latest_year - baseline_year) /
     (target_year - baseline_year); on track when progress_ratio >= expected_ratio. `differs_from_reported` when
     the computed value differs from the reported one by more than `tolerance` of the reported value.
-    Progress after `as_of_year` is ignored.
+    Progress after `as_of_year` is ignored. Progress is measured against the version of the target in force
+    for its latest year (`_in_force`).
 
     Examples
     --------
+    >>> from datetime import date
     >>> import polars as pl
     >>> from schemas.tables import TABLES
     >>> targets = pl.LazyFrame(
     ...     {"member_id": ["m-1"], "target_id": ["T1"], "indicator": ["custom"], "material": [None],
     ...      "baseline_year": [2020], "baseline_value": [10.0], "target_year": [2030], "target_value": [20.0],
-    ...      "unit": ["t"]}
+    ...      "unit": ["t"], "valid_from": [date(2023, 6, 1)]}
     ... )
     >>> progress = pl.LazyFrame({"member_id": ["m-1"], "target_id": ["T1"], "year": [2024], "value": [15.0]})
     >>> empty = pl.LazyFrame(schema=TABLES["core.member_indicators"])
@@ -142,9 +229,8 @@ def compute_target_progress(
     years_planned = pl.col("target_year") - pl.col("baseline_year")
     computed = pl.col("_computed") * _unit_factor(pl.col("indicator"), pl.col("unit"))
     return (
-        targets.with_columns(
-            material.fill_null(v.ALL_MATERIALS).alias("_scope_material"), scope_level.alias("_scope_level")
-        )
+        _in_force(targets, latest.select(*_TARGET_KEY, "latest_year"))
+        .with_columns(material.fill_null(v.ALL_MATERIALS).alias("_scope_material"), scope_level.alias("_scope_level"))
         .join(latest, on=["member_id", "target_id"], how="left")
         .join(
             _computed_by_year(member_indicators),

@@ -80,6 +80,8 @@ def print_summary(summary: RunSummary, *, every_submission: bool = False) -> Non
         typer.echo(f"  refused          {key}: {why}")
     for key in summary.skipped_keys:
         typer.echo(f"  already done     {key}")
+    for key in summary.withdrawn_keys:
+        typer.echo(f"  withdrawn        {key}: deleted from the inbox, its rows taken out")
     by_status = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     typer.echo(f"submissions: {len(summary.outcomes)}" + (f" ({by_status})" if by_status else ""))
     typer.echo(

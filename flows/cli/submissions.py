@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from flows.cli.common import Dataset, fail, open_resources, print_reports, print_summary, run_flow
-from schemas.outcomes import SubmissionStatus
+from schemas.outcomes import LIVE, SubmissionStatus
 
 
 def submit(
@@ -156,9 +156,47 @@ def validate_file(
         raise typer.Exit(1)
 
 
+def withdraw(
+    files: Annotated[
+        list[str],
+        typer.Argument(help="Submission ids, or inbox keys (inbox/<member>/<dataset>/<file>)", metavar="ID|KEY…"),
+    ],
+    reason: Annotated[str, typer.Option(help="Why, for the ledger and the member")] = "withdrawn by the operator",
+    no_run: Annotated[
+        bool, typer.Option("--no-run", help="Only mark them; the next `junkan run` takes them out")
+    ] = False,
+) -> None:
+    """Take members' files back: their rows leave the core tables and their periods are republished without them.
+
+    Deleting a file from the inbox does the same at the next run. Withdrawing a correction does not bring back
+    the file it replaced: submit that file again.
+    """
+    resources = open_resources()
+    try:
+        by_key = {s.key: s for s in resources.ledger.submissions() if s.status in LIVE}
+        wanted: list[str] = []
+        for name in files:
+            found = resources.ledger.get_submission(name) or by_key.get(name)
+            if found is None:
+                raise fail(f"{name}: no submission with that id, and no live file under that key")
+            wanted.append(found.submission_id)
+        withdrawn = resources.ledger.withdraw(wanted, message=reason)
+    finally:
+        resources.close()
+    for submission in withdrawn:
+        typer.echo(f"  withdrawing      {submission.key} ({submission.submission_id})")
+    left = sorted(set(wanted) - {s.submission_id for s in withdrawn})
+    for submission_id in left:
+        typer.echo(f"  not live         {submission_id}: already superseded, rejected or withdrawn")
+    if no_run or not withdrawn:
+        return
+    print_summary(run_flow("ingest", []))
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the junkan app."""
     app.command("submit")(submit)
+    app.command("withdraw")(withdraw)
     app.command("run")(run)
     app.command("backfill")(backfill)
     app.command("validate")(validate_file)

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
-from flows.stages.judge import lineage, validate_rows
+from flows.stages.judge import KNOWN_TARGET_COLUMNS, lineage, validate_rows
 from infra.limits import limits_from_settings
 from infra.readers import read_table
 from infra.settings import get_settings
@@ -53,9 +53,11 @@ def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
     region, known_targets = _known_context(member_id, dataset)
     frame = lineage(raw.frame, submission_id=CHECK_ID, submitter_id=member_id, registered_region=region)
     if known_targets is not None:
-        known_targets = known_targets.select("member_id", "target_id")
+        known_targets = known_targets.select(KNOWN_TARGET_COLUMNS)
     elif dataset == "progress":
-        known_targets = pl.DataFrame(schema={"member_id": pl.String(), "target_id": pl.String()})
+        known_targets = pl.DataFrame(
+            schema={"member_id": pl.String(), "target_id": pl.String(), "baseline_year": pl.Int64()}
+        )
     result = validate_rows(contract, frame, known_targets=known_targets)
     return build_report(
         submission=info,

@@ -6,16 +6,18 @@ and `junkan members import`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 import polars as pl
 
-from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
+from expectations.report import FileRelation, Report, SubmissionInfo, build_rejection_report, build_report
 from expectations.result import ValidationResult
 from flows.stages.receive import download_submission, file_name
 from flows.stages.summary import Timings, timed
@@ -128,10 +130,14 @@ def normalized(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
 
 
 def known_targets(resources: Resources, dataset: str, members: Sequence[str]) -> pl.DataFrame | None:
-    """The (member_id, target_id) pairs progress rows may refer to; None for the other datasets."""
+    """The targets progress rows may refer to (member_id, target_id, baseline_year); None for other datasets."""
     if dataset != "progress":
         return None
-    return resources.warehouse.read("core.targets", where={"member_id": list(members)}).select("member_id", "target_id")
+    targets = resources.warehouse.read("core.targets", where={"member_id": list(members)})
+    return targets.select(KNOWN_TARGET_COLUMNS)
+
+
+KNOWN_TARGET_COLUMNS = ("member_id", "target_id", "baseline_year")
 
 
 def submission_info(submission: Submission) -> SubmissionInfo:
@@ -145,11 +151,17 @@ def submission_info(submission: Submission) -> SubmissionInfo:
     )
 
 
-def core_rows(dataset: str, accepted: pl.DataFrame) -> pl.DataFrame:
-    """Accepted rows in the core table's shape (unknown materials rolled up to their group, metric tons as t)."""
+def core_rows(dataset: str, accepted: pl.DataFrame, *, received_on: date | None = None) -> pl.DataFrame:
+    """Accepted rows in the core table's shape (unknown materials rolled up to their group, metric tons as t).
+
+    A target's version is in force from the day its file arrived (`received_on`).
+    """
     if dataset == "flows":
         accepted = accepted.lazy().pipe(roll_up_unknown_materials).pipe(resolve_metric_tons).collect()
-    return accepted.select(list(TABLES[f"core.{dataset}"]))
+    columns = TABLES[f"core.{dataset}"]
+    if "valid_from" in columns:
+        accepted = accepted.with_columns(pl.lit(received_on, dtype=pl.Date).alias("valid_from"))
+    return accepted.select(list(columns))
 
 
 def registered_regions(resources: Resources, member_ids: Sequence[str]) -> dict[str, str]:
@@ -167,6 +179,15 @@ class Checked:
     message: str | None
     counted: dict[str, int] | None = None  # rows per scope, when the accepted rows are not held (a large file)
     quarantined: pl.DataFrame | None = None  # refused rows as the member sent them, with the checks each failed
+
+    @property
+    def accepted_rows(self) -> int:
+        """How many rows it adds to the core table (before any newer file replaces them)."""
+        return sum(self.rows_per_scope.values())
+
+    def with_relations(self, relations: tuple[FileRelation, ...]) -> Checked:
+        """The same judgement, its report saying how the file stands to the member's other files."""
+        return dataclasses.replace(self, report=dataclasses.replace(self.report, relations=relations))
 
     @property
     def scope(self) -> tuple[str, ...]:
@@ -211,7 +232,8 @@ def judged(item: _Loaded, result: ValidationResult | None) -> Checked:
         skipped_sheets=item.raw.skipped_sheets,
     )
     quarantined = quarantine_rows(item.raw.frame, result.quarantined) if result.quarantined.height else None
-    return Checked(submission, report, core_rows(submission.dataset, result.accepted), None, quarantined=quarantined)
+    accepted = core_rows(submission.dataset, result.accepted, received_on=submission.received_at.date())
+    return Checked(submission, report, accepted, None, quarantined=quarantined)
 
 
 def quarantine_rows(raw: pl.DataFrame, quarantined: pl.DataFrame) -> pl.DataFrame:

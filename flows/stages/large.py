@@ -29,7 +29,7 @@ from flows.stages.judge import (
     with_lineage,
 )
 from flows.stages.receive import download_submission, file_name
-from flows.stages.record import QUARANTINE_CONTENT_TYPE, core_slice, owned_scopes, record_outcomes
+from flows.stages.record import QUARANTINE_CONTENT_TYPE, record_outcomes, write_core
 from flows.stages.summary import SubmissionOutcome, Timings, timed
 from infra import keys
 from infra.ledger import Submission
@@ -87,7 +87,7 @@ def judge_and_record_large(
             results = validate_parts(contract, parts, known_targets=known)
             for index, (result, raw) in enumerate(zip(results, chunks.frames(), strict=True)):
                 report.add(result, raw)
-                accepted = core_rows(dataset, result.accepted)
+                accepted = core_rows(dataset, result.accepted, received_on=submission.received_at.date())
                 counted.update(rows_per_scope(dataset, accepted))
                 accepted_parts.append(work / f"accepted-{index:05d}.parquet")
                 accepted.write_parquet(accepted_parts[-1])
@@ -96,27 +96,11 @@ def judge_and_record_large(
                     quarantine_rows(raw, result.quarantined).write_parquet(quarantined_parts[-1])
         with timed(timings, "write"):
             checked = Checked(submission, report.report(), accepted=pl.DataFrame(), message=None, counted=dict(counted))
-            ((_, owned),) = owned_scopes(resources, [checked])
-            if owned:
-                if owned != checked.scope:
-                    accepted_parts = _only(accepted_parts, contract.scope_column, owned)
-                resources.warehouse.replace(
-                    f"core.{dataset}", accepted_parts, match=core_slice(dataset, [submission.member_id], owned)
-                )
+            (checked,), replaced = write_core(resources, dataset, [checked], parts=accepted_parts)
             if quarantined_parts:
                 joined = work / "quarantined.parquet"
                 pl.scan_parquet(quarantined_parts).sink_parquet(joined)
                 key = keys.quarantine_key(submission.member_id, dataset, submission.submission_id)
                 resources.storage.put_file(key, joined, content_type=QUARANTINE_CONTENT_TYPE)
-            (outcome,) = record_outcomes(resources, [checked])
+            (outcome,) = record_outcomes(resources, [checked], replaced=replaced)
             return outcome
-
-
-def _only(paths: list[Path], column: str | None, scope: tuple[str, ...]) -> list[Path]:
-    """The parts with only the rows of `scope` (a newer file holds the other periods), rewritten in place."""
-    if column is None:
-        return paths
-    for path in paths:
-        kept = pl.read_parquet(path).filter(pl.col(column).cast(pl.String).is_in(list(scope)))
-        kept.write_parquet(path)
-    return paths

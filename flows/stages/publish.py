@@ -12,12 +12,12 @@ from typing import TypeVar
 
 import polars as pl
 
-from flows.stages.receive import unseen_inbox_keys
+from flows.stages.receive import deleted_inbox_files, unseen_inbox_keys
 from flows.stages.summary import Timings, timed
 from infra.ledger import Submission
 from infra.resources import Resources
 from schemas import MEMBERS, periods
-from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE
+from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE, SubmissionStatus
 from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import suppress_flows, suppress_indicators, suppress_sankey, suppress_stage_balance
@@ -230,9 +230,29 @@ def has_work(resources: Resources) -> bool:
         or unseen_inbox_keys(resources)
         or resources.ledger.pending_submissions()
         or unpublished_submissions(resources)
+        or deleted_inbox_files(resources)
     )
 
 
 def unpublished_submissions(resources: Resources) -> list[Submission]:
-    """Submissions whose accepted rows are in core but whose periods have not been republished since."""
-    return [submission for status in PUBLISHABLE for submission in resources.ledger.submissions(status=status)]
+    """Submissions whose accepted rows are in core but whose periods have not been republished since.
+
+    With them, the files they replaced: their rows left core, so their periods are republished too.
+    """
+    pending = [
+        submission
+        for status in (*PUBLISHABLE, SubmissionStatus.WITHDRAWING)
+        for submission in resources.ledger.submissions(status=status)
+    ]
+    return pending + resources.ledger.replaced_by_any([submission.submission_id for submission in pending])
+
+
+def take_out_withdrawn(resources: Resources, submissions: Sequence[Submission]) -> None:
+    """Delete withdrawn files' rows from the core tables (again, if a run died after doing it): one commit each."""
+    by_dataset: dict[str, list[str]] = {}
+    for submission in submissions:
+        if submission.status == SubmissionStatus.WITHDRAWING:
+            by_dataset.setdefault(submission.dataset, []).append(submission.submission_id)
+    for dataset, ids in sorted(by_dataset.items()):
+        empty = pl.DataFrame(schema=TABLES[f"core.{dataset}"])
+        resources.warehouse.replace(f"core.{dataset}", empty, match={"submission_id": sorted(ids)})

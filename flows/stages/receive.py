@@ -16,12 +16,16 @@ from infra.ledger import Submission
 from infra.resources import Resources
 from infra.storage import INBOX
 from schemas import DATASET_ORDER
-from schemas.outcomes import SubmissionStatus
+from schemas.outcomes import LIVE, SubmissionStatus
 
 logger = logging.getLogger(__name__)
 
 
-# Targets before progress (progress must refer to a known target), flows last.
+# Statuses of content that counts again when it is uploaded again.
+RETIRED = (SubmissionStatus.SUPERSEDED, SubmissionStatus.WITHDRAWING, SubmissionStatus.WITHDRAWN)
+WITHDRAWN_BY_DELETION = (
+    "the file was deleted from the inbox: its rows were taken out / 受信箱から削除されたため取り下げました"
+)
 
 
 def register_keys(resources: Resources, object_keys: Iterable[str], summary: RunSummary) -> list[str]:
@@ -48,12 +52,9 @@ def register_keys(resources: Resources, object_keys: Iterable[str], summary: Run
             submission, created = resources.ledger.register_submission(
                 member_id=inbox.member_id, dataset=inbox.dataset, key=key, sha256=sha256, size=size
             )
-            if (
-                not created
-                and submission.status == SubmissionStatus.SUPERSEDED
-                and _uploaded_after(resources, key, submission)
-            ):
-                # Content a newer file had replaced is uploaded again: it is the member's latest word now.
+            if not created and submission.status in RETIRED and _uploaded_after(resources, key, submission):
+                # Content a newer file had replaced, or the member had withdrawn, is uploaded again: it is the
+                # member's latest word now.
                 # (A redelivered notification of the old upload is not: its object is older than the record.)
                 submission = resources.ledger.receive_again(submission.submission_id)
             if submission.status == SubmissionStatus.RECEIVED:
@@ -78,6 +79,25 @@ def unseen_inbox_keys(resources: Resources) -> list[str]:
             unseen.append(info)
     # In the order they were uploaded, never by name: the file that arrived last is the member's latest word.
     return [info.key for info in sorted(unseen, key=lambda info: (info.last_modified, info.key))]
+
+
+def deleted_inbox_files(resources: Resources) -> list[Submission]:
+    """Live files uploaded to the inbox whose object is gone: the member withdrew them by deleting them."""
+    present = {info.key for info in resources.storage.list(f"{INBOX}/")}
+    return [
+        submission
+        for status in LIVE
+        for submission in resources.ledger.submissions(status=status)
+        if submission.source == "inbox" and submission.key not in present
+    ]
+
+
+def withdraw_deleted(resources: Resources) -> list[Submission]:
+    """Withdraw the live files deleted from the inbox (their rows leave core when their periods republish)."""
+    deleted = deleted_inbox_files(resources)
+    if not deleted:
+        return []
+    return resources.ledger.withdraw([s.submission_id for s in deleted], message=WITHDRAWN_BY_DELETION)
 
 
 def file_name(submission: Submission) -> str:

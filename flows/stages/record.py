@@ -1,70 +1,138 @@
-"""Recording outcomes: core slices, quarantine, the member's report, and the ledger's outcome last.
+"""Recording outcomes: core rows, quarantine, the member's report, and the ledger's outcome last.
 
-Accepted rows go into their member's core slice, refused rows into quarantine; the ledger is written last, so
-a crash before it redoes the whole submission.
+Accepted rows go into the core table by the file rules (`flows.stages.replacing`), refused rows into
+quarantine; the ledger's outcome is written last, so a crash before it redoes the whole submission.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 
 import polars as pl
 
 from flows.stages.judge import Checked
+from flows.stages.replacing import FilePlan, plan_files, row_keys, shared_rows
 from flows.stages.summary import SubmissionOutcome
 from infra import keys
 from infra.ledger import Submission, Validation
 from infra.rendering.member_report import member_report_html, member_report_json
 from infra.resources import Resources
 from schemas import CONTRACTS
+from schemas.outcomes import SubmissionStatus
+from schemas.tables import TABLES
+from transforms.targets import merge_target_versions
 
 logger = logging.getLogger(__name__)
 
 
-def write_core(resources: Resources, dataset: str, checked: Sequence[Checked]) -> None:
-    """Replace each member's slices of the core table with accepted rows: one Iceberg commit for the batch."""
-    column = CONTRACTS[dataset].scope_column
-    frames: list[pl.DataFrame] = []
-    members_by_scope: dict[tuple[str, ...], list[str]] = {}
-    for one, owned in owned_scopes(resources, checked):
-        if not owned:
-            continue
-        rows = one.accepted
-        if column is not None and owned != one.scope:
-            rows = rows.filter(pl.col(column).cast(pl.String).is_in(list(owned)))
-        frames.append(rows)
-        members_by_scope.setdefault(owned, []).append(one.submission.member_id)
-    if not frames:
-        return
-    match = [core_slice(dataset, members, values) for values, members in members_by_scope.items()]
-    resources.warehouse.replace(f"core.{dataset}", pl.concat(frames, how="vertical"), match=match)
+def write_core(
+    resources: Resources,
+    dataset: str,
+    checked: Sequence[Checked],
+    *,
+    parts: Sequence[Path] | None = None,
+) -> tuple[list[Checked], dict[str, str] | None]:
+    """Write a judged batch's accepted rows to the core table in one Iceberg commit, by the contract's rule.
 
-
-def core_slice(dataset: str, members: Sequence[str], scope: Sequence[str]) -> dict[str, list[str]]:
-    """The slice of a core table that members' files replace: their rows in the periods of `scope`."""
-    column = CONTRACTS[dataset].scope_column
-    return {"member_id": list(members), **({column: list(scope)} if column is not None else {})}
-
-
-def owned_scopes(resources: Resources, checked: Sequence[Checked]) -> list[tuple[Checked, tuple[str, ...]]]:
-    """Each submission with the periods of its scope it writes to the core table.
-
-    Where two submissions of one member cover the same period, the later one's rows win, as if they had
-    been written one after the other, also when the later one was validated in an earlier run.
+    Returns the batch with each report saying which of the member's files it replaced or adds to, and, for
+    whole-file replacement, which files the batch supersedes (old id → new id); those older live files are
+    marked superseded in the ledger before the core table changes, so that a crash in between redoes the same
+    replacement. `parts` are the accepted rows of a lone large file as Parquet files, when not held in memory.
     """
-    owner: dict[tuple[str, str], str] = {}
-    # Periods that files validated earlier but received later already hold: one query for the batch.
-    held_by = resources.ledger.newer_holders_all({one.submission.submission_id: one.scope for one in checked})
-    for one in checked:  # in arrival order
-        held = held_by[one.submission.submission_id]
-        for value in one.scope:
-            owner[(one.submission.member_id, value)] = held.get(value, one.submission.submission_id)
+    if CONTRACTS[dataset].replacement == "versions":
+        _write_versions(resources, dataset, checked, parts=parts)
+        return list(checked), None
+    plans = plan_batch(resources, dataset, checked, parts=parts)
+    batch_ids = {one.submission.submission_id for one in checked}
+    resources.ledger.replace_files(
+        {old: new for new, plan in plans.items() for old in plan.replaces if old not in batch_ids}
+    )
+    written = [one for one in checked if one.accepted_rows and plans[one.submission.submission_id].replaced_by is None]
+    removed = {old for plan in plans.values() for old in plan.replaces}
+    touched = sorted(removed | {one.submission.submission_id for one in checked if one.accepted_rows})
+    if touched:
+        rows: pl.DataFrame | Sequence[Path]
+        if parts is not None:
+            rows = list(parts) if written else []
+        else:
+            frames = [one.accepted for one in written]
+            rows = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=TABLES[f"core.{dataset}"])
+        resources.warehouse.replace(f"core.{dataset}", rows, match={"submission_id": touched})
+    replaced = {old: new for new, plan in plans.items() for old in plan.replaces}
+    replaced |= {this: plan.replaced_by for this, plan in plans.items() if plan.replaced_by is not None}
+    return [one.with_relations(plans[one.submission.submission_id].relations) for one in checked], replaced
+
+
+def plan_batch(
+    resources: Resources, dataset: str, checked: Sequence[Checked], *, parts: Sequence[Path] | None = None
+) -> dict[str, FilePlan]:
+    """The file rules applied to a batch: the members' live files from the ledger, their row keys from core."""
+    members = {one.submission.member_id for one in checked}
+    with_rows = [one for one in checked if one.accepted_rows]
+    files = resources.ledger.member_files(
+        members, dataset, replaced_by=[one.submission.submission_id for one in with_rows]
+    )
+    ids = {one.submission.submission_id for one in checked}
+    live_ids = [submission.submission_id for submission in files if submission.submission_id not in ids]
+    sources = _live_row_keys(resources, dataset, members, live_ids)
+    if parts is not None:
+        sources.append(row_keys(dataset, pl.scan_parquet(list(parts))))
+    else:
+        sources += [row_keys(dataset, one.accepted.lazy()) for one in with_rows]
+    keys = pl.concat(sources, how="vertical").collect() if sources else pl.DataFrame()
+    shared = shared_rows(keys) if keys.height else {}
+    return plan_files(
+        [one.submission for one in checked],
+        with_rows={one.submission.submission_id for one in with_rows},
+        files=files,
+        shared=shared,
+    )
+
+
+def _live_row_keys(
+    resources: Resources, dataset: str, members: Collection[str], live_ids: Sequence[str]
+) -> list[pl.LazyFrame]:
+    """The row keys of the members' live files, read from the core table (key columns only, batch by batch)."""
+    if not live_ids:
+        return []
+    columns = list(dict.fromkeys(("submission_id", *CONTRACTS[dataset].key)))
+    wanted = pl.col("submission_id").is_in(list(live_ids))
     return [
-        (one, tuple(v for v in one.scope if owner[(one.submission.member_id, v)] == one.submission.submission_id))
-        for one in checked
+        row_keys(dataset, batch.lazy().filter(wanted))
+        for batch in resources.warehouse.batches(
+            f"core.{dataset}", where={"member_id": sorted(members)}, columns=columns
+        )
     ]
+
+
+def _write_versions(
+    resources: Resources, dataset: str, checked: Sequence[Checked], *, parts: Sequence[Path] | None = None
+) -> None:
+    """Add the versions of the targets a batch names to their history in the core table: one Iceberg commit.
+
+    The member's other targets are not touched; a changed target becomes a new version (`merge_target_versions`).
+    """
+    column = CONTRACTS[dataset].scope_column
+    assert column is not None, dataset
+    if parts is not None:
+        incoming = pl.read_parquet(list(parts)) if parts else pl.DataFrame(schema=TABLES[f"core.{dataset}"])
+    else:
+        incoming = pl.concat([one.accepted for one in checked], how="vertical_relaxed")
+    if not incoming.height:
+        return
+    named = incoming.select("member_id", column).unique()
+    members = sorted(named.get_column("member_id").unique().to_list())
+    existing = resources.warehouse.read(f"core.{dataset}", where={"member_id": members}).join(
+        named, on=["member_id", column], how="semi"
+    )
+    match = [
+        {"member_id": [member], column: sorted(group.get_column(column).to_list())}
+        for (member,), group in named.group_by("member_id", maintain_order=True)
+    ]
+    resources.warehouse.replace(f"core.{dataset}", merge_target_versions(existing, incoming), match=match)
 
 
 def write_report(resources: Resources, checked: Checked) -> SubmissionOutcome:
@@ -80,7 +148,7 @@ def write_report(resources: Resources, checked: Checked) -> SubmissionOutcome:
         member_id=submission.member_id,
         dataset=submission.dataset,
         key=submission.key,
-        status=report.status,
+        status=SubmissionStatus.SUPERSEDED if report.replaced else report.status,
         counts=report.counts,
         report_key=html_key,
         periods=checked.scope,
@@ -92,24 +160,28 @@ QUARANTINE_CONTENT_TYPE = "application/vnd.apache.parquet"
 
 
 def record(resources: Resources, dataset: str, checked: Sequence[Checked]) -> list[SubmissionOutcome]:
-    """Record a judged batch of one dataset: core slices, quarantine, reports, then the ledger, in that order."""
-    write_core(resources, dataset, checked)
-    for one in checked:
+    """Record a judged batch of one dataset: core rows, quarantine, reports, then the ledger, in that order."""
+    written, replaced = write_core(resources, dataset, checked)
+    for one in written:
         if one.quarantined is not None:
             keep_quarantine(resources, one.submission, one.quarantined)
-    return record_outcomes(resources, checked)
+    return record_outcomes(resources, written, replaced=replaced)
 
 
-def record_outcomes(resources: Resources, checked: Sequence[Checked]) -> list[SubmissionOutcome]:
+def record_outcomes(
+    resources: Resources, checked: Sequence[Checked], *, replaced: Mapping[str, str] | None
+) -> list[SubmissionOutcome]:
     """Members' reports, then the ledger's outcomes of the whole batch: one statement, one commit.
 
-    The ledger is written last, so a crash before it leaves the batch received, and the next run redoes it.
+    `replaced` (old id → new id) are the files superseded whole by `write_core`; None for a dataset replaced
+    row by row, whose files then take over their periods from older ones. The ledger is written last, so a
+    crash before it leaves the batch received, and the next run redoes it.
     """
     outcomes = [write_report(resources, one) for one in checked]
     validations = [
         Validation(
             submission_id=outcome.submission_id,
-            status=outcome.status,
+            status=one.report.status,
             counts=outcome.counts,
             report_key=outcome.report_key,
             periods=one.rows_per_scope,
@@ -119,7 +191,11 @@ def record_outcomes(resources: Resources, checked: Sequence[Checked]) -> list[Su
     ]
     with resources.ledger.batch():
         resources.ledger.record_validations(validations)
-        superseded = resources.ledger.supersede_older_all([o.submission_id for o in outcomes if o.periods])
+        if replaced is None:
+            superseded = resources.ledger.supersede_older_all([o.submission_id for o in outcomes if o.periods])
+        else:
+            resources.ledger.replace_files(replaced)
+            superseded = sorted(replaced)
     if superseded:
         logger.info("superseded by this batch: %s", ", ".join(superseded))
     return outcomes

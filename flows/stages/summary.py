@@ -72,6 +72,7 @@ class RunSummary:
     report_keys: list[str] = field(default_factory=list)
     skipped_keys: list[str] = field(default_factory=list)
     refused_keys: dict[str, str] = field(default_factory=dict)
+    withdrawn_keys: list[str] = field(default_factory=list)  # live files the members deleted from the inbox
     timings: Timings = field(default_factory=dict)
 
     @property
@@ -105,5 +106,6 @@ class RunSummary:
             "report_keys": self.report_keys,
             "skipped_keys": self.skipped_keys,
             "refused_keys": self.refused_keys,
+            "withdrawn_keys": self.withdrawn_keys,
             "timings_s": {stage: round(seconds, 3) for stage, seconds in self.timings.items()},
         }

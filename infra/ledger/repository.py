@@ -352,40 +352,59 @@ class Ledger:
                 superseded += _take_over(this, live.get((this.member_id, this.dataset), []))
             return superseded
 
-    def newer_holders(self, submission_id: str, periods: Sequence[str]) -> dict[str, str]:
-        """Of these periods, those a newer live file of the same member and dataset already holds, and by whom."""
-        return self.newer_holders_all({submission_id: periods})[submission_id]
+    def member_files(
+        self, member_ids: Collection[str], dataset: str, *, replaced_by: Sequence[str] = ()
+    ) -> list[Submission]:
+        """The live files of these members for a dataset, oldest first: one query.
 
-    def newer_holders_all(self, periods_of: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
-        """For each submission, the periods of those given that a newer live file already holds: one query."""
-        held: dict[str, dict[str, str]] = {one: {} for one in periods_of}
-        wanted = {one: set(periods) for one, periods in periods_of.items() if periods}
-        if not wanted:
-            return held
+        Also files already superseded by one of `replaced_by` (an interrupted attempt at recording those
+        submissions replaced them), so that a second attempt takes out the same rows.
+        """
+        if not member_ids:
+            return []
+        condition: sa.ColumnElement[bool] = SubmissionRow.status.in_(LIVE_STATUSES)
+        if replaced_by:
+            condition = sa.or_(condition, SubmissionRow.superseded_by.in_(list(replaced_by)))
+        query = (
+            sa.select(SubmissionRow)
+            .options(selectinload(SubmissionRow.periods))
+            .where(SubmissionRow.member_id.in_(sorted(member_ids)), SubmissionRow.dataset == dataset, condition)
+            .order_by(SubmissionRow.received_at, SubmissionRow.submission_id)
+        )
         with self._session() as session:
-            these = {row.submission_id: row for row in self._get_all(session, list(wanted))}
-            pairs = sorted({(row.member_id, row.dataset) for row in these.values()})
-            query = (
-                sa.select(SubmissionPeriodRow.period, SubmissionRow)
-                .join(SubmissionRow, SubmissionRow.submission_id == SubmissionPeriodRow.submission_id)
-                .where(
-                    sa.tuple_(SubmissionRow.member_id, SubmissionRow.dataset).in_(pairs),
-                    SubmissionRow.status.in_(LIVE_STATUSES),
-                    SubmissionPeriodRow.period.in_(sorted(set().union(*wanted.values()))),
-                    SubmissionPeriodRow.superseded_by.is_(None),
+            return [_submission(row) for row in session.scalars(query)]
+
+    def replace_files(self, replaced: Mapping[str, str]) -> None:
+        """Supersede whole files: each old submission id's rows are replaced by the new one's (one commit)."""
+        if not replaced:
+            return
+        with self._session() as session:
+            rows = self._get_all(session, list(replaced))
+            missing = sorted(set(replaced) - {row.submission_id for row in rows})
+            if missing:
+                msg = f"unknown submission {missing[0]!r}"
+                raise ValueError(msg)
+            for row in rows:
+                by = replaced[row.submission_id]
+                row.status = SubmissionStatus.SUPERSEDED
+                row.superseded_by = by
+                for period in row.periods:
+                    period.superseded_by = by
+
+    def replaced_by_any(self, submission_ids: Sequence[str]) -> list[Submission]:
+        """Submissions superseded by any of these: their periods change when these are published."""
+        if not submission_ids:
+            return []
+        with self._session() as session:
+            found: list[Submission] = []
+            for chunk in _chunks(submission_ids):
+                query = (
+                    sa.select(SubmissionRow)
+                    .options(selectinload(SubmissionRow.periods))
+                    .where(SubmissionRow.superseded_by.in_(chunk), SubmissionRow.submission_id.not_in(chunk))
                 )
-            )
-            holders = list(session.execute(query))
-            for one, this in these.items():
-                for period, other in holders:
-                    if (
-                        other.submission_id != one
-                        and (other.member_id, other.dataset) == (this.member_id, this.dataset)
-                        and period in wanted[one]
-                        and _arrival(other) > _arrival(this)
-                    ):
-                        held[one][period] = other.submission_id
-        return held
+                found += [_submission(row) for row in session.scalars(query)]
+            return found
 
     def supersede(self, submission_id: str, *, message: str) -> None:
         """Retire a submission before validation (its object changed since it was received), saying why."""
@@ -409,7 +428,7 @@ class Ledger:
             return _submission(row)
 
     def mark_published(self, submission_ids: Sequence[str]) -> None:
-        """Mark validated submissions as published; others (rejected, superseded, published) are left alone."""
+        """Mark validated submissions published and withdrawing ones withdrawn; the others are left alone."""
         if not submission_ids:
             return
         with self._session() as session:
@@ -430,6 +449,32 @@ class Ledger:
                 )
                 .values(status=SubmissionStatus.PUBLISHED)
             )
+            session.execute(
+                sa.update(SubmissionRow)
+                .where(
+                    SubmissionRow.submission_id.in_(submission_ids),
+                    SubmissionRow.status == SubmissionStatus.WITHDRAWING,
+                )
+                .values(status=SubmissionStatus.WITHDRAWN)
+            )
+
+    def withdraw(self, submission_ids: Sequence[str], *, message: str) -> list[Submission]:
+        """Take live files back: `withdrawing` until their periods are republished without them.
+
+        Files not live (already superseded, rejected, withdrawn) are left alone; returns those withdrawn.
+        """
+        with self._session() as session:
+            withdrawn = []
+            for row in self._get_all(session, submission_ids):
+                if row.status not in LIVE_STATUSES:
+                    continue
+                row.status = SubmissionStatus.WITHDRAWING
+                row.message = message
+                for period in row.periods:
+                    period.superseded_by = row.submission_id
+                withdrawn.append(row)
+            session.flush()
+            return [_submission(row) for row in withdrawn]
 
     def submissions(
         self, *, member_id: str | None = None, dataset: str | None = None, status: Status | None = None

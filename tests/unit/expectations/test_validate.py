@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -259,12 +260,29 @@ def test_progress_needs_a_target_the_member_has() -> None:
         make_progress(rows=[{"target_id": "T1"}, {"target_id": "T2"}, {"target_id": "T1", "year": 2025}], lineage=True)
     )
     # T2 is known, but for another member.
-    known = pl.DataFrame({"member_id": [MEMBER_ID, OTHER_MEMBER], "target_id": ["T1", "T2"]})
+    known = pl.DataFrame(
+        {"member_id": [MEMBER_ID, OTHER_MEMBER], "target_id": ["T1", "T2"], "baseline_year": [2020] * 2}
+    )
 
     result = validate(PROGRESS, frame, known_targets=known)
 
     assert failed(result) == [("sub-1", 3, "progress.known_target")]
     assert counts(result) == [("sub-1", 3, 2, 1, 0)]
+
+
+def test_progress_for_a_future_year_or_before_the_baseline_is_an_error() -> None:
+    this_year = datetime.now(UTC).year
+    frame = with_submitter(
+        make_progress(rows=[{"year": this_year}, {"year": this_year + 1}, {"year": 2019}, {"year": 2020}], lineage=True)
+    )
+    known = pl.DataFrame({"member_id": [MEMBER_ID], "target_id": ["T1"], "baseline_year": [2020]})
+
+    result = validate(PROGRESS, frame, known_targets=known)
+
+    assert failed(result) == [("sub-1", 3, "progress.future_year"), ("sub-1", 4, "progress.before_baseline")]
+    messages = dict(zip(result.failures["check_id"], result.failures["message_en"], strict=False))
+    assert "future" in messages["progress.future_year"]
+    assert "baseline" in messages["progress.before_baseline"]
 
 
 def test_progress_without_known_targets_is_refused() -> None:

@@ -11,7 +11,13 @@ from polars.testing import assert_frame_equal
 
 from schemas.tables import TABLES
 from tests.factories import make_progress, make_targets
-from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
+from transforms.targets import (
+    compute_compliance,
+    compute_target_progress,
+    current_targets,
+    merge_target_versions,
+    summarize_target_progress,
+)
 
 M = "city-a"
 
@@ -77,10 +83,15 @@ INDICATORS: list[dict[str, Any]] = [
 ]
 
 
+FIRST_VERSION = pl.lit(date(2023, 6, 1))
+
+
 def _progress_table(*, as_of_year: int | None = 2024) -> pl.DataFrame:
-    targets = make_targets(rows=[{"member_id": M, **row} for row in TARGETS]).lazy()
+    targets = make_targets(rows=[{"member_id": M, **row} for row in TARGETS]).with_columns(valid_from=FIRST_VERSION)
     progress = make_progress(rows=[{"member_id": M, **row} for row in PROGRESS]).lazy()
-    return compute_target_progress(targets, progress, _member_indicators(INDICATORS), as_of_year=as_of_year).collect()
+    return compute_target_progress(
+        targets.lazy(), progress, _member_indicators(INDICATORS), as_of_year=as_of_year
+    ).collect()
 
 
 def test_progress_table_matches_hand_computation() -> None:
@@ -228,3 +239,49 @@ def test_a_tonnes_target_reads_its_unit_as_flows_do(unit: str, factor: float | N
 
     out = pl.select(_unit_factor(pl.lit("waste_generated"), pl.lit(unit))).item()
     assert out == (pytest.approx(factor) if factor is not None else None)
+
+
+def _versions(*versions: tuple[date, float, str]) -> pl.DataFrame:
+    rows = [
+        {"member_id": M, "target_id": "T1", "indicator": "custom", "target_value": value, "unit": "件"}
+        for _, value, _ in versions
+    ]
+    return make_targets(rows=rows, lineage=True).with_columns(
+        pl.Series("valid_from", [day for day, _, _ in versions]),
+        pl.Series("submission_id", [sid for _, _, sid in versions]),
+    )
+
+
+def _core_targets(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(list(TABLES["core.targets"]))
+
+
+def test_a_changed_target_is_a_new_version_and_an_unchanged_one_is_not() -> None:
+    first = _core_targets(_versions((date(2024, 5, 1), 20.0, "s1")))
+    restated = _core_targets(_versions((date(2025, 5, 1), 20.0, "s2")))
+    changed = _core_targets(_versions((date(2026, 5, 1), 30.0, "s3")))
+
+    once = merge_target_versions(first, restated)
+    assert once.select("valid_from", "submission_id").rows() == [(date(2024, 5, 1), "s2")]
+    history = merge_target_versions(once, changed)
+    assert history.select("valid_from", "target_value").rows() == [(date(2024, 5, 1), 20.0), (date(2026, 5, 1), 30.0)]
+    assert merge_target_versions(history, changed).equals(history)  # a re-run changes nothing
+    assert current_targets(history.lazy()).collect().get_column("target_value").to_list() == [30.0]
+
+
+@pytest.mark.parametrize(("year", "expected_target"), [(2024, 20.0), (2025, 20.0), (2026, 30.0), (2027, 30.0)])
+def test_progress_is_measured_against_the_version_in_force_for_its_year(year: int, expected_target: float) -> None:
+    history = _core_targets(_versions((date(2024, 5, 1), 20.0, "s1"), (date(2026, 5, 1), 30.0, "s3")))
+    progress = make_progress(rows=[{"member_id": M, "target_id": "T1", "year": year, "value": 15.0}]).lazy()
+    empty = pl.LazyFrame(schema=TABLES["core.member_indicators"])
+
+    out = compute_target_progress(history.lazy(), progress, empty).collect()
+
+    assert out.select("target_value", "latest_year").rows() == [(expected_target, year)]
+
+
+def test_a_target_first_submitted_after_the_year_it_reports_uses_its_first_version() -> None:
+    history = _core_targets(_versions((date(2026, 5, 1), 20.0, "s1"), (date(2027, 5, 1), 30.0, "s2")))
+    progress = make_progress(rows=[{"member_id": M, "target_id": "T1", "year": 2024, "value": 15.0}]).lazy()
+    out = compute_target_progress(history.lazy(), progress, pl.LazyFrame(schema=TABLES["core.member_indicators"]))
+    assert out.collect().get_column("target_value").to_list() == [20.0]

@@ -309,19 +309,6 @@ def test_earlier_content_uploaded_again_is_the_latest_word(resources: Resources,
     assert resources.warehouse.read("core.flows").select("quantity_t").rows() == [(1.0,)]
 
 
-def test_a_newer_file_over_fewer_periods_replaces_only_those(resources: Resources, tmp_path: Path) -> None:
-    both = "\n".join([HEADER, "city-a,FY2023,paper,use,collection,1,t", "city-a,FY2024,paper,use,collection,2,t"])
-    [older] = ingest(resources, [upload(resources, tmp_path, "city-a", "flows", "a.csv", both)])
-    one = "\n".join([HEADER, "city-a,FY2024,paper,use,collection,5,t"])
-    [newer] = ingest(resources, [upload(resources, tmp_path, "city-a", "flows", "b.csv", one)])
-
-    core = resources.warehouse.read("core.flows").select("period", "quantity_t", "submission_id").sort("period")
-    assert core.rows() == [("FY2023", 1.0, older.submission_id), ("FY2024", 5.0, newer.submission_id)]
-    kept = resources.ledger.get_submission(older.submission_id)
-    assert kept is not None
-    assert (kept.status, kept.live_periods, kept.live_rows) == ("valid", ("FY2023",), 1)
-
-
 def test_core_rows_store_metric_tons_as_tonnes() -> None:
     accepted = make_flows(rows=[{"unit": "MT", "quantity": 120.0, "quantity_t": 120.0}], lineage=True)
     core = core_rows("flows", accepted)
