@@ -39,6 +39,7 @@ pytestmark = pytest.mark.integration
 NAME = "dashboard"
 ROLE = "junkan_bi_dashboard"
 ACCESS_KEY = "bi-dashboard"
+README = Path(__file__).resolve().parents[2] / "README.md"
 _DB_PASSWORD = re.compile(r"^database password \(shown once[^)]*\): (\S+)$", re.MULTILINE)
 _S3_SECRET = re.compile(r"^S3 secret key \(shown once[^)]*\): (\S+)$", re.MULTILINE)
 
@@ -249,6 +250,40 @@ def test_duckdb_reads_mart_offline_from_the_catalogs_metadata_location(world: Wo
     assert rows == [("plastics", 0.4)]
     with pytest.raises(duckdb.Error, match=r"(?i)403|forbidden|access.?denied"):
         connection.execute("SELECT count(*) FROM iceberg_scan(?)", [locations["core.flows"]]).fetchall()
+
+
+def readme_block(marker: str, world: World) -> str:
+    """A Python block of the README's BI section, pointed at this test's servers and reader."""
+    text = README.read_text(encoding="utf-8")
+    found = re.search(rf"<!-- {marker}[^\n]*\n```python\n(.*?)\n```", text, re.DOTALL)
+    assert found is not None, f"no <!-- {marker} block in the README"
+    postgres = make_url(world.database_url)
+    return (
+        found.group(1)
+        .replace("127.0.0.1:55432/junkan", f"{postgres.host}:{postgres.port}/{postgres.database}")
+        .replace("127.0.0.1:9000", world.endpoint)
+        .replace("junkan_bi_trino", ROLE)
+        .replace("bi-trino", ACCESS_KEY)
+    )
+
+
+def test_the_readmes_duckdb_block_reads_mart_indicators(world: World) -> None:
+    namespace: dict[str, Any] = {"db_password": world.role_password, "s3_secret": world.s3_secret}
+    exec(readme_block("bi-duckdb", world), namespace)  # noqa: S102 - the README's own example
+    assert namespace["rows"].fetchall() == [("plastics", 0.4)]
+    namespace["con"].close()
+
+
+def test_the_readmes_pyiceberg_block_reads_mart_indicators(world: World) -> None:
+    namespace: dict[str, Any] = {"db_password": world.role_password, "s3_secret": world.s3_secret}
+    exec(readme_block("bi-pyiceberg", world), namespace)  # noqa: S102 - the README's own example
+    try:
+        frame = namespace["frame"]
+        assert frame.select("material", "input_cyclical_use_rate").rows() == [("plastics", 0.4)]
+        with pytest.raises(OSError, match=r"(?i)access.?denied|forbidden"):
+            namespace["catalog"].load_table("core.flows")
+    finally:
+        namespace["catalog"].engine.dispose()
 
 
 def test_creating_again_keeps_the_secrets_and_rotating_replaces_them(world: World) -> None:
