@@ -3,7 +3,7 @@
 #
 #   1. trino-server 476 (tar.gz) and trino-cli 476 from Maven Central into ~/.cache/junkan/trino (once, sha1-checked)
 #   2. MinIO and PostgreSQL started by minio.sh and postgres.sh on free ports, state in a temporary JUNKAN_HOME
-#   3. a small sample published (tests/integration/bi_sample.py), then `junkan bi-access create trino`
+#   3. a small sample published (tests/bi_sample.py), then `junkan bi-access create trino`
 #   4. Trino started with Java 25 and the README's catalog file (host ports swapped for the free ones)
 #   5. the README's queries, which must succeed, and its refused statements, each of which must fail
 #
@@ -131,7 +131,7 @@ JUNKAN_DATABASE_URL="$(bash "$SCRIPTS/postgres.sh" url)"
 export JUNKAN_DATABASE_URL
 
 echo "== sample published: core.flows (one member) and mart.indicators (one cell)"
-(cd "$REPO" && "$PYTHON" -m tests.integration.bi_sample)
+(cd "$REPO" && "$PYTHON" -m tests.bi_sample)
 
 echo "== junkan bi-access create $READER (secrets masked here)"
 created="$WORK/bi-access.out"

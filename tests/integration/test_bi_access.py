@@ -31,7 +31,7 @@ from infra.bi_access import BiAccessError, create_database_role, held_privileges
 from infra.storage_s3 import S3Storage
 from infra.warehouse import Warehouse
 from schemas.tables import TABLES
-from tests.integration.bi_sample import CORE_MEMBER, INDICATOR, publish_sample
+from tests.bi_sample import CORE_MEMBER, INDICATOR, publish_sample
 from tests.integration.conftest import MinioServer
 
 pytestmark = pytest.mark.integration

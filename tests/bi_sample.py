@@ -1,7 +1,7 @@
 """A small published warehouse for BI-access checks: one member's flow in `core.flows`, one cell in `mart.indicators`.
 
 Used by tests/integration/test_bi_access.py and by infra/scripts/trino_check.sh (`python -m
-tests.integration.bi_sample` publishes into the warehouse that JUNKAN_* settings describe).
+tests.bi_sample` publishes into the warehouse that JUNKAN_* settings describe).
 """
 
 from __future__ import annotations
