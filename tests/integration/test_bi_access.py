@@ -155,6 +155,14 @@ def test_the_command_names_what_it_made(world: World) -> None:
     assert len(world.s3_secret) == 40
 
 
+def test_postgresql_holds_only_a_scram_verifier_of_the_password(world: World) -> None:
+    with _owner(world) as owner:  # the test cluster's owner is a superuser and may read pg_authid
+        row = owner.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (ROLE,)).fetchone()
+    assert row is not None
+    assert row[0].startswith("SCRAM-SHA-256$4096:")
+    assert world.role_password not in row[0]
+
+
 def test_pyiceberg_reads_mart_indicators_with_the_bi_login(world: World) -> None:
     with world.reader_catalog() as catalog:
         frame = pl.from_arrow(catalog.load_table("mart.indicators").scan().to_arrow())
