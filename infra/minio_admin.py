@@ -1,9 +1,10 @@
-"""MinIO-only administration: one user and policy per member, and webhook notifications for new inbox files.
+"""MinIO-only administration: confined users (one per member, one per BI reader) and inbox notifications.
 
 A member's user may write and read only `inbox/<member_id>/`, read only `reports/<member_id>/`, and list only
 those two prefixes; everything else (other members, quarantine, the warehouse, bucket-wide listing, buckets,
 admin calls) is denied by MinIO. Members may NOT delete, not even in their own inbox: an inbox file is the
 evidence behind a ledger entry, and a mistake is corrected by submitting a new file, never by erasing one.
+BI readers' policies are built in `infra/bi_access.py` and stored through the same `provision_user`.
 
 Secrets (member secret keys, the admin secret, the webhook token) are held as `SecretStr`, sent only inside
 MinIO's encrypted admin bodies, and never reach `repr`, logs or error messages.
@@ -185,17 +186,33 @@ def member_policy(*, bucket: str, member_id: str) -> dict[str, Any]:
     }
 
 
-def provision_member(
-    *, admin: AdminConnection, bucket: str, member_id: str, rotate_secret: bool = False
-) -> MemberCredentials:
-    """Create (or update) a member's user and policy; a new secret only for a new user or when rotating."""
-    access_key = member_access_key(member_id)
-    policy_name = member_policy_name(member_id)
+@dataclass(frozen=True)
+class UserGrant:
+    """A MinIO user holding exactly one policy; `secret_key` is None when an existing user kept its secret."""
+
+    access_key: str
+    secret_key: SecretStr | None = field(repr=False)
+    policy_name: str
+    created: bool
+    rotated: bool
+
+
+def provision_user(
+    *,
+    admin: AdminConnection,
+    bucket: str,
+    access_key: str,
+    policy_name: str,
+    policy: dict[str, Any],
+    rotate_secret: bool = False,
+) -> UserGrant:
+    """Store `policy`, create (or enable) the user and attach exactly that policy; a new secret only when needed.
+
+    The one path for every confined user junkan hands out (members, BI readers): a new secret for a new user or
+    when rotating, the existing one kept otherwise.
+    """
     client = admin.admin_client()
-    _admin_call(
-        f"store policy {policy_name}",
-        lambda: client.policy_add(policy_name, policy=member_policy(bucket=bucket, member_id=member_id)),
-    )
+    _admin_call(f"store policy {policy_name}", lambda: client.policy_add(policy_name, policy=policy))
     existing = _user_info(client, access_key)
     secret: SecretStr | None = None
     if existing is None or rotate_secret:
@@ -204,26 +221,15 @@ def provision_member(
         _admin_call(f"create user {access_key}", lambda: client.user_add(access_key, value))
     elif existing.get("status") != "enabled":
         _admin_call(f"enable user {access_key}", lambda: client.user_enable(access_key))
-    # Replaces whatever was attached before, so the member holds exactly its own policy.
+    # Replaces whatever was attached before, so the user holds exactly this policy.
     _admin_call(f"attach policy {policy_name}", lambda: client.policy_set(policy_name, user=access_key))
     _ensure_bucket(admin, bucket)
     created = existing is None
-    rotated = not created and rotate_secret
-    logger.info(
-        "member %s: MinIO user %s %s with policy %s on bucket %s",
-        member_id,
-        access_key,
-        "created" if created else ("updated, secret rotated" if rotated else "updated, secret kept"),
-        policy_name,
-        bucket,
-    )
-    return MemberCredentials(member_id, access_key, secret, policy_name, bucket, created=created, rotated=rotated)
+    return UserGrant(access_key, secret, policy_name, created=created, rotated=not created and rotate_secret)
 
 
-def revoke_member(*, admin: AdminConnection, member_id: str) -> bool:
-    """Remove a member's user and policy at once; True when something existed (revoking twice is harmless)."""
-    access_key = member_access_key(member_id)
-    policy_name = member_policy_name(member_id)
+def revoke_user(*, admin: AdminConnection, access_key: str, policy_name: str) -> bool:
+    """Remove a user and its policy at once; True when something existed (revoking twice is harmless)."""
     client = admin.admin_client()
     removed = False
     try:
@@ -241,6 +247,45 @@ def revoke_member(*, admin: AdminConnection, member_id: str) -> bool:
     else:
         _admin_call(f"remove policy {policy_name}", lambda: client.policy_remove(policy_name))
         removed = True
+    return removed
+
+
+def provision_member(
+    *, admin: AdminConnection, bucket: str, member_id: str, rotate_secret: bool = False
+) -> MemberCredentials:
+    """Create (or update) a member's user and policy; a new secret only for a new user or when rotating."""
+    grant = provision_user(
+        admin=admin,
+        bucket=bucket,
+        access_key=member_access_key(member_id),
+        policy_name=member_policy_name(member_id),
+        policy=member_policy(bucket=bucket, member_id=member_id),
+        rotate_secret=rotate_secret,
+    )
+    logger.info(
+        "member %s: MinIO user %s %s with policy %s on bucket %s",
+        member_id,
+        grant.access_key,
+        "created" if grant.created else ("updated, secret rotated" if grant.rotated else "updated, secret kept"),
+        grant.policy_name,
+        bucket,
+    )
+    return MemberCredentials(
+        member_id,
+        grant.access_key,
+        grant.secret_key,
+        grant.policy_name,
+        bucket,
+        created=grant.created,
+        rotated=grant.rotated,
+    )
+
+
+def revoke_member(*, admin: AdminConnection, member_id: str) -> bool:
+    """Remove a member's user and policy at once; True when something existed (revoking twice is harmless)."""
+    removed = revoke_user(
+        admin=admin, access_key=member_access_key(member_id), policy_name=member_policy_name(member_id)
+    )
     logger.info("member %s: MinIO access %s", member_id, "revoked" if removed else "was already absent")
     return removed
 

@@ -5,7 +5,7 @@
 JUNKAN_HOME ?= .junkan
 export JUNKAN_HOME
 
-.PHONY: minio minio-install minio-stop postgres postgres-stop prefect prefect-stop services services-stop
+.PHONY: minio minio-install minio-stop postgres postgres-stop prefect prefect-stop services services-stop trino-check
 
 ## minio-install: build the pinned MinIO from source with Go (skipped when already built)
 minio-install:
@@ -35,3 +35,8 @@ prefect:
 
 prefect-stop:
 	bash infra/scripts/prefect.sh stop
+
+## trino-check: the README's Trino instructions for BI tools against Trino 476 (Maven Central, Java 25), MinIO and
+## PostgreSQL on 127.0.0.1; not part of `make test` (an 800 MB download the first time)
+trino-check: install
+	bash infra/scripts/trino_check.sh

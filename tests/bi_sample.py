@@ -1,0 +1,66 @@
+"""A small published warehouse for BI-access checks: one member's flow in `core.flows`, one cell in `mart.indicators`.
+
+Used by tests/integration/test_bi_access.py and by infra/scripts/trino_check.sh (`python -m
+tests.bi_sample` publishes into the warehouse that JUNKAN_* settings describe).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from infra.resources import build_resources
+from infra.settings import get_settings
+from infra.warehouse import Warehouse
+from schemas.tables import TABLES
+from tests.factories import make_flows
+
+PERIOD = "FY2024"
+# One published cell, worked out by hand: 40 t cyclical use against 60 t natural resource input.
+INDICATOR = {
+    "period": PERIOD,
+    "period_start": date(2024, 4, 1),
+    "period_end": date(2025, 3, 31),
+    "grain": "fiscal_year",
+    "material": "plastics",
+    "material_level": "group",
+    "region": "JP",
+    "region_level": "all",
+    "natural_resource_input_t": 60.0,
+    "cyclical_use_t": 40.0,
+    "waste_generated_t": 80.0,
+    "recovered_t": 50.0,
+    "energy_recovery_t": 10.0,
+    "final_disposal_t": 20.0,
+    "input_cyclical_use_rate": 0.4,
+    "output_cyclical_use_rate": 0.5,
+    "recovery_rate": 0.625,
+    "final_disposal_rate": 0.25,
+    "contributors": 4,
+    "suppressed": False,
+    "suppression_reason": None,
+}
+CORE_MEMBER = "city-secret"
+
+
+def publish_sample(warehouse: Warehouse) -> None:
+    """Create the tables, then publish the member's flow (restricted) and the public indicator cell."""
+    warehouse.ensure_tables()
+    flows = make_flows(lineage=True, member_id=CORE_MEMBER, period=PERIOD)
+    warehouse.replace("core.flows", flows, match={"member_id": [CORE_MEMBER], "period": [PERIOD]})
+    indicators = pl.DataFrame([INDICATOR], schema=TABLES["mart.indicators"])
+    warehouse.replace("mart.indicators", indicators, match={"period": [PERIOD]})
+
+
+def main() -> None:
+    """Publish the sample into the warehouse of the current JUNKAN_* settings."""
+    resources = build_resources(get_settings(), ensure_tables=False)
+    try:
+        publish_sample(resources.warehouse)
+    finally:
+        resources.close()
+
+
+if __name__ == "__main__":
+    main()
