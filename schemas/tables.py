@@ -51,10 +51,8 @@ CONTRIBUTORS = pl.Schema({"contributors": pl.Int32()})
 # or secondary (hidden so that another suppressed cell cannot be recovered from a published total).
 SUPPRESSION_COLUMNS = pl.Schema({"suppressed": pl.Boolean(), "suppression_reason": pl.String()})
 
-# The target columns repeated in `core.target_progress`, in the contract's order.
-TARGET_PROGRESS_TARGET_COLUMNS: tuple[str, ...] = (
-    "member_id",
-    "target_id",
+# What defines a target: a change in any of these is a new version (the URL and description may change freely).
+TARGET_DEFINITION: tuple[str, ...] = (
     "indicator",
     "material",
     "baseline_year",
@@ -63,6 +61,8 @@ TARGET_PROGRESS_TARGET_COLUMNS: tuple[str, ...] = (
     "target_value",
     "unit",
 )
+# The target columns repeated in `core.target_progress`, in the contract's order.
+TARGET_PROGRESS_TARGET_COLUMNS: tuple[str, ...] = ("member_id", "target_id", *TARGET_DEFINITION)
 
 
 def _merge(*schemas: pl.Schema) -> pl.Schema:

@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from schemas import vocabulary as v
-from schemas.tables import INDICATOR_COLUMNS, TABLES, unsuppressed
+from schemas.tables import INDICATOR_COLUMNS, TABLES, TARGET_DEFINITION, unsuppressed
 from transforms.disclosure import MIN_CONTRIBUTORS, Rollup, suppress_cells
 from transforms.indicators import ALL_REGIONS, RATES
 from transforms.normalize import unit_code
@@ -90,16 +90,6 @@ def _computed_by_year(member_indicators: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-# What defines a target: a change in any of these is a new version. The URL and description may change freely.
-TARGET_DEFINITION: tuple[str, ...] = (
-    "indicator",
-    "material",
-    "baseline_year",
-    "baseline_value",
-    "target_year",
-    "target_value",
-    "unit",
-)
 _TARGET_KEY = ["member_id", "target_id"]
 _EARLIEST = date(1900, 1, 1)  # rows written before versions were kept stand for the first version
 
