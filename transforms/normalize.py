@@ -200,7 +200,7 @@ def _literal_default(column: Column) -> str | None:
     return column.default_en if matches else None
 
 
-def _clean_submitted(column: Column, value: pl.Expr, *, default_region: str | pl.Expr | None) -> pl.Expr:
+def _clean_submitted(column: Column, value: pl.Expr, *, default_region: pl.Expr | None) -> pl.Expr:
     """The normalised value of one submitted column, by its declaration."""
     dtype = column.dtype
     if dtype.is_float():
@@ -213,10 +213,8 @@ def _clean_submitted(column: Column, value: pl.Expr, *, default_region: str | pl
         return clean_text(value).cast(dtype, strict=False)
     if column.regex == v.REGION_PATTERN:
         upper = _on_distinct(value, lambda text: clean_text(text).str.to_uppercase())
-        if isinstance(default_region, pl.Expr):
-            return upper.fill_null(default_region.fill_null(pl.lit(_literal_default(column), dtype=pl.String)))
-        region = default_region if default_region is not None else _literal_default(column)
-        return upper.fill_null(pl.lit(region, dtype=pl.String))
+        fallback = pl.lit(_literal_default(column), dtype=pl.String)
+        return upper.fill_null(fallback if default_region is None else default_region.fill_null(fallback))
     return _on_distinct(value, lambda text: _clean_string(column, text))
 
 
@@ -256,13 +254,13 @@ def _derived(contract: Contract, column: Column) -> pl.Expr:
 
 
 def normalize(
-    raw: pl.DataFrame | pl.LazyFrame, *, contract: Contract, default_region: str | pl.Expr | None = None
+    raw: pl.DataFrame | pl.LazyFrame, *, contract: Contract, default_region: pl.Expr | None = None
 ) -> pl.LazyFrame:
     """Raw text columns (as a reader returns them) typed and cleaned into `contract.schema`.
 
     Returns `source_row`, any lineage columns present (`submission_id`, `submitter_id`), then the
-    contract's columns in order. `default_region` fills a missing region: a code, or an expression over
-    the raw frame (a column holding each row's member's region, when several members are batched).
+    contract's columns in order. `default_region` fills a missing region: an expression over the raw frame
+    (`pl.lit("JP-40")`, or a column holding each row's member's region when several members are batched).
 
     Examples:
         >>> import polars as pl
@@ -279,7 +277,7 @@ def normalize(
         ...         "unit": ["キログラム"],
         ...     }
         ... )
-        >>> out = normalize(raw, contract=FLOWS, default_region="JP-40").collect()
+        >>> out = normalize(raw, contract=FLOWS, default_region=pl.lit("JP-40")).collect()
         >>> out.select("period", "period_start", "material_group", "source", "quantity_t", "region").row(0)
         ('FY2024', datetime.date(2024, 4, 1), 'plastics', 'use', 1.2, 'JP-40')
 

@@ -27,7 +27,8 @@ FLOW_RAW: dict[str, str | None] = {
 def flows(rows: list[dict[str, str | None]], *, default_region: str | None = None) -> pl.DataFrame:
     """Normalise flows rows given as overrides of a valid raw row."""
     raw = make_raw(FLOWS, [{**FLOW_RAW, **row} for row in rows])
-    return normalize(raw, contract=FLOWS, default_region=default_region).collect()
+    region = None if default_region is None else pl.lit(default_region)
+    return normalize(raw, contract=FLOWS, default_region=region).collect()
 
 
 def column(rows: list[dict[str, str | None]], name: str, **kwargs: Any) -> list[Any]:
@@ -353,7 +354,7 @@ def test_members_region_defaults_to_the_contract_default_jp() -> None:
     raw = make_raw(MEMBERS, [{"member_id": "a", "name": "A", "kind": "Municipality", "region": None}])
     row = normalize(raw, contract=MEMBERS).collect().row(0, named=True)
     assert (row["region"], row["kind"]) == ("JP", "municipality")
-    row = normalize(raw, contract=MEMBERS, default_region="JP-40").collect().row(0, named=True)
+    row = normalize(raw, contract=MEMBERS, default_region=pl.lit("JP-40")).collect().row(0, named=True)
     assert row["region"] == "JP-40"
 
 

@@ -162,7 +162,7 @@ def test_old_xls_named_xlsx_is_told_to_save_as_xlsx(tmp_path: Path) -> None:
 def _report(path: Path) -> tuple[dict[str, object], str, pl.DataFrame]:
     table = read_table(path, FLOWS)
     frame = table.frame.with_columns(submission_id=pl.lit("sub-1"), submitter_id=pl.lit("city-a"))
-    result = validate(FLOWS, normalize(frame, contract=FLOWS, default_region="JP-40").collect())
+    result = validate(FLOWS, normalize(frame, contract=FLOWS, default_region=pl.lit("JP-40")).collect())
     info = SubmissionInfo("sub-1", "city-a", "flows", path.name, datetime(2025, 6, 1, tzinfo=UTC))
     report = build_report(
         submission=info,
