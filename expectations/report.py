@@ -222,6 +222,7 @@ def build_report(
     ignored_columns: Sequence[str] = (),
     sheets: Sequence[Sheet] = (),
     skipped_sheets: Sequence[SkippedSheet] = (),
+    unregistered: Mapping[str, Sequence[str]] | None = None,
     max_listed: int = MAX_LISTED,
 ) -> Report:
     """Report on one submission of a (possibly batched) validation, showing the raw text the member sent.
@@ -229,6 +230,9 @@ def build_report(
     `raw` holds `source_row` and the member's columns as text (`contract.read_schema`). Errors and
     warnings are each listed up to `max_listed` rows; the report says how many more there are. For a
     workbook, `sheets` (as the reader numbered their rows) name the sheet of every listed row.
+    `unregistered` maps member ids the file names that the registry does not hold (as normalised) to the
+    registered ids close to each: a row naming one is told so, with "did you mean", instead of only that
+    it is not the submitter.
     """
     parts = ReportParts(
         submission=submission,
@@ -236,6 +240,7 @@ def build_report(
         ignored_columns=ignored_columns,
         sheets=sheets,
         skipped_sheets=skipped_sheets,
+        unregistered=unregistered,
         max_listed=max_listed,
     )
     parts.add(result, raw)
@@ -256,6 +261,7 @@ class ReportParts:
         ignored_columns: Sequence[str] = (),
         sheets: Sequence[Sheet] = (),
         skipped_sheets: Sequence[SkippedSheet] = (),
+        unregistered: Mapping[str, Sequence[str]] | None = None,
         max_listed: int = MAX_LISTED,
     ) -> None:
         self.submission = submission
@@ -269,6 +275,11 @@ class ReportParts:
         # A check on a derived column (material_group) is about what the member sent in its source (material).
         self._sources = {column.name: column.derived_from for column in contract.columns if column.derived_from}
         self._rule_columns = {rule.id: rule.columns for rule in contract.rules}
+        self._members = _MemberIds(
+            submitter=submission.member_id,
+            checks=frozenset(rule.id for rule in contract.rules if rule.kind == "equals_submitter"),
+            unregistered=dict(unregistered or {}),
+        )
         self._numbers = {
             f"{column.name}.required": column.dtype.is_integer()
             for column in contract.columns
@@ -295,7 +306,7 @@ class ReportParts:
         }
         for severity, rows in listed.items():
             self.listed[severity] += _report_rows(
-                rows, raw_rows, rule_columns, self._sources, self._numbers, self.sheets
+                rows, raw_rows, rule_columns, self._sources, self._numbers, self.sheets, members=self._members
             )
 
     def report(self) -> Report:
@@ -349,6 +360,24 @@ def _shorten(value: Any) -> str | None:
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "…"
 
 
+@dataclass(frozen=True)
+class _MemberIds:
+    """What a report knows of the member ids a file names: who sent it, and which ids nobody registered."""
+
+    submitter: str
+    checks: frozenset[str]  # the ids of the rules that the member id is the submitter's
+    unregistered: Mapping[str, Sequence[str]]  # id as normalised -> registered ids close to it
+
+    def message(self, check_id: str, value: str | None) -> tuple[str, str] | None:
+        """The message for a member id nobody registered, or None when the rule's own message says it."""
+        if check_id not in self.checks or value is None:
+            return None
+        written = unicodedata.normalize("NFKC", value).strip()
+        if written not in self.unregistered:
+            return None
+        return _not_registered(_shorten(value), self.unregistered[written], submitter=self.submitter)
+
+
 def _report_rows(
     failures: pl.DataFrame,
     raw_rows: dict[int, dict[str, Any]],
@@ -356,10 +385,13 @@ def _report_rows(
     sources: Mapping[str, str],
     numbers: Mapping[str, bool],
     sheets: Sequence[Sheet],
+    *,
+    members: _MemberIds,
 ) -> tuple[ReportRow, ...]:
     """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each.
 
-    A required number that is there but does not parse (`12t`, `50%`, `(12)`) is told it is not a number.
+    A required number that is there but does not parse (`12t`, `50%`, `(12)`) is told it is not a number;
+    a member id nobody registered is told so, with the registered ids close to it.
     """
     rows = []
     for failure in failures.iter_rows(named=True):
@@ -375,6 +407,9 @@ def _report_rows(
         message_en, message_ja = failure["message_en"], failure["message_ja"]
         if failure["check_id"] in numbers and value is not None and unicodedata.normalize("NFKC", str(value)).strip():
             message_en, message_ja = _not_a_number(column, _shorten(value), whole=numbers[failure["check_id"]])
+        not_registered = members.message(failure["check_id"], value)
+        if not_registered is not None:
+            message_en, message_ja = not_registered
         sheet, row = sheet_row(failure["source_row"], sheets)
         rows.append(
             ReportRow(
@@ -402,4 +437,23 @@ def _not_a_number(column: str, value: str | None, *, whole: bool) -> tuple[str, 
         "(e.g. 1250.5 or 1,250.5)",
         f"{column} が数値ではありません: {value!r}。単位・%・括弧を付けず、数字だけで記入してください"
         "（例: 1250.5 または 1,250.5）",
+    )
+
+
+def _not_registered(value: str | None, close: Sequence[str], *, submitter: str) -> tuple[str, str]:
+    """The message for a member id that no member is registered under, offering the close registered ids."""
+    if close:
+        meant = " or ".join(repr(code) for code in close)
+        meant_ja = "・".join(repr(code) for code in close)
+        return (
+            f"member_id {value!r} is not a registered member id; did you mean {meant}? "
+            "Write the id exactly as registered (lower-case letters, digits, - and _)",
+            f"member_id {value!r} は登録されている会員IDではありません。{meant_ja} の誤りではありませんか。"
+            "登録どおりに記入してください（英小文字・数字・-・_）",
+        )
+    return (
+        f"member_id {value!r} is not a registered member id; write the id of the member submitting the file "
+        f"({submitter!r})",
+        f"member_id {value!r} は登録されている会員IDではありません。"
+        f"提出した会員のID（{submitter!r}）を記入してください",
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
+from collections.abc import Iterable
+
 import polars as pl
 
 from schemas import vocabulary as v
@@ -11,6 +15,33 @@ from schemas.contract import Column, Contract, Rule
 MEMBER_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"
 # What members write above the member id column, in every dataset.
 MEMBER_ID_HEADERS = ("会員ID", "会員コード")
+# How alike a mistyped id and a registered one must be to be offered as "did you mean" (difflib's ratio).
+CLOSE_MEMBER_ID_CUTOFF = 0.75
+MAX_CLOSE_MEMBER_IDS = 3
+
+
+def close_member_ids(member_id: str, registered: Iterable[str]) -> tuple[str, ...]:
+    """Registered ids a member probably meant: the same id in another case or width first, then near spellings.
+
+    Examples:
+        >>> close_member_ids("City-Kitakyushu", ["city-kitakyushu", "city-fukuoka"])
+        ('city-kitakyushu',)
+        >>> close_member_ids("city-kitakyusyu", ["city-kitakyushu", "city-fukuoka"])
+        ('city-kitakyushu',)
+        >>> close_member_ids("toyota", ["city-kitakyushu"])
+        ()
+
+    """
+    known = sorted(set(registered))
+    folded = unicodedata.normalize("NFKC", member_id).strip().casefold()
+    same = [code for code in known if code.casefold() == folded]
+    by_folded: dict[str, list[str]] = {}
+    for code in known:
+        by_folded.setdefault(code.casefold(), []).append(code)
+    near = difflib.get_close_matches(folded, list(by_folded), n=MAX_CLOSE_MEMBER_IDS, cutoff=CLOSE_MEMBER_ID_CUTOFF)
+    found = [*same, *(code for key in near for code in by_folded[key])]
+    return tuple(dict.fromkeys(found))[:MAX_CLOSE_MEMBER_IDS]
+
 
 MEMBERS = Contract(
     name="members",

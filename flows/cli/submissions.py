@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -27,29 +28,28 @@ def submit(
     no_run: Annotated[bool, typer.Option("--no-run", help="Only put the files in the inbox, for the next run")] = False,
 ) -> None:
     """Put files in the member's inbox, then validate and publish them in one batch (as an upload event would)."""
+    from flows.stages.judge import unregistered_member_ids
     from infra.keys import inbox_key
 
     by_member = {member: submitted_files(paths)} if member else files_by_member_folder(paths)
     if not any(by_member.values()):
         raise fail(f"no files to submit in {', '.join(str(path) for path in paths)}")
-    keyed: dict[str, Path] = {}
-    for member_id, files in by_member.items():
-        for file in files:
-            try:
-                key = inbox_key(member_id, dataset.value, file.name)
-            except ValueError as error:
-                raise fail(f"{file}: {error}") from None
-            if key in keyed:
-                raise fail(f"{file} and {keyed[key]} would land on the same inbox key {key}; rename one")
-            keyed[key] = file
     resources = open_resources()
     try:
-        registered = resources.ledger.get_members(list(by_member))
-        for member_id in by_member:
-            if member_id not in registered:
-                raise fail(
-                    f"member {member_id!r} is not registered; run: junkan members add {member_id} --kind … --name …"
-                )
+        # Before the keys: a mistyped id (`City-A`) is told it is not registered and which id it may mean.
+        unregistered = unregistered_member_ids(resources, list(by_member))
+        for member_id, close in unregistered.items():
+            raise fail(not_registered(member_id, close))
+        keyed: dict[str, Path] = {}
+        for member_id, files in by_member.items():
+            for file in files:
+                try:
+                    key = inbox_key(member_id, dataset.value, file.name)
+                except ValueError as error:
+                    raise fail(f"{file}: {error}") from None
+                if key in keyed:
+                    raise fail(f"{file} and {keyed[key]} would land on the same inbox key {key}; rename one")
+                keyed[key] = file
         for key, file in keyed.items():
             resources.storage.put_file(key, file)
     finally:
@@ -63,6 +63,20 @@ def submit(
     print_reports(summary)
     if any(outcome.status == SubmissionStatus.REJECTED for outcome in summary.outcomes):
         raise typer.Exit(1)
+
+
+def not_registered(member_id: str, close: Sequence[str]) -> str:
+    """What `submit` says of a member id nobody registered: the close registered ids, and how to register it."""
+    from infra.keys import check_member_id
+
+    try:
+        register = f"run: junkan members add {check_member_id(member_id)} --kind … --name …"
+    except ValueError:  # `City-A` can never be registered: ids are lower case
+        register = "member ids are 2-64 lower-case letters, digits, '-' or '_'"
+    if close:
+        meant = " or ".join(repr(code) for code in close)
+        return f"member {member_id!r} is not registered; did you mean {meant}? (a new member: {register})"
+    return f"member {member_id!r} is not registered; {register}"
 
 
 def files_by_member_folder(paths: list[Path]) -> dict[str, list[Path]]:

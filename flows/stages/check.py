@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
-from flows.stages.judge import KNOWN_TARGET_COLUMNS, lineage, validate_rows
+from flows.stages.judge import (
+    KNOWN_TARGET_COLUMNS,
+    lineage,
+    unregistered_member_ids,
+    validate_rows,
+    written_member_ids,
+)
 from infra.limits import limits_from_settings
 from infra.readers import read_table
 from infra.settings import get_settings
@@ -18,12 +25,24 @@ from schemas.errors import FileRejected
 CHECK_ID = "local-check"
 
 
-def _known_context(member_id: str, dataset: str) -> tuple[str | None, pl.DataFrame | None]:
-    """The member's registered region and known targets, if a ledger already exists here; never creates one."""
+@dataclass(frozen=True)
+class _Context:
+    """What the ledger here knows around a file: nothing when there is no ledger yet."""
+
+    region: str | None = None
+    known_targets: pl.DataFrame | None = None
+    unregistered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _known_context(member_id: str, dataset: str, written: set[str]) -> _Context:
+    """The member's region and known targets, and the `written` ids nobody registered, if a ledger exists here.
+
+    Never creates a ledger: without one, nothing is known.
+    """
     settings = get_settings()
     database_url = settings.resolved_database_url
     if database_url.startswith("sqlite:///") and not Path(database_url.removeprefix("sqlite:///")).exists():
-        return None, None
+        return _Context()
     from infra.resources import build_resources
 
     resources = build_resources(settings, ensure_tables=False)
@@ -35,7 +54,8 @@ def _known_context(member_id: str, dataset: str) -> tuple[str | None, pl.DataFra
                 known_targets = resources.warehouse.read("core.targets", where={"member_id": [member_id]})
             except ValueError:  # no tables published yet: no known targets
                 known_targets = None
-        return (member.region if member else None), known_targets
+        unregistered = unregistered_member_ids(resources, written)
+        return _Context(member.region if member else None, known_targets, unregistered)
     finally:
         resources.close()
 
@@ -50,8 +70,10 @@ def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
         raw = read_table(path, contract, limits=limits_from_settings(get_settings()))
     except FileRejected as rejected:
         return build_rejection_report(submission=info, rejected=rejected)
-    region, known_targets = _known_context(member_id, dataset)
-    frame = lineage(raw.frame, submission_id=CHECK_ID, submitter_id=member_id, registered_region=region)
+    written = written_member_ids([raw.frame.with_columns(submitter_id=pl.lit(member_id))])
+    context = _known_context(member_id, dataset, written)
+    known_targets = context.known_targets
+    frame = lineage(raw.frame, submission_id=CHECK_ID, submitter_id=member_id, registered_region=context.region)
     if known_targets is not None:
         known_targets = known_targets.select(KNOWN_TARGET_COLUMNS)
     elif dataset == "progress":
@@ -67,6 +89,7 @@ def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
         ignored_columns=raw.ignored_columns,
         sheets=raw.sheets,
         skipped_sheets=raw.skipped_sheets,
+        unregistered=context.unregistered,
     )
 
 

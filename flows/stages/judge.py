@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -28,6 +28,7 @@ from infra.resources import Resources
 from schemas import CONTRACTS, get_contract
 from schemas.contract import Contract
 from schemas.errors import FileRejected
+from schemas.members import close_member_ids
 from schemas.tables import TABLES
 from transforms.normalize import normalize, resolve_metric_tons, roll_up_unknown_materials
 
@@ -92,8 +93,9 @@ def judge(
                 known_targets=known_targets(resources, contract.name, members),
             )
     with timed(timings, "write"):  # the members' reports are written out with the outcomes
+        unregistered = unregistered_member_ids(resources, written_member_ids(raw_frames))
         return sorted(
-            (judged(item, result) for item in loaded),
+            (judged(item, result, unregistered=unregistered) for item in loaded),
             key=lambda one: (one.submission.received_at, one.submission.submission_id),
         )
 
@@ -164,6 +166,32 @@ def core_rows(dataset: str, accepted: pl.DataFrame, *, received_on: date | None 
     return accepted.select(list(columns))
 
 
+def written_member_ids(frames: Sequence[pl.DataFrame]) -> set[str]:
+    """The member ids rows name (as normalised) other than their file's submitter: almost always none."""
+    found: set[str] = set()
+    for frame in frames:
+        if "member_id" not in frame.columns:
+            continue
+        written = frame.select(pl.col("member_id").str.normalize("NFKC").str.strip_chars().unique())
+        submitters = set(frame.get_column("submitter_id").unique()) if "submitter_id" in frame.columns else set()
+        found |= {value for value in written.to_series().to_list() if value} - submitters
+    return found
+
+
+def unregistered_member_ids(resources: Resources, written: Collection[str]) -> dict[str, tuple[str, ...]]:
+    """The ids among `written` that no member is registered under, each with the registered ids close to it.
+
+    One query for the ids written; the registry is listed only when one of them is unknown.
+    """
+    if not written:
+        return {}
+    unknown = set(written) - set(resources.ledger.get_members(list(written)))
+    if not unknown:
+        return {}
+    registered = [member.member_id for member in resources.ledger.list_members()]
+    return {member_id: close_member_ids(member_id, registered) for member_id in sorted(unknown)}
+
+
 def registered_regions(resources: Resources, member_ids: Sequence[str]) -> dict[str, str]:
     """Each member's region in the registry (the region of its rows that name none): one query for a batch."""
     return {member_id: member.region for member_id, member in resources.ledger.get_members(member_ids).items()}
@@ -211,7 +239,9 @@ def rows_per_scope(dataset: str, accepted: pl.DataFrame) -> dict[str, int]:
     return {str(value): int(count) for value, count in counts.iter_rows()}
 
 
-def judged(item: _Loaded, result: ValidationResult | None) -> Checked:
+def judged(
+    item: _Loaded, result: ValidationResult | None, *, unregistered: Mapping[str, Sequence[str]] | None = None
+) -> Checked:
     """The member's report, the refused rows as the member sent them, accepted rows in the core table's shape."""
     submission = item.submission
     contract = get_contract(submission.dataset)
@@ -230,6 +260,7 @@ def judged(item: _Loaded, result: ValidationResult | None) -> Checked:
         ignored_columns=item.raw.ignored_columns,
         sheets=item.raw.sheets,
         skipped_sheets=item.raw.skipped_sheets,
+        unregistered=unregistered,
     )
     quarantined = quarantine_rows(item.raw.frame, result.quarantined) if result.quarantined.height else None
     accepted = core_rows(submission.dataset, result.accepted, received_on=submission.received_at.date())

@@ -26,7 +26,9 @@ from flows.stages.judge import (
     quarantine_rows,
     rows_per_scope,
     submission_info,
+    unregistered_member_ids,
     with_lineage,
+    written_member_ids,
 )
 from flows.stages.receive import download_submission, file_name
 from flows.stages.record import QUARANTINE_CONTENT_TYPE, record_outcomes, write_core
@@ -73,12 +75,18 @@ def judge_and_record_large(
                 logger.info("%s cannot be read in parts exactly; reading it whole", submission.key)
                 return None
             parts: list[Path] = []
+            written: set[str] = set()
             for index, raw in enumerate(chunks.frames()):
                 parts.append(work / f"normalised-{index:05d}.parquet")
-                normalized(with_lineage(resources, submission, raw), contract).write_parquet(parts[-1])
+                rows = with_lineage(resources, submission, raw)
+                written |= written_member_ids([rows])
+                normalized(rows, contract).write_parquet(parts[-1])
         with timed(timings, "validate"):
             report = ReportParts(
-                submission=submission_info(submission), contract=contract, ignored_columns=chunks.ignored_columns
+                submission=submission_info(submission),
+                contract=contract,
+                ignored_columns=chunks.ignored_columns,
+                unregistered=unregistered_member_ids(resources, written),
             )
             accepted_parts: list[Path] = []
             quarantined_parts: list[Path] = []
