@@ -140,11 +140,21 @@ def test_rejections_inside_a_sheet_name_it(tmp_path: Path) -> None:
     assert error.message_en.startswith("sheet '2024': the column 'member_id' appears more than once")
 
 
+def encrypt(plain: Path, password: str) -> Path:
+    """The workbook as Excel saves it with a password: ECMA-376 agile encryption in an OLE compound file."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = plain.with_name(f"パスワード付き_{plain.name}")
+    with plain.open("rb") as source, encrypted.open("wb") as target:
+        OOXMLFile(source).encrypt(password, target)
+    return encrypted
+
+
 def test_encrypted_workbook_is_rejected_as_encrypted(tmp_path: Path) -> None:
-    # What Excel writes for a password-protected .xlsx: an OLE compound file holding an EncryptedPackage stream.
-    directory = "EncryptionInfo".encode("utf-16-le").ljust(64, b"\0") + "EncryptedPackage".encode("utf-16-le")
-    path = tmp_path / "報告.xlsx"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + directory.ljust(512, b"\0"))
+    workbook = new_workbook()
+    add_sheet(workbook, "提出用", [HEADER, flow("令和6年度", 120)])
+    path = encrypt(save(workbook, tmp_path), "himitsu")
+    assert path.read_bytes().startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # not a ZIP any more
     error = rejection(path)
     assert "encrypted, password-protected: remove the password and submit again" in error.message_en
     assert "パスワード" in error.message_ja
