@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from infra.redact import redact_url
+
 if TYPE_CHECKING:
     from infra.local_prefect import LocalPrefectServer, ServerStart
     from infra.settings import Settings
@@ -60,7 +62,8 @@ def start() -> None:
 
     server, settings = _server()
     if settings.prefect_api_url:
-        typer.echo(f"note: JUNKAN_PREFECT_API_URL is set ({settings.prefect_api_url}): flow commands use that server")
+        shown = redact_url(settings.prefect_api_url)
+        typer.echo(f"note: JUNKAN_PREFECT_API_URL is set ({shown}): flow commands use that server")
     try:
         found = server.start()
     except ServerError as error:
@@ -88,7 +91,8 @@ def status() -> None:
     """Say whether the background Prefect server of JUNKAN_HOME runs, and where. Exit 0 running, 3 not."""
     server, settings = _server()
     if settings.prefect_api_url:
-        typer.echo(f"flow commands use the configured server {settings.prefect_api_url} (JUNKAN_PREFECT_API_URL)")
+        shown = redact_url(settings.prefect_api_url)
+        typer.echo(f"flow commands use the configured server {shown} (JUNKAN_PREFECT_API_URL)")
     found = server.find()
     if found is None:
         typer.echo("Prefect server not running (the next flow command starts it)")
