@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from infra.redact import RedactingFilter
 from infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -49,6 +50,10 @@ def _prefect_logging_config(log_file: Path) -> dict[str, Any]:
     config["handlers"]["console"] = file_handler
     config["handlers"]["debug"] = {**file_handler, "formatter": "debug"}
     config.setdefault("root", {})["handlers"] = ["console"]
+    # A URL's password or token never reaches the file or the Prefect API (httpx logs every request's URL).
+    config.setdefault("filters", {})["redact"] = {"()": "infra.redact.RedactingFilter"}
+    for handler in config["handlers"].values():
+        handler["filters"] = [*handler.get("filters", []), "redact"]
     return config
 
 
@@ -69,6 +74,7 @@ def prepare_environment(settings: Settings) -> None:
         return  # prepared already (a command and the flow it runs both prepare the process)
     handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s | %(levelname)-7s | %(name)s - %(message)s"))
+    handler.addFilter(RedactingFilter())
     for old in root.handlers:
         old.close()
     root.handlers = [handler]

@@ -203,3 +203,37 @@ def test_export_to_a_bi_database_names_it_without_the_password(home: Path) -> No
 
     assert result.exit_code != 0
     assert_nothing_leaked(result, home)
+
+
+# --- junkan server status: which Prefect server flow commands use ---------------------------------
+
+
+def test_server_status_names_the_configured_server_without_the_password(home: Path) -> None:
+    result = invoke("server", "status")
+
+    assert result.exit_code == 3  # no background server here: flow commands use the configured one
+    assert "flow commands use the configured server http://admin:***@127.0.0.1:4200/api" in result.stdout
+    assert_no_secret(result.stdout + result.stderr, "server status")
+
+
+# --- the log file: what libraries say about the URLs they call ------------------------------------
+
+
+def test_a_library_logging_a_url_with_its_password_writes_it_masked(home: Path) -> None:
+    import yaml
+
+    from flows.runtime import prepare_environment
+
+    settings = get_settings()
+    prepare_environment(settings)
+    # As httpx logs every request: Prefect's client calls PREFECT_API_URL, password and all (httpx's own
+    # logger may be set quieter by an earlier test, so a logger of our own stands in).
+    url = f"http://admin:{PREFECT_PASSWORD}@127.0.0.1:4200/api/flows/"
+    logging.getLogger("tests.a_library").info('HTTP Request: POST %s "HTTP/1.1 201 Created"', url)
+
+    written = settings.resolved_log_file.read_text(encoding="utf-8")
+    assert 'HTTP Request: POST http://admin:***@127.0.0.1:4200/api/flows/ "HTTP/1.1 201 Created"' in written
+    assert_no_secret(written, "the log file")
+    # Prefect's own handlers (the log file, and its API, which keeps flow-run logs) get the same filter.
+    config = yaml.safe_load((home / "prefect-logging.yml").read_text(encoding="utf-8"))
+    assert all("redact" in handler["filters"] for handler in config["handlers"].values())
