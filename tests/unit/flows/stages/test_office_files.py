@@ -97,16 +97,24 @@ def test_quantities_that_are_not_numbers_are_quoted_in_the_report(
     assert member_rows(resources) == [("FY2024", "metals", 7.0, outcome.submission_id)]
 
 
-@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "令和6年度（修正版）.csv",
+        "令和6年度（修正版）.xlsx",
+        "令和6年度.csv",  # the same name: a new version of that file, which must not empty the member's data
+    ],
+)
 def test_a_header_only_file_is_a_warning_and_leaves_the_members_data_as_it_was(
-    resources: Resources, tmp_path: Path, kind: str
+    resources: Resources, tmp_path: Path, name: str
 ) -> None:
     first = submit(resources, cp932_csv(tmp_path / "令和6年度.csv", [flow("plastics", 120), flow("paper", 30)]))
     before = member_rows(resources)
     assert len(before) == 2
 
-    name = f"令和6年度（修正版）.{kind}"
-    path = cp932_csv(tmp_path / name, []) if kind == "csv" else workbook(tmp_path / name, [])
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    path = cp932_csv(folder / name, []) if name.endswith(".csv") else workbook(folder / name, [])
     empty = submit(resources, path)
 
     payload = report_of(resources, empty)
