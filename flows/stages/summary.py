@@ -73,6 +73,9 @@ class RunSummary:
     skipped_keys: list[str] = field(default_factory=list)
     refused_keys: dict[str, str] = field(default_factory=dict)
     timings: Timings = field(default_factory=dict)
+    # Disclosure control per published period: period, table_name, suppressed, suppression_reason, n_cells,
+    # quantity_t (the rows of `transforms.linked_disclosure.information_loss`).
+    information_loss: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def counts(self) -> Counts:
@@ -106,4 +109,5 @@ class RunSummary:
             "skipped_keys": self.skipped_keys,
             "refused_keys": self.refused_keys,
             "timings_s": {stage: round(seconds, 3) for stage, seconds in self.timings.items()},
+            "information_loss": self.information_loss,
         }
