@@ -288,35 +288,48 @@ def _protect(
     # Hiding a value costs one, plus its share of the largest: fewest cells first, then least tonnage.
     sizes = np.abs(matrix @ (base_values / scale))
     weights = 1.0 + sizes / max(float(sizes.max(initial=0.0)), 1e-12)
-    deviations: list[np.ndarray] = []
+    # How far the deviations found so far move each value up and down: a deviation stays valid as more is
+    # hidden, so a value one of them already moves far enough needs no LP of its own.
+    moved_up, moved_down = np.zeros(values.height), np.zeros(values.height)
+    free = _free_cells(matrix, ~hidden[owner], pinned_by_zeros)
     for value_index, protection in targets.iter_rows():
         row = matrix.getrow(value_index)
         need = protection / scale
         for direction in (1.0, -1.0):
-            if deviations and float((direction * (row @ np.column_stack(deviations))).max()) >= need * (1 - 1e-6):
+            reached = moved_up[value_index] if direction > 0 else -moved_down[value_index]
+            if reached >= need * (1 - 1e-6):
                 continue
-            published = ~hidden[owner]
-            touched_by_published = np.asarray(abs(matrix[published]).sum(axis=0)).ravel() > 0
-            free = ~(touched_by_published | pinned_by_zeros)
             support, coefficients = row.indices, row.data
             room = np.where(free[support], np.inf if direction > 0 else base_values[support] / scale, 0.0)
             if float((room * np.abs(coefficients)).sum()) >= need:
                 # Moving only free cells changes nothing published: no LP needed, nothing more to hide.
-                deviations.append(_free_deviation(support, coefficients, room, need, direction, n_base))
-                continue
-            deviation = _cheapest_deviation(
-                matrix=matrix,
-                published=published,
-                weights=weights[published],
-                zero_rows=zero_rows,
-                row=row,
-                need=need * direction,
-                lower=lower,
-            )
-            moved = np.abs(matrix @ deviation) > _SCALED_TOLERANCE
-            hidden[owner[moved]] = True
-            deviations.append(deviation)
+                deviation = _free_deviation(support, coefficients, room, need, direction, n_base)
+            else:
+                published = ~hidden[owner]
+                deviation = _cheapest_deviation(
+                    matrix=matrix,
+                    published=published,
+                    weights=weights[published],
+                    zero_rows=zero_rows,
+                    row=row,
+                    need=need * direction,
+                    lower=lower,
+                )
+            moves = matrix @ deviation
+            newly = ~hidden[owner] & (np.abs(moves) > _SCALED_TOLERANCE)
+            if newly.any():
+                hidden[owner[newly]] = True
+                free = _free_cells(matrix, ~hidden[owner], pinned_by_zeros)
+            np.maximum(moved_up, moves, out=moved_up)
+            np.minimum(moved_down, moves, out=moved_down)
     return hidden[:n_cells]
+
+
+def _free_cells(matrix: sparse.csr_matrix, published: np.ndarray, pinned: np.ndarray) -> np.ndarray:
+    """Base cells no published value uses and no absent value pins: moving them changes nothing published."""
+    used: np.ndarray = np.asarray(abs(matrix[published]).sum(axis=0)).ravel() > 0
+    free: np.ndarray = ~(used | pinned)
+    return free
 
 
 def _free_deviation(
