@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from scipy import sparse
-from scipy.optimize import linprog
 
 from schemas.tables import CONTRIBUTORS, TABLES, unsuppressed
 from transforms.balance import compute_stage_balance
@@ -45,6 +44,7 @@ from transforms.disclosure import (
 )
 from transforms.indicators import compute_indicators
 from transforms.marts import summarize_flows
+from transforms.protection import ProtectionProblem, protect
 from transforms.sankey import build_sankey_links
 
 Builder = Callable[[pl.LazyFrame], pl.LazyFrame]
@@ -61,7 +61,6 @@ BASE_TABLE = "mart.flows"  # its cells are the unknowns every other published va
 FREQUENCY_SAFETY_RANGE = 0.10
 
 _BASE, _COLUMN, _COEFFICIENT, _ROW, _PROTECTION = "_base", "_column", "_coefficient", "_row", "_protection"
-_SCALED_TOLERANCE = 1e-9  # a published value moved by less than this (in units of the largest cell) stays
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,6 @@ def suppress_publication(
     frame = flows.collect()
     built = {table: build(frame.lazy()).collect() for table, build in PUBLISHED_BUILDERS.items()}
     offsets = dict(zip(built, np.cumsum([0, *(table.height for table in built.values())]).tolist(), strict=False))
-    n_cells = sum(table.height for table in built.values())
     base_values = built[BASE_TABLE].get_column("quantity_t").fill_null(0.0).to_numpy().astype(np.float64)
 
     functionals, zeros = _linear_system(built, offsets)
@@ -154,14 +152,8 @@ def suppress_publication(
             )
         )
     primary = pl.concat(reasons).sort(_CELL).get_column(_REASON).to_list()
-    hidden = _protect(
-        functionals=functionals,
-        zeros=zeros,
-        base_values=base_values,
-        sensitive=pl.concat(sensitive),
-        is_hidden=np.array([reason is not None for reason in primary]),
-        n_cells=n_cells,
-    )
+    problem = _problem(functionals, zeros, base_values, pl.concat(sensitive))
+    hidden = protect(problem, np.array([reason is not None for reason in primary], dtype=bool))
     final = [reason if reason is not None else (SECONDARY if hidden[i] else None) for i, reason in enumerate(primary)]
     by_table = {table: final[offsets[table] : offsets[table] + cells.height] for table, cells in built.items()}
     tables = {table: _apply(table, cells, by_table[table]) for table, cells in built.items()}
@@ -249,142 +241,30 @@ def _sensitive_values(
     )
 
 
-def _protect(
-    *,
-    functionals: pl.DataFrame,
-    zeros: pl.DataFrame,
-    base_values: np.ndarray,
-    sensitive: pl.DataFrame,
-    is_hidden: np.ndarray,
-    n_cells: int,
-) -> np.ndarray:
-    """Which cells to hide so that every sensitive value has its protection interval against all tables."""
+def _problem(
+    functionals: pl.DataFrame, zeros: pl.DataFrame, base_values: np.ndarray, sensitive: pl.DataFrame
+) -> ProtectionProblem:
+    """The matrices of the system: one row per published value (cell, column), one per absent value."""
     n_base = base_values.size
-    scale = max(float(base_values.max(initial=0.0)), 1.0)
-    lower = -base_values / scale  # base cells stay non-negative
-    hidden = is_hidden.copy()
-    if n_base == 0 or sensitive.is_empty():
-        return hidden
-
-    # One matrix row per published value (cell, column); `owner` maps it back to its cell.
     values = functionals.group_by(_CELL, _COLUMN, maintain_order=True).agg().with_row_index("_value")
     entries = functionals.join(values, on=[_CELL, _COLUMN])
     matrix = sparse.csr_matrix(
         (entries[_COEFFICIENT].to_numpy(), (entries["_value"].to_numpy(), entries[_BASE].to_numpy())),
         shape=(values.height, n_base),
     )
-    owner = values.get_column(_CELL).to_numpy()
-    zero_ids = zeros.select(pl.concat_str("_equation", _COLUMN).rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
-    zero_rows = sparse.csr_matrix(
-        (zeros[_COEFFICIENT].to_numpy(), (zero_ids, zeros[_BASE].to_numpy())),
-        shape=(int(zero_ids.max(initial=-1)) + 1, n_base),
+    zero_ids = zeros.select(pl.concat_str("_equation", _COLUMN).rank("dense").cast(pl.Int64) - 1).to_series()
+    absent = sparse.csr_matrix(
+        (zeros[_COEFFICIENT].to_numpy(), (zero_ids.to_numpy(), zeros[_BASE].to_numpy())),
+        shape=(zero_ids.n_unique() if zeros.height else 0, n_base),
     )
-    # Base cells no absent value touches and no published value uses are free to move.
-    pinned_by_zeros = np.asarray(abs(zero_rows).sum(axis=0)).ravel() > 0
-
-    targets = (
-        sensitive.join(values, on=[_CELL, _COLUMN]).sort(_PROTECTION, descending=True).select("_value", _PROTECTION)
+    targets = sensitive.join(values, on=[_CELL, _COLUMN]).select("_value", _PROTECTION).rows()
+    return ProtectionProblem(
+        values=matrix,
+        owner=values.get_column(_CELL).to_numpy(),
+        absent=absent,
+        base=base_values,
+        targets=[(int(value), float(protection)) for value, protection in targets],
     )
-    # Hiding a value costs one, plus its share of the largest: fewest cells first, then least tonnage.
-    sizes = np.abs(matrix @ (base_values / scale))
-    weights = 1.0 + sizes / max(float(sizes.max(initial=0.0)), 1e-12)
-    # How far the deviations found so far move each value up and down: a deviation stays valid as more is
-    # hidden, so a value one of them already moves far enough needs no LP of its own.
-    moved_up, moved_down = np.zeros(values.height), np.zeros(values.height)
-    free = _free_cells(matrix, ~hidden[owner], pinned_by_zeros)
-    for value_index, protection in targets.iter_rows():
-        row = matrix.getrow(value_index)
-        need = protection / scale
-        for direction in (1.0, -1.0):
-            reached = moved_up[value_index] if direction > 0 else -moved_down[value_index]
-            if reached >= need * (1 - 1e-6):
-                continue
-            support, coefficients = row.indices, row.data
-            room = np.where(free[support], np.inf if direction > 0 else base_values[support] / scale, 0.0)
-            if float((room * np.abs(coefficients)).sum()) >= need:
-                # Moving only free cells changes nothing published: no LP needed, nothing more to hide.
-                deviation = _free_deviation(support, coefficients, room, need, direction, n_base)
-            else:
-                published = ~hidden[owner]
-                deviation = _cheapest_deviation(
-                    matrix=matrix,
-                    published=published,
-                    weights=weights[published],
-                    zero_rows=zero_rows,
-                    row=row,
-                    need=need * direction,
-                    lower=lower,
-                )
-            moves = matrix @ deviation
-            newly = ~hidden[owner] & (np.abs(moves) > _SCALED_TOLERANCE)
-            if newly.any():
-                hidden[owner[newly]] = True
-                free = _free_cells(matrix, ~hidden[owner], pinned_by_zeros)
-            np.maximum(moved_up, moves, out=moved_up)
-            np.minimum(moved_down, moves, out=moved_down)
-    return hidden[:n_cells]
-
-
-def _free_cells(matrix: sparse.csr_matrix, published: np.ndarray, pinned: np.ndarray) -> np.ndarray:
-    """Base cells no published value uses and no absent value pins: moving them changes nothing published."""
-    used: np.ndarray = np.asarray(abs(matrix[published]).sum(axis=0)).ravel() > 0
-    free: np.ndarray = ~(used | pinned)
-    return free
-
-
-def _free_deviation(
-    support: np.ndarray, coefficients: np.ndarray, room: np.ndarray, need: float, direction: float, n_base: int
-) -> np.ndarray:
-    """A deviation that moves the sensitive value by `need` using only cells nothing published depends on."""
-    deviation = np.zeros(n_base)
-    remaining = need
-    for index, coefficient, available in zip(support, coefficients, room, strict=True):
-        if available <= 0 or remaining <= 0:
-            continue
-        step = min(available, remaining / abs(coefficient))
-        deviation[index] = direction * np.sign(coefficient) * step
-        remaining -= step * abs(coefficient)
-    return deviation
-
-
-def _cheapest_deviation(
-    *,
-    matrix: sparse.csr_matrix,
-    published: np.ndarray,
-    weights: np.ndarray,
-    zero_rows: sparse.csr_matrix,
-    row: sparse.csr_matrix,
-    need: float,
-    lower: np.ndarray,
-) -> np.ndarray:
-    """The deviation moving `row` by `need` that changes the fewest published values the least (an LP).
-
-    Variables: the deviation `y` of every base cell (y ≥ −x), and for each published value its change split
-    into up and down parts, each costing its weight:
-    min Σ weight · (up + down) s.t. published·y = up − down, absent·y = 0, row·y = need.
-    """
-    n_base = matrix.shape[1]
-    kept = matrix[published]
-    n_kept = kept.shape[0]
-    identity = sparse.identity(n_kept, format="csr")
-    empty = sparse.csr_matrix((zero_rows.shape[0], n_kept))
-    equalities = sparse.vstack(
-        [
-            sparse.hstack([kept, -identity, identity]),
-            sparse.hstack([zero_rows, empty, empty]),
-            sparse.hstack([row, sparse.csr_matrix((1, 2 * n_kept))]),
-        ],
-        format="csc",
-    )
-    right = np.zeros(equalities.shape[0])
-    right[-1] = need
-    cost = np.concatenate([np.zeros(n_base), weights, weights])
-    bounds = np.column_stack([np.concatenate([lower, np.zeros(2 * n_kept)]), np.full(n_base + 2 * n_kept, np.inf)])
-    result = linprog(cost, A_eq=equalities, b_eq=right, bounds=bounds, method="highs")
-    if result.status != 0:
-        msg = f"disclosure control found no protecting deviation ({result.message}); hiding every cell is safe"
-        raise RuntimeError(msg)
-    return np.asarray(result.x[:n_base])
 
 
 def _apply(table: str, cells: pl.DataFrame, reasons: list[str | None]) -> pl.DataFrame:
