@@ -39,8 +39,8 @@ from transforms.disclosure import (
     SECONDARY,
     SUPPRESSED,
     SUPPRESSION_REASON,
-    _primary_reasons,
     member_contributions,
+    primary_reasons,
 )
 from transforms.indicators import compute_indicators
 from transforms.marts import summarize_flows
@@ -131,7 +131,7 @@ def suppress_publication(
         keys = table_keys(table)
         values = list(DISCLOSURE_SPECS[table].value_columns)
         reasons.append(
-            _primary_reasons(
+            primary_reasons(
                 indexed,
                 contributions,
                 keys=keys,
