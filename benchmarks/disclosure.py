@@ -17,6 +17,7 @@ from datetime import date
 import polars as pl
 
 from benchmarks.generate import flows_frame, member_ids
+from flows.stages.summary import peak_rss_mib
 from tests.unit.transforms.test_attacker import attack, per_table
 from transforms.disclosure import DISCLOSURE_SPECS
 from transforms.linked_disclosure import PUBLISHED_BUILDERS, suppress_publication
@@ -47,6 +48,7 @@ def w1_cells(n_members: int, rows_per_member: int) -> pl.DataFrame:
             "target_stage",
             "quantity_t",
         )
+        .sort(keys)  # so that --keep samples the same cells on every run
     )
 
 
@@ -94,6 +96,7 @@ def main() -> None:
                 exposures = attack(cells, tables)
                 exact = [e for e in exposures if abs(e.high - e.low) <= 1e-6 * max(1.0, e.value)]
                 print(f"sensitive values narrowed: {len(exposures)}, of which recovered exactly: {len(exact)}")
+    print(f"peak RSS {peak_rss_mib():.0f} MiB")
 
 
 if __name__ == "__main__":
