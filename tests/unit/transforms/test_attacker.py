@@ -173,7 +173,10 @@ class Exposure:
 
 
 def attack(flows: pl.DataFrame, tables: Tables) -> list[Exposure]:
-    """Every sensitive value the attacker can pin down closer than its protection interval."""
+    """Every sensitive value published, or hidden but pinned down closer than its protection interval.
+
+    The attacker reads every non-null value, whatever the row's `suppressed` says.
+    """
     cells = sorted({(r["material"], r["region"], r["source_stage"], r["target_stage"]) for r in flows.to_dicts()})
     index = {base: j for j, base in enumerate(cells)}
     parts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(cells)))
@@ -185,24 +188,28 @@ def attack(flows: pl.DataFrame, tables: Tables) -> list[Exposure]:
 
     equations: list[tuple[np.ndarray, float]] = []
     sensitive: list[tuple[str, dict[str, Any], str, np.ndarray, float]] = []
+    published: list[Exposure] = []
     for table, frame in tables.items():
         for row in frame.to_dicts():
             for column, members in published_values(row, table, cells):
                 vector = np.zeros(len(cells))
                 vector[list(members)] = 1.0
-                if not row["suppressed"]:
-                    assert row[column] == pytest.approx(vector @ truth, abs=1e-6), (table, row, column)
-                    equations.append((vector, row[column]))
-                    continue
                 shares = sorted((vector @ part for part in parts.values()), reverse=True)
                 value, top_two = float(sum(shares)), float(sum(shares[:2]))
-                n_members = row["contributors"]
                 protection = max(
-                    SAFETY_RANGE * value if n_members < MIN_CONTRIBUTORS else 0.0,
+                    SAFETY_RANGE * value if row["contributors"] < MIN_CONTRIBUTORS else 0.0,
                     min(value, top_two / DOMINANCE_SHARE - value) if top_two > DOMINANCE_SHARE * value else 0.0,
                 )
-                if value > 0 and protection > 0:
-                    sensitive.append((table, row, column, vector, protection))
+                is_sensitive = value > 0 and protection > 0
+                if row[column] is None:
+                    if is_sensitive:
+                        sensitive.append((table, row, column, vector, protection))
+                    continue
+                # A published value: the attacker reads it (and a sensitive one is exposed as it stands).
+                assert row[column] == pytest.approx(vector @ truth, abs=1e-6), (table, row, column)
+                equations.append((vector, row[column]))
+                if is_sensitive:
+                    published.append(Exposure(table, row, column, value, protection, row[column], row[column]))
     for members in absent_links(tables, cells):
         vector = np.zeros(len(cells))
         vector[list(members)] = 1.0
@@ -210,7 +217,7 @@ def attack(flows: pl.DataFrame, tables: Tables) -> list[Exposure]:
 
     a_eq = np.array([vector for vector, _ in equations]) if equations else None
     b_eq = np.array([value for _, value in equations]) if equations else None
-    exposures = []
+    exposures = published
     for table, row, column, vector, protection in sensitive:
         bounds = []
         for sign in (1.0, -1.0):
