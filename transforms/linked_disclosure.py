@@ -244,10 +244,15 @@ def _sensitive_values(
 def _problem(
     functionals: pl.DataFrame, zeros: pl.DataFrame, base_values: np.ndarray, sensitive: pl.DataFrame
 ) -> ProtectionProblem:
-    """The matrices of the system: one row per published value (cell, column), one per absent value."""
+    """The matrices of the system: one row per published value (cell, column), one per absent value.
+
+    Everything is sorted, whatever order the builders' group-bys gave: the LPs then see the same problem
+    on every run, so a period republished from the same flows gets the same pattern.
+    """
     n_base = base_values.size
-    values = functionals.group_by(_CELL, _COLUMN, maintain_order=True).agg().with_row_index("_value")
-    entries = functionals.join(values, on=[_CELL, _COLUMN])
+    values = functionals.select(_CELL, _COLUMN).unique().sort(_CELL, _COLUMN).with_row_index("_value")
+    entries = functionals.join(values, on=[_CELL, _COLUMN]).sort("_value", _BASE)
+    zeros = zeros.sort("_equation", _COLUMN, _BASE)
     matrix = sparse.csr_matrix(
         (entries[_COEFFICIENT].to_numpy(), (entries["_value"].to_numpy(), entries[_BASE].to_numpy())),
         shape=(values.height, n_base),
@@ -257,7 +262,7 @@ def _problem(
         (zeros[_COEFFICIENT].to_numpy(), (zero_ids.to_numpy(), zeros[_BASE].to_numpy())),
         shape=(zero_ids.n_unique() if zeros.height else 0, n_base),
     )
-    targets = sensitive.join(values, on=[_CELL, _COLUMN]).select("_value", _PROTECTION).rows()
+    targets = sensitive.join(values, on=[_CELL, _COLUMN]).select("_value", _PROTECTION).sort("_value").rows()
     return ProtectionProblem(
         values=matrix,
         owner=values.get_column(_CELL).to_numpy(),

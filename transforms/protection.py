@@ -57,7 +57,7 @@ def protect(problem: ProtectionProblem, hidden: np.ndarray) -> np.ndarray:
     # How far the deviations so far move each value up and down: a deviation stays valid as more is hidden,
     # so a value one of them already moves far enough needs no LP of its own.
     moved_up, moved_down = np.zeros(problem.owner.size), np.zeros(problem.owner.size)
-    for value, protection in sorted(problem.targets, key=lambda target: -target[1]):
+    for value, protection in sorted(problem.targets, key=lambda target: (-target[1], target[0])):
         need = protection / solver.scale
         for direction in (1.0, -1.0):
             if (moved_up[value] if direction > 0 else -moved_down[value]) >= need * _REACHED:
