@@ -130,6 +130,14 @@ TABLES: dict[str, pl.Schema] = {
         CONTRIBUTORS,
         SUPPRESSION_COLUMNS,
     ),
+    # Disclosure control's information loss per period: how many cells of each published table were
+    # published (suppressed false) and hidden, by reason. Counts only: tonnes hidden by reason could be a
+    # lone member's own figure, so they stay in the run summary.
+    "mart.publication_summary": _merge(
+        pl.Schema({"period": pl.String(), "table_name": pl.String()}),
+        SUPPRESSION_COLUMNS,
+        pl.Schema({"n_cells": pl.Int32()}),
+    ),
     # Targets and their progress (no period: replaced whole). progress_ratio = (latest - baseline) /
     # (target - baseline); expected_ratio = share of the baseline-to-target years elapsed at latest_year;
     # computed_value is the indicator from the member's own flows, in the target's unit.

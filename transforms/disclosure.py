@@ -133,7 +133,7 @@ def suppress_cells(
     output_columns = frame.columns
     frame = frame.with_row_index(_CELL)
 
-    primary = _primary_reasons(
+    primary = primary_reasons(
         frame,
         contributions,
         keys=keys,
@@ -162,7 +162,7 @@ def suppress_cells(
     )
 
 
-def _primary_reasons(
+def primary_reasons(
     frame: pl.DataFrame,
     contributions: pl.LazyFrame,
     *,

@@ -89,8 +89,28 @@ def print_summary(summary: RunSummary, *, every_submission: bool = False) -> Non
     )
     if summary.published_periods:
         typer.echo(f"published periods: {', '.join(summary.published_periods)}")
+        for line in information_loss_lines(summary.information_loss):
+            typer.echo(line)
     else:
         typer.echo("published periods: none (nothing new)")
+
+
+def information_loss_lines(rows: list[dict[str, object]]) -> list[str]:
+    """Disclosure control per period and table: cells hidden of all, and cells and tonnes by reason."""
+    tables: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for row in rows:
+        tables.setdefault((str(row["period"]), str(row["table_name"])), []).append(row)
+    lines = ["suppressed (disclosure control; cells, tonnes):"] if tables else []
+    for (period, table), parts in sorted(tables.items()):
+        hidden = [part for part in parts if part["suppressed"]]
+        n_hidden = sum(int(str(part["n_cells"])) for part in hidden)
+        n_all = sum(int(str(part["n_cells"])) for part in parts)
+        reasons = ", ".join(
+            f"{part['suppression_reason']} {part['n_cells']} ({float(str(part['quantity_t'])):,.0f} t)"
+            for part in hidden
+        )
+        lines.append(f"  {period} {table}: {n_hidden} of {n_all}" + (f" — {reasons}" if reasons else ""))
+    return lines
 
 
 def print_reports(summary: RunSummary) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
@@ -19,12 +20,9 @@ from infra.resources import Resources
 from schemas import MEMBERS, periods
 from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE, SubmissionStatus
 from schemas.tables import PERIOD_COLUMNS, TABLES
-from transforms.balance import compute_stage_balance
-from transforms.disclosure import suppress_flows, suppress_indicators, suppress_sankey, suppress_stage_balance
 from transforms.indicators import compute_indicators
-from transforms.marts import summarize_flows
+from transforms.linked_disclosure import publication_summary, suppress_publication
 from transforms.normalize import parse_period
-from transforms.sankey import build_sankey_links
 from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
 
 logger = logging.getLogger(__name__)
@@ -51,42 +49,39 @@ def _on_stable_input(resources: Resources, watched: Sequence[str], work: Callabl
     raise RuntimeError(msg)
 
 
-def publish_period(resources: Resources, period: str, *, timings: Timings | None = None) -> dict[str, int]:
-    """Rebuild every published table's slice for one period from `core.flows`; returns rows per table.
+@dataclass(frozen=True)
+class PublishedPeriod:
+    """Rows written per table for one period, and what disclosure control hid (cells and tonnes by reason)."""
 
-    `mart.*` cells that would reveal one organisation are suppressed; `core.member_indicators` keeps them.
+    rows: dict[str, int]
+    information_loss: pl.DataFrame
+
+
+def publish_period(resources: Resources, period: str, *, timings: Timings | None = None) -> PublishedPeriod:
+    """Rebuild every published table's slice for one period from `core.flows`.
+
+    `mart.*` cells that would reveal one organisation are suppressed, all tables of the period together
+    (`transforms.linked_disclosure`); `core.member_indicators` keeps them.
     """
     with timed(timings, "publish"):
         return _on_stable_input(resources, ["core.flows"], lambda: _publish_period_once(resources, period), what=period)
 
 
-def _publish_period_once(resources: Resources, period: str) -> dict[str, int]:
-    minimum = resources.settings.disclosure_min_contributors
-    share = resources.settings.disclosure_dominance_share
+def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
     flows = flow_cells(resources, period).lazy()
-    member_indicators = compute_indicators(flows, by_member=True).collect()
-    built: dict[str, pl.DataFrame | pl.LazyFrame] = {
-        "core.member_indicators": member_indicators,
-        "mart.flows": suppress_flows(
-            summarize_flows(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
-        ),
-        "mart.stage_balance": suppress_stage_balance(
-            compute_stage_balance(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
-        ),
-        "mart.indicators": suppress_indicators(
-            compute_indicators(flows),
-            member_indicators=member_indicators.lazy(),
-            min_contributors=minimum,
-            dominance_share=share,
-        ),
-        "mart.sankey_links": suppress_sankey(
-            build_sankey_links(flows), core_flows=flows, min_contributors=minimum, dominance_share=share
-        ),
+    publication = suppress_publication(
+        flows,
+        min_contributors=resources.settings.disclosure_min_contributors,
+        dominance_share=resources.settings.disclosure_dominance_share,
+    )
+    frames: dict[str, pl.DataFrame] = {
+        "core.member_indicators": compute_indicators(flows, by_member=True).collect(),
+        **publication.tables,
+        "mart.publication_summary": publication_summary(publication.information_loss),
     }
-    frames = {table: frame if isinstance(frame, pl.DataFrame) else frame.collect() for table, frame in built.items()}
     for table, frame in frames.items():
         resources.warehouse.replace(table, frame, match={"period": [period]})
-    return {table: frame.height for table, frame in frames.items()}
+    return PublishedPeriod({table: frame.height for table, frame in frames.items()}, publication.information_loss)
 
 
 # What every mart of a period needs from core.flows: a member's flows summed over its processes and files.

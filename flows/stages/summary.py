@@ -74,6 +74,9 @@ class RunSummary:
     refused_keys: dict[str, str] = field(default_factory=dict)
     withdrawn_keys: list[str] = field(default_factory=list)  # live files the members deleted from the inbox
     timings: Timings = field(default_factory=dict)
+    # Disclosure control per published period: period, table_name, suppressed, suppression_reason, n_cells,
+    # quantity_t (the rows of `transforms.linked_disclosure.information_loss`).
+    information_loss: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def counts(self) -> Counts:
@@ -108,4 +111,5 @@ class RunSummary:
             "refused_keys": self.refused_keys,
             "withdrawn_keys": self.withdrawn_keys,
             "timings_s": {stage: round(seconds, 3) for stage, seconds in self.timings.items()},
+            "information_loss": self.information_loss,
         }

@@ -1,0 +1,78 @@
+"""Publishing a period: the marts suppressed together, and what disclosure control hid, for operators and public."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.cli.common import information_loss_lines
+from flows.stages.batch import validate_submissions
+from flows.stages.publish import publish_period
+from flows.stages.receive import register_keys
+from flows.stages.summary import RunSummary
+from infra import keys
+from infra.ledger import Member
+from infra.resources import Resources, build_resources
+from infra.settings import Settings
+from schemas.tables import TABLES
+
+MEMBERS = ("city-a", "city-b", "city-c", "city-d", "city-e")
+
+
+@pytest.fixture
+def resources(tmp_path: Path) -> Iterator[Resources]:
+    built = build_resources(Settings(home=tmp_path / "home"))
+    for member_id in MEMBERS:
+        region = "JP-40" if member_id == "city-e" else "JP-13"
+        built.ledger.add_member(
+            Member(member_id=member_id, name=member_id, kind="municipality", region=region, joined_on=date(2023, 4, 1))
+        )
+    yield built
+    built.close()
+
+
+def test_the_planted_leak_is_closed_and_the_loss_reported(resources: Resources, tmp_path: Path) -> None:
+    # Issue 12: four members in JP-13 (30 t each) and city-e alone in JP-40 (70 t).
+    uploaded = []
+    for member_id in MEMBERS:
+        region, tonnes = ("JP-40", 70) if member_id == "city-e" else ("JP-13", 30)
+        path = tmp_path / f"{member_id}.csv"
+        path.write_text(
+            "member_id,period,material,source_stage,target_stage,quantity,unit,region\n"
+            f"{member_id},FY2024,paper.cardboard,import,production,{tonnes},t,{region}\n",
+            encoding="utf-8",
+        )
+        key = keys.inbox_key(member_id, "flows", path.name)
+        resources.storage.put_file(key, path)
+        uploaded.append(key)
+    validate_submissions(resources, register_keys(resources, uploaded, RunSummary()))
+
+    published = publish_period(resources, "FY2024")
+
+    flows = resources.warehouse.read("mart.flows", where={"period": ["FY2024"]})
+    indicators = resources.warehouse.read("mart.indicators", where={"period": ["FY2024"]})
+    national = indicators.filter(material_level="all", region_level="all")
+    # The national total stays published; JP-13's flows cell, which gave JP-40 back by subtraction, does not.
+    assert national.get_column("natural_resource_input_t").to_list() == [190.0]
+    assert flows.sort("region").select("region", "quantity_t", "suppression_reason").rows() == [
+        ("JP-13", None, "secondary"),
+        ("JP-40", None, "few_contributors"),
+    ]
+
+    summary = resources.warehouse.read("mart.publication_summary", where={"period": ["FY2024"]})
+    assert summary.schema == TABLES["mart.publication_summary"]  # counts only: no tonnes by reason in public
+    flows_summary = summary.filter(table_name="mart.flows").sort("suppression_reason")
+    assert flows_summary.select("suppression_reason", "n_cells").rows() == [("few_contributors", 1), ("secondary", 1)]
+
+    loss = published.information_loss.filter(table_name="mart.flows").sort("suppression_reason")
+    assert loss.select("suppression_reason", "n_cells", "quantity_t").rows() == [
+        ("few_contributors", 1, 70.0),
+        ("secondary", 1, 120.0),
+    ]
+    lines = information_loss_lines(published.information_loss.to_dicts())
+    assert "  FY2024 mart.flows: 2 of 2 — few_contributors 1 (70 t), secondary 1 (120 t)" in lines
+    assert pl.Series(lines).str.contains("mart.indicators: 6 of 9").any()

@@ -1,0 +1,342 @@
+"""Disclosure control over a whole period's publication: every mart as one system of linked cells.
+
+Every published quantity of a period (a `mart.flows` cell, a stage's inflow or outflow, an indicator at any
+material and region level, a Sankey link) is a sum of `mart.flows` cells, so an attacker who reads every
+table holds one system of linear equations in those cells, all of them non-negative. Suppressing inside
+each table alone leaves the links between tables open: the all-regions indicator minus the published
+regions' flows gives back a lone member's region. Here one pass protects the whole system.
+
+Each sensitive value (a primary cell's quantity) needs a protection interval: the attacker's feasible
+range for it must reach from `value - protection` to `value + protection`. A cell is protected in one
+direction by a *deviation*: a change of the base cells, keeping them non-negative, that moves the sensitive
+value by the protection and leaves every published value as it is. An LP (HiGHS, through scipy) finds the
+cheapest such deviation given the cells already hidden; the published cells it has to move are hidden
+(`secondary`). Hiding more never closes a deviation found earlier, so the final pattern protects every
+sensitive value in both directions: that is the guarantee, and `tests/unit/transforms/test_attacker.py`
+checks it with an attacker's own LP over all tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+
+from schemas.tables import CONTRIBUTORS, TABLES, unsuppressed
+from transforms.balance import compute_stage_balance
+from transforms.disclosure import (
+    _CELL,
+    _REASON,
+    DISCLOSURE_SPECS,
+    DOMINANCE,
+    DOMINANCE_SHARE,
+    FEW_CONTRIBUTORS,
+    MEMBER_ID,
+    MIN_CONTRIBUTORS,
+    SECONDARY,
+    SUPPRESSED,
+    SUPPRESSION_REASON,
+    member_contributions,
+    primary_reasons,
+)
+from transforms.indicators import compute_indicators
+from transforms.marts import summarize_flows
+from transforms.protection import ProtectionProblem, protect
+from transforms.sankey import build_sankey_links
+
+Builder = Callable[[pl.LazyFrame], pl.LazyFrame]
+
+# Every table of a period's publication; the period report and the BI exports show these tables' cells only.
+PUBLISHED_BUILDERS: Mapping[str, Builder] = {
+    "mart.flows": summarize_flows,
+    "mart.stage_balance": compute_stage_balance,
+    "mart.indicators": compute_indicators,
+    "mart.sankey_links": build_sankey_links,
+}
+BASE_TABLE = "mart.flows"  # its cells are the unknowns every other published value is a sum of
+# τ-ARGUS's frequency-rule safety range (FREQ(3,10)): a cell of too few members is protected by ±10 %.
+FREQUENCY_SAFETY_RANGE = 0.10
+
+_BASE, _COLUMN, _COEFFICIENT, _ROW, _PROTECTION = "_base", "_column", "_coefficient", "_row", "_protection"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A period's published tables, disclosure-controlled together, and what the control hid."""
+
+    tables: dict[str, pl.DataFrame]
+    information_loss: pl.DataFrame
+
+
+def table_keys(table: str) -> list[str]:
+    """The columns that name a cell of a published table (everything but its values and counts)."""
+    spec = DISCLOSURE_SPECS[table]
+    not_keys = {*spec.value_columns, *spec.derived_columns, *CONTRIBUTORS}
+    return [name for name in unsuppressed(TABLES[table]) if name not in not_keys]
+
+
+def suppress_publication(
+    flows: pl.LazyFrame,
+    *,
+    min_contributors: int = MIN_CONTRIBUTORS,
+    dominance_share: float = DOMINANCE_SHARE,
+    safety_range: float = FREQUENCY_SAFETY_RANGE,
+) -> Publication:
+    """Build every `mart.*` table of a period from members' flows and suppress them as one linked system.
+
+    `flows` is a period's `core.flows` summed per member and cell (`flows.stages.publish.flow_cells`).
+    Primary suppression is the per-table rule (fewer than `min_contributors` members, or the two largest
+    above `dominance_share` of any quantity); secondary suppression protects every sensitive quantity
+    against every table at once.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> import polars as pl
+    >>> flows = pl.LazyFrame(  # four members in JP-13 and one alone in JP-40, each import → production
+    ...     {
+    ...         "member_id": ["a", "b", "c", "d", "e"],
+    ...         "period": ["FY2024"] * 5,
+    ...         "period_start": [date(2024, 4, 1)] * 5,
+    ...         "period_end": [date(2025, 3, 31)] * 5,
+    ...         "grain": ["fiscal_year"] * 5,
+    ...         "material": ["paper"] * 5,
+    ...         "material_group": ["paper"] * 5,
+    ...         "region": ["JP-13"] * 4 + ["JP-40"],
+    ...         "source_stage": ["import"] * 5,
+    ...         "target_stage": ["production"] * 5,
+    ...         "quantity_t": [30.0, 30.0, 30.0, 30.0, 70.0],
+    ...     }
+    ... )
+    >>> published = suppress_publication(flows)
+    >>> indicators = published.tables["mart.indicators"].filter(material_level="all")
+    >>> indicators.select("region", "suppression_reason").sort("region").rows()
+    [('JP-13', 'secondary'), ('JP-40', 'few_contributors'), ('all', None)]
+
+    """
+    frame = flows.collect()
+    built = {table: build(frame.lazy()).collect() for table, build in PUBLISHED_BUILDERS.items()}
+    offsets = dict(zip(built, np.cumsum([0, *(table.height for table in built.values())]).tolist(), strict=False))
+    base_values = built[BASE_TABLE].get_column("quantity_t").fill_null(0.0).to_numpy().astype(np.float64)
+
+    functionals, zeros = _linear_system(built, offsets)
+    reasons: list[pl.DataFrame] = []
+    sensitive: list[pl.DataFrame] = []
+    for table, cells in built.items():
+        contributions = member_contributions(frame.lazy(), PUBLISHED_BUILDERS[table])
+        indexed = cells.with_row_index(_CELL).with_columns(pl.col(_CELL) + offsets[table])
+        keys = table_keys(table)
+        values = list(DISCLOSURE_SPECS[table].value_columns)
+        reasons.append(
+            primary_reasons(
+                indexed,
+                contributions,
+                keys=keys,
+                dominance_columns=values,
+                min_contributors=min_contributors,
+                dominance_share=dominance_share,
+            )
+        )
+        sensitive.append(
+            _sensitive_values(
+                indexed,
+                contributions,
+                keys=keys,
+                value_columns=values,
+                min_contributors=min_contributors,
+                dominance_share=dominance_share,
+                safety_range=safety_range,
+            )
+        )
+    primary = pl.concat(reasons).sort(_CELL).get_column(_REASON).to_list()
+    problem = _problem(functionals, zeros, base_values, pl.concat(sensitive))
+    hidden = protect(problem, np.array([reason is not None for reason in primary], dtype=bool))
+    final = [reason if reason is not None else (SECONDARY if hidden[i] else None) for i, reason in enumerate(primary)]
+    by_table = {table: final[offsets[table] : offsets[table] + cells.height] for table, cells in built.items()}
+    tables = {table: _apply(table, cells, by_table[table]) for table, cells in built.items()}
+    return Publication(tables=tables, information_loss=information_loss(built, by_table))
+
+
+def _linear_system(built: dict[str, pl.DataFrame], offsets: dict[str, int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each published value as a sum of base cells, from the very builders that make the tables.
+
+    Every base cell is run through each builder as a member of its own with 1 t, so a published value's
+    coefficient on a base cell is what that builder gives it. Returns (`_cell`, `_column`, `_base`,
+    `_coefficient`) for published values, and the same for values a builder leaves out of its table when they
+    are 0 (a Sankey link of 0 t is not drawn), whose absence tells the attacker they sum to 0 (`_cell` null).
+    """
+    base_keys = table_keys(BASE_TABLE)
+    unit = (
+        built[BASE_TABLE]
+        .select(base_keys)
+        .with_row_index(_BASE)
+        .with_columns(pl.col(_BASE).cast(pl.String).alias(MEMBER_ID), pl.lit(1.0).alias("quantity_t"))
+    )
+    parts: list[pl.DataFrame] = []
+    for table, cells in built.items():
+        keys = table_keys(table)
+        values = list(DISCLOSURE_SPECS[table].value_columns)
+        coefficients = member_contributions(unit.lazy(), PUBLISHED_BUILDERS[table]).collect()
+        rows = cells.select(keys).with_row_index(_ROW)
+        parts.append(
+            coefficients.join(rows, on=keys, how="left", nulls_equal=True)
+            .with_columns(
+                (pl.col(_ROW) + offsets[table]).alias(_CELL),
+                pl.col(MEMBER_ID).cast(pl.UInt32).alias(_BASE),
+                pl.concat_str(pl.lit(table), *(pl.col(name).cast(pl.String).fill_null("") for name in keys)).alias(
+                    "_equation"
+                ),
+            )
+            .unpivot(index=[_CELL, _BASE, "_equation"], on=values, variable_name=_COLUMN, value_name=_COEFFICIENT)
+            .filter(pl.col(_COEFFICIENT) != 0)
+        )
+    system = pl.concat(parts)
+    return system.filter(pl.col(_CELL).is_not_null()).drop("_equation"), system.filter(pl.col(_CELL).is_null())
+
+
+def _sensitive_values(
+    cells: pl.DataFrame,
+    contributions: pl.LazyFrame,
+    *,
+    keys: list[str],
+    value_columns: list[str],
+    min_contributors: int,
+    dominance_share: float,
+    safety_range: float,
+) -> pl.DataFrame:
+    """(`_cell`, `_column`, `_protection`): each quantity of a primary cell and the interval it needs.
+
+    A quantity dominated by its two largest members needs the interval that makes the cell look
+    undominated, (top two) / share − value (τ-ARGUS's NK rule); a cell of too few members needs
+    `safety_range` of each quantity (its FREQ rule). A quantity of 0 t has nothing to protect.
+    """
+    per_member = (
+        contributions.group_by([*keys, MEMBER_ID])
+        .agg(pl.col(name).fill_null(0.0).sum() for name in value_columns)
+        .unpivot(index=[*keys, MEMBER_ID], on=value_columns, variable_name=_COLUMN, value_name="_part")
+        .group_by([*keys, _COLUMN])
+        .agg(
+            pl.col("_part").sum().alias("_value"),
+            pl.col("_part").top_k(2).sum().alias("_top_two"),
+            pl.col(MEMBER_ID).n_unique().alias("_n"),
+        )
+        .collect()
+    )
+    value, top_two = pl.col("_value"), pl.col("_top_two")
+    few = pl.when(pl.col("_n") < min_contributors).then(safety_range * value).otherwise(0.0)
+    dominated = (
+        pl.when(top_two > dominance_share * value)
+        .then(pl.min_horizontal(value, top_two / dominance_share - value))
+        .otherwise(0.0)
+    )
+    return (
+        cells.select(_CELL, *keys)
+        .join(per_member, on=keys, how="inner", nulls_equal=True)
+        .filter(value > 0)
+        .select(_CELL, _COLUMN, pl.max_horizontal(few, dominated).alias(_PROTECTION))
+        .filter(pl.col(_PROTECTION) > 0)
+    )
+
+
+def _problem(
+    functionals: pl.DataFrame, zeros: pl.DataFrame, base_values: np.ndarray, sensitive: pl.DataFrame
+) -> ProtectionProblem:
+    """The matrices of the system: one row per published value (cell, column), one per absent value.
+
+    Everything is sorted, whatever order the builders' group-bys gave: the LPs then see the same problem
+    on every run, so a period republished from the same flows gets the same pattern.
+    """
+    n_base = base_values.size
+    values = functionals.select(_CELL, _COLUMN).unique().sort(_CELL, _COLUMN).with_row_index("_value")
+    entries = functionals.join(values, on=[_CELL, _COLUMN]).sort("_value", _BASE)
+    zeros = zeros.sort("_equation", _COLUMN, _BASE)
+    matrix = sparse.csr_matrix(
+        (entries[_COEFFICIENT].to_numpy(), (entries["_value"].to_numpy(), entries[_BASE].to_numpy())),
+        shape=(values.height, n_base),
+    )
+    zero_ids = zeros.select(pl.concat_str("_equation", _COLUMN).rank("dense").cast(pl.Int64) - 1).to_series()
+    absent = sparse.csr_matrix(
+        (zeros[_COEFFICIENT].to_numpy(), (zero_ids.to_numpy(), zeros[_BASE].to_numpy())),
+        shape=(zero_ids.n_unique() if zeros.height else 0, n_base),
+    )
+    targets = sensitive.join(values, on=[_CELL, _COLUMN]).select("_value", _PROTECTION).sort("_value").rows()
+    return ProtectionProblem(
+        values=matrix,
+        owner=values.get_column(_CELL).to_numpy(),
+        absent=absent,
+        base=base_values,
+        targets=[(int(value), float(protection)) for value, protection in targets],
+    )
+
+
+def _apply(table: str, cells: pl.DataFrame, reasons: list[str | None]) -> pl.DataFrame:
+    """The table with hidden cells' values (and what is derived from them) nulled, in its published schema."""
+    spec = DISCLOSURE_SPECS[table]
+    reason = pl.Series(_REASON, reasons, dtype=pl.String())
+    is_suppressed = pl.col(_REASON).is_not_null()
+    return (
+        cells.with_columns(reason)
+        .with_columns(
+            *(
+                pl.when(is_suppressed).then(None).otherwise(pl.col(name)).alias(name)
+                for name in (*spec.value_columns, *spec.derived_columns)
+            ),
+            is_suppressed.alias(SUPPRESSED),
+            pl.col(_REASON).alias(SUPPRESSION_REASON),
+        )
+        .select([pl.col(name).cast(dtype) for name, dtype in TABLES[table].items()])
+    )
+
+
+def information_loss(built: Mapping[str, pl.DataFrame], reasons: Mapping[str, list[str | None]]) -> pl.DataFrame:
+    """Cells and tonnes published and hidden per table and reason (null: published), for the run summary.
+
+    Tonnes are the hidden cells' quantity columns summed (a stage's inflow and outflow both count). They are
+    for operators only: by reason, they can be a lone member's own figure, so `mart.publication_summary`
+    keeps the cell counts alone (`publication_summary`).
+    """
+    parts = []
+    for table, cells in built.items():
+        values = DISCLOSURE_SPECS[table].value_columns
+        parts.append(
+            cells.with_columns(
+                pl.Series(SUPPRESSION_REASON, reasons[table], dtype=pl.String()),
+                pl.sum_horizontal([pl.col(name).fill_null(0.0) for name in values]).alias("quantity_t"),
+            )
+            .group_by("period", SUPPRESSION_REASON)
+            .agg(pl.len().cast(pl.Int32).alias("n_cells"), pl.col("quantity_t").sum())
+            .select(
+                "period",
+                pl.lit(table).alias("table_name"),
+                pl.col(SUPPRESSION_REASON).is_not_null().alias(SUPPRESSED),
+                SUPPRESSION_REASON,
+                "n_cells",
+                "quantity_t",
+            )
+        )
+    schema = pl.Schema({**TABLES["mart.publication_summary"], "quantity_t": pl.Float64()})
+    empty = pl.DataFrame(schema=schema)
+    return pl.concat([empty, *(part.select(empty.columns).cast(schema) for part in parts)]).sort(
+        "period", "table_name", SUPPRESSION_REASON, nulls_last=False
+    )
+
+
+def publication_summary(information_loss: pl.DataFrame) -> pl.DataFrame:
+    """`mart.publication_summary`: how many cells of each table were published and hidden, and why."""
+    return information_loss.select(
+        [pl.col(name).cast(dtype) for name, dtype in TABLES["mart.publication_summary"].items()]
+    )
+
+
+__all__ = [
+    "DOMINANCE",
+    "FEW_CONTRIBUTORS",
+    "Publication",
+    "information_loss",
+    "publication_summary",
+    "suppress_publication",
+    "table_keys",
+]
