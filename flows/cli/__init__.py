@@ -30,5 +30,8 @@ for group in (members, submissions, tables, demo, report, sources, serve, server
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: the app, stopped by SIGINT or SIGTERM with one line and exit 130 or 143."""
+    from flows.cli.stops import stoppable
+
+    with stoppable():
+        app()

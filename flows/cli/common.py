@@ -50,8 +50,10 @@ def open_resources() -> Resources:
 def run_flow(name: str, *arguments: object) -> RunSummary:
     """Run a pipeline flow in this process, its tasks on the configured task runner (threads or Dask)."""
     from flows.cli.server import prepare_flows
+    from flows.cli.stops import after_a_flow
     from infra.settings import get_settings
 
+    after_a_flow()  # the files are in the inbox and the ledger says what is done: a stop from here is resumable
     settings = get_settings()
     prepare_flows(settings)
     from flows import pipeline

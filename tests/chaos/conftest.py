@@ -235,6 +235,7 @@ class Installation:
     minio: ChaosMinio
     postgres: ChaosPostgres
     processes: list[subprocess.Popen[str]] = field(default_factory=list)
+    stderr_files: dict[int, Path] = field(default_factory=dict)
 
     def junkan(self, *args: str, expect: int | None = 0, timeout: float = RUN_TIMEOUT_S) -> str:
         """Run the real CLI to the end; fail unless it exits with `expect` (None: any code)."""
@@ -248,19 +249,25 @@ class Installation:
             )
         return done.stdout + done.stderr
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        """Start the real CLI in the background (its output in the home's logs)."""
+    def start(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start the real CLI in the background (stdout and stderr in the home's logs), `env` over its environment."""
         logs = self.home / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        output = (logs / f"{'-'.join(a for a in args[:2] if '/' not in a)}-{len(self.processes)}.out").open(
-            "w", encoding="utf-8"
-        )
+        stem = f"{'-'.join(a for a in args[:2] if '/' not in a)}-{len(self.processes)}"
+        output = (logs / f"{stem}.out").open("w", encoding="utf-8")
+        errors = (logs / f"{stem}.err").open("w", encoding="utf-8")
         process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-            _command(args), cwd=REPO, env=self.env, stdout=output, stderr=subprocess.STDOUT, text=True
+            _command(args), cwd=REPO, env={**self.env, **(env or {})}, stdout=output, stderr=errors, text=True
         )
         output.close()
+        errors.close()
         self.processes.append(process)
+        self.stderr_files[process.pid] = logs / f"{stem}.err"
         return process
+
+    def stderr_of(self, process: subprocess.Popen[str]) -> str:
+        """What a background command printed on stderr."""
+        return self.stderr_files[process.pid].read_text(encoding="utf-8")
 
     def resources(self) -> Resources:
         """Storage, ledger and warehouse of this installation, in the test process."""
@@ -281,7 +288,8 @@ class Installation:
 
     def diagnostics(self) -> str:
         """The output of background commands and the tail of junkan's own log, for failure messages."""
-        parts = [f"--- {path.name} ---\n{log_tail(path, 30)}" for path in sorted((self.home / "logs").glob("*.out"))]
+        outputs = sorted([*(self.home / "logs").glob("*.out"), *(self.home / "logs").glob("*.err")])
+        parts = [f"--- {path.name} ---\n{log_tail(path, 30)}" for path in outputs]
         parts.append(f"--- junkan.log ---\n{log_tail(self.settings.resolved_log_file, 60)}")
         return "\n".join(parts)
 
@@ -368,6 +376,22 @@ def sigkill(process: subprocess.Popen[str]) -> int:
     """Kill a process as the OOM killer or a lost node would: no clean-up, no finally blocks."""
     process.send_signal(signal.SIGKILL)
     return process.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class Stop:
+    """How a command ended after a stop signal: its exit code and the seconds from the signal to its end."""
+
+    code: int
+    seconds: float
+
+
+def stop(process: subprocess.Popen[str], sent: signal.Signals, *, timeout: float = 60) -> Stop:
+    """Send SIGINT or SIGTERM as Ctrl-C or a service manager would, and time the command's end."""
+    started = time.monotonic()
+    process.send_signal(sent)
+    code = process.wait(timeout=timeout)
+    return Stop(code, time.monotonic() - started)
 
 
 # --- invariants ---------------------------------------------------------------------------------------
@@ -464,6 +488,7 @@ class ChaosRecord:
     recovered: int = 0
     invariants: Invariants | None = None
     reference: str | None = None
+    stop_seconds: float | None = None  # signal cases: from the signal to the command's end
 
 
 @pytest.fixture
@@ -480,6 +505,7 @@ def chaos_record(request: pytest.FixtureRequest) -> Iterator[ChaosRecord]:
         "faults": record.faults,
         "recovered": record.recovered,
         "reference": record.reference,
+        **({"stop_seconds": round(record.stop_seconds, 2)} if record.stop_seconds is not None else {}),
         **(
             {
                 "rows_read": found.rows_read,
