@@ -16,7 +16,7 @@ from infra.ledger import Submission
 from infra.resources import Resources
 from infra.storage import INBOX
 from schemas import DATASET_ORDER
-from schemas.outcomes import LIVE, SubmissionStatus
+from schemas.outcomes import SubmissionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -81,15 +81,13 @@ def unseen_inbox_keys(resources: Resources) -> list[str]:
     return [info.key for info in sorted(unseen, key=lambda info: (info.last_modified, info.key))]
 
 
-def deleted_inbox_files(resources: Resources) -> list[Submission]:
-    """Live files uploaded to the inbox whose object is gone: the member withdrew them by deleting them."""
+def deleted_inbox_files(resources: Resources) -> list[str]:
+    """Live files uploaded to the inbox whose object is gone (the member withdrew them by deleting them): ids."""
+    live = resources.ledger.live_inbox_keys()
+    if not live:
+        return []
     present = {info.key for info in resources.storage.list(f"{INBOX}/")}
-    return [
-        submission
-        for status in LIVE
-        for submission in resources.ledger.submissions(status=status)
-        if submission.source == "inbox" and submission.key not in present
-    ]
+    return sorted(submission_id for key, ids in live.items() if key not in present for submission_id in ids)
 
 
 def withdraw_deleted(resources: Resources) -> list[Submission]:
@@ -97,7 +95,7 @@ def withdraw_deleted(resources: Resources) -> list[Submission]:
     deleted = deleted_inbox_files(resources)
     if not deleted:
         return []
-    return resources.ledger.withdraw([s.submission_id for s in deleted], message=WITHDRAWN_BY_DELETION)
+    return resources.ledger.withdraw(deleted, message=WITHDRAWN_BY_DELETION)
 
 
 def file_name(submission: Submission) -> str:

@@ -509,6 +509,17 @@ class Ledger:
         with self._session() as session:
             return {key: at for key, at in session.execute(query)}
 
+    def live_inbox_keys(self) -> dict[str, list[str]]:
+        """The storage key of every live file uploaded to the inbox, with its submission ids: one column query."""
+        query = sa.select(SubmissionRow.key, SubmissionRow.submission_id).where(
+            SubmissionRow.status.in_(LIVE_STATUSES), SubmissionRow.source == "inbox"
+        )
+        found: dict[str, list[str]] = {}
+        with self._session() as session:
+            for key, submission_id in session.execute(query):
+                found.setdefault(key, []).append(submission_id)
+        return found
+
     def known_keys(self) -> set[str]:
         """Every storage key ever registered, so a sweep can find files nobody has seen."""
         with self._session() as session:
