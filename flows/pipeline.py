@@ -20,9 +20,11 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
 from flows.stages import publish as publishing
+from flows.stages import roadmaps
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import periods_between, publish_period, take_out_withdrawn, unpublished_submissions
 from flows.stages.receive import register_keys, unseen_inbox_keys, validation_batches, withdraw_deleted
+from flows.stages.roadmaps import publish_circularity
 from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
@@ -86,6 +88,7 @@ def publish(period: str) -> Timings:
     """Republish one period's tables."""
     timings: Timings = {}
     publish_period(current_resources(), period, timings=timings)
+    publish_circularity(current_resources(), period, timings=timings)
     return timings
 
 
@@ -94,6 +97,14 @@ def publish_targets() -> Timings:
     """Republish target progress and the compliance view."""
     timings: Timings = {}
     publishing.publish_targets(current_resources(), as_of=date.today(), timings=timings)
+    return timings
+
+
+@task(name="publish-roadmaps", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def publish_roadmaps() -> Timings:
+    """Republish resource productivity and roadmap progress (after the periods' indicators and the targets)."""
+    timings: Timings = {}
+    roadmaps.publish_roadmaps(current_resources(), timings=timings)
     return timings
 
 
@@ -126,6 +137,8 @@ def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
     summary.published_periods += [period for period in periods if period not in summary.published_periods]
     if targets:
         _merge(summary, publish_targets())
+    if targets or periods:
+        _merge(summary, publish_roadmaps())
     for key, timings in [future.result() for future in render_report.map(periods)]:
         if key not in summary.report_keys:
             summary.report_keys.append(key)

@@ -18,6 +18,7 @@ from infra.ledger import Submission
 from infra.resources import Resources
 from schemas import MEMBERS, periods
 from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE, SubmissionStatus
+from schemas.reference import SECRETARIAT_ID
 from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import suppress_flows, suppress_indicators, suppress_sankey, suppress_stage_balance
@@ -175,7 +176,8 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
 
 def members_frame(resources: Resources) -> pl.DataFrame:
     """The member registry in the members contract's shape."""
-    members = resources.ledger.list_members()
+    # The secretariat submits reference data, not targets: it is not a member the compliance view counts.
+    members = [member for member in resources.ledger.list_members() if member.member_id != SECRETARIAT_ID]
     schema = MEMBERS.schema
     return pl.DataFrame(
         [{name: getattr(member, name) for name in schema} for member in members], schema=schema, orient="row"
