@@ -24,7 +24,6 @@ from flows.stages import roadmaps
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import periods_between, publish_period, take_out_withdrawn, unpublished_submissions
 from flows.stages.receive import register_keys, unseen_inbox_keys, validation_batches, withdraw_deleted
-from flows.stages.roadmaps import publish_circularity
 from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
@@ -88,7 +87,6 @@ def publish(period: str) -> Timings:
     """Republish one period's tables."""
     timings: Timings = {}
     publish_period(current_resources(), period, timings=timings)
-    publish_circularity(current_resources(), period, timings=timings)
     return timings
 
 
@@ -101,10 +99,13 @@ def publish_targets() -> Timings:
 
 
 @task(name="publish-roadmaps", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish_roadmaps() -> Timings:
-    """Republish resource productivity and roadmap progress (after the periods' indicators and the targets)."""
+def publish_roadmaps(periods: list[str]) -> Timings:
+    """Republish the periods' circularity, then resource productivity and roadmap progress (after the indicators)."""
     timings: Timings = {}
-    roadmaps.publish_roadmaps(current_resources(), timings=timings)
+    resources = current_resources()
+    for period in periods:
+        roadmaps.publish_circularity(resources, period, timings=timings)
+    roadmaps.publish_roadmaps(resources, timings=timings)
     return timings
 
 
@@ -138,7 +139,7 @@ def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
     if targets:
         _merge(summary, publish_targets())
     if targets or periods:
-        _merge(summary, publish_roadmaps())
+        _merge(summary, publish_roadmaps(periods))
     for key, timings in [future.result() for future in render_report.map(periods)]:
         if key not in summary.report_keys:
             summary.report_keys.append(key)
