@@ -195,6 +195,8 @@ CIRCULARITY_SHARES = pl.Schema(
     {f"inflow_{part}_share": pl.Float64() for part in INFLOW_PARTS}
     | {f"outflow_{part}_share": pl.Float64() for part in OUTFLOW_PARTS}
 )
+# A member's target may name the roadmap target it contributes to (members' `roadmap_id`).
+TABLES["core.target_progress"] = _merge(TABLES["core.target_progress"], pl.Schema({"roadmap_id": pl.String()}))
 TABLES |= {
     "core.roadmap_targets": _merge(ROADMAP_TARGETS.schema, LINEAGE),
     "core.reference_statistics": _merge(REFERENCE_STATISTICS.schema, LINEAGE),

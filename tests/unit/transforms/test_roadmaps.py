@@ -198,3 +198,17 @@ def test_members_naming_a_roadmap_are_counted_and_few_are_withheld() -> None:
     out = progress(statistics([]), targets=frame.lazy(), min_contributors=3)
     counts = dict(out.select("roadmap_id", "n_contributing_members").unique().rows())
     assert counts == {"plan5.input": 3, "plan5.disposal": None}
+
+
+def test_a_members_target_progress_names_the_roadmap_it_contributes_to() -> None:
+    from tests.factories import make_targets
+    from transforms.targets import compute_target_progress
+
+    targets = make_targets(roadmap_id="plan5.input").with_columns(valid_from=pl.lit(date(2024, 5, 1)))
+    out = compute_target_progress(
+        targets.lazy(),
+        pl.LazyFrame(schema=TABLES["core.progress"]),
+        pl.LazyFrame(schema=TABLES["core.member_indicators"]),
+    ).collect()
+    assert out.get_column("roadmap_id").to_list() == ["plan5.input"]
+    assert out.schema == TABLES["core.target_progress"]
