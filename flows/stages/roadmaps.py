@@ -11,6 +11,7 @@ from datetime import date
 
 import polars as pl
 
+from flows.stages.publish import _on_stable_input as on_stable_input  # the marts' one guard against races
 from flows.stages.summary import Timings, timed
 from infra.ledger import Member
 from infra.resources import Resources
@@ -58,35 +59,54 @@ def circularity_cells(resources: Resources, period: str) -> pl.DataFrame:
 
 
 def publish_circularity(resources: Resources, period: str, *, timings: Timings | None = None) -> int:
-    """Rebuild a period's slice of `mart.material_circularity`, disclosure-controlled; returns its rows."""
+    """Rebuild a period's slice of `mart.material_circularity`, disclosure-controlled; returns its rows.
+
+    Like the period's other marts, it is built again when `core.flows` changed meanwhile (a concurrent run).
+    """
     with timed(timings, "publish"):
-        cells = circularity_cells(resources, period).lazy()
-        frame = suppress_circularity(
-            compute_circularity(cells),
-            core_flows=cells,
-            min_contributors=resources.settings.disclosure_min_contributors,
-            dominance_share=resources.settings.disclosure_dominance_share,
-        ).collect()
-        resources.warehouse.replace("mart.material_circularity", frame, match={"period": [period]})
-        return frame.height
+        return on_stable_input(
+            resources, ["core.flows"], lambda: _publish_circularity_once(resources, period), what=period
+        )
+
+
+def _publish_circularity_once(resources: Resources, period: str) -> int:
+    cells = circularity_cells(resources, period).lazy()
+    frame = suppress_circularity(
+        compute_circularity(cells),
+        core_flows=cells,
+        min_contributors=resources.settings.disclosure_min_contributors,
+        dominance_share=resources.settings.disclosure_dominance_share,
+    ).collect()
+    resources.warehouse.replace("mart.material_circularity", frame, match={"period": [period]})
+    return frame.height
+
+
+# What the roadmap tables read: built again when one of them changed while they were built.
+ROADMAP_INPUTS = ("core.reference_statistics", "core.roadmap_targets", "core.targets", "mart.indicators")
 
 
 def publish_roadmaps(resources: Resources, *, timings: Timings | None = None) -> dict[str, int]:
     """Rebuild `mart.resource_productivity` and `mart.roadmap_progress` whole; returns rows per table."""
     with timed(timings, "publish"):
-        warehouse = resources.warehouse
-        statistics = warehouse.read("core.reference_statistics").lazy()
-        indicators = warehouse.read("mart.indicators").lazy()
-        productivity = compute_resource_productivity(statistics, indicators).collect()
-        progress = compute_roadmap_progress(
-            warehouse.read("core.roadmap_targets").lazy(),
-            statistics,
-            indicators,
-            productivity.lazy(),
-            warehouse.read("core.targets").lazy(),
-            min_contributors=resources.settings.disclosure_min_contributors,
-        ).collect()
-        frames = {"mart.resource_productivity": productivity, "mart.roadmap_progress": progress}
-        for table, frame in frames.items():
-            warehouse.replace(table, frame, match={})
-        return {table: frame.height for table, frame in frames.items()}
+        return on_stable_input(
+            resources, list(ROADMAP_INPUTS), lambda: _publish_roadmaps_once(resources), what="roadmaps"
+        )
+
+
+def _publish_roadmaps_once(resources: Resources) -> dict[str, int]:
+    warehouse = resources.warehouse
+    statistics = warehouse.read("core.reference_statistics").lazy()
+    indicators = warehouse.read("mart.indicators").lazy()
+    productivity = compute_resource_productivity(statistics, indicators).collect()
+    progress = compute_roadmap_progress(
+        warehouse.read("core.roadmap_targets").lazy(),
+        statistics,
+        indicators,
+        productivity.lazy(),
+        warehouse.read("core.targets").lazy(),
+        min_contributors=resources.settings.disclosure_min_contributors,
+    ).collect()
+    frames = {"mart.resource_productivity": productivity, "mart.roadmap_progress": progress}
+    for table, frame in frames.items():
+        warehouse.replace(table, frame, match={})
+    return {table: frame.height for table, frame in frames.items()}
