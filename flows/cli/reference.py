@@ -80,6 +80,29 @@ def load(
     deliver(by_dataset, no_run=no_run)
 
 
+@reference_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    dataset: Annotated[
+        ReferenceDataset | None,
+        typer.Option(help="Which dataset the file holds (default: told by its header)"),
+    ] = None,
+) -> None:
+    """Check a reference file without storing anything. Exit 0 valid (warnings allowed), 1 rows invalid, 2 unusable."""
+    from flows.stages.check import check_file, describe
+    from schemas.reference import SECRETARIAT_ID
+
+    name = dataset.value if dataset is not None else dataset_of(file)
+    if name is None:
+        raise fail(f"{file}: its header has the required columns of neither roadmap_targets nor reference_statistics")
+    report = check_file(file, member_id=SECRETARIAT_ID, dataset=name)
+    typer.echo(describe(report))
+    if report.rejection is not None:
+        raise typer.Exit(2)
+    if report.counts.quarantined:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the junkan app."""
     app.add_typer(reference_app, name="reference")
