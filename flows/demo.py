@@ -9,6 +9,7 @@ import polars as pl
 
 from flows.runtime import prepare_environment
 from flows.stages.members import import_members
+from flows.stages.roadmaps import ensure_secretariat
 from flows.stages.summary import RunSummary
 from infra import keys
 from infra.demo_data.generate import DemoManifest, generate_demo
@@ -16,6 +17,14 @@ from infra.redact import redact_url
 from infra.resources import build_resources
 from infra.settings import get_settings
 from infra.storage import REPORTS
+from schemas.reference import SECRETARIAT_ID
+
+# The reference files shipped in the repository's reference/ folder, by dataset.
+REFERENCE_DIRECTORY = Path(__file__).resolve().parents[1] / "reference"
+REFERENCE_FILES: dict[str, Path] = {
+    "roadmap_targets": REFERENCE_DIRECTORY / "roadmap_targets.csv",
+    "reference_statistics": REFERENCE_DIRECTORY / "reference_statistics.csv",
+}
 
 HEADLINE_QUERY = """
 SELECT period, contributors, suppressed, natural_resource_input_t, cyclical_use_t, waste_generated_t, final_disposal_t,
@@ -23,6 +32,13 @@ SELECT period, contributors, suppressed, natural_resource_input_t, cyclical_use_
 FROM mart.indicators
 WHERE material_level = 'all' AND region_level = 'all'
 ORDER BY period_start, period
+"""
+
+ROADMAP_QUERY = """
+SELECT roadmap_id, basis, actual_period, actual_value, trajectory_value, gap, is_on_track, target_year, target_value
+FROM mart.roadmap_progress
+WHERE is_latest
+ORDER BY roadmap_id, basis
 """
 
 
@@ -33,6 +49,7 @@ class DemoResult:
     manifest: DemoManifest
     summary: RunSummary
     headline: pl.DataFrame
+    roadmaps: pl.DataFrame
     storage_url: str  # as safe to print: no password or query values (infra.redact)
     catalog_url: str
     reports_uri: str
@@ -51,6 +68,10 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         for demo_file in manifest.submissions:
             key = keys.inbox_key(demo_file.member_id, demo_file.dataset, demo_file.path.name)
             resources.storage.put_file(key, demo_file.path)
+        # The secretariat's shipped reference data (roadmap targets, national actuals), as `junkan reference load`.
+        ensure_secretariat(resources)
+        for dataset, path in REFERENCE_FILES.items():
+            resources.storage.put_file(keys.inbox_key(SECRETARIAT_ID, dataset, path.name), path)
     finally:
         resources.close()
 
@@ -60,6 +81,7 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
     resources = build_resources(settings)
     try:
         headline = resources.warehouse.sql(HEADLINE_QUERY)
+        roadmaps = resources.warehouse.sql(ROADMAP_QUERY)
         reports_uri = f"{resources.storage.url.rstrip('/')}/{REPORTS}/"
         period_report_uris = tuple(resources.storage.uri(key) for key in summary.report_keys)
     finally:
@@ -68,6 +90,7 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         manifest=manifest,
         summary=summary,
         headline=headline,
+        roadmaps=roadmaps,
         storage_url=redact_url(settings.resolved_storage_url),
         catalog_url=redact_url(settings.resolved_catalog_url),
         reports_uri=reports_uri,

@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
 from flows.stages import publish as publishing
+from flows.stages import roadmaps
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import periods_between, publish_period, take_out_withdrawn, unpublished_submissions
 from flows.stages.receive import register_keys, unseen_inbox_keys, validation_batches, withdraw_deleted
@@ -97,6 +98,17 @@ def publish_targets() -> Timings:
     return timings
 
 
+@task(name="publish-roadmaps", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def publish_roadmaps(periods: list[str]) -> Timings:
+    """Republish the periods' circularity, then resource productivity and roadmap progress (after the indicators)."""
+    timings: Timings = {}
+    resources = current_resources()
+    for period in periods:
+        roadmaps.publish_circularity(resources, period, timings=timings)
+    roadmaps.publish_roadmaps(resources, timings=timings)
+    return timings
+
+
 @task(name="report", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def render_report(period: str) -> tuple[str, Timings]:
     """Regenerate one period's HTML report."""
@@ -127,6 +139,8 @@ def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
     summary.published_periods += [period for period in periods if period not in summary.published_periods]
     if targets:
         _merge(summary, publish_targets())
+    if targets or periods:
+        _merge(summary, publish_roadmaps(periods))
     for key, timings in [future.result() for future in render_report.map(periods)]:
         if key not in summary.report_keys:
             summary.report_keys.append(key)

@@ -6,11 +6,14 @@ from schemas.contract import Check, Column, Contract, Rule
 from schemas.flows import FLOWS
 from schemas.members import MEMBERS
 from schemas.progress import PROGRESS
+from schemas.reference import REFERENCE_CONTRACTS
 from schemas.tables import LINEAGE, TABLES
 from schemas.targets import TARGETS
 
 # Datasets members submit, by the name used in inbox paths and on the command line.
 CONTRACTS: dict[str, Contract] = {contract.name: contract for contract in (FLOWS, TARGETS, PROGRESS)}
+# The secretariat's reference data (roadmap targets, national statistics), judged like members' files.
+CONTRACTS |= {contract.name: contract for contract in REFERENCE_CONTRACTS}
 DATASETS: tuple[str, ...] = tuple(CONTRACTS)
 # The order a run validates datasets in: targets, then progress (which names targets), then flows.
 DATASET_ORDER: tuple[str, ...] = tuple(sorted(CONTRACTS, key=lambda name: CONTRACTS[name].validation_order))

@@ -8,6 +8,7 @@ from schemas import periods
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract
 from schemas.members import MEMBERS
+from schemas.roadmaps import roadmap_sections
 
 _TYPE_NAMES: dict[type[pl.DataType], tuple[str, str]] = {
     pl.String: ("text", "文字列"),
@@ -15,6 +16,7 @@ _TYPE_NAMES: dict[type[pl.DataType], tuple[str, str]] = {
     pl.Int32: ("integer", "整数"),
     pl.Int64: ("integer", "整数"),
     pl.Date: ("date (YYYY-MM-DD)", "日付（YYYY-MM-DD）"),
+    pl.Boolean: ("true / false", "真偽値（true / false）"),
 }
 
 
@@ -187,4 +189,5 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "Accepted spellings / 使える書き方: " + ", ".join(f"`{example}`" for example in periods.EXAMPLES),
         "",
     ]
+    lines += roadmap_sections()
     return "\n".join(lines)

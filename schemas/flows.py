@@ -165,6 +165,16 @@ FLOWS = Contract(
             headers_ja=("備考",),
         ),
         Column(
+            "is_renewable",
+            pl.Boolean(),
+            "Whether a flow from extraction or import is renewable material (ISO 59020 renewable content): "
+            "true/false, yes/no, 1/0, はい/いいえ; empty: renewable when its material group is biomass",
+            "採取・輸入からのフローが再生可能資源か（ISO 59020 の再生可能資源）: true/false, はい/いいえ, 1/0。"
+            "空欄: 素材グループが biomass なら再生可能",
+            example="true",
+            headers_ja=("再生可能", "再生可能資源"),
+        ),
+        Column(
             "period_start",
             pl.Date(),
             "First day of the period",

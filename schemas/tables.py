@@ -10,6 +10,7 @@ import polars as pl
 
 from schemas.flows import FLOWS
 from schemas.progress import PROGRESS
+from schemas.reference import REFERENCE_STATISTICS, ROADMAP_TARGETS
 from schemas.targets import TARGETS
 
 LINEAGE = pl.Schema({"submission_id": pl.String(), "source_row": pl.Int64()})
@@ -186,6 +187,74 @@ TABLES: dict[str, pl.Schema] = {
                 "share_reported_progress_this_year": pl.Float64(),
             }
         ),
+        SUPPRESSION_COLUMNS,
+    ),
+}
+
+
+# Roadmaps (issue 15): the secretariat's reference data, ISO 59020-style shares, resource productivity, progress.
+INFLOW_PARTS: tuple[str, ...] = ("reused", "recycled", "renewable", "linear")
+OUTFLOW_PARTS: tuple[str, ...] = ("reused", "recycled", "biological", "energy_recovery", "disposal")
+CIRCULARITY_TONNES = pl.Schema(
+    {f"inflow_{part}_t": pl.Float64() for part in INFLOW_PARTS}
+    | {f"outflow_{part}_t": pl.Float64() for part in OUTFLOW_PARTS}
+)
+CIRCULARITY_SHARES = pl.Schema(
+    {f"inflow_{part}_share": pl.Float64() for part in INFLOW_PARTS}
+    | {f"outflow_{part}_share": pl.Float64() for part in OUTFLOW_PARTS}
+)
+# A member's target may name the roadmap target it contributes to (members' `roadmap_id`).
+TABLES["core.target_progress"] = _merge(TABLES["core.target_progress"], pl.Schema({"roadmap_id": pl.String()}))
+TABLES |= {
+    "core.roadmap_targets": _merge(ROADMAP_TARGETS.schema, LINEAGE),
+    "core.reference_statistics": _merge(REFERENCE_STATISTICS.schema, LINEAGE),
+    "mart.material_circularity": _merge(
+        PERIOD_COLUMNS, SCOPE_COLUMNS, CIRCULARITY_TONNES, CIRCULARITY_SHARES, CONTRIBUTORS, SUPPRESSION_COLUMNS
+    ),
+    # basis: official (the secretariat's statistics) or members (the members' aggregate over the region's denominators).
+    "mart.resource_productivity": _merge(
+        PERIOD_COLUMNS,
+        pl.Schema(
+            {
+                "region": pl.String(),
+                "basis": pl.String(),
+                "natural_resource_input_t": pl.Float64(),
+                "gdp_jpy": pl.Float64(),
+                "population": pl.Float64(),
+                "resource_productivity_jpy_per_t": pl.Float64(),
+                "natural_resource_input_t_per_capita": pl.Float64(),
+            }
+        ),
+        CONTRIBUTORS,
+        SUPPRESSION_COLUMNS,
+    ),
+    # One row per roadmap target, basis (official actuals, members' aggregate: never mixed) and year of an actual
+    # (`is_latest` marks the latest; a target with no actual has one row with none), in the canonical unit.
+    "mart.roadmap_progress": _merge(
+        pl.Schema(
+            {
+                "roadmap_id": pl.String(),
+                "scope": pl.String(),
+                "indicator": pl.String(),
+                "unit": pl.String(),
+                "baseline_year": pl.Int32(),
+                "baseline_value": pl.Float64(),
+                "target_year": pl.Int32(),
+                "target_value": pl.Float64(),
+                "source": pl.String(),
+                "basis": pl.String(),
+                "actual_period": pl.String(),
+                "actual_year": pl.Int32(),
+                "actual_value": pl.Float64(),
+                "actual_source": pl.String(),
+                "trajectory_value": pl.Float64(),
+                "gap": pl.Float64(),
+                "is_on_track": pl.Boolean(),
+                "is_latest": pl.Boolean(),
+                "n_contributing_members": pl.Int32(),
+            }
+        ),
+        CONTRIBUTORS,
         SUPPRESSION_COLUMNS,
     ),
 }

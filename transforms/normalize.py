@@ -8,7 +8,7 @@ the member is shown the raw value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -77,6 +77,36 @@ def parse_integer(value: pl.Expr, *, dtype: pl.DataType) -> pl.Expr:
     """
     number = parse_float(value)
     return pl.when(number == number.floor()).then(number).cast(dtype, strict=False)
+
+
+# Spellings of yes and no, matched after NFKC and lower-casing; anything else is unknown (null).
+BOOLEAN_SPELLINGS: dict[str, bool] = {
+    "true": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "はい": True,
+    "○": True,
+    "false": False,
+    "no": False,
+    "n": False,
+    "0": False,
+    "いいえ": False,
+    "×": False,
+}
+
+
+def parse_boolean(value: pl.Expr) -> pl.Expr:
+    """True or false from text (`true`, `yes`, `1`, `はい`, `○`; `false`, `no`, `0`, `いいえ`, `×`); else null.
+
+    Examples:
+        >>> import polars as pl
+        >>> values = pl.Series(["TRUE", " はい ", "0", "maybe", None])
+        >>> pl.select(parse_boolean(pl.lit(values))).to_series().to_list()
+        [True, True, False, None, None]
+
+    """
+    return clean_text(value).str.to_lowercase().replace_strict(BOOLEAN_SPELLINGS, default=None, return_dtype=pl.Boolean)
 
 
 def parse_date(value: pl.Expr) -> pl.Expr:
@@ -209,6 +239,8 @@ def _clean_submitted(column: Column, value: pl.Expr, *, default_region: pl.Expr 
         return parse_integer(value, dtype=dtype)
     if dtype == pl.Date():
         return parse_date(value)
+    if dtype == pl.Boolean():
+        return parse_boolean(value)
     if dtype != pl.String():
         return clean_text(value).cast(dtype, strict=False)
     if column.regex == v.REGION_PATTERN:
@@ -240,8 +272,11 @@ def _on_distinct(value: pl.Expr, clean: Callable[[pl.Expr], pl.Expr]) -> pl.Expr
     return value.replace_strict(distinct, clean(distinct), default=None, return_dtype=pl.String)
 
 
-def _derived(contract: Contract, column: Column) -> pl.Expr:
-    """A column computed from submitted ones (material group, tonnes); periods are parsed apart."""
+def _derived(contract: Contract, column: Column, *, lineage: Sequence[str]) -> pl.Expr:
+    """A column computed from submitted ones (material group, tonnes) or from lineage; periods are parsed apart."""
+    if column.derived_from in PASSTHROUGH:
+        # Who sent the file (the secretariat's reference data names no member): null when judged without lineage.
+        return pl.col(column.derived_from) if column.derived_from in lineage else pl.lit(None, dtype=column.dtype)
     if column.name == MATERIAL_GROUP:
         return pl.col(MATERIAL).str.extract(r"^([^.]+)", 1)
     base = column.name.removesuffix(TONNES_SUFFIX)
@@ -319,7 +354,7 @@ def normalize(
         )
         cleaned = cleaned.join(lookup, on=PERIOD, how="left", nulls_equal=True, maintain_order="left")
     derived = [
-        _derived(contract, column).alias(column.name)
+        _derived(contract, column, lineage=lineage).alias(column.name)
         for column in contract.columns
         if not column.submitted and column.name not in period_columns
     ]

@@ -199,6 +199,8 @@ def compute_target_progress(
 
     """
     schema = TABLES["core.target_progress"]
+    if "roadmap_id" not in targets.collect_schema():  # targets kept before members could name a roadmap
+        targets = targets.with_columns(roadmap_id=pl.lit(None, dtype=pl.String))
     reported = progress.filter(pl.col("value").is_not_null())
     if as_of_year is not None:
         reported = reported.filter(pl.col("year") <= as_of_year)

@@ -14,7 +14,7 @@ import typer
 # validation of a large file, a fifth less peak memory. Set before Polars is first imported.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
-from flows.cli import bi, demo, members, report, serve, server, sources, submissions, tables  # noqa: E402
+from flows.cli import bi, demo, members, reference, report, serve, server, sources, submissions, tables  # noqa: E402
 
 app = typer.Typer(
     name="junkan",
@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 
-for group in (members, submissions, tables, demo, report, sources, serve, server, bi):
+for group in (members, submissions, tables, demo, report, sources, serve, server, bi, reference):
     group.register(app)
 
 

@@ -28,23 +28,32 @@ def submit(
     no_run: Annotated[bool, typer.Option("--no-run", help="Only put the files in the inbox, for the next run")] = False,
 ) -> None:
     """Put files in the member's inbox, then validate and publish them in one batch (as an upload event would)."""
-    from flows.stages.judge import unregistered_member_ids
-    from infra.keys import inbox_key
-
     by_member = {member: submitted_files(paths)} if member else files_by_member_folder(paths)
     if not any(by_member.values()):
         raise fail(f"no files to submit in {', '.join(str(path) for path in paths)}")
+    deliver({(member_id, dataset.value): files for member_id, files in by_member.items()}, no_run=no_run)
+
+
+def deliver(files: dict[tuple[str, str], list[Path]], *, no_run: bool) -> None:
+    """Put (member, dataset) files in their inboxes, then ingest them in one run: `submit`'s path, shared.
+
+    `junkan reference load` sends the secretariat's reference files through here too.
+    """
+    from flows.stages.judge import unregistered_member_ids
+    from infra.keys import inbox_key
+
+    members = sorted({member_id for member_id, _ in files})
     resources = open_resources()
     try:
         # Before the keys: a mistyped id (`City-A`) is told it is not registered and which id it may mean.
-        unregistered = unregistered_member_ids(resources, list(by_member))
+        unregistered = unregistered_member_ids(resources, members)
         for member_id, close in unregistered.items():
             raise fail(not_registered(member_id, close))
         keyed: dict[str, Path] = {}
-        for member_id, files in by_member.items():
-            for file in files:
+        for (member_id, dataset), found in files.items():
+            for file in found:
                 try:
-                    key = inbox_key(member_id, dataset.value, file.name)
+                    key = inbox_key(member_id, dataset, file.name)
                 except ValueError as error:
                     raise fail(f"{file}: {error}") from None
                 if key in keyed:
@@ -55,7 +64,7 @@ def submit(
     finally:
         resources.close()
     if no_run:
-        where = ", ".join(f"{member_id}/{dataset.value}" for member_id in by_member)
+        where = ", ".join(f"{member_id}/{dataset}" for member_id, dataset in files)
         typer.echo(f"put {len(keyed)} file(s) in the inbox of {where}; the next `junkan run` takes them")
         return
     summary = run_flow("ingest", list(keyed))

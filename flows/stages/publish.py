@@ -19,6 +19,7 @@ from infra.ledger import Submission
 from infra.resources import Resources
 from schemas import MEMBERS, periods
 from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE, SubmissionStatus
+from schemas.reference import SECRETARIAT_ID
 from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.indicators import compute_indicators
 from transforms.linked_disclosure import publication_summary, suppress_publication
@@ -170,7 +171,8 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
 
 def members_frame(resources: Resources) -> pl.DataFrame:
     """The member registry in the members contract's shape."""
-    members = resources.ledger.list_members()
+    # The secretariat submits reference data, not targets: it is not a member the compliance view counts.
+    members = [member for member in resources.ledger.list_members() if member.member_id != SECRETARIAT_ID]
     schema = MEMBERS.schema
     return pl.DataFrame(
         [{name: getattr(member, name) for name in schema} for member in members], schema=schema, orient="row"

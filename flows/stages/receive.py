@@ -17,6 +17,7 @@ from infra.resources import Resources
 from infra.storage import INBOX
 from schemas import DATASET_ORDER
 from schemas.outcomes import SubmissionStatus
+from schemas.reference import REFERENCE_DATASETS, SECRETARIAT_ID
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,12 @@ def register_keys(resources: Resources, object_keys: Iterable[str], summary: Run
         for key, inbox in parsed:
             if inbox.member_id not in registered:
                 summary.refused_keys[key] = f"member {inbox.member_id!r} is not registered (junkan members add)"
+                continue
+            if inbox.dataset in REFERENCE_DATASETS and inbox.member_id != SECRETARIAT_ID:
+                summary.refused_keys[key] = (
+                    f"{inbox.dataset} is reference data only the secretariat loads (junkan reference load) / "
+                    "参照データは事務局だけが読み込めます"
+                )
                 continue
             with resources.storage.open(key) as stream:
                 sha256, size = sha256_stream(stream)

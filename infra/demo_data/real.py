@@ -133,7 +133,12 @@ def steel_flows_frame(path: Path) -> pl.DataFrame:
         quality=pl.lit("estimated"),
         note=pl.when(pl.col("type") != "").then(pl.lit("floWeaver type: ") + pl.col("type")),
     )
-    return frame.select(pl.col(name).cast(dtype) for name, dtype in FLOWS.read_schema.items())
+    return frame.select(_text_column(frame, name, dtype) for name, dtype in FLOWS.read_schema.items())
+
+
+def _text_column(frame: pl.DataFrame, name: str, dtype: pl.DataType) -> pl.Expr:
+    """A column of the contract's read schema; empty when the published table has nothing for it (is_renewable)."""
+    return (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
 
 
 # --- real data: Scottish household waste by council (SEPA) ---------------------------------------
@@ -286,5 +291,5 @@ def scotland_flows_frame(path: Path, *, years: Sequence[int] | None = None) -> p
         unit=pl.lit("t"),
         quality=pl.lit("measured"),
     )
-    frame = frame.select(pl.col(name).cast(dtype) for name, dtype in FLOWS.read_schema.items())
+    frame = frame.select(_text_column(frame, name, dtype) for name, dtype in FLOWS.read_schema.items())
     return frame.sort("member_id", "period", "material", "target_stage")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import polars as pl
 
 from infra.keys import check_key
+from infra.rendering.roadmap_chart import roadmap_context
 from infra.rendering.sankey import NODE_WIDTH, SankeyLayout, layout_sankey
 from infra.rendering.templates import template
 from infra.storage import REPORTS
@@ -29,6 +30,7 @@ LANGUAGES: Final[tuple[Language, ...]] = ("ja", "en")
 SANKEY_TABLE: Final = "mart.sankey_links"
 INDICATORS_TABLE: Final = "mart.indicators"
 TARGET_PROGRESS_TABLE: Final = "mart.target_progress"
+ROADMAP_PROGRESS_TABLE: Final = "mart.roadmap_progress"
 SUPPRESSED: Final = "suppressed"
 ALL_MEMBER_KINDS: Final = "all"
 BAR_LENGTH: Final = 360.0
@@ -242,6 +244,7 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
         target_bars=target_bars,
         targets_withheld=targets_withheld,
         bar_length=BAR_LENGTH,
+        **roadmap_context(tables.get(ROADMAP_PROGRESS_TABLE)),
     )
 
 
@@ -262,6 +265,7 @@ def read_report_tables(resources: Resources, period: str) -> dict[str, pl.DataFr
     }
     if TARGET_PROGRESS_TABLE in TABLES:
         tables[TARGET_PROGRESS_TABLE] = warehouse.read(TARGET_PROGRESS_TABLE)
+    tables[ROADMAP_PROGRESS_TABLE] = warehouse.read(ROADMAP_PROGRESS_TABLE)
     return tables
 
 

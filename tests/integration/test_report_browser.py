@@ -303,3 +303,49 @@ def _screenshot(browser: DevTools, path: Path) -> Path:
     assert png.startswith(b"\x89PNG")
     path.write_bytes(png)
     return path
+
+
+def test_roadmap_section_renders_in_chromium(browser: DevTools, tmp_path: Path) -> None:
+    from tests.unit.infra.test_roadmap_chart import NATIONAL_ROADMAPS, roadmap_progress_example
+
+    tables = {**example_tables(), "mart.roadmap_progress": roadmap_progress_example()}
+    page = tmp_path / "FY2024-roadmaps.html"
+    page.write_text(build_period_report(period="FY2024", tables=tables, language="ja"), encoding="utf-8")
+    browser.send("Page.navigate", {"url": page.as_uri()})
+    browser.wait_for("Page.loadEventFired")
+
+    # One chart per national roadmap indicator (the per-material roadmap is not charted), each with its target line.
+    assert browser.count(".roadmap-figure") == len(NATIONAL_ROADMAPS) == 4
+    assert browser.count(".roadmap-figure svg.roadmap-chart") == 4
+    assert browser.count(".roadmap-target-line") == 4
+    figures = "Array.from(document.querySelectorAll('.roadmap-figure')).map(f => f.dataset.indicator)"
+    assert browser.evaluate(figures) == [
+        "final_disposal",
+        "input_cyclical_use_rate",
+        "output_cyclical_use_rate",
+        "resource_productivity_jpy_per_t",
+    ]
+    rate = ".roadmap-figure[data-indicator='input_cyclical_use_rate']"
+    assert browser.count(f"{rate} .roadmap-actual[data-basis='official']") == 2
+    assert browser.count(f"{rate} .roadmap-actual[data-basis='members']") == 2
+    # The target line is drawn with a real extent: from 2019 at the panel's left edge to 2030 at its right.
+    width = browser.evaluate(f'document.querySelector("{rate} .roadmap-target-line").getBBox().width')
+    assert width == 330
+    # The withheld members' value is not drawn, only counted; no chart added a script.
+    disposal = ".roadmap-figure[data-indicator='final_disposal']"
+    assert browser.count(f"{disposal} .roadmap-actual[data-basis='members']") == 1
+    assert "秘匿 1" in browser.evaluate(f'document.querySelector("{disposal} .withheld").textContent')
+    assert browser.evaluate("document.querySelectorAll('script').length") == 1
+    label = f"{rate} .roadmap-panel[data-basis='members'] tspan.lang-en"
+    assert browser.evaluate(f'getComputedStyle(document.querySelector("{label}")).display') == "none"
+    browser.evaluate(
+        "(() => { const s = document.getElementById('language-select'); s.value = 'en';"
+        " s.dispatchEvent(new Event('change')); })()"
+    )
+    assert browser.evaluate(f'getComputedStyle(document.querySelector("{label}")).display') != "none"
+    assert browser.errors() == []
+
+    shot = _screenshot(browser, tmp_path / "period-report-FY2024-roadmaps.png")
+    if target_dir := os.environ.get(SCREENSHOT_ENV):
+        Path(target_dir).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(target_dir) / shot.name)

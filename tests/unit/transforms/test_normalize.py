@@ -97,6 +97,7 @@ def test_a_whole_flows_row_by_hand() -> None:
             "region": ["JP-40"],
             "quality": ["measured"],
             "note": ["備考"],
+            "is_renewable": [None],
             "period_start": [date(2024, 4, 1)],
             "period_end": [date(2025, 3, 31)],
             "grain": ["fiscal_year"],
