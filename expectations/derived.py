@@ -10,7 +10,13 @@ from expectations.plan import DERIVED_RULE_KINDS, number_column, rule_column
 from schemas.contract import Contract, Rule
 
 
-def add_check_columns(contract: Contract, frame: pl.DataFrame, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
+def add_check_columns(
+    contract: Contract,
+    frame: pl.DataFrame,
+    *,
+    known_targets: pl.DataFrame | None,
+    known_projects: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """`frame` plus one boolean column per derived rule and a NaN-as-null copy of each required float column."""
     numbers = [
         pl.col(check.column).fill_nan(None).alias(number_column(check.column))
@@ -23,6 +29,8 @@ def add_check_columns(contract: Contract, frame: pl.DataFrame, *, known_targets:
             continue
         if rule.kind == "known_target":
             result = _add_known_target(result, rule, known_targets=known_targets)
+        elif rule.kind == "known_project":
+            result = _add_known(result, rule, known_projects, what="known_projects")
         elif rule.kind == "not_future":
             (year,) = rule.columns
             result = result.with_columns((pl.col(year) <= datetime.now(UTC).year).alias(rule_column(rule)))
@@ -68,13 +76,18 @@ def _add_from_baseline(frame: pl.DataFrame, rule: Rule, *, known_targets: pl.Dat
 
 def _add_known_target(frame: pl.DataFrame, rule: Rule, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
     """True where the row's key is in `known_targets`; null where part of the key is missing."""
-    if known_targets is None:
-        msg = f"rule {rule.id} needs known_targets (columns {', '.join(rule.columns)}) from the ledger"
+    return _add_known(frame, rule, known_targets, what="known_targets")
+
+
+def _add_known(frame: pl.DataFrame, rule: Rule, known_keys: pl.DataFrame | None, *, what: str) -> pl.DataFrame:
+    """True where the row's key (the rule's columns) is in `known_keys`; null where part of the key is missing."""
+    if known_keys is None:
+        msg = f"rule {rule.id} needs {what} (columns {', '.join(rule.columns)}) from the ledger"
         raise ValueError(msg)
     keys = list(rule.columns)
     name = rule_column(rule)
     known = (
-        known_targets.select([pl.col(key).cast(frame.schema[key]) for key in keys])
+        known_keys.select([pl.col(key).cast(frame.schema[key]) for key in keys])
         .unique()
         .with_columns(pl.lit(value=True).alias(name))
     )

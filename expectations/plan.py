@@ -21,7 +21,7 @@ ROW_INDEX = "_row"
 
 # Rules GX cannot express per row of a batched frame; Polars computes a boolean column for them
 # (true: the row passes, null: the rule does not apply) and GX checks it is true.
-DERIVED_RULE_KINDS = frozenset({"known_target", "distinct_stages", "not_future", "from_baseline"})
+DERIVED_RULE_KINDS = frozenset({"known_target", "known_project", "distinct_stages", "not_future", "from_baseline"})
 # Rules judged after the suite, on the rows that passed every error (see `expectations.balance`).
 POST_SUITE_RULE_KINDS = frozenset({"balance"})
 

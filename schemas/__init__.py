@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from schemas.contract import Check, Column, Contract, Rule
+from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.members import MEMBERS
+from schemas.plans import PLANS
 from schemas.progress import PROGRESS
+from schemas.projects import PROJECTS
 from schemas.reference import REFERENCE_CONTRACTS
 from schemas.tables import LINEAGE, TABLES
 from schemas.targets import TARGETS
 
 # Datasets members submit, by the name used in inbox paths and on the command line.
-CONTRACTS: dict[str, Contract] = {contract.name: contract for contract in (FLOWS, TARGETS, PROGRESS)}
+CONTRACTS: dict[str, Contract] = {
+    contract.name: contract for contract in (FLOWS, TARGETS, PROGRESS, PROJECTS, DISCLOSURES, PLANS)
+}
 # The secretariat's reference data (roadmap targets, national statistics), judged like members' files.
 CONTRACTS |= {contract.name: contract for contract in REFERENCE_CONTRACTS}
 DATASETS: tuple[str, ...] = tuple(CONTRACTS)
-# The order a run validates datasets in: targets, then progress (which names targets), then flows.
+# The order a run validates datasets in: targets, then progress (which names targets), then flows; projects
+# before disclosures (which name projects).
 DATASET_ORDER: tuple[str, ...] = tuple(sorted(CONTRACTS, key=lambda name: CONTRACTS[name].validation_order))
 
 
@@ -32,11 +38,14 @@ __all__ = [
     "CONTRACTS",
     "DATASETS",
     "DATASET_ORDER",
+    "DISCLOSURES",
     "FLOWS",
     "LINEAGE",
     "TABLES",
     "MEMBERS",
+    "PLANS",
     "PROGRESS",
+    "PROJECTS",
     "TARGETS",
     "Check",
     "Column",

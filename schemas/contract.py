@@ -21,6 +21,7 @@ RuleKind = Literal[
     "greater_than",  # column_a > column_b on every row where both are present
     "equals_submitter",  # the column equals the member who submitted the file
     "known_target",  # (member_id, target_id) is a target the ledger knows
+    "known_project",  # (member_id, project_id) is a project the member has submitted
     "not_future",  # the year is not after the current calendar year
     "from_baseline",  # the year is not before the baseline year of the target (member_id, target_id) names
     "distinct_stages",  # source_stage != target_stage unless the process names differ

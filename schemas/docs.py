@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas import obligations as o
 from schemas import periods
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract
 from schemas.members import MEMBERS
+from schemas.projects import PROJECT_ROLES, PROJECT_THEMES
 from schemas.roadmaps import roadmap_sections
 
 _TYPE_NAMES: dict[type[pl.DataType], tuple[str, str]] = {
@@ -95,6 +97,51 @@ def _unit_spellings_section() -> list[str]:
     return [*lines, ""]
 
 
+_DUE_RULES: dict[str, tuple[str, str]] = {
+    "joined_plus_months": ("{months} months after joining", "入会から{months}か月以内"),
+    "last_follow_up_plus_interval": (
+        "every `follow_up_months` of its targets (default {months}) after the last progress file, or after the "
+        "target was first set",
+        "前回の実績提出（未提出なら目標の設定）から、目標の `follow_up_months`（既定{months}か月）ごと",
+    ),
+    "last_disclosure_plus_interval": (
+        "every `follow_up_months` of its projects (default {months}) after the last disclosure, or after the first "
+        "project started",
+        "前回の成果公表（未公表ならプロジェクトの開始）から、プロジェクトの `follow_up_months`（既定{months}か月）ごと",
+    ),
+    "next_plan_revision": (
+        "in the first plan revision after the target is set (by `next_revision_on`)",
+        "目標設定後の最初の計画改定（`next_revision_on` まで）",
+    ),
+}
+
+
+def _obligations_section() -> list[str]:
+    """The partnership's rules per kind of member, as `schemas/obligations.py` holds them."""
+    labels = v.labels(v.MEMBER_KINDS)
+    names = v.labels(o.OBLIGATIONS)
+    lines = [
+        "## Obligations by kind of member / 会員種別ごとの義務",
+        "",
+        "The secretariat follows every member up by these rules (`schemas/obligations.py`); "
+        "`core.member_obligations` holds each member's status on a date: `met`, `due`, `overdue` or "
+        "`not_applicable`. / 事務局はこの規則（`schemas/obligations.py`）で会員をフォローアップします。"
+        "`core.member_obligations` に会員ごとの状況（達成 `met`・期限前 `due`・期限超過 `overdue`・対象外 "
+        "`not_applicable`）を記録します。",
+        "",
+        "| kind / 種別 | obligation / 義務 | due / 期限 |",
+        "|---|---|---|",
+    ]
+    for rule in o.RULES:
+        kind, name = labels[rule.kind], names[rule.obligation]
+        due_en, due_ja = (text.format(months=rule.months) for text in _DUE_RULES[rule.due_rule])
+        lines.append(
+            f"| `{rule.kind}` {kind.label_ja} | `{rule.obligation}` {name.label_en} / {name.label_ja} "
+            f"| {due_en} / {due_ja} |"
+        )
+    return [*lines, ""]
+
+
 def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
     """The bilingual data dictionary for the given contracts plus the member registry and vocabularies."""
     lines = [
@@ -128,8 +175,9 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "",
         "## Which file counts / どのファイルが有効か",
         "",
-        "A member's data for `flows` and for `progress` is the sum of its live files. / "
-        "`flows` と `progress` では、会員のデータは有効なファイルすべての合計です。",
+        "A member's data for `flows`, `progress`, `projects`, `disclosures` and `plans` is the sum of its live "
+        "files. / `flows`・`progress`・`projects`・`disclosures`・`plans` では、会員のデータは有効なファイル"
+        "すべての合計です。",
         "",
         "1. Files are taken in the order they arrived (the upload time, then the time junkan received them), never "
         "by name. / ファイルは届いた順（アップロード時刻、次に受付時刻）に扱い、ファイル名の順ではありません。",
@@ -174,6 +222,7 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
     ]
     for contract in (*contracts, MEMBERS):
         lines += _contract_section(contract)
+    lines += _obligations_section()
     lines += ["## Vocabularies / コード表", ""]
     lines += _vocabulary_section("Stages / 工程", v.STAGES)
     lines += _vocabulary_section("Material groups / 素材グループ", v.MATERIAL_GROUPS)
@@ -183,6 +232,9 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
     lines += _vocabulary_section("Member kinds / 会員種別", v.MEMBER_KINDS)
     lines += _vocabulary_section("Quality / 数値の把握方法", v.QUALITIES)
     lines += _vocabulary_section("Indicators / 指標", v.INDICATORS)
+    lines += _vocabulary_section("Project roles / プロジェクトでの役割", PROJECT_ROLES)
+    lines += _vocabulary_section("Project themes / プロジェクトのテーマ", PROJECT_THEMES)
+    lines += _vocabulary_section("Obligations / 義務", o.OBLIGATIONS)
     lines += [
         "### Periods / 期間",
         "",

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
+from schemas.plans import PLANS
 from schemas.progress import PROGRESS
+from schemas.projects import PROJECTS
 from schemas.reference import REFERENCE_STATISTICS, ROADMAP_TARGETS
 from schemas.targets import TARGETS
 
@@ -81,6 +84,9 @@ TABLES: dict[str, pl.Schema] = {
     # file that set it arrived); progress is measured against the version in force for its year.
     "core.targets": _merge(TARGETS.schema, TARGET_VERSION, LINEAGE),
     "core.progress": _merge(PROGRESS.schema, LINEAGE),
+    "core.projects": _merge(PROJECTS.schema, LINEAGE),
+    "core.disclosures": _merge(DISCLOSURES.schema, LINEAGE),
+    "core.plans": _merge(PLANS.schema, LINEAGE),
     "core.member_indicators": _merge(
         pl.Schema({"member_id": pl.String()}), PERIOD_COLUMNS, SCOPE_COLUMNS, INDICATOR_COLUMNS
     ),
@@ -185,6 +191,41 @@ TABLES: dict[str, pl.Schema] = {
                 "n_reported_progress_this_year": pl.Int32(),
                 "share_with_target_within_one_year": pl.Float64(),
                 "share_reported_progress_this_year": pl.Float64(),
+            }
+        ),
+        SUPPRESSION_COLUMNS,
+    ),
+    # Each member's obligations (schemas.obligations) on `as_of`: when each is due, when it was met and by which
+    # file or URL; status met | due | overdue | not_applicable (the obligation is not one of its kind's).
+    "core.member_obligations": pl.Schema(
+        {
+            "as_of": pl.Date(),
+            "member_id": pl.String(),
+            "member_kind": pl.String(),
+            "obligation": pl.String(),
+            "due_rule": pl.String(),
+            "due_on": pl.Date(),
+            "met_on": pl.Date(),
+            "status": pl.String(),
+            "evidence_submission_id": pl.String(),
+            "evidence_url": pl.String(),
+        }
+    ),
+    # Members meeting each obligation at the end of each fiscal year (the last one: on `as_of`), per member kind
+    # (and "all"); n_members = members the obligation applies to. Shares are over n_members.
+    "mart.member_compliance": _merge(
+        pl.Schema(
+            {
+                "fiscal_year": pl.String(),
+                "as_of": pl.Date(),
+                "member_kind": pl.String(),
+                "obligation": pl.String(),
+                "n_members": pl.Int32(),
+                "n_met": pl.Int32(),
+                "n_due": pl.Int32(),
+                "n_overdue": pl.Int32(),
+                "share_met": pl.Float64(),
+                "share_overdue": pl.Float64(),
             }
         ),
         SUPPRESSION_COLUMNS,

@@ -12,6 +12,8 @@ from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
 TARGET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 TARGET_ID_HEADERS = ("目標ID", "目標番号")
 URL_PATTERN = r"^https?://\S+$"
+# Companies and industry associations follow their targets up yearly; others set their own interval.
+DEFAULT_FOLLOW_UP_MONTHS = 12
 
 TARGETS = Contract(
     name="targets",
@@ -109,6 +111,27 @@ TARGETS = Contract(
             regex=URL_PATTERN,
             example="https://example.org/ce-target",
             headers_ja=("公表先URL", "公表URL"),
+        ),
+        Column(
+            "actions_url",
+            pl.String(),
+            "Where the member published the concrete actions to reach the target",
+            "目標達成に向けた具体的な取組の公表先URL",
+            regex=URL_PATTERN,
+            example="https://example.org/ce-actions",
+            headers_ja=("取組公表先URL", "取組URL"),
+        ),
+        Column(
+            "follow_up_months",
+            pl.Int32(),
+            "How often the member follows the target up, in months (municipalities set their own)",
+            "フォローアップの間隔（月、自治体は自ら設定）",
+            min_value=1.0,
+            max_value=120.0,
+            default_en=f"{DEFAULT_FOLLOW_UP_MONTHS} months",
+            default_ja=f"{DEFAULT_FOLLOW_UP_MONTHS}か月",
+            example="12",
+            headers_ja=("フォローアップ間隔（月）", "報告間隔（月）"),
         ),
         Column(
             "description",

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from schemas import FLOWS, PROGRESS, TARGETS
+from schemas import DISCLOSURES, FLOWS, PLANS, PROGRESS, PROJECTS, TARGETS
 from schemas.contract import Contract
 from schemas.tables import LINEAGE
 
@@ -46,6 +46,40 @@ _TARGET = {
     "description": "入口側循環利用率を2030年までに20%へ",
 }
 _PROGRESS = {"member_id": MEMBER_ID, "target_id": "T1", "year": 2024, "value": 0.14, "note": None}
+UNIVERSITY_ID = "univ-tohoku"
+_PROJECT = {
+    "member_id": UNIVERSITY_ID,
+    "project_id": "P1",
+    "title": "プラスチック資源循環の地域モデル",
+    "role": "lead",
+    "started_on": date(2024, 10, 1),
+    "ended_on": None,
+    "partners": "city-sendai",
+    "theme": "regional_model",
+    "materials": "plastics",
+    "url": "https://example.ac.jp/p1",
+    "follow_up_months": 12,
+    "description": "回収から再生までの地域実証",
+}
+_DISCLOSURE = {
+    "member_id": UNIVERSITY_ID,
+    "project_id": "P1",
+    "disclosed_on": date(2025, 6, 30),
+    "url": "https://example.ac.jp/p1/results-2025",
+    "summary": "回収量 120 t",
+    "indicator": "recovered",
+    "value": 120.0,
+    "unit": "t",
+}
+_PLAN = {
+    "member_id": MEMBER_ID,
+    "plan_name": "第3次環境基本計画",
+    "revised_on": date(2025, 3, 31),
+    "includes_ce_target": True,
+    "target_ids": "T1",
+    "next_revision_on": date(2030, 3, 31),
+    "url": "https://www.city.example.lg.jp/plan3.html",
+}
 
 
 def _frame(
@@ -79,6 +113,23 @@ def make_targets(rows: list[dict[str, Any]] | None = None, *, lineage: bool = Fa
 def make_progress(rows: list[dict[str, Any]] | None = None, *, lineage: bool = False, **overrides: Any) -> pl.DataFrame:
     """Normalised progress rows."""
     return _frame(PROGRESS, _PROGRESS, rows, overrides, lineage=lineage)
+
+
+def make_projects(rows: list[dict[str, Any]] | None = None, *, lineage: bool = False, **overrides: Any) -> pl.DataFrame:
+    """Normalised projects rows (a university's)."""
+    return _frame(PROJECTS, _PROJECT, rows, overrides, lineage=lineage)
+
+
+def make_disclosures(
+    rows: list[dict[str, Any]] | None = None, *, lineage: bool = False, **overrides: Any
+) -> pl.DataFrame:
+    """Normalised disclosures rows (of the university's project P1)."""
+    return _frame(DISCLOSURES, _DISCLOSURE, rows, overrides, lineage=lineage)
+
+
+def make_plans(rows: list[dict[str, Any]] | None = None, *, lineage: bool = False, **overrides: Any) -> pl.DataFrame:
+    """Normalised plans rows (a municipality's)."""
+    return _frame(PLANS, _PLAN, rows, overrides, lineage=lineage)
 
 
 def make_raw(contract: Contract, rows: list[dict[str, str | None]]) -> pl.DataFrame:

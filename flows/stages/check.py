@@ -10,6 +10,7 @@ import polars as pl
 
 from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
 from flows.stages.judge import (
+    KNOWN_PROJECT_COLUMNS,
     KNOWN_TARGET_COLUMNS,
     lineage,
     unregistered_member_ids,
@@ -32,6 +33,7 @@ class _Context:
     region: str | None = None
     known_targets: pl.DataFrame | None = None
     unregistered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    known_projects: pl.DataFrame | None = None
 
 
 def _known_context(member_id: str, dataset: str, written: set[str]) -> _Context:
@@ -54,8 +56,14 @@ def _known_context(member_id: str, dataset: str, written: set[str]) -> _Context:
                 known_targets = resources.warehouse.read("core.targets", where={"member_id": [member_id]})
             except ValueError:  # no tables published yet: no known targets
                 known_targets = None
+        known_projects = None
+        if dataset == "disclosures":
+            try:
+                known_projects = resources.warehouse.read("core.projects", where={"member_id": [member_id]})
+            except ValueError:  # no tables published yet: no known projects
+                known_projects = None
         unregistered = unregistered_member_ids(resources, written)
-        return _Context(member.region if member else None, known_targets, unregistered)
+        return _Context(member.region if member else None, known_targets, unregistered, known_projects)
     finally:
         resources.close()
 
@@ -80,7 +88,12 @@ def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
         known_targets = pl.DataFrame(
             schema={"member_id": pl.String(), "target_id": pl.String(), "baseline_year": pl.Int64()}
         )
-    result = validate_rows(contract, frame, known_targets=known_targets)
+    known_projects = context.known_projects
+    if known_projects is not None:
+        known_projects = known_projects.select(KNOWN_PROJECT_COLUMNS)
+    elif dataset == "disclosures":
+        known_projects = pl.DataFrame(schema={"member_id": pl.String(), "project_id": pl.String()})
+    result = validate_rows(contract, frame, known_targets=known_targets, known_projects=known_projects)
     return build_report(
         submission=info,
         contract=contract,

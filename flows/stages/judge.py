@@ -91,6 +91,7 @@ def judge(
                 contract,
                 pl.concat(raw_frames, how="vertical"),
                 known_targets=known_targets(resources, contract.name, members),
+                known_projects=known_projects(resources, contract.name, members),
             )
     with timed(timings, "write"):  # the members' reports are written out with the outcomes
         unregistered = unregistered_member_ids(resources, written_member_ids(raw_frames))
@@ -100,11 +101,17 @@ def judge(
         )
 
 
-def validate_rows(contract: Contract, frame: pl.DataFrame, *, known_targets: pl.DataFrame | None) -> ValidationResult:
+def validate_rows(
+    contract: Contract,
+    frame: pl.DataFrame,
+    *,
+    known_targets: pl.DataFrame | None,
+    known_projects: pl.DataFrame | None = None,
+) -> ValidationResult:
     """Normalise rows read (with lineage) and validate them: one call for however many files they came from."""
     from expectations.validate import validate
 
-    return validate(contract, normalized(frame, contract), known_targets=known_targets)
+    return validate(contract, normalized(frame, contract), known_targets=known_targets, known_projects=known_projects)
 
 
 def lineage(raw: pl.DataFrame, *, submission_id: str, submitter_id: str, registered_region: str | None) -> pl.DataFrame:
@@ -140,6 +147,20 @@ def known_targets(resources: Resources, dataset: str, members: Sequence[str]) ->
 
 
 KNOWN_TARGET_COLUMNS = ("member_id", "target_id", "baseline_year")
+
+
+def known_projects(resources: Resources, dataset: str, members: Sequence[str]) -> pl.DataFrame | None:
+    """The projects disclosures may refer to (member_id, project_id); None for other datasets.
+
+    Projects are validated and recorded before disclosures (`validation_order`), so a batch's own projects count.
+    """
+    if dataset != "disclosures":
+        return None
+    projects = resources.warehouse.read("core.projects", where={"member_id": list(members)})
+    return projects.select(KNOWN_PROJECT_COLUMNS)
+
+
+KNOWN_PROJECT_COLUMNS = ("member_id", "project_id")
 
 
 def submission_info(submission: Submission) -> SubmissionInfo:
