@@ -13,6 +13,7 @@ from datetime import date
 import polars as pl
 
 from schemas import vocabulary as v
+from schemas.obligations import RULES
 from schemas.tables import INDICATOR_COLUMNS, TABLES, TARGET_DEFINITION, unsuppressed
 from transforms.disclosure import MIN_CONTRIBUTORS, Rollup, suppress_cells
 from transforms.indicators import ALL_REGIONS, RATES
@@ -314,9 +315,10 @@ def compute_compliance(
 ) -> pl.LazyFrame:
     """`mart.target_compliance`: per member kind (and all), who set a target within a year and who reported progress.
 
-    Members who joined after `as_of` are left out. A target counts as set within one year when the member's
-    earliest `set_on` (from `target_set_on`: member_id, set_on; the first accepted targets submission) is at
-    most one year after `joined_on`; with no `set_on` known, `as_of` stands in (it was set by then).
+    Only kinds of member that must set a target are counted (`schemas.obligations`: not universities and research
+    bodies, whose obligations are projects); members who joined after `as_of` are left out. A target counts as
+    set within one year when the member's earliest `set_on` (from `target_set_on`: member_id, set_on; the first
+    accepted targets submission) is at most one year after `joined_on`; with no `set_on` known, `as_of` stands in.
     `n_awaiting_target`: no target yet, and the year since joining has not passed. Progress "this year" is a
     progress row for `as_of.year` or `as_of.year - 1`: a year's value can only be reported once it has ended.
     Shares: within one year over n_members; reported progress over members with a target.
@@ -355,8 +357,9 @@ def compute_compliance(
     )
     deadline = pl.col("joined_on").dt.offset_by("1y")
     has_target = pl.col("_has_target").fill_null(value=False)
+    must_set_target = sorted({rule.kind for rule in RULES if rule.obligation == "target_set"})
     per_member = (
-        members.filter(pl.col("joined_on") <= as_of)
+        members.filter(pl.col("joined_on") <= as_of, pl.col("kind").is_in(must_set_target))
         .select("member_id", "kind", "joined_on")
         .join(with_target, on="member_id", how="left")
         .join(first_set_on, on="member_id", how="left")

@@ -215,14 +215,14 @@ def test_compliance_counts_by_kind() -> None:
     assert out.schema == TABLES["mart.target_compliance"]
     expected = pl.DataFrame(
         [
-            # all: 8 members (c5 not yet), targets c1 c2 m1 m2 u1 = 5, within c1 m1 m2 u1 = 4,
-            # awaiting c3 m3 = 2, reported c1 m1 = 2; 4 / 8 = 0.5, 2 / 5 = 0.4
-            (as_of, "all", 8, 5, 4, 2, 2, 0.5, 0.4, False, None),
-            # company: 4 members; size 2 + 1 + 1 + 1 = 5 < municipality 2 + 2 + 1 + 1 = 6: hidden for university
-            (as_of, "company", 4, None, None, None, None, None, None, True, "secondary"),
+            # A university need not set a target (its obligations are projects): u1 is not counted, target or not.
+            # all: 7 members (c5 not yet, u1 not bound), targets c1 c2 m1 m2 = 4, within c1 m1 m2 = 3,
+            # awaiting c3 m3 = 2, reported c1 m1 = 2; 3 / 7, 2 / 4 = 0.5
+            (as_of, "all", 7, 4, 3, 2, 2, 3 / 7, 0.5, False, None),
+            # company: 4 members, targets c1 c2, within c1, awaiting c3, reported c1; 1 / 4, 1 / 2
+            (as_of, "company", 4, 2, 1, 1, 1, 0.25, 0.5, False, None),
             # municipality: 3 members, targets m1 m2 (both within), awaiting m3, reported m1; 2 / 3, 1 / 2
             (as_of, "municipality", 3, 2, 2, 1, 1, 2 / 3, 0.5, False, None),
-            (as_of, "university", 1, None, None, None, None, None, None, True, "few_contributors"),
         ],
         schema=TABLES["mart.target_compliance"],
         orient="row",
