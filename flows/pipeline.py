@@ -92,9 +92,12 @@ def publish(period: str) -> tuple[Timings, list[dict[str, object]]]:
 
 @task(name="publish-targets", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def publish_targets() -> Timings:
-    """Republish target progress and the compliance view."""
+    """Republish target progress, the compliance view and every member's obligations."""
+    from flows.stages.obligations import publish_obligations
+
     timings: Timings = {}
     publishing.publish_targets(current_resources(), as_of=date.today(), timings=timings)
+    publish_obligations(current_resources(), as_of=date.today(), timings=timings)
     return timings
 
 

@@ -14,7 +14,19 @@ import typer
 # validation of a large file, a fifth less peak memory. Set before Polars is first imported.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
-from flows.cli import bi, demo, members, reference, report, serve, server, sources, submissions, tables  # noqa: E402
+from flows.cli import (  # noqa: E402
+    bi,
+    demo,
+    followup,
+    members,
+    reference,
+    report,
+    serve,
+    server,
+    sources,
+    submissions,
+    tables,
+)
 
 app = typer.Typer(
     name="junkan",
@@ -25,7 +37,7 @@ app = typer.Typer(
 )
 
 
-for group in (members, submissions, tables, demo, report, sources, serve, server, bi, reference):
+for group in (members, submissions, tables, demo, report, followup, sources, serve, server, bi, reference):
     group.register(app)
 
 

@@ -20,6 +20,9 @@ class Dataset(StrEnum):
     flows = "flows"
     targets = "targets"
     progress = "progress"
+    projects = "projects"
+    disclosures = "disclosures"
+    plans = "plans"
 
 
 class OutputFormat(StrEnum):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import polars as pl
 
 from infra.keys import check_key
+from infra.rendering.compliance import compliance_rows, latest_year
 from infra.rendering.roadmap_chart import roadmap_context
 from infra.rendering.sankey import NODE_WIDTH, SankeyLayout, layout_sankey
 from infra.rendering.templates import template
@@ -31,6 +32,7 @@ SANKEY_TABLE: Final = "mart.sankey_links"
 INDICATORS_TABLE: Final = "mart.indicators"
 TARGET_PROGRESS_TABLE: Final = "mart.target_progress"
 ROADMAP_PROGRESS_TABLE: Final = "mart.roadmap_progress"
+COMPLIANCE_TABLE: Final = "mart.member_compliance"
 SUPPRESSED: Final = "suppressed"
 ALL_MEMBER_KINDS: Final = "all"
 BAR_LENGTH: Final = 360.0
@@ -219,7 +221,8 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
     """The period's report as one self-contained HTML page, from frames of the published tables.
 
     `tables` holds `mart.sankey_links` (at least the period's rows), `mart.indicators` (every period, for the
-    time series) and, when published, `mart.target_progress`.
+    time series) and, when published, `mart.target_progress` and `mart.member_compliance` (shown for the period's
+    fiscal year, or the latest one judged).
     """
     if language not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, not {language!r}"
@@ -232,6 +235,11 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
     columns, rows = _indicator_rows(tables[INDICATORS_TABLE], period)
     target_bars, targets_withheld = _target_bars(tables.get(TARGET_PROGRESS_TABLE))
     indicator_labels = v.labels(v.INDICATORS)
+    compliance = tables.get(COMPLIANCE_TABLE)
+    compliance_year = None
+    if compliance is not None and not compliance.is_empty():
+        years = set(compliance.get_column("fiscal_year").to_list())
+        compliance_year = period if period in years else latest_year(compliance)
     return template("period_report.html.j2").render(
         period=period,
         language=language,
@@ -245,6 +253,9 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
         targets_withheld=targets_withheld,
         bar_length=BAR_LENGTH,
         **roadmap_context(tables.get(ROADMAP_PROGRESS_TABLE)),
+        has_compliance=compliance is not None,
+        compliance=[] if compliance is None else compliance_rows(compliance, fiscal_year=compliance_year),
+        compliance_year=compliance_year,
     )
 
 
@@ -263,8 +274,9 @@ def read_report_tables(resources: Resources, period: str) -> dict[str, pl.DataFr
         SANKEY_TABLE: warehouse.read(SANKEY_TABLE, where={"period": [period]}),
         INDICATORS_TABLE: warehouse.read(INDICATORS_TABLE),
     }
-    if TARGET_PROGRESS_TABLE in TABLES:
-        tables[TARGET_PROGRESS_TABLE] = warehouse.read(TARGET_PROGRESS_TABLE)
+    for table in (TARGET_PROGRESS_TABLE, COMPLIANCE_TABLE):
+        if table in TABLES:
+            tables[table] = warehouse.read(table)
     tables[ROADMAP_PROGRESS_TABLE] = warehouse.read(ROADMAP_PROGRESS_TABLE)
     return tables
 
