@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import polars as pl
@@ -12,9 +14,10 @@ from flows.stages.members import import_members
 from flows.stages.roadmaps import ensure_secretariat
 from flows.stages.summary import RunSummary
 from infra import keys
-from infra.demo_data.generate import DemoManifest, generate_demo
+from infra.demo_data.generate import DemoFile, DemoManifest, generate_demo
+from infra.hashing import sha256_stream
 from infra.redact import redact_url
-from infra.resources import build_resources
+from infra.resources import Resources, build_resources
 from infra.settings import get_settings
 from infra.storage import REPORTS
 from schemas.reference import SECRETARIAT_ID
@@ -57,6 +60,20 @@ class DemoResult:
     log_file: Path
 
 
+def _received_on(resources: Resources, key: str, demo_file: DemoFile) -> None:
+    """Record a file as arrived on its day in the partnership's history (targets take effect from it)."""
+    assert demo_file.received_on is not None
+    sha256, size = sha256_stream(io.BytesIO(demo_file.path.read_bytes()))
+    resources.ledger.register_submission(
+        member_id=demo_file.member_id,
+        dataset=demo_file.dataset,
+        key=key,
+        sha256=sha256,
+        size=size,
+        received_at=datetime.combine(demo_file.received_on, time(9, 0), tzinfo=UTC),
+    )
+
+
 def run_demo(*, include_scotland: bool = False) -> DemoResult:
     """Generate members' files, register the members, upload the files to their inboxes, run the nightly flow."""
     settings = get_settings()
@@ -68,6 +85,8 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         for demo_file in manifest.submissions:
             key = keys.inbox_key(demo_file.member_id, demo_file.dataset, demo_file.path.name)
             resources.storage.put_file(key, demo_file.path)
+            if demo_file.received_on is not None:
+                _received_on(resources, key, demo_file)
         # The secretariat's shipped reference data (roadmap targets, national actuals), as `junkan reference load`.
         ensure_secretariat(resources)
         for dataset, path in REFERENCE_FILES.items():

@@ -12,6 +12,7 @@ contract between modules.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import random
@@ -24,6 +25,7 @@ from typing import Literal, cast, get_args
 
 import polars as pl
 
+from infra.demo_data.kinds import FOLLOW_UP_AS_OF, plan_files, project_files
 from infra.demo_data.real import (
     SCOTLAND_FILE,
     STEEL_FILE,
@@ -53,6 +55,9 @@ class DemoFile:
     dataset: str
     path: Path
     expectation: str
+    # The day the file arrived in the partnership's history (None: the demo's own day). Targets take effect,
+    # and follow-ups count, from the day their file arrived, so the demo replays them on their days.
+    received_on: date | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -664,10 +669,34 @@ def _value_text(value: float, unit: str) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _write_targets(
-    directory: Path, member: _Member, targets: Sequence[_Target], *, file_format: FileFormat
-) -> DemoFile:
-    rows = [
+# The member whose target changes: a second targets file, a year and a half later, raises T1's target value.
+TARGET_CHANGE_MEMBER = UNKNOWN_TARGET_MEMBER
+TARGET_CHANGED_ON = date(2025, 10, 1)
+
+
+@dataclass(frozen=True)
+class _Publication:
+    """Whether a member published its targets and actions, how often it follows them up, when its targets arrived."""
+
+    published: bool
+    actions: bool
+    follow_up_months: int | None
+    received_on: date
+
+
+def _publication(member: _Member, seed: int, joined_on: date) -> _Publication:
+    """Drawn from a stream of its own, so the year's flows and targets stay as they were."""
+    rng = random.Random(f"{seed}:{member.member_id}:publication")
+    months = rng.choice((12, 24, 36)) if member.kind == "municipality" else None
+    arrived = joined_on + timedelta(days=rng.randint(60, 420))  # now and then after the year allowed
+    if member.member_id == TARGET_CHANGE_MEMBER:  # its first version comes well before the change
+        arrived = min(arrived, TARGET_CHANGED_ON - timedelta(days=120))
+    return _Publication(rng.random() > 0.1, rng.random() > 0.25, months, min(arrived, FOLLOW_UP_AS_OF))
+
+
+def _target_rows(member: _Member, targets: Sequence[_Target], publication: _Publication) -> list[dict[str, str | None]]:
+    base = f"https://www.example.jp/{member.member_id}/circular-economy"
+    return [
         {
             "member_id": member.member_id,
             "target_id": target.target_id,
@@ -678,16 +707,44 @@ def _write_targets(
             "target_year": str(target.target_year),
             "target_value": _value_text(target.target_value, target.unit),
             "unit": target.unit,
-            "published_url": f"https://www.example.jp/{member.member_id}/circular-economy/targets",
+            "published_url": f"{base}/targets" if publication.published else None,
+            "actions_url": f"{base}/actions" if publication.actions else None,
+            "follow_up_months": None if publication.follow_up_months is None else str(publication.follow_up_months),
             "description": target.description,
         }
         for target in targets
     ]
+
+
+def _write_targets(
+    directory: Path, member: _Member, targets: Sequence[_Target], publication: _Publication, *, file_format: FileFormat
+) -> list[DemoFile]:
+    rows = _target_rows(member, targets, publication)
     path = _submission(
         directory, member.member_id, TARGETS.name, f"{member.member_id}-targets.{_EXTENSIONS[file_format]}"
     )
     _write(pl.DataFrame(rows, schema=TARGETS.read_schema), path, TARGETS.name, file_format)
-    return DemoFile(member.member_id, TARGETS.name, path, f"valid ({len(rows)} target{'s' if len(rows) > 1 else ''})")
+    expectation = f"valid ({len(rows)} target{'s' if len(rows) > 1 else ''})"
+    files = [DemoFile(member.member_id, TARGETS.name, path, expectation, received_on=publication.received_on)]
+    if member.member_id == TARGET_CHANGE_MEMBER:
+        first = targets[0]
+        raised = dataclasses.replace(first, target_value=first.target_value * 1.2)
+        changed = _target_rows(member, [raised], publication)
+        path = _submission(directory, member.member_id, TARGETS.name, f"{member.member_id}-targets-v2.csv")
+        _write(pl.DataFrame(changed, schema=TARGETS.read_schema), path, TARGETS.name, "csv")
+        expectation = f"valid: a new version of {first.target_id} from {TARGET_CHANGED_ON} (the target value raised)"
+        files.append(DemoFile(member.member_id, TARGETS.name, path, expectation, received_on=TARGET_CHANGED_ON))
+    return files
+
+
+def _progress_received_on(member: _Member, seed: int, targets_on: date) -> date:
+    """The day the progress file arrived: mostly June 2025, now and then February (overdue by 31 March 2026).
+
+    Never before the member's targets.
+    """
+    rng = random.Random(f"{seed}:{member.member_id}:progress-day")
+    day = date(2025, 2, 14) if rng.random() < 0.25 else date(2025, 6, 20)
+    return max(day, targets_on + timedelta(days=30))
 
 
 def _write_progress(directory: Path, member: _Member, targets: Sequence[_Target], seed: int) -> DemoFile:
@@ -762,7 +819,8 @@ def generate_demo(directory: Path, *, seed: int = 2024, include_scotland: bool =
     """Write a synthetic partnership year (plus the real steel flows, and Scotland if asked) into `directory`.
 
     Files go to `<directory>/<member_id>/<dataset>/<file>`; the manifest lists targets first, then flows,
-    then progress, the order in which a member's progress can refer to its targets.
+    then progress, the order in which a member's progress can refer to its targets, then projects, their
+    disclosures and municipal plans (`infra.demo_data.kinds`).
     """
     directory.mkdir(parents=True, exist_ok=True)
     targets_files: list[DemoFile] = []
@@ -782,8 +840,11 @@ def generate_demo(directory: Path, *, seed: int = 2024, include_scotland: bool =
         targets = _member_targets(member, seed)
         if targets:
             targets_format: FileFormat = "xlsx" if member.file_format == "xlsx" else "csv"
-            targets_files.append(_write_targets(directory, member, targets, file_format=targets_format))
-            progress_files.append(_write_progress(directory, member, targets, seed))
+            publication = _publication(member, seed, date.fromisoformat(member_rows[-1]["joined_on"]))
+            targets_files += _write_targets(directory, member, targets, publication, file_format=targets_format)
+            progress = _write_progress(directory, member, targets, seed)
+            progress_on = _progress_received_on(member, seed, publication.received_on)
+            progress_files.append(dataclasses.replace(progress, received_on=progress_on))
         if member.role == "steel":
             flows_files.append(_write_steel(directory))
         elif member.role != "none":
@@ -793,4 +854,5 @@ def generate_demo(directory: Path, *, seed: int = 2024, include_scotland: bool =
         scotland_members, scotland_files = _write_scotland(directory)
         members = pl.concat([members, scotland_members])
         flows_files += scotland_files
-    return DemoManifest(members=members, submissions=(*targets_files, *flows_files, *progress_files))
+    kinds_files = [DemoFile(*one) for one in (*project_files(directory), *plan_files(directory))]
+    return DemoManifest(members=members, submissions=(*targets_files, *flows_files, *progress_files, *kinds_files))
