@@ -143,3 +143,22 @@ def test_followup_refuses_a_date_it_cannot_read(home: Path) -> None:
     result = CliRunner().invoke(app, ["followup", "--as-of", "31/03/2026"])
     assert result.exit_code != 0
     assert "YYYY-MM-DD" in result.output
+
+
+def test_junkan_validate_refuses_a_disclosure_of_a_project_it_does_not_know(home: Path, tmp_path: Path) -> None:
+    from flows.stages.check import check_file, describe
+
+    path = tmp_path / "disclosures.csv"
+    path.write_text(DISCLOSURES, encoding="utf-8")
+    text = describe(check_file(path, member_id=UNIVERSITY, dataset="disclosures"))  # no ledger here: none known
+    errors = [line for line in text.splitlines() if ": error: " in line]
+    assert len(errors) == 2
+    assert all("submit it in projects first" in line for line in errors)
+    assert all("先に projects でプロジェクトを提出してください" in line for line in errors)
+
+
+def test_submit_offers_the_new_datasets() -> None:
+    result = CliRunner().invoke(app, ["submit", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for dataset in ("projects", "disclosures", "plans"):
+        assert dataset in result.output
