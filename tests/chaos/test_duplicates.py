@@ -105,10 +105,13 @@ def test_reuploading_earlier_content_makes_it_current_again(
     chaos_record.recovered += 1
 
 
-def test_a_newer_file_covering_fewer_periods_leaves_the_ledger_agreeing_with_core(
+def test_a_corrected_copy_covering_fewer_periods_replaces_the_whole_file_and_the_ledger_agrees(
     installation: Installation, chaos_record: ChaosRecord
 ) -> None:
-    """File 1 has FY2023 and FY2024; file 2 (another name) only FY2024: FY2023 stays from file 1, counted live."""
+    """File 1 has FY2023 and FY2024; file 2 (another name) only FY2024, sharing its row keys: a corrected copy.
+
+    It replaces file 1 whole (docs/contract.md, "Which file counts"), so FY2023 leaves core with file 1.
+    """
     first = flows_file("univ-c")
     second = flows_file("univ-c", periods=("FY2024",), scale=2)
     installation.junkan("driver", "ingest", installation.upload("univ-c-2024-v1.csv", first))
@@ -120,9 +123,9 @@ def test_a_newer_file_covering_fewer_periods_leaves_the_ledger_agreeing_with_cor
         core = resources.warehouse.read("core.flows")
     finally:
         resources.close()
-    # FY2023 from file 1: 285 t; FY2024 from file 2: 570 t.
-    assert dict(core.group_by("period").agg(pl.col("quantity_t").sum()).iter_rows()) == {"FY2023": 285, "FY2024": 570}
-    found = check_invariants(installation, {"univ-c": 10})
+    # FY2024 from file 2: 570 t; nothing of file 1.
+    assert dict(core.group_by("period").agg(pl.col("quantity_t").sum()).iter_rows()) == {"FY2024": 570}
+    found = check_invariants(installation, {"univ-c": 5})
     chaos_record.invariants = found
     assert_recovered(found)
     chaos_record.recovered += 1

@@ -61,7 +61,8 @@ def test_killed_mid_ingest_is_finished_by_the_next_run(installation: Installatio
         installation.upload(f"{made.member_id}.csv", made)
     resources = installation.resources()
     try:
-        process = installation.start("run")
+        # One file per validation batch, so that a moment exists where some are recorded and others wait.
+        process = installation.start("run", env={"JUNKAN_VALIDATION_BATCH_SUBMISSIONS": "1"})
 
         def some_validated() -> bool:
             counts = statuses(resources)

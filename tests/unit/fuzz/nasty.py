@@ -10,7 +10,16 @@ import polars as pl
 from schemas import FLOWS
 
 HEADER = ",".join(FLOWS.read_schema)
-VALID_ROW = "city-a,FY2024,plastics.pet,use,collection,,,80,t,,,"
+_VALID = {"member_id": "city-a", "period": "FY2024", "material": "plastics.pet", "source_stage": "use",
+          "target_stage": "collection", "quantity": "80", "unit": "t"}  # fmt: skip
+
+
+def valid_row(**values: str) -> str:
+    """One valid flow as a CSV line, optional columns empty unless given; follows the contract's columns."""
+    return ",".join({**_VALID, **values}.get(name, "") for name in FLOWS.read_schema)
+
+
+VALID_ROW = valid_row()
 
 
 def zip_bomb(*, entry_bytes: int = 20 << 20) -> bytes:
@@ -39,7 +48,7 @@ NASTY: dict[str, bytes] = {
     "ragged.csv": f'{HEADER}\n"unterminated,{VALID_ROW}\n'.encode(),
     "utf16.csv": f"{HEADER}\n{VALID_ROW}\n".encode("utf-16"),
     "wide.csv": (HEADER + "".join(f",c{i}" for i in range(3_000)) + "\n" + VALID_ROW + "\n").encode(),
-    "long_field.csv": f"{HEADER}\n{VALID_ROW[:-3]}{'x' * 200_000},,\n".encode(),
+    "long_field.csv": f"{HEADER}\n{valid_row(note='x' * 200_000)}\n".encode(),
     "empty.csv": b"",
     "bomb.xlsx": zip_bomb(),
     "not_a_zip.xlsx": b"PK\x03\x04" + b"\xff" * 100,

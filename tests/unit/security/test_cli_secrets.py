@@ -12,17 +12,13 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
-from flows import cli, demo, serve
-from flows.stages.summary import RunSummary
-from infra.demo_data.generate import DemoManifest
+from flows import cli, serve
 from infra.ledger import Ledger, Member
 from infra.settings import get_settings
 
@@ -97,61 +93,7 @@ def assert_nothing_leaked(result: Result, home: Path) -> None:
         assert_no_secret(path.read_text(encoding="utf-8", errors="replace"), str(path))
 
 
-# --- junkan demo: where storage, catalog and ledger are ------------------------------------------
-
-
-@dataclass
-class _Storage:
-    url: str = "s3://junkan"
-    put: list[str] = field(default_factory=list)
-
-    def put_file(self, key: str, path: Path) -> None:
-        self.put.append(key)
-
-    def uri(self, key: str) -> str:
-        return f"{self.url}/{key}"
-
-
-class _Warehouse:
-    def sql(self, query: str) -> pl.DataFrame:
-        return pl.DataFrame({"period": ["FY2024"], "contributors": [3]})
-
-
-@dataclass
-class _Resources:
-    storage: _Storage = field(default_factory=_Storage)
-    warehouse: _Warehouse = field(default_factory=_Warehouse)
-
-    def close(self) -> None:
-        """Nothing to close."""
-
-
-def test_demo_against_postgresql_and_minio_prints_no_password(
-    home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    _postgres_urls(monkeypatch)
-    monkeypatch.setenv("JUNKAN_STORAGE_URL", "s3://junkan")
-    settings = get_settings()
-    assert DB_PASSWORD in settings.resolved_database_url  # the secrets really are loaded
-    assert settings.s3_secret_key.get_secret_value() == SECRET_KEY
-    members = pl.DataFrame({"member_id": ["city-a"]})
-    monkeypatch.setattr(demo, "generate_demo", lambda folder, **_: DemoManifest(members=members, submissions=()))
-    monkeypatch.setattr(demo, "build_resources", lambda settings: _Resources())
-    monkeypatch.setattr(demo, "import_members", lambda *args, **kwargs: None)
-    from flows import pipeline
-
-    monkeypatch.setattr(pipeline, "nightly", RunSummary)
-
-    result = invoke("demo")
-
-    assert result.exit_code == 0, result.output
-    # the lines are still there, with the user, host and database a reader needs
-    assert "Iceberg catalog and ledger: postgresql+psycopg://iceberg:***@db.example.org:5432/catalog" in result.stdout
-    assert "storage (inbox, quarantine, reports, warehouse): s3://junkan" in result.stdout
-    assert_nothing_leaked(result, home)
-
-
-# --- junkan serve: which Prefect server ----------------------------------------------------------
+# `junkan demo` itself runs against real PostgreSQL and MinIO in tests/integration/test_secrets_never_printed.py.
 
 
 def test_serve_names_its_prefect_server_without_the_password(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

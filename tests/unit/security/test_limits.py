@@ -15,7 +15,7 @@ from infra.readers import read_table
 from infra.settings import Settings
 from schemas import FLOWS
 from schemas.errors import FileRejected
-from tests.unit.fuzz.nasty import HEADER, VALID_ROW, zip_bomb
+from tests.unit.fuzz.nasty import HEADER, VALID_ROW, valid_row, zip_bomb
 
 
 def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
@@ -96,12 +96,12 @@ def test_too_many_columns_in_every_format(tmp_path: Path) -> None:
 
 def test_a_long_value_is_refused_naming_its_row(tmp_path: Path) -> None:
     note = "x" * 10_001  # default max_field_chars is 10,000
-    path = write(tmp_path, "flows.csv", f"{HEADER}\n{VALID_ROW}\n{VALID_ROW}{note}\n")
+    path = write(tmp_path, "flows.csv", f"{HEADER}\n{VALID_ROW}\n{valid_row(note=note)}\n")
     error = rejected(path)
     assert_names_limit(error, "max_field_chars", file="flows.csv")
     assert error.row == 3
     assert "10,001" in error.message_en
-    ok = write(tmp_path, "ok.csv", f"{HEADER}\n{VALID_ROW}{'x' * 10_000}\n")
+    ok = write(tmp_path, "ok.csv", f"{HEADER}\n{valid_row(note='x' * 10_000)}\n")
     assert read_table(ok, FLOWS).frame["note"].str.len_chars().to_list() == [10_000]
 
 
@@ -113,8 +113,8 @@ def test_a_value_beyond_the_csv_module_limit_is_refused_as_too_long(tmp_path: Pa
 
 
 def test_a_long_record_is_refused(tmp_path: Path) -> None:
-    limits = Limits(max_line_chars=100)
-    row = VALID_ROW + "y" * 60  # 57 + 12 separators + 60 > 100
+    limits = Limits(max_line_chars=len(HEADER) + 1)  # the header fits
+    row = valid_row(note="y" * len(HEADER))
     error = rejected(write(tmp_path, "flows.csv", f"{HEADER}\n{row}\n"), limits)
     assert_names_limit(error, "max_line_chars", file="flows.csv")
     assert error.row == 2
