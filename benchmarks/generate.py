@@ -20,6 +20,7 @@ import polars as pl
 
 from schemas import FLOWS, MEMBERS, PROGRESS, TARGETS
 from schemas import vocabulary as v
+from schemas.contract import Contract
 
 SEED = 20250401
 PERIODS = ("FY2023", "FY2024")
@@ -152,7 +153,11 @@ def flows_frame(
             source_stage=pl.when(pl.col("bad_kind") == 2).then(pl.lit(BAD_STAGE)).otherwise(pl.col("source_stage")),
         )
     )
-    return text.select(list(FLOWS.read_schema))
+    # Optional columns the generator does not fill stay empty, as members leave them.
+    missing = [
+        pl.lit(None, dtype=pl.String).alias(name) for name in FLOWS.read_schema if name not in text.collect_schema()
+    ]
+    return text.with_columns(missing).select(list(FLOWS.read_schema))
 
 
 def targets_frame(ids: list[str]) -> pl.DataFrame:
@@ -171,7 +176,7 @@ def targets_frame(ids: list[str]) -> pl.DataFrame:
     }
     per_member = pl.DataFrame(values, schema=dict.fromkeys(values, pl.String()))
     frame = pl.DataFrame({"member_id": ids}).join(per_member, how="cross")
-    return frame.select(list(TARGETS.read_schema))
+    return _in_contract_columns(frame, TARGETS)
 
 
 def progress_frame(ids: list[str]) -> pl.DataFrame:
@@ -186,7 +191,7 @@ def progress_frame(ids: list[str]) -> pl.DataFrame:
         schema=dict.fromkeys(("target_id", "year", "value", "note"), pl.String()),
     )
     frame = pl.DataFrame({"member_id": ids}).join(per_member, how="cross")
-    return frame.select(list(PROGRESS.read_schema))
+    return _in_contract_columns(frame, PROGRESS)
 
 
 def write_csv(frame: pl.DataFrame, path: Path, *, cp932: bool) -> None:
@@ -259,3 +264,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _in_contract_columns(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """The contract's columns in order; optional ones the generator does not fill stay empty, as members leave them."""
+    missing = [pl.lit(None, dtype=pl.String).alias(name) for name in contract.read_schema if name not in frame.columns]
+    return frame.with_columns(missing).select(list(contract.read_schema))
