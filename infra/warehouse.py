@@ -123,7 +123,7 @@ class Warehouse:
             row_filter: BooleanExpression = AlwaysTrue()
         else:
             inside = pl.any_horizontal([pl.all_horizontal(_membership(typed)) for typed in typed_slices])
-            row_filter = functools.reduce(Or, [_expression(typed) for typed in typed_slices])
+            row_filter = _balanced_or([_expression(typed) for typed in typed_slices])
         description = " or ".join(f"({_describe(one)})" for one in slices[:3]) + (" …" if len(slices) > 3 else "")
 
         def checked(part: pl.DataFrame) -> pl.DataFrame:
@@ -319,6 +319,18 @@ def _typed_match(
 
 def _membership(typed: Mapping[str, tuple[pl.DataType, list[Any]]]) -> list[pl.Expr]:
     return [pl.col(column).is_in(pl.Series(values, dtype=dtype).implode()) for column, (dtype, values) in typed.items()]
+
+
+def _balanced_or(expressions: Sequence[BooleanExpression]) -> BooleanExpression:
+    """The union of slices as a balanced tree.
+
+    pyiceberg visits expressions recursively, so a chain of thousands of `Or`s (one slice per member of a
+    large batch) would exceed Python's recursion limit.
+    """
+    if len(expressions) == 1:
+        return expressions[0]
+    middle = len(expressions) // 2
+    return Or(_balanced_or(expressions[:middle]), _balanced_or(expressions[middle:]))
 
 
 def _expression(typed: Mapping[str, tuple[pl.DataType, list[Any]]]) -> BooleanExpression:

@@ -128,10 +128,11 @@ def _write_versions(
     existing = resources.warehouse.read(f"core.{dataset}", where={"member_id": members}).join(
         named, on=["member_id", column], how="semi"
     )
-    match = [
-        {"member_id": [member], column: sorted(group.get_column(column).to_list())}
-        for (member,), group in named.group_by("member_id", maintain_order=True)
-    ]
+    # Members naming the same targets share one slice, so a batch of many members is a few slices.
+    members_by_targets: dict[tuple[str, ...], list[str]] = {}
+    for (member,), group in named.group_by("member_id", maintain_order=True):
+        members_by_targets.setdefault(tuple(sorted(group.get_column(column).to_list())), []).append(member)
+    match = [{"member_id": ids, column: list(targets)} for targets, ids in members_by_targets.items()]
     resources.warehouse.replace(f"core.{dataset}", merge_target_versions(existing, incoming), match=match)
 
 
