@@ -59,7 +59,7 @@ def _tables(home: Path) -> dict[str, pl.DataFrame]:
     try:
         tables = {}
         for table in TABLES:
-            frame = resources.warehouse.read(table).drop("submission_id", strict=False)
+            frame = resources.warehouse.read(table).drop("submission_id", "evidence_submission_id", strict=False)
             # Sorted on the non-float columns: floats may differ in the last bit (summation order).
             keys = [name for name, dtype in frame.schema.items() if not dtype.is_float()]
             tables[table] = frame.sort(keys, nulls_last=True)
