@@ -34,17 +34,18 @@ def write_core(
     checked: Sequence[Checked],
     *,
     parts: Sequence[Path] | None = None,
-) -> tuple[list[Checked], dict[str, str] | None]:
+) -> tuple[list[Checked], dict[str, str]]:
     """Write a judged batch's accepted rows to the core table in one Iceberg commit, by the contract's rule.
 
-    Returns the batch with each report saying which of the member's files it replaced or adds to, and, for
-    whole-file replacement, which files the batch supersedes (old id → new id); those older live files are
-    marked superseded in the ledger before the core table changes, so that a crash in between redoes the same
-    replacement. `parts` are the accepted rows of a lone large file as Parquet files, when not held in memory.
+    Returns the batch with each report saying which of the member's files it replaced or adds to, and which
+    files the batch supersedes (old id → new id; none for target versions, whose history keeps every file's
+    rows). Older live files are marked superseded in the ledger before the core table changes, so that a
+    crash in between redoes the same replacement. `parts` are the accepted rows of a lone large file as
+    Parquet files, when not held in memory.
     """
     if CONTRACTS[dataset].replacement == "versions":
         _write_versions(resources, dataset, checked, parts=parts)
-        return list(checked), None
+        return list(checked), {}  # every version stays in the history: no file is superseded
     plans = plan_batch(resources, dataset, checked, parts=parts)
     batch_ids = {one.submission.submission_id for one in checked}
     resources.ledger.replace_files(
@@ -170,13 +171,12 @@ def record(resources: Resources, dataset: str, checked: Sequence[Checked]) -> li
 
 
 def record_outcomes(
-    resources: Resources, checked: Sequence[Checked], *, replaced: Mapping[str, str] | None
+    resources: Resources, checked: Sequence[Checked], *, replaced: Mapping[str, str]
 ) -> list[SubmissionOutcome]:
     """Members' reports, then the ledger's outcomes of the whole batch: one statement, one commit.
 
-    `replaced` (old id → new id) are the files superseded whole by `write_core`; None for a dataset replaced
-    row by row, whose files then take over their periods from older ones. The ledger is written last, so a
-    crash before it leaves the batch received, and the next run redoes it.
+    `replaced` (old id → new id) are the files superseded whole by `write_core`. The ledger is written last,
+    so a crash before it leaves the batch received, and the next run redoes it.
     """
     outcomes = [write_report(resources, one) for one in checked]
     validations = [
@@ -192,13 +192,9 @@ def record_outcomes(
     ]
     with resources.ledger.batch():
         resources.ledger.record_validations(validations)
-        if replaced is None:
-            superseded = resources.ledger.supersede_older_all([o.submission_id for o in outcomes if o.periods])
-        else:
-            resources.ledger.replace_files(replaced)
-            superseded = sorted(replaced)
-    if superseded:
-        logger.info("superseded by this batch: %s", ", ".join(superseded))
+        resources.ledger.replace_files(replaced)
+    if replaced:
+        logger.info("superseded by this batch: %s", ", ".join(sorted(replaced)))
     return outcomes
 
 

@@ -317,41 +317,6 @@ class Ledger:
                 session.execute(sa.insert(periods), rows)
             session.expire_all()  # ORM objects this session holds must see the statements' values
 
-    def supersede_older(self, submission_id: str) -> list[str]:
-        """Take over one submission's periods from older files (see `supersede_older_all`)."""
-        return self.supersede_older_all([submission_id])
-
-    def supersede_older_all(self, submission_ids: Sequence[str]) -> list[str]:
-        """Take over each submission's periods from the member's older live files; yield them to newer ones.
-
-        Newer means received later, even if validated earlier. A file whose periods have all been replaced
-        is superseded; one only partly replaced stays live for the rest. The submissions are taken in
-        arrival order, as if recorded one after the other; one query reads every file they can touch.
-        Returns the ids of the older files now wholly superseded.
-        """
-        with self._session() as session:
-            batch = sorted((row for row in self._get_all(session, submission_ids) if row.periods), key=_arrival)
-            if not batch:
-                return []
-            pairs = sorted({(row.member_id, row.dataset) for row in batch})
-            query = (
-                sa.select(SubmissionRow)
-                .options(selectinload(SubmissionRow.periods))
-                .where(
-                    sa.tuple_(SubmissionRow.member_id, SubmissionRow.dataset).in_(pairs),
-                    SubmissionRow.status.in_(LIVE_STATUSES),
-                )
-                .order_by(SubmissionRow.received_at, SubmissionRow.submission_id)
-                .with_for_update()
-            )
-            live: dict[tuple[str, str], list[SubmissionRow]] = {}
-            for row in session.scalars(query):
-                live.setdefault((row.member_id, row.dataset), []).append(row)
-            superseded: list[str] = []
-            for this in batch:
-                superseded += _take_over(this, live.get((this.member_id, this.dataset), []))
-            return superseded
-
     def member_files(
         self, member_ids: Collection[str], dataset: str, *, replaced_by: Sequence[str] = ()
     ) -> list[Submission]:
@@ -725,35 +690,3 @@ IN_CHUNK = 5_000  # ids per IN (...) list: far below SQLite's bound variables, a
 
 def _chunks(values: Sequence[str]) -> list[Sequence[str]]:
     return [values[start : start + IN_CHUNK] for start in range(0, len(values), IN_CHUNK)]
-
-
-def _arrival(row: SubmissionRow) -> tuple[datetime, str]:
-    """The order files arrived in: receive time, then id (ids are time-ordered too)."""
-    return row.received_at, row.submission_id
-
-
-def _take_over(this: SubmissionRow, live: Sequence[SubmissionRow]) -> list[str]:
-    """Apply one submission's periods against its member's live files; the older files now wholly superseded."""
-    mine = {period.period: period for period in this.periods}
-    touched: dict[str, SubmissionRow] = {}
-    for other in live:
-        if other.submission_id == this.submission_id or other.status not in LIVE_STATUSES:
-            continue
-        for period_row in other.periods:
-            if period_row.period not in mine or period_row.superseded_by is not None:
-                continue
-            if _arrival(other) < _arrival(this):
-                period_row.superseded_by = this.submission_id
-                touched[other.submission_id] = other
-            else:  # a newer file already holds this period
-                mine[period_row.period].superseded_by = other.submission_id
-    superseded = []
-    for other in touched.values():
-        if all(period.superseded_by is not None for period in other.periods):
-            other.status = SubmissionStatus.SUPERSEDED
-            other.superseded_by = this.submission_id
-            superseded.append(other.submission_id)
-    if all(period.superseded_by is not None for period in this.periods):
-        this.status = SubmissionStatus.SUPERSEDED
-        this.superseded_by = next(p.superseded_by for p in this.periods)
-    return superseded

@@ -145,61 +145,42 @@ def test_record_validation_keeps_every_row_accounted_for(members: Ledger) -> Non
     assert recorded.periods == ("FY2022", "FY2024")
 
 
-def test_supersede_older_only_across_shared_periods(members: Ledger) -> None:
-    old_shared = _register(members, 1, minutes=0)
-    _validate(members, old_shared, ["FY2024"])
-    old_other_period = _register(members, 2, minutes=1)
-    _validate(members, old_other_period, ["FY2022"])
-    old_rejected = _register(members, 3, minutes=2)
-    _validate(members, old_rejected, ["FY2024"], status="rejected")
-    other_member = _register(members, 4, member_id=OTHER, minutes=3)
+def test_member_files_are_the_live_files_and_those_an_attempt_already_replaced(members: Ledger) -> None:
+    live = _register(members, 1, minutes=0)
+    _validate(members, live, ["FY2024"])
+    rejected = _register(members, 2, minutes=1)
+    _validate(members, rejected, ["FY2024"], status="rejected")
+    other_member = _register(members, 3, member_id=OTHER, minutes=2)
     _validate(members, other_member, ["FY2024"])
-    other_dataset = _register(members, 5, dataset="progress", minutes=4)
+    other_dataset = _register(members, 4, dataset="progress", minutes=3)
     _validate(members, other_dataset, ["FY2024"])
+    replaced = _register(members, 5, minutes=4)
+    _validate(members, replaced, ["FY2023"])
     new = _register(members, 6, minutes=10)
-    _validate(members, new, ["FY2024"])
+    members.replace_files({replaced: new})
 
-    assert members.supersede_older(new) == [old_shared]
-
-    statuses = {s.submission_id: (s.status, s.superseded_by) for s in members.submissions()}
-    assert statuses[old_shared] == ("superseded", new)
-    assert statuses[old_other_period] == ("valid", None)
-    assert statuses[old_rejected] == ("rejected", None)
-    assert statuses[other_member] == ("valid", None)
-    assert statuses[other_dataset] == ("valid", None)
-    assert members.supersede_older(new) == []  # already superseded: nothing more to do
+    assert [s.submission_id for s in members.member_files(["city-kitakyushu"], "flows")] == [live]
+    found = members.member_files(["city-kitakyushu"], "flows", replaced_by=[new])
+    assert [s.submission_id for s in found] == [live, replaced]  # oldest first
 
 
-def test_a_newer_file_over_fewer_periods_leaves_the_older_live_for_the_rest(members: Ledger) -> None:
+def test_replace_files_supersedes_whole_files_with_every_period(members: Ledger) -> None:
     older = _register(members, 1, minutes=0)
     members.record_validation(
         older, status="valid", counts=Counts(read=5, accepted=5, quarantined=0, warnings=0),
         report_key="reports/city-kitakyushu/flows/x.html", periods={"FY2023": 2, "FY2024": 3},
     )  # fmt: skip
     newer = _register(members, 2, minutes=5)
-    members.record_validation(
-        newer, status="valid", counts=Counts(read=1, accepted=1, quarantined=0, warnings=0),
-        report_key="reports/city-kitakyushu/flows/y.html", periods={"FY2024": 1},
-    )  # fmt: skip
 
-    assert members.supersede_older(newer) == []
-    kept = members.get_submission(older)
-    assert kept is not None
-    assert (kept.status, kept.live_periods, kept.live_rows) == ("valid", ("FY2023",), 2)
+    members.replace_files({older: newer})
 
-
-def test_a_file_validated_after_a_newer_one_yields_its_periods(members: Ledger) -> None:
-    first = _register(members, 1, minutes=0)
-    second = _register(members, 2, minutes=0)  # same time: the larger id counts as newer
-    smaller, larger = sorted([first, second])
-    _validate(members, larger, ["2024"])
-    assert members.supersede_older(larger) == []
-    _validate(members, smaller, ["2024"])
-
-    assert members.supersede_older(smaller) == []
-    late = members.get_submission(smaller)
-    assert late is not None
-    assert (late.status, late.superseded_by, late.live_rows) == ("superseded", larger, 0)
+    gone = members.get_submission(older)
+    assert gone is not None
+    assert (gone.status, gone.superseded_by, gone.live_periods, gone.live_rows) == ("superseded", newer, (), 0)
+    assert gone.periods == ("FY2023", "FY2024")  # republished when the newer file is
+    assert [s.submission_id for s in members.replaced_by_any([newer])] == [older]
+    with pytest.raises(ValueError, match="unknown submission"):
+        members.replace_files({"s-missing": newer})
 
 
 def test_content_received_again_waits_for_validation(members: Ledger) -> None:
@@ -274,7 +255,8 @@ def test_a_batch_is_one_transaction_seen_inside_and_committed_at_its_end(members
     new = _register(members, 2, minutes=10)
     with members.batch():
         _validate(members, new, ["FY2024"])
-        assert members.supersede_older(new) == [old]  # sees the validation recorded in the same batch
+        members.replace_files({old: new})
+        assert members.get_submission(new).status == "valid"  # type: ignore[union-attr]  # seen inside the batch
     assert {s.submission_id: s.status for s in members.submissions()} == {old: "superseded", new: "valid"}
 
 
