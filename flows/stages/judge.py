@@ -17,7 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from expectations.report import FileRelation, Report, SubmissionInfo, build_rejection_report, build_report
+from expectations.relations import FileRelation
+from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
 from expectations.result import ValidationResult
 from flows.stages.receive import download_submission, file_name
 from flows.stages.summary import Timings, timed

@@ -20,7 +20,7 @@ from typing import Literal
 
 import polars as pl
 
-from expectations.report import FileRelation
+from expectations.relations import FileRelation
 from infra import keys
 from infra.ledger import Submission
 from schemas import CONTRACTS
