@@ -58,7 +58,8 @@ def _configure_minio() -> None:
     from urllib.parse import urlsplit
 
     from infra.events import NOTIFICATION_PATH
-    from infra.minio_admin import AdminConnection, MinioAdminError, configure_notifications
+    from infra.minio_admin import AdminConnection, MinioAdminError
+    from infra.minio_notifications import configure_notifications
     from infra.settings import get_settings
 
     settings = get_settings()

@@ -30,7 +30,8 @@ from pydantic import SecretStr
 
 from flows.serve import INGEST_TRIGGER_NAME
 from infra.events import NOTIFICATION_PATH
-from infra.minio_admin import AdminConnection, configure_notifications
+from infra.minio_admin import AdminConnection
+from infra.minio_notifications import configure_notifications
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
 from tests.integration.conftest import REPO, MinioServer, free_port, log_tail
