@@ -344,6 +344,34 @@ def installation(
 # --- waiting and killing --------------------------------------------------------------------------------
 
 
+def three_files() -> list[FlowsFile]:
+    """Three members' files, one with a quarantined row, one of a single period: 26 read, 25 accepted."""
+    return [flows_file("city-a"), flows_file("corp-b", bad_rows=1), flows_file("univ-c", periods=("FY2024",))]
+
+
+def run_until_validated_unpublished(
+    installation: Installation, resources: Resources, files: list[FlowsFile], *, timeout: float
+) -> subprocess.Popen[str]:
+    """Upload `files`, start `junkan run` and return it once every file is validated and none published."""
+    for made in files:
+        installation.upload(f"{made.member_id}.csv", made)
+    process = installation.start("run")
+
+    def all_validated() -> bool:
+        counts = statuses(resources)
+        return sum(counts.values()) == len(files) and counts["received"] == 0 and counts["published"] == 0
+
+    wait_until(
+        "every submission validated, none published",
+        all_validated,
+        timeout=timeout,
+        process=process,
+        installation=installation,
+    )
+    assert process.poll() is None, "the run ended before the fault could be injected"
+    return process
+
+
 def wait_until(
     what: str,
     check: Callable[[], T | None],

@@ -8,8 +8,10 @@ from tests.chaos.conftest import (
     assert_recovered,
     check_invariants,
     flows_file,
+    run_until_validated_unpublished,
     sigkill,
     statuses,
+    three_files,
     wait_until,
 )
 
@@ -19,25 +21,10 @@ KILL_WAIT_S = 300
 def test_killed_after_validation_before_publish_is_finished_by_the_next_run(
     installation: Installation, chaos_record: ChaosRecord
 ) -> None:
-    files = [flows_file("city-a"), flows_file("corp-b", bad_rows=1), flows_file("univ-c", periods=("FY2024",))]
-    for made in files:
-        installation.upload(f"{made.member_id}.csv", made)
+    files = three_files()
     resources = installation.resources()
     try:
-        process = installation.start("run")
-
-        def all_validated() -> bool:
-            counts = statuses(resources)
-            return sum(counts.values()) == len(files) and counts["received"] == 0 and counts["published"] == 0
-
-        wait_until(
-            "every submission validated, none published",
-            all_validated,
-            timeout=KILL_WAIT_S,
-            process=process,
-            installation=installation,
-        )
-        assert process.poll() is None, "the run ended before it could be killed"
+        process = run_until_validated_unpublished(installation, resources, files, timeout=KILL_WAIT_S)
         sigkill(process)
         chaos_record.faults += 1
         assert statuses(resources)["published"] == 0

@@ -24,8 +24,10 @@ from tests.chaos.conftest import (
     assert_recovered,
     check_invariants,
     flows_file,
+    run_until_validated_unpublished,
     statuses,
     stop,
+    three_files,
     wait_until,
 )
 
@@ -96,25 +98,10 @@ def test_stopped_mid_ingest_ends_within_10_s_and_the_next_run_finishes(
 def test_stopped_between_validation_and_publish_ends_within_10_s_and_the_next_run_finishes(
     installation: Installation, chaos_record: ChaosRecord, sent: signal.Signals
 ) -> None:
-    files = [flows_file("city-a"), flows_file("corp-b", bad_rows=1), flows_file("univ-c", periods=("FY2024",))]
-    for made in files:
-        installation.upload(f"{made.member_id}.csv", made)
+    files = three_files()
     resources = installation.resources()
     try:
-        process = installation.start("run")
-
-        def all_validated() -> bool:
-            counts = statuses(resources)
-            return sum(counts.values()) == len(files) and counts["received"] == 0 and counts["published"] == 0
-
-        wait_until(
-            "every submission validated, none published",
-            all_validated,
-            timeout=WAIT_S,
-            process=process,
-            installation=installation,
-        )
-        assert process.poll() is None, "the run ended before it could be stopped"
+        process = run_until_validated_unpublished(installation, resources, files, timeout=WAIT_S)
         ended = stop(process, sent)
         chaos_record.faults += 1
         chaos_record.stop_seconds = ended.seconds
