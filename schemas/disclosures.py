@@ -6,7 +6,7 @@ import polars as pl
 
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract, Rule
-from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
+from schemas.members import submitter_column, submitter_rule
 from schemas.projects import PROJECT_ID_HEADERS, PROJECT_ID_PATTERN
 from schemas.targets import URL_PATTERN
 
@@ -15,15 +15,10 @@ DISCLOSURES = Contract(
     description_en="Results of a project, disclosed by the member at the interval it set; the project must be known.",
     description_ja="プロジェクトの成果の公表（会員が定めた間隔で）。プロジェクトは projects で提出済みであること。",
     columns=(
-        Column(
-            "member_id",
-            pl.String(),
+        submitter_column(
             "Member disclosing the results; must be the submitting member",
             "成果を公表する会員のID（提出した会員と同じであること）",
-            required=True,
-            regex=MEMBER_ID_PATTERN,
             example="univ-tohoku",
-            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "project_id",
@@ -94,13 +89,7 @@ DISCLOSURES = Contract(
     scope_column="project_id",
     validation_order=5,
     rules=(
-        Rule(
-            "disclosures.submitter",
-            "equals_submitter",
-            ("member_id",),
-            "member_id must be the member submitting the file",
-            "member_id は提出した会員のIDと一致させてください",
-        ),
+        submitter_rule("disclosures"),
         Rule(
             "disclosures.duplicate",
             "unique",

@@ -6,7 +6,7 @@ import polars as pl
 
 from schemas import vocabulary as v
 from schemas.contract import Check, Column, Contract, Rule
-from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
+from schemas.members import submitter_column, submitter_rule
 
 PROCESS_NAME_MAX_LENGTH = 100
 NOTE_MAX_LENGTH = 1000
@@ -18,15 +18,10 @@ FLOWS = Contract(
     description_en="One row per material flow from one stage (or process) to another in one period.",
     description_ja="期間ごとに、ある工程から別の工程への物質フローを1行で記入します。",
     columns=(
-        Column(
-            "member_id",
-            pl.String(),
+        submitter_column(
             "Member who reports the flow; must be the submitting member",
             "報告する会員のID（提出した会員と同じであること）",
-            required=True,
-            regex=MEMBER_ID_PATTERN,
             example="city-kitakyushu",
-            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "period",
@@ -220,13 +215,7 @@ FLOWS = Contract(
     scope_column="period",
     validation_order=3,
     rules=(
-        Rule(
-            "flows.submitter",
-            "equals_submitter",
-            ("member_id",),
-            "member_id must be the member submitting the file",
-            "member_id は提出した会員のIDと一致させてください",
-        ),
+        submitter_rule("flows"),
         Rule(
             "flows.duplicate",
             "unique",

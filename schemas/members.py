@@ -20,6 +20,31 @@ CLOSE_MEMBER_ID_CUTOFF = 0.75
 MAX_CLOSE_MEMBER_IDS = 3
 
 
+def submitter_column(description_en: str, description_ja: str, example: str) -> Column:
+    """The `member_id` column every member dataset opens with: the member the row belongs to."""
+    return Column(
+        "member_id",
+        pl.String(),
+        description_en,
+        description_ja,
+        required=True,
+        regex=MEMBER_ID_PATTERN,
+        example=example,
+        headers_ja=MEMBER_ID_HEADERS,
+    )
+
+
+def submitter_rule(dataset: str) -> Rule:
+    """The rule that a member only submits its own rows: `member_id` equals the submitting member."""
+    return Rule(
+        f"{dataset}.submitter",
+        "equals_submitter",
+        ("member_id",),
+        "member_id must be the member submitting the file",
+        "member_id は提出した会員のIDと一致させてください",
+    )
+
+
 def close_member_ids(member_id: str, registered: Iterable[str]) -> tuple[str, ...]:
     """Registered ids a member probably meant: the same id in another case or width first, then near spellings.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.contract import Column, Contract, Rule
-from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
+from schemas.members import submitter_column, submitter_rule
 from schemas.targets import URL_PATTERN
 
 PLANS = Contract(
@@ -16,15 +16,10 @@ PLANS = Contract(
     ),
     description_ja="自治体の環境基本計画（改定ごとに1行）。循環経済目標を盛り込んだか（目標設定後の次の改定まで）と公表先。",
     columns=(
-        Column(
-            "member_id",
-            pl.String(),
+        submitter_column(
             "Municipality whose plan it is; must be the submitting member",
             "計画を策定した自治体の会員ID（提出した会員と同じであること）",
-            required=True,
-            regex=MEMBER_ID_PATTERN,
             example="city-kitakyushu",
-            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "plan_name",
@@ -86,13 +81,7 @@ PLANS = Contract(
     scope_column="plan_name",
     validation_order=6,
     rules=(
-        Rule(
-            "plans.submitter",
-            "equals_submitter",
-            ("member_id",),
-            "member_id must be the member submitting the file",
-            "member_id は提出した会員のIDと一致させてください",
-        ),
+        submitter_rule("plans"),
         Rule(
             "plans.duplicate",
             "unique",

@@ -6,7 +6,7 @@ import polars as pl
 
 from schemas import periods
 from schemas.contract import Column, Contract, Rule
-from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
+from schemas.members import submitter_column, submitter_rule
 from schemas.targets import TARGET_ID_HEADERS, TARGET_ID_PATTERN
 
 PROGRESS = Contract(
@@ -14,15 +14,10 @@ PROGRESS = Contract(
     description_en="Yearly follow-up of each target: the value reached in a year.",
     description_ja="目標の年次フォローアップ（各年の実績値）。",
     columns=(
-        Column(
-            "member_id",
-            pl.String(),
+        submitter_column(
             "Member reporting progress; must be the submitting member",
             "報告する会員のID（提出した会員と同じであること）",
-            required=True,
-            regex=MEMBER_ID_PATTERN,
             example="city-kitakyushu",
-            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "target_id",
@@ -60,13 +55,7 @@ PROGRESS = Contract(
     scope_column="year",
     validation_order=2,
     rules=(
-        Rule(
-            "progress.submitter",
-            "equals_submitter",
-            ("member_id",),
-            "member_id must be the member submitting the file",
-            "member_id は提出した会員のIDと一致させてください",
-        ),
+        submitter_rule("progress"),
         Rule(
             "progress.duplicate",
             "unique",

@@ -6,7 +6,7 @@ import polars as pl
 
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract, Rule
-from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
+from schemas.members import submitter_column, submitter_rule
 from schemas.targets import DEFAULT_FOLLOW_UP_MONTHS, TARGET_ID_PATTERN, URL_PATTERN
 
 PROJECT_ID_PATTERN = TARGET_ID_PATTERN
@@ -33,15 +33,10 @@ PROJECTS = Contract(
     ),
     description_ja="大学・研究機関・関係団体が実施または参加する循環経済プロジェクト（入会後1年以内）。",
     columns=(
-        Column(
-            "member_id",
-            pl.String(),
+        submitter_column(
             "Member running or joining the project; must be the submitting member",
             "プロジェクトを実施・参加する会員のID（提出した会員と同じであること）",
-            required=True,
-            regex=MEMBER_ID_PATTERN,
             example="univ-tohoku",
-            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "project_id",
@@ -150,13 +145,7 @@ PROJECTS = Contract(
     scope_column="project_id",
     validation_order=4,  # before disclosures, which name projects
     rules=(
-        Rule(
-            "projects.submitter",
-            "equals_submitter",
-            ("member_id",),
-            "member_id must be the member submitting the file",
-            "member_id は提出した会員のIDと一致させてください",
-        ),
+        submitter_rule("projects"),
         Rule(
             "projects.duplicate",
             "unique",

@@ -7,7 +7,7 @@ import polars as pl
 from schemas import periods
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract, Rule
-from schemas.members import MEMBER_ID_HEADERS, MEMBER_ID_PATTERN
+from schemas.members import submitter_column, submitter_rule
 
 TARGET_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 TARGET_ID_HEADERS = ("目標ID", "目標番号")
@@ -20,15 +20,10 @@ TARGETS = Contract(
     description_en="A member's quantitative circular-economy targets, set within a year of joining and published.",
     description_ja="会員の定量的な循環経済目標（入会後1年以内に設定・公表）。",
     columns=(
-        Column(
-            "member_id",
-            pl.String(),
+        submitter_column(
             "Member who set the target; must be the submitting member",
             "目標を設定した会員のID（提出した会員と同じであること）",
-            required=True,
-            regex=MEMBER_ID_PATTERN,
             example="city-kitakyushu",
-            headers_ja=MEMBER_ID_HEADERS,
         ),
         Column(
             "target_id",
@@ -156,13 +151,7 @@ TARGETS = Contract(
     replacement="versions",  # a file adds versions of the targets it names; the member's others stay
     validation_order=1,
     rules=(
-        Rule(
-            "targets.submitter",
-            "equals_submitter",
-            ("member_id",),
-            "member_id must be the member submitting the file",
-            "member_id は提出した会員のIDと一致させてください",
-        ),
+        submitter_rule("targets"),
         Rule(
             "targets.duplicate",
             "unique",
