@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from flows.stages.publish import _on_stable_input, members_frame
+from flows.stages.publish import members_frame, on_stable_input
 from flows.stages.summary import Timings, timed
 from infra.rendering.followup import FollowupPack
 from infra.resources import Resources
@@ -84,7 +84,7 @@ def publish_obligations(resources: Resources, *, as_of: date, timings: Timings |
         return {table: frame.height for table, frame in frames.items()}
 
     with timed(timings, "publish"):
-        return _on_stable_input(resources, list(SOURCES), once, what="obligations")
+        return on_stable_input(resources, list(SOURCES), once, what="obligations")
 
 
 def followup_pack(resources: Resources, *, as_of: date) -> FollowupPack:

@@ -35,7 +35,7 @@ PUBLISH_ATTEMPTS = 5
 T = TypeVar("T")
 
 
-def _on_stable_input(resources: Resources, watched: Sequence[str], work: Callable[[], T], *, what: str) -> T:
+def on_stable_input(resources: Resources, watched: Sequence[str], work: Callable[[], T], *, what: str) -> T:
     """Run `work` until the tables it reads did not change while it ran (a concurrent run wrote to them).
 
     So the last publish always reflects the latest core, whatever the interleaving of runs.
@@ -65,7 +65,7 @@ def publish_period(resources: Resources, period: str, *, timings: Timings | None
     (`transforms.linked_disclosure`); `core.member_indicators` keeps them.
     """
     with timed(timings, "publish"):
-        return _on_stable_input(resources, ["core.flows"], lambda: _publish_period_once(resources, period), what=period)
+        return on_stable_input(resources, ["core.flows"], lambda: _publish_period_once(resources, period), what=period)
 
 
 def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
@@ -136,7 +136,7 @@ def publish_targets(resources: Resources, *, as_of: date, timings: Timings | Non
     """Rebuild target progress (member-level and public) and the secretariat's compliance view, whole."""
     watched = ["core.targets", "core.progress", "core.member_indicators"]
     with timed(timings, "publish"):
-        return _on_stable_input(
+        return on_stable_input(
             resources, watched, lambda: _publish_targets_once(resources, as_of=as_of), what="targets"
         )
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from flows.stages.publish import _on_stable_input as on_stable_input  # the marts' one guard against races
+from flows.stages.publish import on_stable_input  # the marts' one guard against races
 from flows.stages.summary import Timings, timed
 from infra.ledger import Member
 from infra.resources import Resources
