@@ -7,7 +7,7 @@ import polars as pl
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract, Rule
 from schemas.members import submitter_column, submitter_rule
-from schemas.targets import DEFAULT_FOLLOW_UP_MONTHS, TARGET_ID_PATTERN, URL_PATTERN
+from schemas.targets import TARGET_ID_PATTERN, URL_PATTERN, follow_up_column
 
 PROJECT_ID_PATTERN = TARGET_ID_PATTERN
 PROJECT_ID_HEADERS = ("プロジェクトID", "事業ID")
@@ -119,16 +119,9 @@ PROJECTS = Contract(
             example="https://example.ac.jp/ce-project",
             headers_ja=("URL", "紹介URL"),
         ),
-        Column(
-            "follow_up_months",
-            pl.Int32(),
+        follow_up_column(
             "How often the member discloses the project's results, in months",
             "成果を公表する間隔（月）",
-            min_value=1.0,
-            max_value=120.0,
-            default_en=f"{DEFAULT_FOLLOW_UP_MONTHS} months",
-            default_ja=f"{DEFAULT_FOLLOW_UP_MONTHS}か月",
-            example="12",
             headers_ja=("公表間隔（月）", "フォローアップ間隔（月）"),
         ),
         Column(

@@ -15,6 +15,23 @@ URL_PATTERN = r"^https?://\S+$"
 # Companies and industry associations follow their targets up yearly; others set their own interval.
 DEFAULT_FOLLOW_UP_MONTHS = 12
 
+
+def follow_up_column(description_en: str, description_ja: str, headers_ja: tuple[str, ...]) -> Column:
+    """`follow_up_months`: the interval a member sets for its own follow-up (targets, projects)."""
+    return Column(
+        "follow_up_months",
+        pl.Int32(),
+        description_en,
+        description_ja,
+        min_value=1.0,
+        max_value=120.0,
+        default_en=f"{DEFAULT_FOLLOW_UP_MONTHS} months",
+        default_ja=f"{DEFAULT_FOLLOW_UP_MONTHS}か月",
+        example="12",
+        headers_ja=headers_ja,
+    )
+
+
 TARGETS = Contract(
     name="targets",
     description_en="A member's quantitative circular-economy targets, set within a year of joining and published.",
@@ -116,16 +133,9 @@ TARGETS = Contract(
             example="https://example.org/ce-actions",
             headers_ja=("取組公表先URL", "取組URL"),
         ),
-        Column(
-            "follow_up_months",
-            pl.Int32(),
+        follow_up_column(
             "How often the member follows the target up, in months (municipalities set their own)",
             "フォローアップの間隔（月、自治体は自ら設定）",
-            min_value=1.0,
-            max_value=120.0,
-            default_en=f"{DEFAULT_FOLLOW_UP_MONTHS} months",
-            default_ja=f"{DEFAULT_FOLLOW_UP_MONTHS}か月",
-            example="12",
             headers_ja=("フォローアップ間隔（月）", "報告間隔（月）"),
         ),
         Column(
