@@ -29,6 +29,17 @@ from transforms.disclosure import MIN_CONTRIBUTORS, Rollup, suppress_cells
 
 ALL_KINDS = "all"
 RECURRING = ("last_follow_up_plus_interval", "last_disclosure_plus_interval")
+# Where each obligation's evidence lands once joined: `<prefix>_on` (when met), `_sub` (the submission that
+# met it) and `_url` (where it is published, for the obligations that publish something).
+_EVIDENCE_PREFIX = {
+    "target_set": "target_set",
+    "target_published": "published",
+    "actions_published": "actions",
+    "follow_up": "followed_up",
+    "plan_includes_target": "plan_met",
+    "project_started": "project",
+    "results_disclosed": "disclosed",
+}
 # A member's progress files: the day each arrived is a follow-up.
 FOLLOW_UPS = pl.Schema({"member_id": pl.String(), "submission_id": pl.String(), "followed_up_on": pl.Date()})
 _KIND_TO_ALL = Rollup(
@@ -203,37 +214,19 @@ def compute_member_obligations(
         .otherwise(joined_due)
     )
 
-    def by_obligation(**columns: str) -> pl.Expr:
-        """The column that holds each obligation's value (null for obligations not named)."""
+    def by_obligation(suffix: str, *, without: tuple[str, ...] = ()) -> pl.Expr:
+        """Each obligation's evidence column ending in `suffix` (null for the obligations `without` it)."""
         return pl.coalesce(
-            *(pl.when(obligation == code).then(pl.col(column)) for code, column in columns.items()),
+            *(
+                pl.when(obligation == code).then(pl.col(prefix + suffix))
+                for code, prefix in _EVIDENCE_PREFIX.items()
+                if code not in without
+            ),
         )
 
-    met_on = by_obligation(
-        target_set="target_set_on",
-        target_published="published_on",
-        actions_published="actions_on",
-        follow_up="followed_up_on",
-        plan_includes_target="plan_met_on",
-        project_started="project_on",
-        results_disclosed="disclosed_on",
-    )
-    submission = by_obligation(
-        target_set="target_set_sub",
-        target_published="published_sub",
-        actions_published="actions_sub",
-        follow_up="followed_up_sub",
-        plan_includes_target="plan_met_sub",
-        project_started="project_sub",
-        results_disclosed="disclosed_sub",
-    )
-    url = by_obligation(
-        target_published="published_url",
-        actions_published="actions_url",
-        plan_includes_target="plan_met_url",
-        project_started="project_url",
-        results_disclosed="disclosed_url",
-    )
+    met_on = by_obligation("_on")
+    submission = by_obligation("_sub")
+    url = by_obligation("_url", without=("target_set", "follow_up"))
     # A revision that left the target out is the evidence of the miss.
     missed = (
         (obligation == "plan_includes_target")
