@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from schemas import vocabulary as v
@@ -48,6 +50,40 @@ REGION_LEVELS: tuple[tuple[str, pl.Expr], ...] = (
 )
 
 
+def sum_at_every_level(flows: pl.LazyFrame, quantities: Mapping[str, pl.Expr], *, by_member: bool) -> pl.LazyFrame:
+    """The tonnes of each flow condition in `quantities`, summed at every material × region level, with contributors.
+
+    Keys are the period and scope columns (and `member_id` when `by_member`); `contributors` counts members.
+    """
+    member_keys = ["member_id"] if by_member else []
+    components = flows.select(
+        *member_keys,
+        *PERIOD_COLUMNS,
+        pl.col("member_id").alias("_member"),
+        "material",
+        "material_group",
+        "region",
+        *(quantity_where(condition).alias(name) for name, condition in quantities.items()),
+    )
+    scoped = pl.concat(
+        [
+            components.with_columns(
+                material_expr.alias("material"),
+                pl.lit(material_level).alias("material_level"),
+                region_expr.alias("region"),
+                pl.lit(region_level).alias("region_level"),
+            )
+            for material_level, material_expr in MATERIAL_LEVELS
+            for region_level, region_expr in REGION_LEVELS
+        ],
+        how="vertical",
+    )
+    return scoped.group_by([*member_keys, *PERIOD_COLUMNS, *SCOPE_COLUMNS]).agg(
+        *(pl.col(name).sum() for name in quantities),
+        pl.col("_member").n_unique().alias("contributors"),
+    )
+
+
 def _check_definitions() -> None:
     """Fail at import if the indicator definitions drift from the published schema."""
     expected = list(INDICATOR_COLUMNS)
@@ -90,36 +126,9 @@ def compute_indicators(flows: pl.LazyFrame, *, by_member: bool = False) -> pl.La
 
     """
     schema = TABLES["core.member_indicators"] if by_member else unsuppressed(TABLES["mart.indicators"])
-    member_keys = ["member_id"] if by_member else []
-    keys = [*member_keys, *PERIOD_COLUMNS, *SCOPE_COLUMNS]
-    components = flows.select(
-        *member_keys,
-        *PERIOD_COLUMNS,
-        pl.col("member_id").alias("_member"),
-        "material",
-        "material_group",
-        "region",
-        *(quantity_where(condition).alias(name) for name, condition in QUANTITY_FLOWS.items()),
-    )
-    scoped = pl.concat(
-        [
-            components.with_columns(
-                material_expr.alias("material"),
-                pl.lit(material_level).alias("material_level"),
-                region_expr.alias("region"),
-                pl.lit(region_level).alias("region_level"),
-            )
-            for material_level, material_expr in MATERIAL_LEVELS
-            for region_level, region_expr in REGION_LEVELS
-        ],
-        how="vertical",
-    )
+    keys = [*(["member_id"] if by_member else []), *PERIOD_COLUMNS, *SCOPE_COLUMNS]
     return (
-        scoped.group_by(keys)
-        .agg(
-            *(pl.col(name).sum() for name in QUANTITY_FLOWS),
-            pl.col("_member").n_unique().alias("contributors"),
-        )
+        sum_at_every_level(flows, QUANTITY_FLOWS, by_member=by_member)
         .with_columns(**RATES)
         .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
         .sort(keys, nulls_last=True)

@@ -37,8 +37,8 @@ from transforms.disclosure import (
     REGION_TO_ALL,
     suppress_cells,
 )
-from transforms.indicators import MATERIAL_LEVELS, REGION_LEVELS
-from transforms.stages import is_flow_between, quantity_where
+from transforms.indicators import sum_at_every_level
+from transforms.stages import is_flow_between
 
 BIOMASS = "biomass"
 FIRST_FATE_SOURCES = v.ECONOMY | {"collection", "sorting"}
@@ -112,32 +112,11 @@ def compute_circularity(flows: pl.LazyFrame, *, by_member: bool = False) -> pl.L
     """
     names = flows.collect_schema().names()
     renewable = pl.col("is_renewable") if "is_renewable" in names else pl.lit(None, dtype=pl.Boolean)
-    member_keys = ["member_id"] if by_member else []
-    keys = [*member_keys, *PERIOD_COLUMNS, *SCOPE_COLUMNS]
-    components = flows.with_columns(renewable.cast(pl.Boolean).alias("is_renewable")).select(
-        *member_keys,
-        *PERIOD_COLUMNS,
-        pl.col("member_id").alias("_member"),
-        "material",
-        "material_group",
-        "region",
-        *(quantity_where(condition).alias(name) for name, condition in {**INFLOW_FLOWS, **OUTFLOW_FLOWS}.items()),
-    )
-    scoped = pl.concat(
-        [
-            components.with_columns(
-                material_expr.alias("material"),
-                pl.lit(material_level).alias("material_level"),
-                region_expr.alias("region"),
-                pl.lit(region_level).alias("region_level"),
-            )
-            for material_level, material_expr in MATERIAL_LEVELS
-            for region_level, region_expr in REGION_LEVELS
-        ],
-        how="vertical",
-    )
-    summed = scoped.group_by(keys).agg(
-        *(pl.col(name).sum() for name in CIRCULARITY_TONNES), pl.col("_member").n_unique().alias("contributors")
+    keys = [*(["member_id"] if by_member else []), *PERIOD_COLUMNS, *SCOPE_COLUMNS]
+    summed = sum_at_every_level(
+        flows.with_columns(renewable.cast(pl.Boolean).alias("is_renewable")),
+        {**INFLOW_FLOWS, **OUTFLOW_FLOWS},
+        by_member=by_member,
     )
     if by_member:
         return summed.select(*keys, *CIRCULARITY_TONNES).sort(keys, nulls_last=True)
