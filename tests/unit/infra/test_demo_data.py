@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from infra.demo_data import generate as demo_data
+from infra.demo_data import members as demo_data
 from infra.demo_data import real as real_data
 from infra.demo_data.generate import DemoManifest, generate_demo
 from infra.demo_data.kinds import UNKNOWN_PROJECT_MEMBER

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from infra.demo_data import generate as demo_data
+from infra.demo_data import targets as demo_targets
 from infra.demo_data.generate import DemoManifest, generate_demo
 from infra.demo_data.kinds import FOLLOW_UP_AS_OF, PROJECT_TABLE
 from infra.readers import read_table
@@ -47,11 +47,11 @@ def core(demo: DemoManifest, dataset: str) -> pl.DataFrame:
 
 def test_the_target_change_is_a_second_version_from_its_day(demo: DemoManifest) -> None:
     targets = core(demo, "targets").select(list(TABLES["core.targets"]))
-    member = demo_data.TARGET_CHANGE_MEMBER
+    member = demo_targets.TARGET_CHANGE_MEMBER
     mine = targets.filter(pl.col("member_id") == member)
     versions = merge_target_versions(mine.clear(), mine).filter(pl.col("target_id") == "T1")
     assert versions.height == 2
-    assert versions.get_column("valid_from").to_list()[1] == demo_data.TARGET_CHANGED_ON
+    assert versions.get_column("valid_from").to_list()[1] == demo_targets.TARGET_CHANGED_ON
     first, second = versions.get_column("target_value").to_list()
     assert second == pytest.approx(first * 1.2, rel=1e-2)
 
