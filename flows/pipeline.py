@@ -23,7 +23,7 @@ from flows.stages import publish as publishing
 from flows.stages import roadmaps
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import periods_between, publish_period, take_out_withdrawn, unpublished_submissions
-from flows.stages.receive import register_keys, unseen_inbox_keys, validation_batches, withdraw_deleted
+from flows.stages.receive import register_keys, scan_inbox, validation_batches, withdraw_deleted
 from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
@@ -194,8 +194,9 @@ MAX_INGEST_SECONDS = 900.0  # a run under a constant stream of uploads hands ove
 def _sweep_once(summary: RunSummary) -> int:
     """Register unseen inbox objects, validate everything pending, publish; returns submissions validated."""
     resources = current_resources()
-    summary.withdrawn_keys += [submission.key for submission in withdraw_deleted(resources)]
-    _register(unseen_inbox_keys(resources), summary)
+    scan = scan_inbox(resources)
+    summary.withdrawn_keys += [submission.key for submission in withdraw_deleted(resources, scan)]
+    _register(scan.unseen_keys, summary)
     waiting = [submission.submission_id for submission in resources.ledger.pending_submissions()]
     _process(waiting, summary)
     return len(waiting)

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from flows.stages.receive import deleted_inbox_files, unseen_inbox_keys
+from flows.stages.receive import scan_inbox
 from flows.stages.summary import Timings, timed
 from infra.ledger import Submission
 from infra.resources import Resources
@@ -222,12 +222,14 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 def has_work(resources: Resources) -> bool:
     """Whether a nightly run would do anything: sources to pull, new inbox objects, unfinished submissions."""
+    if resources.ledger.list_sources():
+        return True
+    scan = scan_inbox(resources)
     return bool(
-        resources.ledger.list_sources()
-        or unseen_inbox_keys(resources)
+        scan.unseen_keys
+        or scan.deleted_ids
         or resources.ledger.pending_submissions()
         or unpublished_submissions(resources)
-        or deleted_inbox_files(resources)
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from flows.stages.summary import RunSummary
@@ -14,7 +15,7 @@ from infra import keys
 from infra.hashing import sha256_copy, sha256_stream
 from infra.ledger import Submission
 from infra.resources import Resources
-from infra.storage import INBOX
+from infra.storage import INBOX, ObjectInfo
 from schemas import DATASET_ORDER
 from schemas.outcomes import SubmissionStatus
 from schemas.reference import REFERENCE_DATASETS, SECRETARIAT_ID
@@ -76,11 +77,29 @@ def _uploaded_after(resources: Resources, key: str, submission: Submission) -> b
     return info is not None and info.last_modified > submission.received_at
 
 
+@dataclass(frozen=True)
+class InboxScan:
+    """One listing of the inbox against the ledger: what arrived or changed since, and what was deleted."""
+
+    unseen_keys: list[str]  # new or changed objects, in upload order
+    deleted_ids: list[str]  # live inbox files whose object is gone (the member withdrew them by deleting them)
+
+
+def scan_inbox(resources: Resources) -> InboxScan:
+    """List the inbox once and compare it with the ledger (a sweep needs both answers)."""
+    objects = list(resources.storage.list(f"{INBOX}/"))
+    return InboxScan(_unseen(resources, objects), _deleted(resources, objects))
+
+
 def unseen_inbox_keys(resources: Resources) -> list[str]:
     """Inbox objects the ledger has not recorded, or that changed since it recorded them, in upload order."""
+    return _unseen(resources, resources.storage.list(f"{INBOX}/"))
+
+
+def _unseen(resources: Resources, objects: Iterable[ObjectInfo]) -> list[str]:
     latest = resources.ledger.latest_received_at()
     unseen = []
-    for info in resources.storage.list(f"{INBOX}/"):
+    for info in objects:
         known = latest.get(info.key)
         if known is None or info.last_modified > known:
             unseen.append(info)
@@ -88,18 +107,17 @@ def unseen_inbox_keys(resources: Resources) -> list[str]:
     return [info.key for info in sorted(unseen, key=lambda info: (info.last_modified, info.key))]
 
 
-def deleted_inbox_files(resources: Resources) -> list[str]:
-    """Live files uploaded to the inbox whose object is gone (the member withdrew them by deleting them): ids."""
+def _deleted(resources: Resources, objects: Iterable[ObjectInfo]) -> list[str]:
     live = resources.ledger.live_inbox_keys()
     if not live:
         return []
-    present = {info.key for info in resources.storage.list(f"{INBOX}/")}
+    present = {info.key for info in objects}
     return sorted(submission_id for key, ids in live.items() if key not in present for submission_id in ids)
 
 
-def withdraw_deleted(resources: Resources) -> list[Submission]:
+def withdraw_deleted(resources: Resources, scan: InboxScan | None = None) -> list[Submission]:
     """Withdraw the live files deleted from the inbox (their rows leave core when their periods republish)."""
-    deleted = deleted_inbox_files(resources)
+    deleted = (scan or scan_inbox(resources)).deleted_ids
     if not deleted:
         return []
     return resources.ledger.withdraw(deleted, message=WITHDRAWN_BY_DELETION)
