@@ -39,7 +39,8 @@ INDICATOR_COLUMNS = pl.Schema(
 )
 
 # material_level: leaf (material as reported), group (material group) or all (every material);
-# region_level: region (as reported) or all (every region).
+# region_level: prefecture (the region as reported), bloc (the eight 地方区分; a region that is not a prefecture
+# stays itself) or all (every region): `schemas.regions`.
 SCOPE_COLUMNS = pl.Schema(
     {
         "material": pl.String(),
@@ -99,6 +100,8 @@ TABLES: dict[str, pl.Schema] = {
                 "source_stage": pl.String(),
                 "target_stage": pl.String(),
                 "region": pl.String(),
+                "origin_region": pl.String(),
+                "destination_region": pl.String(),
                 "quantity_t": pl.Float64(),
             }
         ),
@@ -295,6 +298,48 @@ TABLES |= {
                 "n_contributing_members": pl.Int32(),
             }
         ),
+        CONTRIBUTORS,
+        SUPPRESSION_COLUMNS,
+    ),
+}
+
+# Regional circulation (issue 14). A transfer is a flow whose origin and destination differ at a region level.
+# mart.regional_flows: tonnes moved from one region to another, per material level (leaf, group, all), at
+# prefecture and bloc level; a flow inside one region at a level is not a transfer at that level.
+# mart.regional_balance: per region (prefecture, bloc, all), material level (group, all) and treatment route
+# (the end-of-life stage, or all), the waste generated in the region (flows from the economy into end-of-life
+# stages whose origin is in it), the part treated inside, sent out and received from elsewhere;
+# self_sufficiency_rate = treated_inside_t / generated_t.
+REGIONAL_BALANCE_QUANTITIES: tuple[str, ...] = ("generated_t", "treated_inside_t", "sent_out_t", "received_t")
+TABLES |= {
+    "mart.regional_flows": _merge(
+        PERIOD_COLUMNS,
+        pl.Schema(
+            {
+                "material": pl.String(),
+                "material_level": pl.String(),
+                "region_level": pl.String(),
+                "origin_region": pl.String(),
+                "destination_region": pl.String(),
+                "quantity_t": pl.Float64(),
+            }
+        ),
+        CONTRIBUTORS,
+        SUPPRESSION_COLUMNS,
+    ),
+    "mart.regional_balance": _merge(
+        PERIOD_COLUMNS,
+        pl.Schema(
+            {
+                "material": pl.String(),
+                "material_level": pl.String(),
+                "region": pl.String(),
+                "region_level": pl.String(),
+                "route": pl.String(),
+            }
+        ),
+        pl.Schema({name: pl.Float64() for name in REGIONAL_BALANCE_QUANTITIES}),
+        pl.Schema({"self_sufficiency_rate": pl.Float64()}),
         CONTRIBUTORS,
         SUPPRESSION_COLUMNS,
     ),
