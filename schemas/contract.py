@@ -84,6 +84,7 @@ class Column:
     default_ja: str = ""
     example: str = ""
     derived_from: str = ""  # for a derived column: the submitted column it comes from (what a member sent)
+    default_from: str = ""  # a submitted column left blank takes this column's value in the same row
     extra_checks: tuple[Check, ...] = field(default_factory=tuple)
     # Japanese column headers a member may write instead of `name` (matched as `header_key` says).
     headers_ja: tuple[str, ...] = ()

@@ -13,6 +13,21 @@ NOTE_MAX_LENGTH = 1000
 BALANCE_TOLERANCE = 0.05
 PERIOD_CODE_PATTERN = r"^(\d{4}|FY\d{4}|\d{4}-(0[1-9]|1[0-2]))$"
 
+# One row per flow: a member's tonnes of one material between two named processes, in one region, from one
+# origin to one destination.
+FLOW_KEY: tuple[str, ...] = (
+    "member_id",
+    "period",
+    "material",
+    "source_stage",
+    "target_stage",
+    "source",
+    "target",
+    "region",
+    "origin_region",
+    "destination_region",
+)
+
 FLOWS = Contract(
     name="flows",
     description_en="One row per material flow from one stage (or process) to another in one period.",
@@ -142,6 +157,25 @@ FLOWS = Contract(
             example="JP-40",
             headers_ja=("地域", "地域コード"),
         ),
+        *(
+            Column(
+                name,
+                pl.String(),
+                f"Where the flow {way} (ISO 3166-2 prefecture code such as JP-27, a prefecture's name such as 大阪府, "
+                "or a country code for an import or export); blank: the row's region",
+                f"フローの{way_ja}（都道府県コード JP-27・都道府県名 大阪府、輸出入は国コード）。空欄なら地域と同じ",
+                regex=v.REGION_PATTERN,
+                default_en="the row's region",
+                default_ja="その行の地域",
+                default_from="region",
+                example=example,
+                headers_ja=headers_ja,
+            )
+            for name, way, way_ja, example, headers_ja in (
+                ("origin_region", "comes from", "搬出元", "JP-27", ("搬出元", "発地域", "搬出元地域")),
+                ("destination_region", "goes to", "搬入先", "JP-28", ("搬入先", "着地域", "搬入先地域")),
+            )
+        ),
         Column(
             "quality",
             pl.String(),
@@ -211,7 +245,7 @@ FLOWS = Contract(
             derived_from="quantity",
         ),
     ),
-    key=("member_id", "period", "material", "source_stage", "target_stage", "source", "target", "region"),
+    key=FLOW_KEY,
     scope_column="period",
     validation_order=3,
     rules=(
@@ -219,10 +253,11 @@ FLOWS = Contract(
         Rule(
             "flows.duplicate",
             "unique",
-            ("member_id", "period", "material", "source_stage", "target_stage", "source", "target", "region"),
-            "the same flow (member, period, material, stages, process names, region) appears more than once; "
+            FLOW_KEY,
+            "the same flow (member, period, material, stages, process names, region, origin and destination) appears "
+            "more than once; "
             "keep one row per flow",
-            "同じフロー（会員・期間・素材・工程・プロセス名・地域）が複数行あります。1フロー1行にしてください",
+            "同じフロー（会員・期間・素材・工程・プロセス名・地域・搬出元・搬入先）が複数行あります。1フロー1行にしてください",
         ),
         Rule(
             "flows.self_loop",

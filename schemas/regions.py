@@ -20,6 +20,7 @@ BLOC: Final = "bloc"
 ALL_REGIONS: Final = "all"
 REGION_LEVEL_CODES: Final[tuple[str, ...]] = (PREFECTURE, BLOC, ALL_REGIONS)
 BLOC_PREFIX: Final = "JP-B-"
+NATIONAL: Final = "JP"  # a nationwide figure: counted at level all only
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ _BLOC_JA: Final[dict[str, str]] = {"九州": "九州・沖縄"}
 
 def _prefecture(number: int) -> Region:
     code = f"JP-{number:02d}"
-    name_en = pycountry.subdivisions.get(code=code).name.removesuffix(" Prefecture")
+    name_en = pycountry.subdivisions.get(code=code).name.removesuffix(" Prefecture")  # type: ignore[no-untyped-call]
     return Region(code, japanmap.pref_names[number], name_en)
 
 
@@ -100,13 +101,14 @@ def region_code(value: pl.Expr) -> pl.Expr:
 
     Examples:
         >>> import polars as pl
-        >>> written = pl.Series(["大阪府", "大阪", "Osaka", "ｊｐ－２７", "Tōkyō", "cn", None])
+        >>> written = pl.Series(["大阪府", "大阪", "Osaka", "ｊｐ－２７", "Tōkyō", "cn", " ", None])
         >>> pl.select(region_code(pl.lit(written))).to_series().to_list()
-        ['JP-27', 'JP-27', 'JP-27', 'JP-27', 'JP-13', 'CN', None]
+        ['JP-27', 'JP-27', 'JP-27', 'JP-27', 'JP-13', 'CN', None, None]
 
     """
     distinct = value.unique(maintain_order=True)
     folded = distinct.map_elements(_folded, return_dtype=pl.String, skip_nulls=True)
+    folded = pl.when(folded != "").then(folded)  # a blank cell is no region
     cleaned = folded.replace_strict(REGION_SPELLINGS, default=folded.str.to_uppercase(), return_dtype=pl.String)
     return value.replace_strict(distinct, cleaned, default=None, return_dtype=pl.String)
 
@@ -130,6 +132,7 @@ __all__ = [
     "BLOC",
     "BLOCS",
     "BLOC_CODES",
+    "NATIONAL",
     "PREFECTURE",
     "PREFECTURES",
     "PREFECTURE_CODES",

@@ -15,6 +15,7 @@ import polars as pl
 from schemas import periods
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract
+from schemas.regions import region_code
 
 SOURCE_ROW = "source_row"
 # Lineage columns the caller may add to a batch of submissions; passed through after source_row.
@@ -243,8 +244,10 @@ def _clean_submitted(column: Column, value: pl.Expr, *, default_region: pl.Expr 
         return parse_boolean(value)
     if dtype != pl.String():
         return clean_text(value).cast(dtype, strict=False)
+    if column.regex == v.REGION_PATTERN and column.default_from:
+        return region_code(value)  # a blank takes the row's other column (below), not the member's region
     if column.regex == v.REGION_PATTERN:
-        upper = _on_distinct(value, lambda text: clean_text(text).str.to_uppercase())
+        upper = region_code(value)
         fallback = pl.lit(_literal_default(column), dtype=pl.String)
         return upper.fill_null(fallback if default_region is None else default_region.fill_null(fallback))
     return _on_distinct(value, lambda text: _clean_string(column, text))
@@ -336,14 +339,16 @@ def normalize(
             for column in submitted
         ),
     )
-    # Process names default to their stage code, e.g. source <- source_stage.
-    stage_defaults = [
-        pl.col(column.name).fill_null(pl.col(column.name + STAGE_SUFFIX)).alias(column.name)
+    # A blank takes another column's value of the row: a process name its stage code (source <- source_stage),
+    # an origin or destination the row's region.
+    row_defaults = [
+        pl.col(column.name).fill_null(pl.col(default)).alias(column.name)
         for column in submitted
-        if column.name + STAGE_SUFFIX in contract.schema
+        for default in (column.default_from or column.name + STAGE_SUFFIX,)
+        if default in contract.schema
     ]
-    if stage_defaults:
-        cleaned = cleaned.with_columns(stage_defaults)
+    if row_defaults:
+        cleaned = cleaned.with_columns(row_defaults)
     period_columns: tuple[str, ...] = ()
     if PERIOD in contract.schema:
         # A batch has few distinct periods: parse each once and join, instead of once per row.

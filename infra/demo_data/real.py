@@ -279,7 +279,7 @@ def scotland_flows_frame(path: Path, *, years: Sequence[int] | None = None) -> p
         tonnes=pl.col("tonnes").cast(pl.Float64),
         category=pl.col("material"),
     )
-    summed = mapped.group_by(FLOWS.key).agg(
+    summed = mapped.group_by([name for name in FLOWS.key if name in mapped.columns]).agg(  # each council: one region
         pl.col("tonnes").sum(),
         note=pl.lit("EWC-STAT: ") + pl.col("category").unique().sort().str.join("; "),
     )

@@ -32,6 +32,8 @@ def test_flows_suite_reads_only_the_columns_it_checks() -> None:
         "quantity",
         "unit",
         "region",
+        "origin_region",
+        "destination_region",
         "quality",
         "note",
         "material_group",

@@ -115,10 +115,10 @@ def test_report_shows_every_column_of_a_multi_column_rule() -> None:
 
     report = build_report(submission=SUBMISSION, contract=FLOWS, result=validate(FLOWS, frame), raw=raw).to_json()
 
-    key = "member_id, period, material, source_stage, target_stage, source, target, region"
+    key = ", ".join(FLOWS.key)
     value = (
         f"member_id={MEMBER_ID}; period=2024年度; material=plastics.pet; source_stage=use; "
-        "target_stage=collection; source=; target=; region=JP-40"
+        "target_stage=collection; source=; target=; region=JP-40; origin_region=; destination_region="
     )
     assert report["status"] == "rejected"
     assert [(error["row"], error["column"], error["value"]) for error in report["errors"]] == [

@@ -95,6 +95,8 @@ def test_a_whole_flows_row_by_hand() -> None:
             "quantity": [1250.5],
             "unit": ["kt"],
             "region": ["JP-40"],
+            "origin_region": ["JP-40"],
+            "destination_region": ["JP-40"],
             "quality": ["measured"],
             "note": ["備考"],
             "is_renewable": [None],
@@ -349,6 +351,22 @@ def test_region_is_upper_case_and_missing_region_takes_the_default() -> None:
         "JP-40",
     ]
     assert column([{"region": None}], "region") == [None]
+
+
+def test_origin_and_destination_are_prefecture_codes_from_names_and_default_to_the_rows_region() -> None:
+    rows = [
+        {"region": "JP-27", "origin_region": "大阪府", "destination_region": "兵庫"},
+        {"region": "JP-27", "origin_region": "Osaka Prefecture", "destination_region": "hyogo-ken"},
+        {"region": None, "origin_region": "ｃｎ", "destination_region": None},
+        {"region": "大阪", "origin_region": " ", "destination_region": "Tōkyō"},
+    ]
+    out = flows(rows, default_region="JP-40").select("region", "origin_region", "destination_region").rows()
+    assert out == [
+        ("JP-27", "JP-27", "JP-28"),
+        ("JP-27", "JP-27", "JP-28"),
+        ("JP-40", "CN", "JP-40"),
+        ("JP-27", "JP-27", "JP-13"),
+    ]
 
 
 def test_members_region_defaults_to_the_contract_default_jp() -> None:

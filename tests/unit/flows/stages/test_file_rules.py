@@ -192,6 +192,8 @@ def test_shared_rows_count_row_keys_not_quantities() -> None:
             "source": [None] * 4,
             "target": [None] * 4,
             "region": ["JP-13"] * 4,
+            "origin_region": ["JP-13"] * 4,
+            "destination_region": ["JP-13"] * 4,
             "quantity_t": [1.0, 2.0, 9.0, 1.0],
         }
     )
