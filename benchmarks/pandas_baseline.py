@@ -34,6 +34,7 @@ import pandas as pd
 from schemas import CONTRACTS
 from schemas import vocabulary as v
 from schemas.contract import Contract
+from schemas.regions import NATIONAL, PREFECTURE_TO_BLOC
 from schemas.tables import TABLES
 
 DATASET_ORDER = ("targets", "progress", "flows")
@@ -102,6 +103,8 @@ def normalize(frame: pd.DataFrame, contract: Contract, regions: dict[str, str]) 
             out[column.name] = number.where(number == np.floor(number)).astype("Int32")
         elif column.name == "joined_on":
             out[column.name] = pd.to_datetime(text, errors="coerce").dt.date
+        elif column.regex == v.REGION_PATTERN and column.default_from:
+            out[column.name] = text.str.upper()  # blank: the row's region, below
         elif column.regex == v.REGION_PATTERN:
             out[column.name] = text.str.upper().fillna(frame[SUBMITTER_ID].map(regions))
         elif set(column.vocabulary) == unit_codes:
@@ -111,9 +114,9 @@ def normalize(frame: pd.DataFrame, contract: Contract, regions: dict[str, str]) 
         else:
             out[column.name] = text
     for column in contract.submitted_columns:
-        stage = column.name + "_stage"
-        if stage in out:
-            out[column.name] = out[column.name].fillna(out[stage])
+        default = column.default_from or column.name + "_stage"
+        if default in out:
+            out[column.name] = out[column.name].fillna(out[default])
     if "period" in out:
         out = out.join(_parse_periods(out["period"]))
         out["period"] = out.pop("_code").fillna(out["period"])
@@ -372,6 +375,7 @@ def indicators(flows: pd.DataFrame, *, by_member: bool) -> pd.DataFrame:
     """Indicator quantities and rates per period × material level × region level (the mart.indicators rules)."""
     quantity = flows["quantity_t"].fillna(0.0)
     base = flows[["member_id", *PERIOD_KEYS, "material", "material_group", "region"]].copy()
+    base["bloc"] = base["region"].map(PREFECTURE_TO_BLOC).fillna(base["region"])
     for name, (sources, targets) in QUANTITIES.items():
         hit = flows["source_stage"].isin(list(sources)) & flows["target_stage"].isin(list(targets))
         base[name] = quantity.where(hit, 0.0)
@@ -379,11 +383,12 @@ def indicators(flows: pd.DataFrame, *, by_member: bool) -> pd.DataFrame:
     keys = [*member_keys, *PERIOD_KEYS, "material", "material_level", "region", "region_level"]
     scoped = []
     for material_level, material in (("leaf", "material"), ("group", "material_group"), ("all", None)):
-        for region_level, region in (("region", "region"), ("all", None)):
-            part = base.assign(
-                material=base[material] if material else v.ALL_MATERIALS,
+        for region_level, region in (("prefecture", "region"), ("bloc", "bloc"), ("all", None)):
+            in_level = base if region_level == "all" else base[base["region"] != NATIONAL]  # JP: level all only
+            part = in_level.assign(
+                material=in_level[material] if material else v.ALL_MATERIALS,
                 material_level=material_level,
-                region=base[region] if region else "all",
+                region=in_level[region] if region else "all",
                 region_level=region_level,
             )
             scoped.append(part)
@@ -403,8 +408,9 @@ def indicators(flows: pd.DataFrame, *, by_member: bool) -> pd.DataFrame:
 
 
 def summarize_flows(flows: pd.DataFrame) -> pd.DataFrame:
-    """Tonnes per period, material, stage pair and region over members and process names (mart.flows)."""
+    """Tonnes per period, material, stage pair, region and ends over members and process names (mart.flows)."""
     keys = [*PERIOD_KEYS, "material", "material_group", "source_stage", "target_stage", "region"]
+    keys += ["origin_region", "destination_region"]
     grouped = flows.assign(quantity_t=flows["quantity_t"].fillna(0.0)).groupby(keys, dropna=False, sort=True)
     return grouped.agg(quantity_t=("quantity_t", "sum"), contributors=("member_id", "nunique")).reset_index()
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from schemas import vocabulary as v
-from schemas.tables import CONTRIBUTORS, SUPPRESSION_COLUMNS, TABLES, unsuppressed
+from schemas.regions import ALL_REGIONS, BLOC, PREFECTURE, bloc_of
+from schemas.tables import CONTRIBUTORS, REGIONAL_BALANCE_QUANTITIES, SUPPRESSION_COLUMNS, TABLES, unsuppressed
 from transforms.balance import compute_stage_balance
-from transforms.indicators import ALL_REGIONS, QUANTITY_FLOWS, RATES
+from transforms.indicators import QUANTITY_FLOWS, RATES
 from transforms.marts import summarize_flows
 from transforms.sankey import build_sankey_links
 
@@ -66,10 +67,23 @@ MATERIAL_GROUP_TO_ALL = Rollup(
     children=pl.col("material_level") == "group",
     parent={"material": pl.lit(v.ALL_MATERIALS), "material_level": pl.lit(v.ALL_MATERIALS)},
 )
-REGION_TO_ALL = Rollup(
-    "region → all regions",
-    children=pl.col("region_level") == "region",
+PREFECTURE_TO_BLOC_ROLLUP = Rollup(
+    "prefecture → bloc",
+    children=pl.col("region_level") == PREFECTURE,
+    parent={"region": bloc_of(pl.col("region")), "region_level": pl.lit(BLOC)},
+)
+BLOC_TO_ALL = Rollup(
+    "bloc → all regions",
+    children=pl.col("region_level") == BLOC,
     parent={"region": pl.lit(ALL_REGIONS), "region_level": pl.lit(ALL_REGIONS)},
+)
+
+# Every material × region level of a scoped table (`schemas.tables.SCOPE_COLUMNS`).
+SCOPE_ROLLUPS: tuple[Rollup, ...] = (
+    MATERIAL_LEAF_TO_GROUP,
+    MATERIAL_GROUP_TO_ALL,
+    PREFECTURE_TO_BLOC_ROLLUP,
+    BLOC_TO_ALL,
 )
 
 
@@ -85,10 +99,10 @@ class DisclosureSpec:
 DISCLOSURE_SPECS: dict[str, DisclosureSpec] = {
     "mart.flows": DisclosureSpec(("quantity_t",)),
     "mart.stage_balance": DisclosureSpec(("inflow_t", "outflow_t"), ("imbalance_t",)),
-    "mart.indicators": DisclosureSpec(
-        tuple(QUANTITY_FLOWS), tuple(RATES), (MATERIAL_LEAF_TO_GROUP, MATERIAL_GROUP_TO_ALL, REGION_TO_ALL)
-    ),
+    "mart.indicators": DisclosureSpec(tuple(QUANTITY_FLOWS), tuple(RATES), SCOPE_ROLLUPS),
     "mart.sankey_links": DisclosureSpec(("value_t",), (), (MATERIAL_GROUP_TO_ALL,)),
+    "mart.regional_flows": DisclosureSpec(("quantity_t",)),
+    "mart.regional_balance": DisclosureSpec(REGIONAL_BALANCE_QUANTITIES, ("self_sufficiency_rate",)),
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from schemas import vocabulary as v
+from schemas.regions import ALL_REGIONS, BLOC, NATIONAL, PREFECTURE, bloc_of
 from schemas.tables import INDICATOR_COLUMNS, PERIOD_COLUMNS, SCOPE_COLUMNS, TABLES, unsuppressed
 from transforms.stages import is_flow_between, quantity_where
 
@@ -43,11 +44,18 @@ MATERIAL_LEVELS: tuple[tuple[str, pl.Expr], ...] = (
     ("group", pl.col("material_group")),
     ("all", pl.lit(v.ALL_MATERIALS)),
 )
-ALL_REGIONS = "all"
 REGION_LEVELS: tuple[tuple[str, pl.Expr], ...] = (
-    ("region", pl.col("region")),
-    ("all", pl.lit(ALL_REGIONS)),
+    (PREFECTURE, pl.col("region")),
+    (BLOC, bloc_of(pl.col("region"))),
+    (ALL_REGIONS, pl.lit(ALL_REGIONS)),
 )
+# A nationwide figure (region JP) has no prefecture or bloc: it counts at level all only, so the prefecture
+# and bloc levels hold places, not a "JP" cell that only national bodies ever fill.
+_IN_LEVEL: dict[str, pl.Expr] = {
+    PREFECTURE: pl.col("region") != NATIONAL,
+    BLOC: pl.col("region") != NATIONAL,
+    ALL_REGIONS: pl.lit(value=True),
+}
 
 
 def sum_at_every_level(flows: pl.LazyFrame, quantities: Mapping[str, pl.Expr], *, by_member: bool) -> pl.LazyFrame:
@@ -67,7 +75,7 @@ def sum_at_every_level(flows: pl.LazyFrame, quantities: Mapping[str, pl.Expr], *
     )
     scoped = pl.concat(
         [
-            components.with_columns(
+            components.filter(_IN_LEVEL[region_level]).with_columns(
                 material_expr.alias("material"),
                 pl.lit(material_level).alias("material_level"),
                 region_expr.alias("region"),

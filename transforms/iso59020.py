@@ -31,10 +31,8 @@ from schemas.tables import (
 )
 from transforms.disclosure import (
     DOMINANCE_SHARE,
-    MATERIAL_GROUP_TO_ALL,
-    MATERIAL_LEAF_TO_GROUP,
     MIN_CONTRIBUTORS,
-    REGION_TO_ALL,
+    SCOPE_ROLLUPS,
     suppress_cells,
 )
 from transforms.indicators import sum_at_every_level
@@ -144,7 +142,7 @@ def suppress_circularity(
         keys=keys,
         value_columns=tuple(CIRCULARITY_TONNES),
         derived_columns=tuple(name for name in schema if name.endswith("_share")),
-        rollups=(MATERIAL_LEAF_TO_GROUP, MATERIAL_GROUP_TO_ALL, REGION_TO_ALL),
+        rollups=SCOPE_ROLLUPS,
         min_contributors=min_contributors,
         dominance_share=dominance_share,
     ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])

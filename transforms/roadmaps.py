@@ -13,9 +13,9 @@ import polars as pl
 
 from schemas import vocabulary as v
 from schemas.reference import CANONICAL_UNITS, NATIONAL, REFERENCE_UNITS
+from schemas.regions import ALL_REGIONS, PREFECTURE
 from schemas.tables import TABLES
 from transforms.disclosure import MIN_CONTRIBUTORS, suppress_cells
-from transforms.indicators import ALL_REGIONS
 from transforms.targets import INDICATOR_SOURCE_COLUMNS, current_targets
 
 OFFICIAL = "official"
@@ -100,7 +100,7 @@ def _headline(indicators: pl.LazyFrame, region: str) -> pl.LazyFrame:
     if region == NATIONAL_REGION:
         return indicators.filter(pl.col("material_level") == v.ALL_MATERIALS, pl.col("region_level") == ALL_REGIONS)
     return indicators.filter(
-        pl.col("material_level") == v.ALL_MATERIALS, pl.col("region_level") == "region", pl.col("region") == region
+        pl.col("material_level") == v.ALL_MATERIALS, pl.col("region_level") == PREFECTURE, pl.col("region") == region
     )
 
 

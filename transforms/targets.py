@@ -14,9 +14,10 @@ import polars as pl
 
 from schemas import vocabulary as v
 from schemas.obligations import RULES
+from schemas.regions import ALL_REGIONS
 from schemas.tables import INDICATOR_COLUMNS, TABLES, TARGET_DEFINITION, unsuppressed
 from transforms.disclosure import MIN_CONTRIBUTORS, Rollup, suppress_cells
-from transforms.indicators import ALL_REGIONS, RATES
+from transforms.indicators import RATES
 from transforms.normalize import unit_code
 
 ALL_KINDS = "all"

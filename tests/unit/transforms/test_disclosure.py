@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from schemas.regions import PREFECTURE_TO_BLOC
 from schemas.tables import PERIOD_COLUMNS, SCOPE_COLUMNS, SUPPRESSION_COLUMNS, TABLES
 from tests.factories import make_flows
 from transforms.disclosure import (
@@ -72,8 +73,11 @@ def indicator_parents(row: Row) -> list[tuple[str, Row]]:
         parents.append(("leaf→group", {"material": row["material"].split(".")[0], "material_level": "group"}))
     if row["material_level"] == "group":
         parents.append(("group→all", {"material": "all", "material_level": "all"}))
-    if row["region_level"] == "region":
-        parents.append(("region→all", {"region": "all", "region_level": "all"}))
+    if row["region_level"] == "prefecture":
+        bloc = PREFECTURE_TO_BLOC.get(row["region"], row["region"])
+        parents.append(("prefecture→bloc", {"region": bloc, "region_level": "bloc"}))
+    if row["region_level"] == "bloc":
+        parents.append(("bloc→all", {"region": "all", "region_level": "all"}))
     return parents
 
 
@@ -86,7 +90,7 @@ def test_attacker_recovers_a_lone_suppressed_child() -> None:
         {
             "material_level": ["all"] * 3,
             "region": ["JP-13", "JP-40", "all"],
-            "region_level": ["region", "region", "all"],
+            "region_level": ["bloc", "bloc", "all"],
             "quantity_t": [10.0, 90.0, 100.0],
             "suppressed": [True, False, False],
         }
@@ -191,16 +195,19 @@ def test_region_hierarchy_hides_the_smallest_other_region() -> None:
     member_indicators, public = _indicator_tables(REGION_EXAMPLE)
     out = suppress_indicators(public, member_indicators=member_indicators).collect()
 
-    # JP-13 has two members (few) at every material level; all = JP-40 + JP-13 + JP-27 would give it
-    # back as 230 - 120 - 90, so the smaller other region, JP-27 (90 < 120), is hidden at every level.
+    # JP-13 has two members (few) at every material level, and so has its bloc, Kanto, which holds it alone;
+    # all = Kyushu (JP-40) + Kanto (JP-13) + Kinki (JP-27) would give it back as 230 - 120 - 90, so the smaller
+    # other bloc, Kinki (90 < 120), is hidden at every level, and with it JP-27, which equals it.
     reasons = _reasons(out)
     assert {key: reason for key, reason in reasons.items() if reason} == {
-        ("paper.cardboard", "JP-13"): "few_contributors",
-        ("paper", "JP-13"): "few_contributors",
-        ("all", "JP-13"): "few_contributors",
-        ("paper.cardboard", "JP-27"): "secondary",
-        ("paper", "JP-27"): "secondary",
-        ("all", "JP-27"): "secondary",
+        (material, region): reason
+        for material in ("paper.cardboard", "paper", "all")
+        for region, reason in (
+            ("JP-13", "few_contributors"),
+            ("JP-B-KANTO", "few_contributors"),
+            ("JP-27", "secondary"),
+            ("JP-B-KINKI", "secondary"),
+        )
     }
     published = out.filter(~pl.col("suppressed"), region="all", material_level="all")
     assert published.get_column(NRI).to_list() == [230.0]

@@ -76,36 +76,60 @@ def example_flows() -> pl.LazyFrame:
 N = None
 # material, material_level, region, region_level, nri, cyc, waste, recovered, energy, disposal,
 # input rate, output rate, recovery rate, disposal rate, contributors
-EXPECTED_MART = [
+PREFECTURE_AND_ALL = [
     # all materials, JP-13 = B #10-#14: nri 60, waste 10, disposal 10
-    ("all", "all", "JP-13", "region", 60, 0, 10, 0, 0, 10, 0 / 60, 0 / 10, 0 / 10, 10 / 10, 1),
+    ("all", "all", "JP-13", "prefecture", 60, 0, 10, 0, 0, 10, 0 / 60, 0 / 10, 0 / 10, 10 / 10, 1),
     # all materials, JP-40 = A #1-#9, #15: nri 100+50+40=190, cyc 25, waste 80+40=120, rec 30+40=70
-    ("all", "all", "JP-40", "region", 190, 25, 120, 70, 30, 20, 25 / (25 + 190), 25 / 120, 70 / 120, 20 / 120, 1),
+    ("all", "all", "JP-40", "prefecture", 190, 25, 120, 70, 30, 20, 25 / (25 + 190), 25 / 120, 70 / 120, 20 / 120, 1),
     # everything: nri 250, cyc 25, waste 130, rec 70, energy 30, disposal 20+10=30
     ("all", "all", "all", "all", 250, 25, 130, 70, 30, 30, 25 / (25 + 250), 25 / 130, 70 / 130, 30 / 130, 2),
     # paper JP-13 = #14 only: every sum 0.0 and every rate null (zero denominators)
-    ("paper", "group", "JP-13", "region", 0, 0, 0, 0, 0, 0, N, N, N, N, 1),
+    ("paper", "group", "JP-13", "prefecture", 0, 0, 0, 0, 0, 0, N, N, N, N, 1),
     # paper JP-40 = #7-#9: nri 50, waste 40, recovered 40
-    ("paper", "group", "JP-40", "region", 50, 0, 40, 40, 0, 0, 0 / 50, 0 / 40, 40 / 40, 0 / 40, 1),
+    ("paper", "group", "JP-40", "prefecture", 50, 0, 40, 40, 0, 0, 0 / 50, 0 / 40, 40 / 40, 0 / 40, 1),
     ("paper", "group", "all", "all", 50, 0, 40, 40, 0, 0, 0 / 50, 0 / 40, 40 / 40, 0 / 40, 2),
-    ("paper.cardboard", "leaf", "JP-13", "region", 0, 0, 0, 0, 0, 0, N, N, N, N, 1),
-    ("paper.cardboard", "leaf", "JP-40", "region", 50, 0, 40, 40, 0, 0, 0 / 50, 0 / 40, 40 / 40, 0 / 40, 1),
+    ("paper.cardboard", "leaf", "JP-13", "prefecture", 0, 0, 0, 0, 0, 0, N, N, N, N, 1),
+    ("paper.cardboard", "leaf", "JP-40", "prefecture", 50, 0, 40, 40, 0, 0, 0 / 50, 0 / 40, 40 / 40, 0 / 40, 1),
     ("paper.cardboard", "leaf", "all", "all", 50, 0, 40, 40, 0, 0, 0 / 50, 0 / 40, 40 / 40, 0 / 40, 2),
     # plastics JP-13 = #10-#13: nri 60, waste 10, disposal 10
-    ("plastics", "group", "JP-13", "region", 60, 0, 10, 0, 0, 10, 0 / 60, 0 / 10, 0 / 10, 10 / 10, 1),
+    ("plastics", "group", "JP-13", "prefecture", 60, 0, 10, 0, 0, 10, 0 / 60, 0 / 10, 0 / 10, 10 / 10, 1),
     # plastics JP-40 = #1-#6 and #15: nri 100+40=140, cyc 25, waste 80, rec 30, energy 30, disposal 20
-    ("plastics", "group", "JP-40", "region", 140, 25, 80, 30, 30, 20, 25 / (25 + 140), 25 / 80, 30 / 80, 20 / 80, 1),
+    (
+        "plastics",
+        "group",
+        "JP-40",
+        "prefecture",
+        140,
+        25,
+        80,
+        30,
+        30,
+        20,
+        25 / (25 + 140),
+        25 / 80,
+        30 / 80,
+        20 / 80,
+        1,
+    ),
     # plastics everywhere: nri 140+60=200, waste 80+10=90, disposal 20+10=30
     ("plastics", "group", "all", "all", 200, 25, 90, 30, 30, 30, 25 / (25 + 200), 25 / 90, 30 / 90, 30 / 90, 2),
     # PE = #15 only: input rate 0/(0+40)=0.0 but no waste, so the output-side rates are null
-    ("plastics.pe", "leaf", "JP-40", "region", 40, 0, 0, 0, 0, 0, 0 / 40, N, N, N, 1),
+    ("plastics.pe", "leaf", "JP-40", "prefecture", 40, 0, 0, 0, 0, 0, 0 / 40, N, N, N, 1),
     ("plastics.pe", "leaf", "all", "all", 40, 0, 0, 0, 0, 0, 0 / 40, N, N, N, 1),
-    ("plastics.pet", "leaf", "JP-13", "region", 60, 0, 10, 0, 0, 10, 0 / 60, 0 / 10, 0 / 10, 10 / 10, 1),
+    ("plastics.pet", "leaf", "JP-13", "prefecture", 60, 0, 10, 0, 0, 10, 0 / 60, 0 / 10, 0 / 10, 10 / 10, 1),
     # PET JP-40 = #1-#6: nri 100, cyc 25, waste 80, rec 30, energy 30, disposal 20
-    ("plastics.pet", "leaf", "JP-40", "region", 100, 25, 80, 30, 30, 20, 25 / 125, 25 / 80, 30 / 80, 20 / 80, 1),
+    ("plastics.pet", "leaf", "JP-40", "prefecture", 100, 25, 80, 30, 30, 20, 25 / 125, 25 / 80, 30 / 80, 20 / 80, 1),
     # PET everywhere: nri 160, waste 90, disposal 30
     ("plastics.pet", "leaf", "all", "all", 160, 25, 90, 30, 30, 30, 25 / 185, 25 / 90, 30 / 90, 30 / 90, 2),
 ]
+# At bloc level each bloc holds one of the two prefectures (JP-13 is in Kanto, JP-40 in Kyushu-Okinawa), so
+# its rows repeat that prefecture's; test_a_bloc_sums_its_prefectures has a bloc of two.
+BLOC_OF = {"JP-13": "JP-B-KANTO", "JP-40": "JP-B-KYUSHU"}
+EXPECTED_MART = sorted(  # in the mart's order: material, material level, region, region level
+    PREFECTURE_AND_ALL
+    + [(*row[:2], BLOC_OF[row[2]], "bloc", *row[4:]) for row in PREFECTURE_AND_ALL if row[3] == "prefecture"],
+    key=lambda row: (row[0], row[1], row[2], row[3]),
+)
 
 
 def _expected(rows: Sequence[tuple[object, ...]], *, schema: pl.Schema, member: str | None = None) -> pl.DataFrame:
@@ -142,21 +166,44 @@ def test_indicators_by_member() -> None:
     schema = TABLES["core.member_indicators"]
     result = compute_indicators(example_flows(), by_member=True).collect()
     assert result.schema == schema
-    # B (#10-#14): its rows equal the JP-13 rows of the mart, with "all" regions equal to JP-13
-    # (B reports nowhere else): 2 leaves + 2 groups + all, each at region JP-13 and all = 10 rows
+    # B (#10-#14): its rows equal the JP-13 rows of the mart, with Kanto and "all" regions equal to JP-13
+    # (B reports nowhere else): 2 leaves + 2 groups + all, each at JP-13, Kanto and all = 15 rows
     b_rows = []
     for row in EXPECTED_MART:
         if row[2] == "JP-13":
             b_rows.append(row[:-1])
+            b_rows.append((*row[:2], "JP-B-KANTO", "bloc", *row[4:-1]))
             b_rows.append((*row[:2], "all", "all", *row[4:-1]))
     b_rows.sort(key=lambda row: (row[0], row[1], row[2]))
     assert_frame_equal(result.filter(member_id=B), _expected(b_rows, schema=schema, member=B))
-    # A: PET, PE, cardboard, plastics, paper, all at JP-40 and all = 12 rows; its total is A's flows only
+    # A: PET, PE, cardboard, plastics, paper, all at JP-40, Kyushu-Okinawa and all = 18 rows; its total is A's
     a_rows = result.filter(member_id=A)
-    assert a_rows.height == 12
+    assert a_rows.height == 18
     assert a_rows.filter(material="all", region="all").select(
         "natural_resource_input_t", "waste_generated_t", "recovery_rate"
     ).row(0) == (190.0, 120.0, pytest.approx(70 / 120))
+
+
+def test_a_bloc_sums_its_prefectures() -> None:
+    # Tokyo (JP-13) 60 t and Kanagawa (JP-14) 40 t of imports, both in Kanto; Fukuoka (JP-40) 70 t in Kyushu
+    rows = [
+        _flow(B, PET, "JP-13", ("import", "production"), 60.0),
+        _flow("company-c", PET, "JP-14", ("import", "production"), 40.0),
+        _flow(A, PET, "JP-40", ("import", "production"), 70.0),
+    ]
+    table = compute_indicators(make_flows(rows=rows, lineage=True).lazy()).filter(material_level="all").collect()
+    by_region = {
+        (row["region_level"], row["region"]): (row["natural_resource_input_t"], row["contributors"])
+        for row in table.to_dicts()
+    }
+    assert by_region == {
+        ("prefecture", "JP-13"): (60.0, 1),
+        ("prefecture", "JP-14"): (40.0, 1),
+        ("prefecture", "JP-40"): (70.0, 1),
+        ("bloc", "JP-B-KANTO"): (100.0, 2),
+        ("bloc", "JP-B-KYUSHU"): (70.0, 1),
+        ("all", "all"): (170.0, 3),
+    }
 
 
 def test_same_stage_transfer_is_not_counted_twice() -> None:

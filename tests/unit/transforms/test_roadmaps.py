@@ -75,7 +75,7 @@ def test_a_prefecture_uses_its_own_members_and_denominator() -> None:
     stats = statistics([{"indicator": "population", "region": "JP-40", "value": 5.0e6, "unit": "人"}])
     members = indicators(
         [
-            {**FY2019, "region": "JP-40", "region_level": "region", "natural_resource_input_t": 1.0e6},
+            {**FY2019, "region": "JP-40", "region_level": "prefecture", "natural_resource_input_t": 1.0e6},
             {**FY2019, "natural_resource_input_t": 9.0e6},
         ]
     )
