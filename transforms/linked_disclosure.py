@@ -1,10 +1,11 @@
 """Disclosure control over a whole period's publication: every mart as one system of linked cells.
 
 Every published quantity of a period (a `mart.flows` cell, a stage's inflow or outflow, an indicator at any
-material and region level, a Sankey link) is a sum of `mart.flows` cells, so an attacker who reads every
-table holds one system of linear equations in those cells, all of them non-negative. Suppressing inside
-each table alone leaves the links between tables open: the all-regions indicator minus the published
-regions' flows gives back a lone member's region. Here one pass protects the whole system.
+material and region level, a Sankey link, a regional transfer or balance) is a sum of `mart.flows` cells, so
+an attacker who reads every table holds one system of linear equations in those cells, all of them
+non-negative. Suppressing inside each table alone leaves the links between tables open: the all-regions
+indicator minus the published regions' flows gives back a lone member's region. Here one pass protects the
+whole system.
 
 Each sensitive value (a primary cell's quantity) needs a protection interval: the attacker's feasible
 range for it must reach from `value - protection` to `value + protection`. A cell is protected in one
@@ -45,6 +46,7 @@ from transforms.disclosure import (
 from transforms.indicators import compute_indicators
 from transforms.marts import summarize_flows
 from transforms.protection import ProtectionProblem, protect
+from transforms.regional import compute_regional_balance, compute_regional_flows
 from transforms.sankey import build_sankey_links
 
 Builder = Callable[[pl.LazyFrame], pl.LazyFrame]
@@ -55,6 +57,8 @@ PUBLISHED_BUILDERS: Mapping[str, Builder] = {
     "mart.stage_balance": compute_stage_balance,
     "mart.indicators": compute_indicators,
     "mart.sankey_links": build_sankey_links,
+    "mart.regional_flows": compute_regional_flows,
+    "mart.regional_balance": compute_regional_balance,
 }
 BASE_TABLE = "mart.flows"  # its cells are the unknowns every other published value is a sum of
 # τ-ARGUS's frequency-rule safety range (FREQ(3,10)): a cell of too few members is protected by ±10 %.
@@ -96,7 +100,7 @@ def suppress_publication(
     --------
     >>> from datetime import date
     >>> import polars as pl
-    >>> flows = pl.LazyFrame(  # four members in JP-13 and one alone in JP-40, each import → production
+    >>> flows = pl.LazyFrame(  # four members in Tokyo and one alone in Kanagawa (both Kanto), import → production
     ...     {
     ...         "member_id": ["a", "b", "c", "d", "e"],
     ...         "period": ["FY2024"] * 5,
@@ -105,7 +109,7 @@ def suppress_publication(
     ...         "grain": ["fiscal_year"] * 5,
     ...         "material": ["paper"] * 5,
     ...         "material_group": ["paper"] * 5,
-    ...         "region": ["JP-13"] * 4 + ["JP-40"],
+    ...         "region": ["JP-13"] * 4 + ["JP-14"],
     ...         "source_stage": ["import"] * 5,
     ...         "target_stage": ["production"] * 5,
     ...         "quantity_t": [30.0, 30.0, 30.0, 30.0, 70.0],
@@ -114,7 +118,7 @@ def suppress_publication(
     >>> published = suppress_publication(flows)
     >>> indicators = published.tables["mart.indicators"].filter(material_level="all")
     >>> indicators.select("region", "suppression_reason").sort("region").rows()
-    [('JP-13', 'secondary'), ('JP-40', 'few_contributors'), ('all', None)]
+    [('JP-13', 'secondary'), ('JP-14', 'few_contributors'), ('JP-B-KANTO', None), ('all', None)]
 
     """
     frame = flows.collect()

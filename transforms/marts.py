@@ -5,10 +5,11 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.tables import TABLES, unsuppressed
+from transforms.regional import with_ends
 
 
 def summarize_flows(flows: pl.LazyFrame) -> pl.LazyFrame:
-    """Tonnes per period, material, stage pair and region, summed over members and process names.
+    """Tonnes per period, material, stage pair, region, origin and destination, summed over members and process names.
 
     Examples
     --------
@@ -38,7 +39,8 @@ def summarize_flows(flows: pl.LazyFrame) -> pl.LazyFrame:
     schema = unsuppressed(TABLES["mart.flows"])
     keys = [name for name in schema if name not in {"quantity_t", "contributors"}]
     return (
-        flows.group_by(keys)
+        with_ends(flows)
+        .group_by(keys)
         .agg(
             pl.col("quantity_t").fill_null(0.0).sum(),
             pl.col("member_id").n_unique().alias("contributors"),

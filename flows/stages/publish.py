@@ -24,6 +24,7 @@ from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.indicators import compute_indicators
 from transforms.linked_disclosure import publication_summary, suppress_publication
 from transforms.normalize import parse_period
+from transforms.regional import with_ends
 from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,17 @@ def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
 
 
 # What every mart of a period needs from core.flows: a member's flows summed over its processes and files.
-FLOW_CELL_KEYS = ("member_id", *PERIOD_COLUMNS, "material", "material_group", "region", "source_stage", "target_stage")
+FLOW_CELL_KEYS = (
+    "member_id",
+    *PERIOD_COLUMNS,
+    "material",
+    "material_group",
+    "region",
+    "origin_region",
+    "destination_region",
+    "source_stage",
+    "target_stage",
+)
 
 
 # Exact sums: tonnes to the milligram, as 128-bit decimals.
@@ -94,7 +105,7 @@ _EXACT_T = pl.Decimal(38, 9)
 
 
 def flow_cells(resources: Resources, period: str) -> pl.DataFrame:
-    """core.flows of a period summed per member, material, region and stage pair, reading one batch at a time.
+    """core.flows of a period summed per member, material, region, origin, destination and stage pair, in batches.
 
     The sums are exact (decimal tonnes to the milligram), so they do not depend on the order rows are read
     in: republishing gives identical floats. Memory grows with the cells, not with the rows: keys are held
@@ -111,6 +122,7 @@ def flow_cells(resources: Resources, period: str) -> pl.DataFrame:
         if batch.is_empty():
             continue
         period_values = batch.select(list(PERIOD_COLUMNS)).row(0, named=True)
+        batch = with_ends(batch.lazy()).collect()  # rows written before flows had origin and destination
         pending.append(batch.select(pl.col(varying).cast(pl.Categorical()), "quantity_t").group_by(varying).agg(exact))
         if sum(frame.height for frame in pending) > CELL_MERGE_ROWS:
             totals = pl.concat([*([] if totals is None else [totals]), *pending]).group_by(varying).agg(exact)

@@ -21,6 +21,8 @@ def test_summarize_flows_sums_members_and_process_names() -> None:
             {"member_id": B, "quantity_t": 40.0},
             {"member_id": B, "region": "JP-13", "quantity_t": 5.0},
             {"member_id": B, "material": "plastics.pe", "quantity_t": 0.0},
+            # a transfer: same region, its own cell by origin and destination
+            {"member_id": B, "origin_region": "JP-40", "destination_region": "JP-41", "quantity_t": 7.0},
         ],
         lineage=True,
     ).lazy()
@@ -29,11 +31,13 @@ def test_summarize_flows_sums_members_and_process_names() -> None:
     expected = pl.DataFrame(
         [
             # PE: B's 0 t is a real report and stays
-            (*period, "plastics.pe", "plastics", "use", "collection", "JP-40", 0.0, 1),
+            (*period, "plastics.pe", "plastics", "use", "collection", "JP-40", "JP-40", "JP-40", 0.0, 1),
             # PET JP-13: B's 5 t
-            (*period, "plastics.pet", "plastics", "use", "collection", "JP-13", 5.0, 1),
+            (*period, "plastics.pet", "plastics", "use", "collection", "JP-13", "JP-13", "JP-13", 5.0, 1),
             # PET JP-40: A 60 + 30 (two process names) + B 40 = 130, two members
-            (*period, "plastics.pet", "plastics", "use", "collection", "JP-40", 60.0 + 30.0 + 40.0, 2),
+            (*period, "plastics.pet", "plastics", "use", "collection", "JP-40", "JP-40", "JP-40", 130.0, 2),
+            # B's 7 t sent from Fukuoka to Saga
+            (*period, "plastics.pet", "plastics", "use", "collection", "JP-40", "JP-40", "JP-41", 7.0, 1),
         ],
         schema=schema,
         orient="row",

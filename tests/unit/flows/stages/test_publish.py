@@ -27,7 +27,7 @@ MEMBERS = ("city-a", "city-b", "city-c", "city-d", "city-e")
 def resources(tmp_path: Path) -> Iterator[Resources]:
     built = build_resources(Settings(home=tmp_path / "home"))
     for member_id in MEMBERS:
-        region = "JP-40" if member_id == "city-e" else "JP-13"
+        region = "JP-14" if member_id == "city-e" else "JP-13"
         built.ledger.add_member(
             Member(member_id=member_id, name=member_id, kind="municipality", region=region, joined_on=date(2023, 4, 1))
         )
@@ -36,10 +36,10 @@ def resources(tmp_path: Path) -> Iterator[Resources]:
 
 
 def test_the_planted_leak_is_closed_and_the_loss_reported(resources: Resources, tmp_path: Path) -> None:
-    # Issue 12: four members in JP-13 (30 t each) and city-e alone in JP-40 (70 t).
+    # Issue 12: four members in Tokyo, JP-13 (30 t each) and city-e alone in Kanagawa, JP-14 (70 t), both in Kanto.
     uploaded = []
     for member_id in MEMBERS:
-        region, tonnes = ("JP-40", 70) if member_id == "city-e" else ("JP-13", 30)
+        region, tonnes = ("JP-14", 70) if member_id == "city-e" else ("JP-13", 30)
         path = tmp_path / f"{member_id}.csv"
         path.write_text(
             "member_id,period,material,source_stage,target_stage,quantity,unit,region\n"
@@ -56,11 +56,11 @@ def test_the_planted_leak_is_closed_and_the_loss_reported(resources: Resources, 
     flows = resources.warehouse.read("mart.flows", where={"period": ["FY2024"]})
     indicators = resources.warehouse.read("mart.indicators", where={"period": ["FY2024"]})
     national = indicators.filter(material_level="all", region_level="all")
-    # The national total stays published; JP-13's flows cell, which gave JP-40 back by subtraction, does not.
+    # The national total stays published; JP-13's flows cell, which gave JP-14 back by subtraction, does not.
     assert national.get_column("natural_resource_input_t").to_list() == [190.0]
     assert flows.sort("region").select("region", "quantity_t", "suppression_reason").rows() == [
         ("JP-13", None, "secondary"),
-        ("JP-40", None, "few_contributors"),
+        ("JP-14", None, "few_contributors"),
     ]
 
     summary = resources.warehouse.read("mart.publication_summary", where={"period": ["FY2024"]})
@@ -75,4 +75,4 @@ def test_the_planted_leak_is_closed_and_the_loss_reported(resources: Resources, 
     ]
     lines = information_loss_lines(published.information_loss.to_dicts())
     assert "  FY2024 mart.flows: 2 of 2 — few_contributors 1 (70 t), secondary 1 (120 t)" in lines
-    assert pl.Series(lines).str.contains("mart.indicators: 6 of 9").any()
+    assert pl.Series(lines).str.contains("mart.indicators: 6 of 12").any()
