@@ -44,6 +44,17 @@ WHERE is_latest
 ORDER BY roadmap_id, basis
 """
 
+# Issue 14's measure of what the public side shows: the share of material-group cells of mart.indicators
+# published at each region level, per period.
+PUBLISHED_SHARE_QUERY = """
+SELECT period, region_level, count(*) AS cells, sum(CASE WHEN suppressed THEN 0 ELSE 1 END) AS published,
+       avg(CASE WHEN suppressed THEN 0.0 ELSE 1.0 END) AS published_share
+FROM mart.indicators
+WHERE material_level = 'group'
+GROUP BY period, period_start, region_level
+ORDER BY period_start, period, region_level DESC
+"""
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -53,6 +64,7 @@ class DemoResult:
     summary: RunSummary
     headline: pl.DataFrame
     roadmaps: pl.DataFrame
+    published: pl.DataFrame  # PUBLISHED_SHARE_QUERY
     storage_url: str  # as safe to print: no password or query values (infra.redact)
     catalog_url: str
     reports_uri: str
@@ -101,6 +113,7 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
     try:
         headline = resources.warehouse.sql(HEADLINE_QUERY)
         roadmaps = resources.warehouse.sql(ROADMAP_QUERY)
+        published = resources.warehouse.sql(PUBLISHED_SHARE_QUERY)
         reports_uri = f"{resources.storage.url.rstrip('/')}/{REPORTS}/"
         period_report_uris = tuple(resources.storage.uri(key) for key in summary.report_keys)
     finally:
@@ -110,6 +123,7 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         summary=summary,
         headline=headline,
         roadmaps=roadmaps,
+        published=published,
         storage_url=redact_url(settings.resolved_storage_url),
         catalog_url=redact_url(settings.resolved_catalog_url),
         reports_uri=reports_uri,

@@ -35,6 +35,10 @@ def demo(
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=3, tbl_hide_dataframe_shape=True):
         typer.echo(str(result.roadmaps))
     typer.echo("")
+    typer.echo("published share of material-group indicator cells per region level (the rest is 秘匿, suppressed):")
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=160, float_precision=2, tbl_hide_dataframe_shape=True):
+        typer.echo(str(result.published))
+    typer.echo("")
     typer.echo(f"storage (inbox, quarantine, reports, warehouse): {result.storage_url}")
     typer.echo(f"Iceberg catalog and ledger: {result.catalog_url}")
     typer.echo(f"members' validation reports: {result.reports_uri}")

@@ -51,6 +51,7 @@ from infra.demo_data.real import (
     steel_flows_frame,
 )
 from infra.demo_data.targets import member_targets, progress_received_on, publication_of, write_progress, write_targets
+from infra.demo_data.transfers import destination_of, written_region
 from schemas import FLOWS, MEMBERS
 from schemas import vocabulary as v
 
@@ -87,8 +88,10 @@ def _flows_frame(member: DemoMember, seed: int, rng: random.Random, *, style: Pe
     # National estimates are for Japan; others sometimes leave region empty (their registered one).
     region = "JP" if member.role == "national" else member.region if rng.random() < 0.6 else None
     rows: list[dict[str, str | None]] = []
+    spelling = random.Random(f"{seed}:{member.member_id}:spelling")
     for year_index, year in enumerate(FISCAL_YEARS):
         for flow in year_flows(member, seed, year_index):
+            destination = destination_of(member, flow, seed)
             names = (
                 (_PROCESS_NAMES_JA[flow.source_stage], _PROCESS_NAMES_JA[flow.target_stage])
                 if member.named_processes
@@ -106,6 +109,8 @@ def _flows_frame(member: DemoMember, seed: int, rng: random.Random, *, style: Pe
                     "quantity": quantity_text(flow.quantity_t, unit),
                     "unit": unit,
                     "region": region,
+                    "origin_region": None,  # blank: the row's region
+                    "destination_region": None if destination is None else written_region(destination, spelling),
                     "quality": quality,
                     "note": None,
                 }

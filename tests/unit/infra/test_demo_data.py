@@ -6,6 +6,7 @@ import csv
 import re
 import unicodedata
 import zipfile
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -14,12 +15,16 @@ import pytest
 
 from infra.demo_data import members as demo_data
 from infra.demo_data import real as real_data
+from infra.demo_data.flow_model import year_flows
 from infra.demo_data.generate import DemoManifest, generate_demo
 from infra.demo_data.kinds import UNKNOWN_PROJECT_MEMBER
+from infra.demo_data.members import DEMO_MEMBERS
 from infra.demo_data.real import real_data_dir, scotland_flows_frame, scotland_members_frame, steel_flows_frame
+from infra.demo_data.transfers import destination_of, neighbours
 from schemas import CONTRACTS, FLOWS, MEMBERS
 from schemas import vocabulary as v
 from schemas.members import MEMBER_ID_PATTERN
+from schemas.regions import BLOC_CODES, PREFECTURE_TO_BLOC
 
 BAD_MEMBERS = {
     demo_data.CP932_MEMBER,
@@ -99,7 +104,7 @@ def test_members_cover_every_kind_with_valid_ids_regions_and_join_dates(demo: De
     members = demo.members
     assert members.columns == [column.name for column in MEMBERS.submitted_columns]
     assert members.schema == MEMBERS.read_schema
-    assert 55 <= members.height <= 65
+    assert 100 <= members.height <= 120  # several like-sized municipalities per bloc (issue 14)
     assert set(members["kind"]) == set(v.MEMBER_KIND_CODES)
     assert members["member_id"].n_unique() == members.height
     assert all(re.fullmatch(MEMBER_ID_PATTERN, member_id) for member_id in members["member_id"])
@@ -386,3 +391,19 @@ def test_demo_with_scotland_adds_one_member_and_one_flows_file_per_council(tmp_p
     fife = pl.read_csv(_file(demo, "gb-fife", "flows"), infer_schema=False)
     assert set(fife["period"]) == {str(year) for year in range(2011, 2020)}
     assert set(fife["region"]) == {"GB-FIF"}
+
+
+def test_every_bloc_has_municipalities_and_some_send_waste_to_a_neighbouring_prefecture() -> None:
+    municipalities = [member for member in DEMO_MEMBERS if member.role == "municipality"]
+    per_bloc = Counter(PREFECTURE_TO_BLOC[member.region] for member in municipalities)
+    assert set(per_bloc) == set(BLOC_CODES)
+    assert min(per_bloc.values()) >= 4
+    sent = [
+        (member.region, destination)
+        for member in municipalities
+        for flow in year_flows(member, 2024, 0)
+        if (destination := destination_of(member, flow, 2024)) is not None
+    ]
+    assert len(sent) >= 20
+    assert all(destination in neighbours(origin) and destination != origin for origin, destination in sent)
+    assert len({PREFECTURE_TO_BLOC[origin] for origin, _ in sent}) >= 6
