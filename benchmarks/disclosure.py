@@ -44,6 +44,8 @@ def w1_cells(n_members: int, rows_per_member: int) -> pl.DataFrame:
             "material",
             pl.col("material").str.split(".").list.first().alias("material_group"),
             "region",
+            pl.col("region").alias("origin_region"),  # W1's members report no transfers
+            pl.col("region").alias("destination_region"),
             "source_stage",
             "target_stage",
             "quantity_t",
