@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import polars as pl
 
 from infra.keys import check_key
 from infra.rendering.compliance import compliance_rows, latest_year
+from infra.rendering.formatting import format_value
 from infra.rendering.roadmap_chart import roadmap_context
 from infra.rendering.sankey import NODE_WIDTH, SankeyLayout, layout_sankey
 from infra.rendering.templates import template
@@ -123,14 +124,6 @@ def _sankey_views(links: pl.DataFrame, period: str) -> list[SankeyView]:
     return views
 
 
-def _format(column: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if column.endswith("_rate"):
-        return f"{value * 100:.1f}%"
-    return f"{value:,.1f}"
-
-
 def _indicator_rows(indicators: pl.DataFrame, period: str) -> tuple[list[str], list[tuple[str, list[Cell]]]]:
     """Headline indicators (all materials, all regions) per period of the report period's grain, oldest first."""
     headline = indicators.filter((pl.col("material_level") == "all") & (pl.col("region_level") == "all"))
@@ -142,7 +135,7 @@ def _indicator_rows(indicators: pl.DataFrame, period: str) -> tuple[list[str], l
     rows = []
     for row in headline.iter_rows(named=True):
         withheld = bool(row.get(SUPPRESSED))
-        cells = [Cell("秘匿", withheld=True) if withheld else Cell(_format(name, row[name])) for name in columns]
+        cells = [Cell("秘匿", withheld=True) if withheld else Cell(format_value(name, row[name])) for name in columns]
         rows.append((str(row["period"]), cells))
     return columns, rows
 
@@ -150,7 +143,7 @@ def _indicator_rows(indicators: pl.DataFrame, period: str) -> tuple[list[str], l
 def _bars(pairs: Sequence[tuple[str, float]], *, length: float) -> list[Bar]:
     top = max((value for _, value in pairs), default=0.0)
     return [
-        Bar(label, value, length * value / top if top > 0 else 0.0, _format("final_disposal_t", value))
+        Bar(label, value, length * value / top if top > 0 else 0.0, format_value("final_disposal_t", value))
         for label, value in pairs
     ]
 
