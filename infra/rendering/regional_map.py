@@ -8,6 +8,7 @@ the largest unsuppressed ones are listed, and drawn as arcs when both ends are p
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -170,28 +171,30 @@ def _indicator_options() -> tuple[Option, ...]:
     )
 
 
-def _scale(indicator: str, values: Sequence[float]) -> tuple[tuple[LegendStep, ...], float, float]:
-    """Five equal steps from the lowest to the highest value shown (one step when they are all equal)."""
-    if not values:
-        return (), 0.0, 0.0
-    low, high = min(values), max(values)
-    if high == low:
-        return (LegendStep(PALETTE[-1], format_value(indicator, low)),), low, high
-    step = (high - low) / len(PALETTE)
-    legend = tuple(
-        LegendStep(
-            fill,
-            f"{format_value(indicator, low + index * step)} – {format_value(indicator, low + (index + 1) * step)}",
-        )
-        for index, fill in enumerate(PALETTE)
-    )
-    return legend, low, high
+def _classes(values: Sequence[float]) -> dict[float, int]:
+    """Palette step of each value by rank (quintiles), so that one large prefecture does not wash the rest out.
+
+    Equal values share a step; with fewer than five distinct values they spread from the lightest to the darkest.
+    """
+    distinct = sorted(set(values))
+    steps = len(PALETTE)
+    if len(distinct) == 1:
+        return {distinct[0]: steps - 1}
+    ranked = sorted(values)
+    if len(distinct) < steps:
+        return {value: round(index * (steps - 1) / (len(distinct) - 1)) for index, value in enumerate(distinct)}
+    return {value: min(bisect_left(ranked, value) * steps // len(ranked), steps - 1) for value in distinct}
 
 
-def _fill(value: float, low: float, high: float) -> str:
-    if high == low:
-        return PALETTE[-1]
-    return PALETTE[min(int((value - low) / (high - low) * len(PALETTE)), len(PALETTE) - 1)]
+def _legend(indicator: str, classes: dict[float, int]) -> tuple[LegendStep, ...]:
+    """One legend step per palette step used: the lowest and highest value it holds."""
+    legend = []
+    for step, fill in enumerate(PALETTE):
+        held = [value for value, of in classes.items() if of == step]
+        if held:
+            low, high = format_value(indicator, min(held)), format_value(indicator, max(held))
+            legend.append(LegendStep(fill, low if low == high else f"{low} – {high}"))
+    return tuple(legend)
 
 
 def _choropleth(rows: pl.DataFrame, *, level: str, material: str, indicator: str) -> Choropleth:
@@ -203,16 +206,16 @@ def _choropleth(rows: pl.DataFrame, *, level: str, material: str, indicator: str
             withheld.add(region)
         elif value is not None:
             cells[region] = float(value)
-    legend, low, high = _scale(indicator, list(cells.values()))
+    classes = _classes(list(cells.values()))
     fills, texts = {}, {}
     for code in LEVEL_CODES[level]:
         if code in withheld:
             fills[code], texts[code] = HATCH_FILL, WITHHELD_TEXT
         elif code in cells:
-            fills[code], texts[code] = _fill(cells[code], low, high), format_value(indicator, cells[code])
+            fills[code], texts[code] = PALETTE[classes[cells[code]]], format_value(indicator, cells[code])
         else:
             fills[code], texts[code] = NO_DATA_FILL, format_value(indicator, None)
-    return Choropleth(level, material, indicator, fills, texts, legend)
+    return Choropleth(level, material, indicator, fills, texts, _legend(indicator, classes))
 
 
 def _arc(start: tuple[float, float], end: tuple[float, float]) -> str:

@@ -14,6 +14,21 @@ from schemas.regions import BLOC_CODES, PREFECTURE_CODES, PREFECTURE_TO_BLOC
 from schemas.tables import TABLES
 
 
+def cell(*, period: str, material: str, suppressed: bool) -> dict[str, object]:
+    """The columns every mart row here shares: FY2024's dates, the material scope and disclosure control."""
+    return {
+        "period": period,
+        "period_start": date(2024, 4, 1),
+        "period_end": date(2025, 3, 31),
+        "grain": "fiscal_year",
+        "material": material,
+        "material_level": "all" if material == "all" else "group",
+        "contributors": 1 if suppressed else 4,
+        "suppressed": suppressed,
+        "suppression_reason": "few_contributors" if suppressed else None,
+    }
+
+
 def indicator_rows(
     rows: list[tuple[str, str, str, float | None, bool]], *, period: str = "FY2024", material: str = "all"
 ) -> pl.DataFrame:
@@ -23,18 +38,10 @@ def indicator_rows(
         [
             {
                 **dict.fromkeys(schema),
-                "period": period,
-                "period_start": date(2024, 4, 1),
-                "period_end": date(2025, 3, 31),
-                "grain": "fiscal_year",
-                "material": material,
-                "material_level": "all" if material == "all" else "group",
+                **cell(period=period, material=material, suppressed=suppressed),
                 "region": region,
                 "region_level": level,
                 indicator: None if suppressed else value,
-                "contributors": 1 if suppressed else 4,
-                "suppressed": suppressed,
-                "suppression_reason": "few_contributors" if suppressed else None,
             }
             for level, region, indicator, value, suppressed in rows
         ],
@@ -49,19 +56,11 @@ def regional_flows(
     return pl.DataFrame(
         [
             {
-                "period": period,
-                "period_start": date(2024, 4, 1),
-                "period_end": date(2025, 3, 31),
-                "grain": "fiscal_year",
-                "material": material,
-                "material_level": "all" if material == "all" else "group",
+                **cell(period=period, material=material, suppressed=suppressed),
                 "region_level": level,
                 "origin_region": origin,
                 "destination_region": destination,
                 "quantity_t": None if suppressed else quantity,
-                "contributors": 1 if suppressed else 3,
-                "suppressed": suppressed,
-                "suppression_reason": "few_contributors" if suppressed else None,
             }
             for level, origin, destination, quantity, suppressed in rows
         ],
@@ -133,9 +132,10 @@ def test_map_has_the_47_prefectures_with_centroids_inside_the_view() -> None:
         x, y = shape.centroid
         assert 0 < x < shapes.width
         assert 0 < y < shapes.height
-    # Tokyo lies east of Osaka and north of Okinawa's inset; every bloc has a centroid.
+    # Tokyo lies east of Osaka; every bloc has a centroid, a country has none.
     tokyo, osaka = shapes.centroid("JP-13"), shapes.centroid("JP-27")
-    assert tokyo is not None and osaka is not None
+    assert tokyo is not None
+    assert osaka is not None
     assert tokyo[0] > osaka[0]
     assert set(shapes.bloc_centroids) == set(BLOC_CODES)
     assert shapes.centroid("CN") is None
@@ -146,7 +146,7 @@ def test_prefecture_fills_follow_values_suppression_and_missing_rows() -> None:
     layer = view.choropleths["prefecture/all/waste_generated_t"]
     fills = view.prefecture_fills(layer)
     assert len(fills) == 47
-    # Scale 10 … 100 t in five steps of 18 t: Hokkaido the lowest, Osaka (50) the third, Tokyo the highest.
+    # Three values spread over the five steps by rank: Hokkaido (10 t) lightest, Osaka middle, Tokyo darkest.
     assert fills["JP-01"] == PALETTE[0]
     assert fills["JP-27"] == PALETTE[2]
     assert fills["JP-13"] == PALETTE[4]  # FY2023's 999 t is another period
@@ -154,12 +154,10 @@ def test_prefecture_fills_follow_values_suppression_and_missing_rows() -> None:
     assert layer.texts["JP-14"] == "秘匿"
     assert fills["JP-23"] == NO_DATA_FILL  # a row with a null value
     assert fills["JP-02"] == NO_DATA_FILL  # no row at all
-    assert [step.text for step in layer.legend] == [
-        "10.0 – 28.0",
-        "28.0 – 46.0",
-        "46.0 – 64.0",
-        "64.0 – 82.0",
-        "82.0 – 100.0",
+    assert [(step.fill, step.text) for step in layer.legend] == [
+        (PALETTE[0], "10.0"),
+        (PALETTE[2], "50.0"),
+        (PALETTE[4], "100.0"),
     ]
     # The page opens on the first indicator that has values, for all materials, by prefecture.
     assert view.initial is layer
@@ -181,6 +179,16 @@ def test_bloc_layer_colours_each_prefecture_with_its_bloc() -> None:
     assert data["fills"][bloc_layer["fills"][BLOC_CODES.index("JP-B-KANTO")]] == PALETTE[4]
     assert data["blocOf"][12] == BLOC_CODES.index("JP-B-KANTO")
     assert data["names"]["bloc"][BLOC_CODES.index("JP-B-KYUSHU")] == "九州・沖縄 / Kyushu-Okinawa"
+
+
+def test_many_values_fall_into_quintiles_by_rank() -> None:
+    # Ten prefectures of 1, 2, …, 9 t and one of 1000 t: two per step, the outlier does not flatten the rest.
+    rows = [("prefecture", f"JP-{n:02d}", "final_disposal_t", float(n), False) for n in range(1, 10)]
+    rows.append(("prefecture", "JP-10", "final_disposal_t", 1000.0, False))
+    view = regional_map_view(period="FY2024", indicators=indicator_rows(rows), regional_flows=None)
+    layer = view.choropleths["prefecture/all/final_disposal_t"]
+    assert [PALETTE.index(layer.fills[f"JP-{n:02d}"]) for n in range(1, 11)] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert [step.text for step in layer.legend] == ["1.0 – 2.0", "3.0 – 4.0", "5.0 – 6.0", "7.0 – 8.0", "9.0 – 1,000.0"]
 
 
 def test_material_groups_get_their_own_layers() -> None:
@@ -216,7 +224,8 @@ def test_largest_transfers_are_chosen_by_tonnes_and_country_ends_are_not_drawn()
     shapes = japan_shapes()
     first = prefecture.arcs[0]
     start, end = shapes.centroid(first.origin), shapes.centroid(first.destination)
-    assert start is not None and end is not None
+    assert start is not None
+    assert end is not None
     assert (first.arc or "").startswith(f"M{start[0]:.1f},{start[1]:.1f} Q")
     assert (first.arc or "").endswith(f" {end[0]:.1f},{end[1]:.1f}")
     # At bloc level, between bloc centroids; the two directions bend to opposite sides.
