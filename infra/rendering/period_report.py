@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import polars as pl
 
 from infra.keys import check_key
 from infra.rendering.compliance import compliance_rows, latest_year
+from infra.rendering.formatting import format_value
+from infra.rendering.regional_map import regional_map_context
 from infra.rendering.roadmap_chart import roadmap_context
 from infra.rendering.sankey import NODE_WIDTH, SankeyLayout, layout_sankey
 from infra.rendering.templates import template
@@ -33,6 +35,7 @@ INDICATORS_TABLE: Final = "mart.indicators"
 TARGET_PROGRESS_TABLE: Final = "mart.target_progress"
 ROADMAP_PROGRESS_TABLE: Final = "mart.roadmap_progress"
 COMPLIANCE_TABLE: Final = "mart.member_compliance"
+REGIONAL_FLOWS_TABLE: Final = "mart.regional_flows"
 SUPPRESSED: Final = "suppressed"
 ALL_MEMBER_KINDS: Final = "all"
 BAR_LENGTH: Final = 360.0
@@ -123,14 +126,6 @@ def _sankey_views(links: pl.DataFrame, period: str) -> list[SankeyView]:
     return views
 
 
-def _format(column: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if column.endswith("_rate"):
-        return f"{value * 100:.1f}%"
-    return f"{value:,.1f}"
-
-
 def _indicator_rows(indicators: pl.DataFrame, period: str) -> tuple[list[str], list[tuple[str, list[Cell]]]]:
     """Headline indicators (all materials, all regions) per period of the report period's grain, oldest first."""
     headline = indicators.filter((pl.col("material_level") == "all") & (pl.col("region_level") == "all"))
@@ -142,7 +137,7 @@ def _indicator_rows(indicators: pl.DataFrame, period: str) -> tuple[list[str], l
     rows = []
     for row in headline.iter_rows(named=True):
         withheld = bool(row.get(SUPPRESSED))
-        cells = [Cell("秘匿", withheld=True) if withheld else Cell(_format(name, row[name])) for name in columns]
+        cells = [Cell("秘匿", withheld=True) if withheld else Cell(format_value(name, row[name])) for name in columns]
         rows.append((str(row["period"]), cells))
     return columns, rows
 
@@ -150,7 +145,7 @@ def _indicator_rows(indicators: pl.DataFrame, period: str) -> tuple[list[str], l
 def _bars(pairs: Sequence[tuple[str, float]], *, length: float) -> list[Bar]:
     top = max((value for _, value in pairs), default=0.0)
     return [
-        Bar(label, value, length * value / top if top > 0 else 0.0, _format("final_disposal_t", value))
+        Bar(label, value, length * value / top if top > 0 else 0.0, format_value("final_disposal_t", value))
         for label, value in pairs
     ]
 
@@ -222,7 +217,8 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
 
     `tables` holds `mart.sankey_links` (at least the period's rows), `mart.indicators` (every period, for the
     time series) and, when published, `mart.target_progress` and `mart.member_compliance` (shown for the period's
-    fiscal year, or the latest one judged).
+    fiscal year, or the latest one judged). The map of Japan draws `mart.indicators` by prefecture and bloc and,
+    when `mart.regional_flows` is there and has rows for the period, its largest transfers.
     """
     if language not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, not {language!r}"
@@ -256,6 +252,9 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
         has_compliance=compliance is not None,
         compliance=[] if compliance is None else compliance_rows(compliance, fiscal_year=compliance_year),
         compliance_year=compliance_year,
+        **regional_map_context(
+            period=period, indicators=tables[INDICATORS_TABLE], regional_flows=tables.get(REGIONAL_FLOWS_TABLE)
+        ),
     )
 
 
@@ -273,6 +272,7 @@ def read_report_tables(resources: Resources, period: str) -> dict[str, pl.DataFr
     tables = {
         SANKEY_TABLE: warehouse.read(SANKEY_TABLE, where={"period": [period]}),
         INDICATORS_TABLE: warehouse.read(INDICATORS_TABLE),
+        REGIONAL_FLOWS_TABLE: warehouse.read(REGIONAL_FLOWS_TABLE, where={"period": [period]}),
     }
     for table in (TARGET_PROGRESS_TABLE, COMPLIANCE_TABLE):
         if table in TABLES:

@@ -1,22 +1,20 @@
 """The follow-up pack in a real browser: headless Chromium reads its compliance table, as the secretariat sees it.
 
-Same browser and DevTools client as the period report's test (tests/integration/test_report_browser.py).
+Same browser and DevTools client as the period report's test (tests/integration/browser.py).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from infra.rendering.followup import build_followup_html
 from tests.followup_sample import sample_pack
-from tests.integration.test_report_browser import (  # noqa: F401 - pytest fixtures used by name
-    SCREENSHOT_ENV,
+from tests.integration.browser import (  # noqa: F401 - pytest fixtures used by name
     DevTools,
-    _screenshot,
     browser,
     chromium,
+    keep_screenshots,
+    screenshot,
 )
 
 TABLE_ROWS = """Array.from(document.querySelectorAll('#compliance table.compliance-table tbody tr')).map(
@@ -38,7 +36,7 @@ def test_followup_compliance_table_reads_in_chromium(browser: DevTools, tmp_path
         ["大学", "循環経済プロジェクトの実施・参加", "1", "秘匿"],
     ]
     assert browser.count(".overdue-row") == 2
-    screenshots = [_screenshot(browser, tmp_path / "followup-ja.png")]
+    screenshots = [screenshot(browser, tmp_path / "followup-ja.png")]
 
     browser.evaluate(
         "(() => { const s = document.getElementById('language-select'); s.value = 'en';"
@@ -50,8 +48,5 @@ def test_followup_compliance_table_reads_in_chromium(browser: DevTools, tmp_path
     assert browser.evaluate("document.querySelectorAll('script').length") == 1
     assert browser.errors() == []
 
-    screenshots.append(_screenshot(browser, tmp_path / "followup-en.png"))
-    if target_dir := os.environ.get(SCREENSHOT_ENV):
-        Path(target_dir).mkdir(parents=True, exist_ok=True)
-        for screenshot in screenshots:
-            shutil.copy(screenshot, Path(target_dir) / screenshot.name)
+    screenshots.append(screenshot(browser, tmp_path / "followup-en.png"))
+    keep_screenshots(screenshots)

@@ -1,165 +1,26 @@
 """The period report in a real browser: headless Chromium, driven over the DevTools protocol.
 
-Chromium comes from Debian (infra/scripts/chromium.sh install). The test opens the report from a file:// URL,
+The browser and its DevTools client are in tests/integration/browser.py. The test opens the report from a file:// URL,
 counts the Sankey's nodes and links, works the language and material selectors, checks that no script error
 was logged, and saves a screenshot (also to $JUNKAN_SCREENSHOT_DIR when set).
 """
 
 from __future__ import annotations
 
-import base64
-import itertools
-import json
-import os
-import shutil
-import subprocess
-import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import polars as pl
-import pytest
-from websockets.sync.client import connect
-from websockets.sync.connection import Connection
 
 from infra.rendering.period_report import build_period_report
 from schemas.tables import TABLES
-from tests.integration.conftest import REPO, run_script
-
-CHROMIUM = Path(os.environ.get("JUNKAN_CHROMIUM", "/usr/bin/chromium"))
-START_TIMEOUT_S = 60.0
-COMMAND_TIMEOUT_S = 30.0
-SCREENSHOT_ENV = "JUNKAN_SCREENSHOT_DIR"
-
-
-class DevTools:
-    """A minimal DevTools-protocol client: one page session over the browser's websocket (flat mode)."""
-
-    def __init__(self, socket: Connection) -> None:
-        self.socket = socket
-        self.ids = itertools.count(1)
-        self.session_id: str | None = None
-        self.events: list[dict[str, Any]] = []
-
-    def send(self, method: str, params: dict[str, Any] | None = None, *, session: bool = True) -> dict[str, Any]:
-        """Send a command and wait for its reply, keeping the events that arrive meanwhile."""
-        message_id = next(self.ids)
-        message: dict[str, Any] = {"id": message_id, "method": method, "params": params or {}}
-        if session and self.session_id:
-            message["sessionId"] = self.session_id
-        self.socket.send(json.dumps(message))
-        deadline = time.monotonic() + COMMAND_TIMEOUT_S
-        while True:
-            reply = json.loads(self.socket.recv(timeout=max(deadline - time.monotonic(), 0.1)))
-            if reply.get("id") == message_id:
-                if "error" in reply:
-                    pytest.fail(f"DevTools {method} failed: {reply['error']}")
-                return dict(reply.get("result", {}))
-            self.events.append(reply)
-
-    def wait_for(self, method: str) -> dict[str, Any]:
-        """Wait for an event of the page session (or return one already received)."""
-        for event in self.events:
-            if event.get("method") == method:
-                self.events.remove(event)
-                return event
-        deadline = time.monotonic() + COMMAND_TIMEOUT_S
-        while True:
-            event = json.loads(self.socket.recv(timeout=max(deadline - time.monotonic(), 0.1)))
-            if event.get("method") == method:
-                return dict(event)
-            self.events.append(event)
-
-    def evaluate(self, expression: str) -> Any:
-        """Value of a JavaScript expression in the page; a thrown exception fails the test."""
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in result:
-            pytest.fail(f"{expression!r} threw {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def count(self, selector: str) -> int:
-        """Number of elements matching a CSS selector."""
-        return int(self.evaluate(f"document.querySelectorAll({json.dumps(selector)}).length"))
-
-    def errors(self) -> list[str]:
-        """Script exceptions, console errors and browser log errors seen so far."""
-        found = []
-        for event in self.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                found.append(f"exception: {params['exceptionDetails']}")
-            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append(f"console.{params['type']}: {params.get('args')}")
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                found.append(f"log: {params['entry'].get('text')} ({params['entry'].get('url', '')})")
-        return found
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """The browser installed by the project's own script."""
-    log = REPO / ".junkan" / "chromium-install.log"
-    run_script("chromium.sh", "install", env=dict(os.environ), timeout=1800, log=log)
-    return CHROMIUM
-
-
-@pytest.fixture
-def browser(chromium: Path, tmp_path: Path) -> Iterator[DevTools]:
-    """A headless Chromium with a fresh profile and one blank page attached; stopped after the test."""
-    profile = tmp_path / "profile"
-    profile.mkdir()
-    stderr = (tmp_path / "chromium.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own browser
-        [
-            str(chromium),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-port=0",
-            "--remote-debugging-address=127.0.0.1",
-            "about:blank",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=stderr,
-    )
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chromium did not start: {(tmp_path / 'chromium.log').read_text(errors='replace')}")
-            time.sleep(0.1)
-        port, path = port_file.read_text().splitlines()[:2]
-        with connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=START_TIMEOUT_S) as socket:
-            devtools = DevTools(socket)
-            target = devtools.send("Target.createTarget", {"url": "about:blank"}, session=False)
-            attached = devtools.send(
-                "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, session=False
-            )
-            devtools.session_id = attached["sessionId"]
-            for domain in ("Page", "Runtime", "Log"):
-                devtools.send(f"{domain}.enable")
-            devtools.send(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
-            )
-            yield devtools
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
-        stderr.close()
+from tests.integration.browser import (  # noqa: F401 - pytest fixtures used by name
+    DevTools,
+    browser,
+    chromium,
+    keep_screenshots,
+    screenshot,
+)
 
 
 def example_tables() -> dict[str, pl.DataFrame]:
@@ -227,7 +88,7 @@ def example_tables() -> dict[str, pl.DataFrame]:
     return {"mart.sankey_links": links, "mart.indicators": indicators, "mart.target_progress": target_progress}
 
 
-def test_report_renders_in_chromium(browser: DevTools, tmp_path: Path) -> None:
+def test_report_renders_in_chromium(browser: DevTools, tmp_path: Path) -> None:  # noqa: F811
     html = build_period_report(period="FY2024", tables=example_tables(), language="ja")
     page = tmp_path / "FY2024.html"
     page.write_text(html, encoding="utf-8")
@@ -256,7 +117,7 @@ def test_report_renders_in_chromium(browser: DevTools, tmp_path: Path) -> None:
     label = ".sankey-figure[data-material='paper'] .sankey-node:last-of-type text.lang-ja"
     assert "<script>" in browser.evaluate(f'document.querySelector("{label}").textContent')
 
-    screenshots = [_screenshot(browser, tmp_path / "period-report-FY2024-ja.png")]
+    screenshots = [screenshot(browser, tmp_path / "period-report-FY2024-ja.png")]
     # Japanese labels show; switching the selector to English hides them and shows the English ones.
     visible = "getComputedStyle(document.querySelector(\"[data-stage='landfill'] text.{}\")).display"
     assert browser.evaluate(visible.format("lang-ja")) != "none"
@@ -289,23 +150,11 @@ def test_report_renders_in_chromium(browser: DevTools, tmp_path: Path) -> None:
 
     assert browser.errors() == []
 
-    screenshots.append(_screenshot(browser, tmp_path / "period-report-FY2024-en.png"))
-    if target_dir := os.environ.get(SCREENSHOT_ENV):
-        Path(target_dir).mkdir(parents=True, exist_ok=True)
-        for screenshot in screenshots:
-            shutil.copy(screenshot, Path(target_dir) / screenshot.name)
+    screenshots.append(screenshot(browser, tmp_path / "period-report-FY2024-en.png"))
+    keep_screenshots(screenshots)
 
 
-def _screenshot(browser: DevTools, path: Path) -> Path:
-    """Capture the whole page as PNG."""
-    shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
-    png = base64.b64decode(shot["data"])
-    assert png.startswith(b"\x89PNG")
-    path.write_bytes(png)
-    return path
-
-
-def test_roadmap_section_renders_in_chromium(browser: DevTools, tmp_path: Path) -> None:
+def test_roadmap_section_renders_in_chromium(browser: DevTools, tmp_path: Path) -> None:  # noqa: F811
     from tests.unit.infra.test_roadmap_chart import NATIONAL_ROADMAPS, roadmap_progress_example
 
     tables = {**example_tables(), "mart.roadmap_progress": roadmap_progress_example()}
@@ -345,7 +194,4 @@ def test_roadmap_section_renders_in_chromium(browser: DevTools, tmp_path: Path) 
     assert browser.evaluate(f'getComputedStyle(document.querySelector("{label}")).display') != "none"
     assert browser.errors() == []
 
-    shot = _screenshot(browser, tmp_path / "period-report-FY2024-roadmaps.png")
-    if target_dir := os.environ.get(SCREENSHOT_ENV):
-        Path(target_dir).mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, Path(target_dir) / shot.name)
+    keep_screenshots([screenshot(browser, tmp_path / "period-report-FY2024-roadmaps.png")])
