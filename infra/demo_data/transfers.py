@@ -30,7 +30,8 @@ _SENDERS = frozenset({"municipality", "campus"})
 def neighbours(region: str) -> list[str]:
     """The prefectures that border a prefecture (japanmap's adjacency)."""
     number = PREFECTURE_CODES.index(region) + 1
-    return [PREFECTURE_CODES[other - 1] for other in japanmap.adjacent(number) if 1 <= other <= len(PREFECTURES)]
+    bordering = japanmap.adjacent(number)  # type: ignore[no-untyped-call]
+    return [PREFECTURE_CODES[other - 1] for other in bordering if 1 <= other <= len(PREFECTURES)]
 
 
 def destination_of(member: DemoMember, flow: Flow, seed: int) -> str | None:
