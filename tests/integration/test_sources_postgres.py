@@ -111,11 +111,12 @@ def test_a_postgres_source_is_pulled_once_per_change_and_its_password_stays_secr
         [first] = pull_sources(resources)
     assert first.error is None
     assert first.is_new
-    # Every submitted column exists in the table; source, target, quality and note are NULL (empty).
+    # Every submitted column exists in the table; source, target, origin, destination, quality, note and
+    # is_renewable are NULL (empty).
     assert resources.storage.get_bytes(first.key or "").decode() == (
         ",".join(FLOWS.read_schema) + "\n"
-        "city-a,FY2024,paper,use,collection,,,80.500,t,JP-40,,,\n"
-        "city-a,FY2024,paper,collection,recycling,,,30.000,t,JP-40,,,\n"
+        "city-a,FY2024,paper,use,collection,,,80.500,t,JP-40,,,,,\n"
+        "city-a,FY2024,paper,collection,recycling,,,30.000,t,JP-40,,,,,\n"
     )
     [validated] = validate_submissions(resources, [first.submission_id or ""])
     assert (validated.status, validated.counts.read, validated.counts.accepted) == ("valid", 2, 2)
