@@ -21,6 +21,7 @@ from infra.resources import Resources, build_resources
 from infra.settings import get_settings
 from infra.storage import REPORTS
 from schemas.reference import SECRETARIAT_ID
+from transforms.indicators import QUANTITY_FLOWS
 
 # The reference files shipped in the repository's reference/ folder, by dataset.
 REFERENCE_DIRECTORY = Path(__file__).resolve().parents[1] / "reference"
@@ -44,16 +45,19 @@ WHERE is_latest
 ORDER BY roadmap_id, basis
 """
 
-# Issue 14's measure of what the public side shows: the share of material-group cells of mart.indicators
-# published at each region level, per period.
-PUBLISHED_SHARE_QUERY = """
-SELECT period, region_level, count(*) AS cells, sum(CASE WHEN suppressed THEN 0 ELSE 1 END) AS published,
-       avg(CASE WHEN suppressed THEN 0.0 ELSE 1.0 END) AS published_share
+# Issue 14's measure of what the public side shows: the share of the material-group cells of mart.indicators
+# (a row's quantities: disclosure control withholds them one by one) published at each region level, per
+# period; and how many rows are published whole.
+_PUBLISHED_VALUES = " + ".join(f"CASE WHEN {name} IS NULL THEN 0 ELSE 1 END" for name in QUANTITY_FLOWS)
+PUBLISHED_SHARE_QUERY = f"""
+SELECT period, region_level, {len(QUANTITY_FLOWS)} * count(*) AS cells, sum({_PUBLISHED_VALUES}) AS published,
+       sum({_PUBLISHED_VALUES}) / ({len(QUANTITY_FLOWS)} * count(*) * 1.0) AS published_share,
+       count(*) AS rows, sum(CASE WHEN suppressed THEN 0 ELSE 1 END) AS rows_whole
 FROM mart.indicators
 WHERE material_level = 'group'
 GROUP BY period, period_start, region_level
 ORDER BY period_start, period, region_level DESC
-"""
+"""  # noqa: S608 (built from the indicator definitions, not from input)
 
 
 @dataclass(frozen=True)

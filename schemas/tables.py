@@ -140,9 +140,9 @@ TABLES: dict[str, pl.Schema] = {
         CONTRIBUTORS,
         SUPPRESSION_COLUMNS,
     ),
-    # Disclosure control's information loss per period: how many cells of each published table were
-    # published (suppressed false) and hidden, by reason. Counts only: tonnes hidden by reason could be a
-    # lone member's own figure, so they stay in the run summary.
+    # Disclosure control's information loss per period: how many cells (values: one quantity of one row) of
+    # each published table were published (suppressed false) and hidden, by reason. Counts only: tonnes
+    # hidden by reason could be a lone member's own figure, so they stay in the run summary.
     "mart.publication_summary": _merge(
         pl.Schema({"period": pl.String(), "table_name": pl.String()}),
         SUPPRESSION_COLUMNS,

@@ -6,8 +6,9 @@ official industrial statistics hide cells of one or two establishments. Secondar
 further cells until no suppressed cell can be recovered by subtracting published cells from a published
 total: in every "total = sum of children" equation, either no cell or at least two cells are suppressed.
 
-A cell is a whole row: its quantities and everything derived from them (rates, imbalances) are nulled
-together, so a rate is always suppressed with the quantities it is computed from. `contributors` stays
+Here a cell is a whole row: its quantities and everything derived from them (rates, imbalances) are nulled
+together. The joint pass over a period's flow tables (`transforms.linked_disclosure`) withholds values one
+by one instead; a rate is always withheld with the quantities it is computed from. `contributors` stays
 published, as the Census of Manufacturing prints the establishment count of an "X" cell.
 `core.*` tables are never passed through here: authorised users keep the unsuppressed values.
 """
@@ -89,20 +90,30 @@ SCOPE_ROLLUPS: tuple[Rollup, ...] = (
 
 @dataclass(frozen=True)
 class DisclosureSpec:
-    """How a mart table is disclosure-controlled: its additive quantities, derived values and hierarchies."""
+    """How a mart table is disclosure-controlled: its additive quantities, derived values and hierarchies.
+
+    `derived_columns` maps each derived value (a rate, an imbalance) to the quantities it is computed from:
+    it is withheld whenever one of them is.
+    """
 
     value_columns: tuple[str, ...]
-    derived_columns: tuple[str, ...] = ()
+    derived_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     rollups: tuple[Rollup, ...] = ()
 
 
 DISCLOSURE_SPECS: dict[str, DisclosureSpec] = {
     "mart.flows": DisclosureSpec(("quantity_t",)),
-    "mart.stage_balance": DisclosureSpec(("inflow_t", "outflow_t"), ("imbalance_t",)),
-    "mart.indicators": DisclosureSpec(tuple(QUANTITY_FLOWS), tuple(RATES), SCOPE_ROLLUPS),
-    "mart.sankey_links": DisclosureSpec(("value_t",), (), (MATERIAL_GROUP_TO_ALL,)),
+    "mart.stage_balance": DisclosureSpec(("inflow_t", "outflow_t"), {"imbalance_t": ("inflow_t", "outflow_t")}),
+    "mart.indicators": DisclosureSpec(
+        tuple(QUANTITY_FLOWS),
+        {name: tuple(sorted(set(rate.meta.root_names()))) for name, rate in RATES.items()},
+        SCOPE_ROLLUPS,
+    ),
+    "mart.sankey_links": DisclosureSpec(("value_t",), rollups=(MATERIAL_GROUP_TO_ALL,)),
     "mart.regional_flows": DisclosureSpec(("quantity_t",)),
-    "mart.regional_balance": DisclosureSpec(REGIONAL_BALANCE_QUANTITIES, ("self_sufficiency_rate",)),
+    "mart.regional_balance": DisclosureSpec(
+        REGIONAL_BALANCE_QUANTITIES, {"self_sufficiency_rate": ("generated_t", "treated_inside_t")}
+    ),
 }
 
 
@@ -312,7 +323,7 @@ def suppress_table(
         contributions,
         keys=keys,
         value_columns=spec.value_columns,
-        derived_columns=spec.derived_columns,
+        derived_columns=tuple(spec.derived_columns),
         rollups=spec.rollups,
         min_contributors=min_contributors,
         dominance_share=dominance_share,

@@ -41,7 +41,6 @@ from transforms.disclosure import (
     SUPPRESSED,
     SUPPRESSION_REASON,
     member_contributions,
-    primary_reasons,
 )
 from transforms.indicators import compute_indicators
 from transforms.marts import summarize_flows
@@ -65,6 +64,9 @@ BASE_TABLE = "mart.flows"  # its cells are the unknowns every other published va
 FREQUENCY_SAFETY_RANGE = 0.10
 
 _BASE, _COLUMN, _COEFFICIENT, _ROW, _PROTECTION = "_base", "_column", "_coefficient", "_row", "_protection"
+_SLOT = "_slot"  # one value of one cell: what is hidden or published
+# A row's `suppression_reason` is the first of these among its withheld values.
+_SEVERITY = (FEW_CONTRIBUTORS, DOMINANCE, SECONDARY)
 
 
 @dataclass(frozen=True)
@@ -127,39 +129,31 @@ def suppress_publication(
     base_values = built[BASE_TABLE].get_column("quantity_t").fill_null(0.0).to_numpy().astype(np.float64)
 
     functionals, zeros = _linear_system(built, offsets)
-    reasons: list[pl.DataFrame] = []
-    sensitive: list[pl.DataFrame] = []
-    for table, cells in built.items():
-        contributions = member_contributions(frame.lazy(), PUBLISHED_BUILDERS[table])
-        indexed = cells.with_row_index(_CELL).with_columns(pl.col(_CELL) + offsets[table])
-        keys = table_keys(table)
-        values = list(DISCLOSURE_SPECS[table].value_columns)
-        reasons.append(
-            primary_reasons(
-                indexed,
-                contributions,
-                keys=keys,
-                dominance_columns=values,
-                min_contributors=min_contributors,
-                dominance_share=dominance_share,
-            )
-        )
-        sensitive.append(
-            _sensitive_values(
-                indexed,
-                contributions,
-                keys=keys,
-                value_columns=values,
+    judged = pl.concat(
+        [
+            _judge_values(
+                cells.with_row_index(_CELL).with_columns(pl.col(_CELL) + offsets[table]),
+                member_contributions(frame.lazy(), PUBLISHED_BUILDERS[table]),
+                keys=table_keys(table),
+                value_columns=list(DISCLOSURE_SPECS[table].value_columns),
                 min_contributors=min_contributors,
                 dominance_share=dominance_share,
                 safety_range=safety_range,
             )
+            for table, cells in built.items()
+        ]
+    ).with_row_index(_SLOT)
+    problem = _problem(functionals, zeros, base_values, judged)
+    hidden = protect(problem, judged.get_column(_REASON).is_not_null().to_numpy())
+    judged = judged.with_columns(
+        pl.when(pl.col(_REASON).is_null() & pl.Series(hidden)).then(pl.lit(SECONDARY)).otherwise(_REASON).alias(_REASON)
+    )
+    by_table = {
+        table: judged.filter(pl.col(_CELL).is_between(offsets[table], offsets[table] + cells.height - 1)).select(
+            (pl.col(_CELL) - offsets[table]).cast(pl.UInt32), _COLUMN, _REASON
         )
-    primary = pl.concat(reasons).sort(_CELL).get_column(_REASON).to_list()
-    problem = _problem(functionals, zeros, base_values, pl.concat(sensitive))
-    hidden = protect(problem, np.array([reason is not None for reason in primary], dtype=bool))
-    final = [reason if reason is not None else (SECONDARY if hidden[i] else None) for i, reason in enumerate(primary)]
-    by_table = {table: final[offsets[table] : offsets[table] + cells.height] for table, cells in built.items()}
+        for table, cells in built.items()
+    }
     tables = {table: _apply(table, cells, by_table[table]) for table, cells in built.items()}
     return Publication(tables=tables, information_loss=information_loss(built, by_table))
 
@@ -201,7 +195,7 @@ def _linear_system(built: dict[str, pl.DataFrame], offsets: dict[str, int]) -> t
     return system.filter(pl.col(_CELL).is_not_null()).drop("_equation"), system.filter(pl.col(_CELL).is_null())
 
 
-def _sensitive_values(
+def _judge_values(
     cells: pl.DataFrame,
     contributions: pl.LazyFrame,
     *,
@@ -211,11 +205,14 @@ def _sensitive_values(
     dominance_share: float,
     safety_range: float,
 ) -> pl.DataFrame:
-    """(`_cell`, `_column`, `_protection`): each quantity of a primary cell and the interval it needs.
+    """(`_cell`, `_column`, `_reason`, `_protection`) for every quantity of every cell, sorted.
 
-    A quantity dominated by its two largest members needs the interval that makes the cell look
-    undominated, (top two) / share − value (τ-ARGUS's NK rule); a cell of too few members needs
-    `safety_range` of each quantity (its FREQ rule). A quantity of 0 t has nothing to protect.
+    The primary reason is per value: every quantity of a cell of fewer than `min_contributors` members
+    (few_contributors), or a quantity whose two largest members hold more than `dominance_share` of it
+    (dominance). A bloc's natural-resource input that one steelworks supplies is hidden; the waste its many
+    municipalities generate, in the same row, is not. The protection a sensitive value needs is the interval
+    that makes it look undominated, (top two) / share − value (τ-ARGUS's NK rule), or `safety_range` of it
+    for too few members (its FREQ rule). A quantity of 0 t has nothing to protect.
     """
     per_member = (
         contributions.group_by([*keys, MEMBER_ID])
@@ -229,32 +226,49 @@ def _sensitive_values(
         )
         .collect()
     )
-    value, top_two = pl.col("_value"), pl.col("_top_two")
-    few = pl.when(pl.col("_n") < min_contributors).then(safety_range * value).otherwise(0.0)
-    dominated = (
-        pl.when(top_two > dominance_share * value)
-        .then(pl.min_horizontal(value, top_two / dominance_share - value))
-        .otherwise(0.0)
+    value, top_two = pl.col("_value").fill_null(0.0), pl.col("_top_two").fill_null(0.0)
+    few = pl.col("_n").fill_null(0) < min_contributors
+    dominated = (value > 0) & (top_two > dominance_share * value)
+    protection = (
+        pl.when(value <= 0)
+        .then(0.0)
+        .otherwise(
+            pl.max_horizontal(
+                pl.when(few).then(safety_range * value).otherwise(0.0),
+                pl.when(dominated).then(pl.min_horizontal(value, top_two / dominance_share - value)).otherwise(0.0),
+            )
+        )
     )
+    slots = cells.select(_CELL, *keys).join(pl.DataFrame({_COLUMN: value_columns}), how="cross")
     return (
-        cells.select(_CELL, *keys)
-        .join(per_member, on=keys, how="inner", nulls_equal=True)
-        .filter(value > 0)
-        .select(_CELL, _COLUMN, pl.max_horizontal(few, dominated).alias(_PROTECTION))
-        .filter(pl.col(_PROTECTION) > 0)
+        slots.join(per_member, on=[*keys, _COLUMN], how="left", nulls_equal=True)
+        .select(
+            _CELL,
+            _COLUMN,
+            pl.when(few).then(pl.lit(FEW_CONTRIBUTORS)).when(dominated).then(pl.lit(DOMINANCE)).alias(_REASON),
+            protection.alias(_PROTECTION),
+        )
+        .sort(_CELL, _COLUMN)
     )
 
 
 def _problem(
-    functionals: pl.DataFrame, zeros: pl.DataFrame, base_values: np.ndarray, sensitive: pl.DataFrame
+    functionals: pl.DataFrame, zeros: pl.DataFrame, base_values: np.ndarray, judged: pl.DataFrame
 ) -> ProtectionProblem:
     """The matrices of the system: one row per published value (cell, column), one per absent value.
 
-    Everything is sorted, whatever order the builders' group-bys gave: the LPs then see the same problem
-    on every run, so a period republished from the same flows gets the same pattern.
+    A value is hidden on its own (its owner is its `_slot` in `judged`). Everything is sorted, whatever order
+    the builders' group-bys gave: the LPs then see the same problem on every run, so a period republished
+    from the same flows gets the same pattern.
     """
     n_base = base_values.size
-    values = functionals.select(_CELL, _COLUMN).unique().sort(_CELL, _COLUMN).with_row_index("_value")
+    values = (
+        functionals.select(_CELL, _COLUMN)
+        .unique()
+        .join(judged.select(_SLOT, _CELL, _COLUMN, _PROTECTION), on=[_CELL, _COLUMN])
+        .sort(_SLOT)
+        .with_row_index("_value")
+    )
     entries = functionals.join(values, on=[_CELL, _COLUMN]).sort("_value", _BASE)
     zeros = zeros.sort("_equation", _COLUMN, _BASE)
     matrix = sparse.csr_matrix(
@@ -266,52 +280,71 @@ def _problem(
         (zeros[_COEFFICIENT].to_numpy(), (zero_ids.to_numpy(), zeros[_BASE].to_numpy())),
         shape=(zero_ids.n_unique() if zeros.height else 0, n_base),
     )
-    targets = sensitive.join(values, on=[_CELL, _COLUMN]).select("_value", _PROTECTION).sort("_value").rows()
+    targets = values.filter(pl.col(_PROTECTION) > 0).select("_value", _PROTECTION).rows()
     return ProtectionProblem(
         values=matrix,
-        owner=values.get_column(_CELL).to_numpy(),
+        owner=values.get_column(_SLOT).to_numpy(),
         absent=absent,
         base=base_values,
         targets=[(int(value), float(protection)) for value, protection in targets],
     )
 
 
-def _apply(table: str, cells: pl.DataFrame, reasons: list[str | None]) -> pl.DataFrame:
-    """The table with hidden cells' values (and what is derived from them) nulled, in its published schema."""
+def _apply(table: str, cells: pl.DataFrame, judged: pl.DataFrame) -> pl.DataFrame:
+    """The table with hidden values (and what is derived from them) nulled, in its published schema.
+
+    `suppressed` says some value of the row is withheld; `suppression_reason` is the most serious reason
+    among them (few_contributors, then dominance, then secondary).
+    """
     spec = DISCLOSURE_SPECS[table]
-    reason = pl.Series(_REASON, reasons, dtype=pl.String())
-    is_suppressed = pl.col(_REASON).is_not_null()
+    reasons = pl.DataFrame(
+        [
+            judged.filter(pl.col(_COLUMN) == name).sort(_CELL).get_column(_REASON).alias(f"_why_{name}")
+            for name in spec.value_columns
+        ]
+    )
+    withheld = {name: pl.col(f"_why_{name}").is_not_null() for name in spec.value_columns}
+    withheld |= {
+        name: pl.any_horizontal(withheld[source] for source in sources)
+        for name, sources in spec.derived_columns.items()
+    }
+    why = [pl.col(f"_why_{name}") for name in spec.value_columns]
+    worst = pl.coalesce(
+        *(pl.when(pl.any_horizontal(r == reason for r in why)).then(pl.lit(reason)) for reason in _SEVERITY)
+    )
     return (
-        cells.with_columns(reason)
+        pl.concat([cells, reasons], how="horizontal")
         .with_columns(
-            *(
-                pl.when(is_suppressed).then(None).otherwise(pl.col(name)).alias(name)
-                for name in (*spec.value_columns, *spec.derived_columns)
-            ),
-            is_suppressed.alias(SUPPRESSED),
-            pl.col(_REASON).alias(SUPPRESSION_REASON),
+            *(pl.when(hide).then(None).otherwise(pl.col(name)).alias(name) for name, hide in withheld.items()),
+            worst.alias(SUPPRESSION_REASON),
         )
+        .with_columns(pl.col(SUPPRESSION_REASON).is_not_null().alias(SUPPRESSED))
         .select([pl.col(name).cast(dtype) for name, dtype in TABLES[table].items()])
     )
 
 
-def information_loss(built: Mapping[str, pl.DataFrame], reasons: Mapping[str, list[str | None]]) -> pl.DataFrame:
-    """Cells and tonnes published and hidden per table and reason (null: published), for the run summary.
+def information_loss(built: Mapping[str, pl.DataFrame], judged: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """Values and tonnes published and hidden per table and reason (null: published), for the run summary.
 
-    Tonnes are the hidden cells' quantity columns summed (a stage's inflow and outflow both count). They are
-    for operators only: by reason, they can be a lone member's own figure, so `mart.publication_summary`
-    keeps the cell counts alone (`publication_summary`).
+    A value is one quantity of one row (`n_cells` counts them); the tonnes are those values summed (a stage's
+    inflow and outflow both count). They are for operators only: by reason, they can be a lone member's own
+    figure, so `mart.publication_summary` keeps the counts alone (`publication_summary`).
     """
     parts = []
     for table, cells in built.items():
-        values = DISCLOSURE_SPECS[table].value_columns
+        values = list(DISCLOSURE_SPECS[table].value_columns)
+        quantities = (
+            cells.select(values)
+            .with_row_index(_CELL)
+            .unpivot(index=_CELL, on=values, variable_name=_COLUMN, value_name="_tonnes")
+        )
         parts.append(
-            cells.with_columns(
-                pl.Series(SUPPRESSION_REASON, reasons[table], dtype=pl.String()),
-                pl.sum_horizontal([pl.col(name).fill_null(0.0) for name in values]).alias("quantity_t"),
-            )
+            judged[table]
+            .join(quantities, on=[_CELL, _COLUMN], how="left")
+            .join(cells.select("period").with_row_index(_CELL), on=_CELL, how="left")
+            .rename({_REASON: SUPPRESSION_REASON})
             .group_by("period", SUPPRESSION_REASON)
-            .agg(pl.len().cast(pl.Int32).alias("n_cells"), pl.col("quantity_t").sum())
+            .agg(pl.len().cast(pl.Int32).alias("n_cells"), pl.col("_tonnes").fill_null(0.0).sum().alias("quantity_t"))
             .select(
                 "period",
                 pl.lit(table).alias("table_name"),

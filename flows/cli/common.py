@@ -101,11 +101,11 @@ def print_summary(summary: RunSummary, *, every_submission: bool = False) -> Non
 
 
 def information_loss_lines(rows: list[dict[str, object]]) -> list[str]:
-    """Disclosure control per period and table: cells hidden of all, and cells and tonnes by reason."""
+    """Disclosure control per period and table: values hidden of all, and values and tonnes by reason."""
     tables: dict[tuple[str, str], list[dict[str, object]]] = {}
     for row in rows:
         tables.setdefault((str(row["period"]), str(row["table_name"])), []).append(row)
-    lines = ["suppressed (disclosure control; cells, tonnes):"] if tables else []
+    lines = ["suppressed (disclosure control; values, tonnes):"] if tables else []
     for (period, table), parts in sorted(tables.items()):
         hidden = [part for part in parts if part["suppressed"]]
         n_hidden = sum(int(str(part["n_cells"])) for part in hidden)

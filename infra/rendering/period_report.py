@@ -136,8 +136,12 @@ def _indicator_rows(indicators: pl.DataFrame, period: str) -> tuple[list[str], l
     columns = list(INDICATOR_COLUMNS)
     rows = []
     for row in headline.iter_rows(named=True):
+        # Disclosure control withholds values one by one: a null value of a suppressed row is withheld.
         withheld = bool(row.get(SUPPRESSED))
-        cells = [Cell("秘匿", withheld=True) if withheld else Cell(format_value(name, row[name])) for name in columns]
+        cells = [
+            Cell("秘匿", withheld=True) if withheld and row[name] is None else Cell(format_value(name, row[name]))
+            for name in columns
+        ]
         rows.append((str(row["period"]), cells))
     return columns, rows
 

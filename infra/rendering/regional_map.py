@@ -202,7 +202,7 @@ def _choropleth(rows: pl.DataFrame, *, level: str, material: str, indicator: str
     cells: dict[str, float] = {}
     withheld: set[str] = set()
     for region, value, suppressed in rows.select("region", indicator, "suppressed").iter_rows():
-        if bool(suppressed):
+        if bool(suppressed) and value is None:  # withheld (the row's other values may be published)
             withheld.add(region)
         elif value is not None:
             cells[region] = float(value)

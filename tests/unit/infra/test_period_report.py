@@ -11,7 +11,7 @@ from infra.rendering.period_report import build_period_report, period_report_key
 from infra.rendering.sankey import NODE_GAP, layout_sankey
 from infra.resources import build_resources
 from infra.settings import Settings
-from schemas.tables import TABLES
+from schemas.tables import INDICATOR_COLUMNS, TABLES
 
 
 def sankey_links(rows: list[tuple[str, str, str, str, float, bool]], period: str = "FY2024") -> pl.DataFrame:
@@ -208,6 +208,24 @@ def test_indicator_table_is_the_period_grain_oldest_first_with_withheld_rows() -
         r'class="disposal-bar" data-period="([^"]+)" data-value="([^"]+)" x="120" y="\d+" width="([^"]+)"', html
     )
     assert bars == [("FY2023", "60.0", "360.0"), ("FY2024", "40.0", "240.0")]
+
+
+def test_a_row_withheld_in_part_shows_its_published_values() -> None:
+    tables = example_tables()
+    fy2024 = pl.col("period") == "FY2024"
+    withheld = ("natural_resource_input_t", "input_cyclical_use_rate")
+    tables["mart.indicators"] = tables["mart.indicators"].with_columns(
+        *(
+            pl.when(fy2024).then(None if name in withheld else 0.5).otherwise(pl.col(name)).alias(name)
+            for name in INDICATOR_COLUMNS
+        ),
+        (fy2024 | pl.col("suppressed")).alias("suppressed"),
+    )
+    html = build_period_report(period="FY2024", tables=tables)
+    row = re.search(r'<tr data-period="FY2024".*?</tr>', html, re.DOTALL)
+    assert row
+    assert row.group(0).count("秘匿") == 2  # the input and its rate; the row's other indicators are shown
+    assert row.group(0).count("50.0%") == 3
 
 
 def test_target_progress_shown_only_when_published() -> None:

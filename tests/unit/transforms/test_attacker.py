@@ -390,6 +390,25 @@ def test_the_joint_pass_closes_the_planted_leak(rows: list[Row | RoutedRow]) -> 
     assert quantities.to_series().to_list() == [190.0]
 
 
+# A prefecture's four municipalities landfill 100 t each; one producer alone brings in 1,000 t of resin.
+ONE_PRODUCER: list[Row | RoutedRow] = [
+    *((member, "plastics.pet", "JP-13", "use", "landfill", 100.0) for member in "abcd"),
+    ("p", "plastics.pet", "JP-13", "import", "production", 1000.0),
+]
+
+
+def test_a_dominated_quantity_is_withheld_alone_and_its_row_keeps_the_others() -> None:
+    flows = flows_frame(ONE_PRODUCER)
+    tables = joint(flows)
+    assert attack(flows, tables) == []
+    row = tables["mart.indicators"].filter(region="JP-13", material="plastics.pet").row(0, named=True)
+    # The producer's input, and the rate computed from it, are withheld...
+    assert (row["natural_resource_input_t"], row["input_cyclical_use_rate"]) == (None, None)
+    assert (row["suppressed"], row["suppression_reason"]) == (True, "dominance")
+    # ...while what the four municipalities generate and landfill is published, with its rate.
+    assert (row["waste_generated_t"], row["final_disposal_t"], row["final_disposal_rate"]) == (400.0, 400.0, 1.0)
+
+
 # --- random small populations -----------------------------------------------------------------------
 
 MEMBERS = tuple(f"m{i}" for i in range(7))
