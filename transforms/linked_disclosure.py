@@ -143,7 +143,7 @@ def suppress_publication(
             for table, cells in built.items()
         ]
     ).with_row_index(_SLOT)
-    problem = _problem(functionals, zeros, base_values, judged)
+    problem = _problem(functionals, zeros, base_values, judged, blocks=_blocks(built[BASE_TABLE]))
     hidden = protect(problem, judged.get_column(_REASON).is_not_null().to_numpy())
     judged = judged.with_columns(
         pl.when(pl.col(_REASON).is_null() & pl.Series(hidden)).then(pl.lit(SECONDARY)).otherwise(_REASON).alias(_REASON)
@@ -252,8 +252,24 @@ def _judge_values(
     )
 
 
+def _blocks(base: pl.DataFrame) -> np.ndarray:
+    """Each base cell's material group, as a label: a deviation moves cells of its own value's groups only.
+
+    What protects a prefecture's plastics seldom runs through metals, and the LP is many times smaller:
+    on the demo's FY2024 (291 members, 8,643 member cells) one LP over the whole system per sensitive value
+    took 287 s, and 28 s by group, with fewer secondary values. Restricting to a group within its bloc took 8 s
+    but hid nationwide totals (the deviation could not compensate through another bloc).
+    """
+    return base.select(pl.col("material_group").fill_null("").rank("dense")).to_series().to_numpy().astype(np.int64)
+
+
 def _problem(
-    functionals: pl.DataFrame, zeros: pl.DataFrame, base_values: np.ndarray, judged: pl.DataFrame
+    functionals: pl.DataFrame,
+    zeros: pl.DataFrame,
+    base_values: np.ndarray,
+    judged: pl.DataFrame,
+    *,
+    blocks: np.ndarray | None = None,
 ) -> ProtectionProblem:
     """The matrices of the system: one row per published value (cell, column), one per absent value.
 
@@ -287,6 +303,7 @@ def _problem(
         absent=absent,
         base=base_values,
         targets=[(int(value), float(protection)) for value, protection in targets],
+        blocks=blocks,
     )
 
 

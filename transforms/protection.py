@@ -40,6 +40,9 @@ class ProtectionProblem:
     absent: sparse.csr_matrix
     base: np.ndarray
     targets: list[tuple[int, float]]
+    # A label per base cell (its material group): a value's deviation moves only the cells of the blocks its
+    # own cells are in. Any deviation protects; this one is found in a far smaller LP. None: one block.
+    blocks: np.ndarray | None = None
 
 
 @dataclass
@@ -80,6 +83,8 @@ class _Solver:
         # Hiding a value costs one, plus its share of the largest: fewest cells first, then least tonnage.
         self.weights = 1.0 + sizes / max(float(sizes.max(initial=0.0)), 1e-12)
         self.pinned = np.asarray(abs(problem.absent).sum(axis=0)).ravel() > 0
+        self.values_csc = problem.values.tocsc()
+        self.absent_csc = problem.absent.tocsc()
 
     def deviation(self, value: int, need: float, hidden: np.ndarray) -> _Deviation:
         """The cheapest deviation moving `value` by `need` (scaled); the published values it moves must be hidden.
@@ -98,36 +103,49 @@ class _Solver:
             vector = self._solve(row, need, published)
         return _Deviation(vector, problem.values @ vector)
 
+    def _movable(self, row: sparse.csr_matrix) -> np.ndarray:
+        """The base cells a deviation of `row`'s value may move: those in the blocks of its own cells."""
+        blocks = self.problem.blocks
+        if blocks is None:
+            return np.arange(self.base.size)
+        return np.flatnonzero(np.isin(blocks, blocks[row.indices]))
+
     def _solve(self, row: sparse.csr_matrix, need: float, published: np.ndarray) -> np.ndarray:
         """The LP: min Σ weight · (up + down) s.t. published·y = up − down, absent·y = 0, row·y = need, y ≥ −x.
 
-        Always feasible: with every published value free to move, the cells of `row` alone can move it (up
-        without bound, down to 0 — a protection is never more than the value).
+        y moves the cells of `_movable` only (the others stay at 0), so only the published and absent values
+        over those cells are constraints. Always feasible: with every published value free to move, the cells
+        of `row` alone can move it (up without bound, down to 0 — a protection is never more than the value).
         """
-        n_base = self.base.size
-        kept = self.problem.values[published]
-        n_kept = kept.shape[0]
+        movable = self._movable(row)
+        values = self.values_csc[:, movable].tocsr()
+        touched = np.flatnonzero(published & (np.diff(values.indptr) > 0))
+        kept = values[touched]
+        absent = self.absent_csc[:, movable].tocsr()
+        absent = absent[np.flatnonzero(np.diff(absent.indptr) > 0)]
+        n_kept, n_movable, n_absent = kept.shape[0], movable.size, absent.shape[0]
         identity = sparse.identity(n_kept, format="csr")
-        n_absent = self.problem.absent.shape[0]
         equalities = sparse.vstack(
             [
                 sparse.hstack([kept, -identity, identity]),
-                sparse.hstack([self.problem.absent, sparse.csr_matrix((n_absent, 2 * n_kept))]),
-                sparse.hstack([row, sparse.csr_matrix((1, 2 * n_kept))]),
+                sparse.hstack([absent, sparse.csr_matrix((n_absent, 2 * n_kept))]),
+                sparse.hstack([row.tocsc()[:, movable], sparse.csr_matrix((1, 2 * n_kept))]),
             ],
             format="csc",
         )
         right = np.zeros(equalities.shape[0])
         right[-1] = need
-        weights = self.weights[published]
-        cost = np.concatenate([np.zeros(n_base), weights, weights])
-        lower = np.concatenate([-self.base, np.zeros(2 * n_kept)])
+        weights = self.weights[touched]
+        cost = np.concatenate([np.zeros(n_movable), weights, weights])
+        lower = np.concatenate([-self.base[movable], np.zeros(2 * n_kept)])
         bounds = np.column_stack([lower, np.full(lower.size, np.inf)])
         result = linprog(cost, A_eq=equalities, b_eq=right, bounds=bounds, method="highs", options=_LP_OPTIONS)
         if result.status != 0:
             msg = f"disclosure control's LP found no protecting deviation ({result.message}); nothing was published"
             raise RuntimeError(msg)
-        return np.asarray(result.x[:n_base], dtype=np.float64)
+        vector = np.zeros(self.base.size)
+        vector[movable] = result.x[:n_movable]
+        return vector
 
 
 def _along_free_cells(row: sparse.csr_matrix, room: np.ndarray, need: float, n_base: int) -> np.ndarray:

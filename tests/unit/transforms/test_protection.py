@@ -52,3 +52,12 @@ def test_a_sum_known_to_be_zero_pins_its_cells() -> None:
     rows = [[1, 0], [0, 1], [1, 1]]
     hidden = protect(problem(rows, [70, 0], [(0, 10.0)], absent=[[0, 1]]), np.array([True, False, False]))
     assert hidden.tolist() == [True, False, True]
+
+
+def test_a_deviation_stays_in_its_blocks() -> None:
+    # The first test's cells, with b (30 t) in another block than a and c: the deviation may not move b, so c
+    # takes the change instead of the cheaper b.
+    rows = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]
+    blocked = ProtectionProblem(**{**vars(problem(rows, [70, 30, 200], [(0, 10.0)])), "blocks": np.array([0, 1, 0])})
+    hidden = protect(blocked, np.array([True, False, False, False]))
+    assert hidden.tolist() == [True, False, True, False]
