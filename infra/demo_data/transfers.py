@@ -9,6 +9,7 @@ it does not depend on which other members exist.
 
 from __future__ import annotations
 
+import functools
 import random
 
 import japanmap
@@ -27,11 +28,12 @@ _SENT_AWAY: dict[tuple[str, str], float] = {
 _SENDERS = frozenset({"municipality", "campus"})
 
 
-def neighbours(region: str) -> list[str]:
-    """The prefectures that border a prefecture (japanmap's adjacency)."""
+@functools.cache
+def neighbours(region: str) -> tuple[str, ...]:
+    """The prefectures that border a prefecture (japanmap's adjacency; it reads its JSON on every call)."""
     number = PREFECTURE_CODES.index(region) + 1
     bordering = japanmap.adjacent(number)  # type: ignore[no-untyped-call]
-    return [PREFECTURE_CODES[other - 1] for other in bordering if 1 <= other <= len(PREFECTURES)]
+    return tuple(PREFECTURE_CODES[other - 1] for other in bordering if 1 <= other <= len(PREFECTURES))
 
 
 def destination_of(member: DemoMember, flow: Flow, seed: int) -> str | None:
