@@ -218,6 +218,11 @@ def _choropleth(rows: pl.DataFrame, *, level: str, material: str, indicator: str
     return Choropleth(level, material, indicator, fills, texts, _legend(indicator, classes))
 
 
+def _n_shown(layer: Choropleth) -> int:
+    """How many regions a layer shows a value for (not withheld, not without data)."""
+    return sum(fill not in (HATCH_FILL, NO_DATA_FILL) for fill in layer.fills.values())
+
+
 def _arc(start: tuple[float, float], end: tuple[float, float]) -> str:
     """A quadratic curve bent to the left of its direction, so A → B and B → A do not overlap."""
     (x0, y0), (x1, y1) = start, end
@@ -303,8 +308,12 @@ def regional_map_view(
         if flows.height
         else ()
     )
-    first = [choropleths[f"{PREFECTURE}/{v.ALL_MATERIALS}/{option.code}"] for option in options]
-    initial = next((layer for layer in first if layer.legend), first[0])
+    # The map opens on the prefecture layer that shows the most prefectures (all materials and the first
+    # indicator on a tie): a page opening on hatching tells a reader less than one opening on values.
+    prefecture_layers = [
+        choropleths[f"{PREFECTURE}/{material.code}/{option.code}"] for material in materials for option in options
+    ]
+    initial = max(prefecture_layers, key=_n_shown)
     return RegionalMapView(
         shapes=shapes,
         indicators=options,

@@ -159,7 +159,7 @@ def test_prefecture_fills_follow_values_suppression_and_missing_rows() -> None:
         (PALETTE[2], "50.0"),
         (PALETTE[4], "100.0"),
     ]
-    # The page opens on the first indicator that has values, for all materials, by prefecture.
+    # The page opens on the layer that shows the most prefectures; on a tie, all materials and the first indicator.
     assert view.initial is layer
 
 
@@ -203,6 +203,21 @@ def test_material_groups_get_their_own_layers() -> None:
     empty = view.choropleths["prefecture/all/final_disposal_t"]
     assert {code for code, fill in empty.fills.items() if fill != NO_DATA_FILL} == {"JP-14"}
     assert empty.legend == ()
+
+
+def test_the_map_opens_on_the_layer_that_shows_the_most_prefectures() -> None:
+    everything = indicator_rows([("prefecture", "JP-13", "waste_generated_t", 5.0, False)])
+    plastics = indicator_rows(
+        [("prefecture", code, "final_disposal_t", 1.0, False) for code in ("JP-13", "JP-14", "JP-27")]
+        + [("prefecture", "JP-01", "final_disposal_t", None, True)],
+        material="plastics",
+    )
+    view = regional_map_view(period="FY2024", indicators=pl.concat([everything, plastics]), regional_flows=None)
+    assert (view.initial.level, view.initial.material, view.initial.indicator) == (
+        "prefecture",
+        "plastics",
+        "final_disposal_t",
+    )
 
 
 def test_largest_transfers_are_chosen_by_tonnes_and_country_ends_are_not_drawn() -> None:
