@@ -104,7 +104,7 @@ def test_members_cover_every_kind_with_valid_ids_regions_and_join_dates(demo: De
     members = demo.members
     assert members.columns == [column.name for column in MEMBERS.submitted_columns]
     assert members.schema == MEMBERS.read_schema
-    assert 100 <= members.height <= 120  # several like-sized municipalities per bloc (issue 14)
+    assert 280 <= members.height <= 300  # three or more municipalities in every prefecture (issue 14)
     assert set(members["kind"]) == set(v.MEMBER_KIND_CODES)
     assert members["member_id"].n_unique() == members.height
     assert all(re.fullmatch(MEMBER_ID_PATTERN, member_id) for member_id in members["member_id"])
@@ -398,6 +398,15 @@ def test_every_bloc_has_municipalities_and_some_send_waste_to_a_neighbouring_pre
     per_bloc = Counter(PREFECTURE_TO_BLOC[member.region] for member in municipalities)
     assert set(per_bloc) == set(BLOC_CODES)
     assert min(per_bloc.values()) >= 4
+    # Every prefecture has three municipalities or more, and their two largest do not dominate its people
+    # (85 %, disclosure control's rule), so most prefectures' municipal waste can be published.
+    people: dict[str, list[float]] = {}
+    for member in municipalities:
+        people.setdefault(member.region, []).append(member.scale)
+    assert set(people) == set(PREFECTURE_TO_BLOC)
+    assert all(len(counts) >= 3 for counts in people.values())
+    dominated = [code for code, counts in people.items() if sum(sorted(counts)[-2:]) > 0.85 * sum(counts)]
+    assert len(dominated) <= 5, dominated
     sent = [
         (member.region, destination)
         for member in municipalities
