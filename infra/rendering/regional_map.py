@@ -62,6 +62,7 @@ class Choropleth:
     fills: dict[str, str]
     texts: dict[str, str]
     legend: tuple[LegendStep, ...]
+    n_informative: int = 0  # regions with a published value other than 0 (a member-less 0 t says little)
 
     @property
     def key(self) -> str:
@@ -215,12 +216,8 @@ def _choropleth(rows: pl.DataFrame, *, level: str, material: str, indicator: str
             fills[code], texts[code] = PALETTE[classes[cells[code]]], format_value(indicator, cells[code])
         else:
             fills[code], texts[code] = NO_DATA_FILL, format_value(indicator, None)
-    return Choropleth(level, material, indicator, fills, texts, _legend(indicator, classes))
-
-
-def _n_shown(layer: Choropleth) -> int:
-    """How many regions a layer shows a value for (not withheld, not without data)."""
-    return sum(fill not in (HATCH_FILL, NO_DATA_FILL) for fill in layer.fills.values())
+    informative = sum(value != 0 for code, value in cells.items() if code in LEVEL_CODES[level])
+    return Choropleth(level, material, indicator, fills, texts, _legend(indicator, classes), informative)
 
 
 def _arc(start: tuple[float, float], end: tuple[float, float]) -> str:
@@ -308,12 +305,13 @@ def regional_map_view(
         if flows.height
         else ()
     )
-    # The map opens on the prefecture layer that shows the most prefectures (all materials and the first
-    # indicator on a tie): a page opening on hatching tells a reader less than one opening on values.
+    # The map opens on the prefecture layer that shows the most prefectures a value other than 0 (all
+    # materials and the first indicator on a tie): a page opening on hatching, or on the 0 t of prefectures
+    # where no member reports a quantity, tells a reader little.
     prefecture_layers = [
         choropleths[f"{PREFECTURE}/{material.code}/{option.code}"] for material in materials for option in options
     ]
-    initial = max(prefecture_layers, key=_n_shown)
+    initial = max(prefecture_layers, key=lambda layer: layer.n_informative)
     return RegionalMapView(
         shapes=shapes,
         indicators=options,

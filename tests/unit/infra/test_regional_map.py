@@ -206,7 +206,11 @@ def test_material_groups_get_their_own_layers() -> None:
 
 
 def test_the_map_opens_on_the_layer_that_shows_the_most_prefectures() -> None:
-    everything = indicator_rows([("prefecture", "JP-13", "waste_generated_t", 5.0, False)])
+    # All materials: one prefecture's waste, and five prefectures' 0 t of input (no member reports any there).
+    everything = indicator_rows(
+        [("prefecture", "JP-13", "waste_generated_t", 5.0, False)]
+        + [("prefecture", f"JP-0{n}", "natural_resource_input_t", 0.0, False) for n in range(1, 6)]
+    )
     plastics = indicator_rows(
         [("prefecture", code, "final_disposal_t", 1.0, False) for code in ("JP-13", "JP-14", "JP-27")]
         + [("prefecture", "JP-01", "final_disposal_t", None, True)],
