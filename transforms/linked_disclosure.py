@@ -19,7 +19,7 @@ checks it with an attacker's own LP over all tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -308,35 +308,48 @@ def _problem(
 
 
 def _apply(table: str, cells: pl.DataFrame, judged: pl.DataFrame) -> pl.DataFrame:
-    """The table with hidden values (and what is derived from them) nulled, in its published schema.
-
-    `suppressed` says some value of the row is withheld; `suppression_reason` is the most serious reason
-    among them (few_contributors, then dominance, then secondary).
-    """
+    """The table with hidden values (and what is derived from them) nulled, in its published schema."""
     spec = DISCLOSURE_SPECS[table]
+    return withhold(cells, judged, value_columns=spec.value_columns, derived_columns=spec.derived_columns).select(
+        [pl.col(name).cast(dtype) for name, dtype in TABLES[table].items()]
+    )
+
+
+def withhold(
+    cells: pl.DataFrame,
+    judged: pl.DataFrame,
+    *,
+    value_columns: Sequence[str],
+    derived_columns: Mapping[str, Sequence[str]],
+) -> pl.DataFrame:
+    """`cells` with each value `judged` to hide nulled, with what is derived from it, and the row's suppression.
+
+    `judged` has (`_cell`: row number, `_column`, `_reason`) for every value column of every row. `suppressed`
+    says some value of the row is withheld; `suppression_reason` is the most serious reason among them
+    (few_contributors, then dominance, then secondary).
+    """
     reasons = pl.DataFrame(
         [
             judged.filter(pl.col(_COLUMN) == name).sort(_CELL).get_column(_REASON).alias(f"_why_{name}")
-            for name in spec.value_columns
+            for name in value_columns
         ]
     )
-    withheld = {name: pl.col(f"_why_{name}").is_not_null() for name in spec.value_columns}
-    withheld |= {
-        name: pl.any_horizontal(withheld[source] for source in sources)
-        for name, sources in spec.derived_columns.items()
+    hidden = {name: pl.col(f"_why_{name}").is_not_null() for name in value_columns}
+    hidden |= {
+        name: pl.any_horizontal(hidden[source] for source in sources) for name, sources in derived_columns.items()
     }
-    why = [pl.col(f"_why_{name}") for name in spec.value_columns]
+    why = [pl.col(f"_why_{name}") for name in value_columns]
     worst = pl.coalesce(
         *(pl.when(pl.any_horizontal(r == reason for r in why)).then(pl.lit(reason)) for reason in _SEVERITY)
     )
     return (
-        pl.concat([cells, reasons], how="horizontal")
+        pl.concat([cells.drop(SUPPRESSED, SUPPRESSION_REASON, strict=False), reasons], how="horizontal")
         .with_columns(
-            *(pl.when(hide).then(None).otherwise(pl.col(name)).alias(name) for name, hide in withheld.items()),
+            *(pl.when(hide).then(None).otherwise(pl.col(name)).alias(name) for name, hide in hidden.items()),
             worst.alias(SUPPRESSION_REASON),
         )
         .with_columns(pl.col(SUPPRESSION_REASON).is_not_null().alias(SUPPRESSED))
-        .select([pl.col(name).cast(dtype) for name, dtype in TABLES[table].items()])
+        .drop(pl.selectors.starts_with("_why_"))
     )
 
 
@@ -393,4 +406,5 @@ __all__ = [
     "publication_summary",
     "suppress_publication",
     "table_keys",
+    "withhold",
 ]

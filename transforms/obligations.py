@@ -21,11 +21,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
 import polars as pl
+from scipy import sparse
 
 from schemas.obligations import OBLIGATION_CODES, RULES, Obligation
 from schemas.tables import TABLES
-from transforms.disclosure import MIN_CONTRIBUTORS, Rollup, suppress_cells
+from transforms.disclosure import FEW_CONTRIBUTORS, MIN_CONTRIBUTORS, SECONDARY
+from transforms.linked_disclosure import withhold
+from transforms.protection import ProtectionProblem, protect
 
 ALL_KINDS = "all"
 RECURRING = ("last_follow_up_plus_interval", "last_disclosure_plus_interval")
@@ -42,9 +46,12 @@ _EVIDENCE_PREFIX = {
 }
 # A member's progress files: the day each arrived is a follow-up.
 FOLLOW_UPS = pl.Schema({"member_id": pl.String(), "submission_id": pl.String(), "followed_up_on": pl.Date()})
-_KIND_TO_ALL = Rollup(
-    "member kind → all", children=pl.col("member_kind").ne_missing(ALL_KINDS), parent={"member_kind": pl.lit(ALL_KINDS)}
-)
+# mart.member_compliance's counts per status, and the shares computed from them.
+_STATUS_COUNTS: dict[str, str] = {"met": "n_met", "due": "n_due", "overdue": "n_overdue"}
+_SHARES: dict[str, tuple[str, ...]] = {"share_met": ("n_met",), "share_overdue": ("n_overdue",)}
+# A withheld count must stay uncertain by one member either way (upwards only from 0).
+COUNT_PROTECTION = 1.0
+_CELL, _COLUMN, _REASON, _BASE = "_cell", "_column", "_reason", "_base"
 
 
 def _months_after(day: pl.Expr, months: pl.Expr) -> pl.Expr:
@@ -321,20 +328,75 @@ def summarize_member_compliance(obligations: pl.LazyFrame, *, min_contributors: 
         (status == "due").sum().alias("n_due"),
         (status == "overdue").sum().alias("n_overdue"),
     )
+    shares = cells.with_columns(
+        (pl.col("n_met") / pl.col("n_members")).alias("share_met"),
+        (pl.col("n_overdue") / pl.col("n_members")).alias("share_overdue"),
+    )
     return (
-        suppress_cells(
-            cells.with_columns(
-                (pl.col("n_met") / pl.col("n_members")).alias("share_met"),
-                (pl.col("n_overdue") / pl.col("n_members")).alias("share_overdue"),
-            ).sort(keys),
-            rows.select(*keys, "member_id"),
-            keys=keys,
-            value_columns=("n_met", "n_due", "n_overdue"),
-            derived_columns=("share_met", "share_overdue"),
-            dominance_columns=(),
-            rollups=(_KIND_TO_ALL,),
-            min_contributors=min_contributors,
-        )
+        shares.collect()
+        .sort(keys)
+        .pipe(_withhold_counts, keys=keys, min_contributors=min_contributors)
         .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
         .sort(keys)
+        .lazy()
     )
+
+
+def _withhold_counts(cells: pl.DataFrame, *, keys: list[str], min_contributors: int) -> pl.DataFrame:
+    """The counts of cells of too few members withheld, and more until none can be narrowed by one member.
+
+    The same LP as the flow tables' joint pass (`transforms.protection`), over this table's own system: the
+    unknowns are each kind's members per status; a published count is one of them or, for kind `all`, their
+    sum over kinds; `n_members` is always published, so every deviation keeps each row's total. Per-table
+    total-minus-children checks miss what non-negativity gives back: with the all-kinds count of `met` equal
+    to the published kinds' count, every withheld kind's `met` is 0.
+    """
+    values = list(_STATUS_COUNTS.values())
+    indexed = cells.with_row_index(_CELL)
+    is_total = pl.col("member_kind") == ALL_KINDS
+    base = (
+        indexed.filter(~is_total)
+        .unpivot(index=[_CELL, *keys], on=values, variable_name=_COLUMN, value_name="_count")
+        .sort(_CELL, _COLUMN)
+        .with_row_index(_BASE)
+    )
+    scope = [name for name in keys if name != "member_kind"]
+    totals = indexed.filter(is_total).select(pl.col(_CELL).alias("_total"), *scope)
+    entries = pl.concat(
+        [
+            base.select(_BASE, _CELL, _COLUMN),
+            base.join(totals, on=scope).select(_BASE, pl.col("_total").alias(_CELL), _COLUMN),
+        ]
+    )
+    slots = indexed.select(_CELL, "n_members").join(pl.DataFrame({_COLUMN: values}), how="cross").sort(_CELL, _COLUMN)
+    slots = slots.with_row_index("_slot").with_columns((pl.col("n_members") < min_contributors).alias("_few"))
+    placed = entries.join(slots.select("_slot", _CELL, _COLUMN), on=[_CELL, _COLUMN])
+    ones = np.ones(placed.height)
+    base_index = placed.get_column(_BASE).to_numpy()
+    matrix = sparse.csr_matrix(
+        (ones, (placed.get_column("_slot").to_numpy(), base_index)), shape=(slots.height, base.height)
+    )
+    # Each row's n_members, a sum of its base cells, is published: no deviation may move it.
+    members = sparse.csr_matrix(
+        (ones, (placed.get_column(_CELL).cast(pl.Int64).to_numpy(), base_index)), shape=(indexed.height, base.height)
+    )
+    few = slots.get_column("_few").to_numpy()
+    problem = ProtectionProblem(
+        values=matrix,
+        owner=np.arange(slots.height),
+        absent=members,
+        base=base.get_column("_count").cast(pl.Float64).to_numpy(),
+        targets=[(int(slot), COUNT_PROTECTION) for slot in np.flatnonzero(few)],
+        ceiling=slots.get_column("n_members").cast(pl.Float64).to_numpy(),
+    )
+    hidden = protect(problem, few)
+    judged = slots.select(
+        _CELL,
+        _COLUMN,
+        pl.when(pl.col("_few"))
+        .then(pl.lit(FEW_CONTRIBUTORS))
+        .when(pl.Series(hidden))
+        .then(pl.lit(SECONDARY))
+        .alias(_REASON),
+    )
+    return withhold(cells, judged, value_columns=values, derived_columns=_SHARES)

@@ -43,6 +43,8 @@ class ProtectionProblem:
     # A label per base cell (its material group): a value's deviation moves only the cells of the blocks its
     # own cells are in. Any deviation protects; this one is found in a far smaller LP. None: one block.
     blocks: np.ndarray | None = None
+    # The most each value can be whatever the base cells (a count of members: the row's members); None: no bound.
+    ceiling: np.ndarray | None = None
 
 
 @dataclass
@@ -60,10 +62,14 @@ def protect(problem: ProtectionProblem, hidden: np.ndarray) -> np.ndarray:
     # How far the deviations so far move each value up and down: a deviation stays valid as more is hidden,
     # so a value one of them already moves far enough needs no LP of its own.
     moved_up, moved_down = np.zeros(problem.owner.size), np.zeros(problem.owner.size)
+    current = problem.values @ solver.base
     for value, protection in sorted(problem.targets, key=lambda target: (-target[1], target[0])):
-        need = protection / solver.scale
-        for direction in (1.0, -1.0):
-            if (moved_up[value] if direction > 0 else -moved_down[value]) >= need * _REACHED:
+        # Down, a value can go no lower than 0 (a count of 0 is protected upwards only); up, no higher than its
+        # ceiling (a count of all the row's members, downwards only).
+        room_up = np.inf if problem.ceiling is None else float(problem.ceiling[value]) / solver.scale - current[value]
+        needs = (min(protection / solver.scale, room_up), min(protection / solver.scale, float(current[value])))
+        for direction, need in zip((1.0, -1.0), needs, strict=True):
+            if need <= _TOLERANCE or (moved_up[value] if direction > 0 else -moved_down[value]) >= need * _REACHED:
                 continue
             deviation = solver.deviation(value, direction * need, hidden)
             hidden[problem.owner[np.abs(deviation.moves) > _TOLERANCE]] = True

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 
 import polars as pl
 import pytest
+from scipy.optimize import linprog
 
 from schemas.obligations import OBLIGATION_CODES, RULES, rules_for
 from schemas.tables import TABLES
 from schemas.vocabulary import MEMBER_KIND_CODES
+from transforms.disclosure import Rollup, suppress_cells
 from transforms.obligations import FOLLOW_UPS, compute_member_obligations, fiscal_year_ends, summarize_member_compliance
 
 AS_OF = date(2026, 3, 31)
@@ -254,3 +257,110 @@ def test_fiscal_years_are_judged_on_their_last_day_and_the_current_one_on_as_of(
         ("FY2024", date(2025, 3, 31)),
         ("FY2025", date(2025, 7, 1)),
     ]
+
+
+# --- the compliance table against an attacker ------------------------------------------------------------
+
+STATUSES = {"met": "n_met", "due": "n_due", "overdue": "n_overdue"}
+
+
+def compliance_rows(kinds: dict[str, list[str]]) -> pl.LazyFrame:
+    """One fiscal year's `target_set` obligations: the statuses of each kind's members."""
+    rows = [
+        ("FY2025", AS_OF, f"{kind}-{index}", kind, "target_set", status)
+        for kind, statuses in kinds.items()
+        for index, status in enumerate(statuses)
+    ]
+    return pl.LazyFrame(
+        rows, schema=["fiscal_year", "as_of", "member_id", "member_kind", "obligation", "status"], orient="row"
+    )
+
+
+def narrowed_counts(table: pl.DataFrame) -> list[tuple[str, str, float, float]]:
+    """Withheld counts of kinds of too few members that an attacker pins within less than one member either way.
+
+    Written from the table's definition: the unknowns are each kind's members per status (≥ 0); every published
+    count is one of them or, for kind all, their sum over kinds; every row's `n_members` is their sum.
+    """
+    kinds = table.filter(pl.col("member_kind") != "all").to_dicts()
+    unknowns = [(row["member_kind"], status) for row in kinds for status in STATUSES]
+    equations: list[tuple[list[float], float]] = []
+    for row in table.to_dicts():
+        mine = [1.0 if row["member_kind"] in ("all", kind) else 0.0 for kind, _ in unknowns]
+        equations.append((mine, float(row["n_members"])))
+        for status, column in STATUSES.items():
+            if row[column] is not None:
+                equations.append(
+                    ([m if s == status else 0.0 for m, (_, s) in zip(mine, unknowns, strict=True)], float(row[column]))
+                )
+    a_eq = [coefficients for coefficients, _ in equations]
+    b_eq = [value for _, value in equations]
+    exposed = []
+    truth = {(row["member_kind"], status): row for row in kinds for status in STATUSES}
+    for index, (kind, status) in enumerate(unknowns):
+        row = truth[kind, status]
+        if row["n_members"] >= 3:
+            continue
+        cost = [1.0 if i == index else 0.0 for i in range(len(unknowns))]
+        low = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs").fun
+        high = -linprog([-c for c in cost], A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs").fun
+        if high - low < min(1.0, float(row["n_members"])) - 1e-6:
+            exposed.append((kind, status, low, high))
+    return exposed
+
+
+# Five companies met; a lone association and two municipalities are overdue. The all-kinds count of met
+# equals the companies', so every withheld kind's met (and due) is 0, and their overdue their members.
+PLANTED_COMPLIANCE = {"company": ["met"] * 5, "industry_association": ["overdue"], "municipality": ["overdue"] * 2}
+
+
+def test_per_table_suppression_of_compliance_gives_the_small_kinds_back() -> None:
+    # What mart.member_compliance had before: each kind against the all-kinds total, total minus children only.
+    rows = compliance_rows(PLANTED_COMPLIANCE).collect()
+    counts = rows.group_by("fiscal_year", "member_kind", "obligation").agg(
+        pl.len().cast(pl.Int32).alias("n_members"),
+        *((pl.col("status") == status).sum().cast(pl.Int32).alias(column) for status, column in STATUSES.items()),
+    )
+    every = pl.concat(
+        [
+            counts,
+            counts.group_by("fiscal_year", "obligation")
+            .agg(pl.lit("all").alias("member_kind"), *(pl.col(c).sum() for c in ["n_members", *STATUSES.values()]))
+            .select(counts.columns),
+        ]
+    )
+    to_all = Rollup("kind → all", children=pl.col("member_kind") != "all", parent={"member_kind": pl.lit("all")})
+    members = pl.concat([rows, rows.with_columns(member_kind=pl.lit("all"))]).select(
+        "fiscal_year", "member_kind", "obligation", "member_id"
+    )
+    per_table = suppress_cells(
+        every.lazy(),
+        members.lazy(),
+        keys=["fiscal_year", "member_kind", "obligation"],
+        value_columns=list(STATUSES.values()),
+        dominance_columns=(),
+        rollups=[to_all],
+    ).collect()
+    assert {(kind, status) for kind, status, _, _ in narrowed_counts(per_table)} == {
+        (kind, status) for kind in ("industry_association", "municipality") for status in STATUSES
+    }
+
+
+def test_the_joint_pass_keeps_every_small_kinds_count_uncertain() -> None:
+    table = summarize_member_compliance(compliance_rows(PLANTED_COMPLIANCE)).collect()
+    assert narrowed_counts(table) == []
+    company = table.filter(member_kind="company").row(0, named=True)
+    assert company["n_members"] == 5  # the member counts stay published
+    assert table.filter(member_kind="industry_association").get_column("suppression_reason").to_list() == [
+        "few_contributors"
+    ]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_compliance_tables_keep_small_kinds_uncertain(seed: int) -> None:
+    rng = random.Random(seed)
+    kinds = {
+        kind: [rng.choice(list(STATUSES)) for _ in range(rng.choice([1, 1, 2, 3, 4, 6]))]
+        for kind in rng.sample(list(MEMBER_KIND_CODES), rng.randint(2, len(MEMBER_KIND_CODES)))
+    }
+    assert narrowed_counts(summarize_member_compliance(compliance_rows(kinds)).collect()) == []
