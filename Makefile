@@ -48,8 +48,11 @@ typecheck: install
 audit:
 	bash infra/scripts/audit.sh uv.lock
 
+## unit: on UNIT_WORKERS processes (pytest-xdist); worksteal keeps both busy to the end (the CLI tests, which come
+## first, stay on one worker and share its Prefect server). UNIT_WORKERS=0 runs them in this process.
+UNIT_WORKERS ?= 2
 unit: install
-	$(RUN) pytest -m "not integration" -q
+	$(RUN) pytest -m "not integration" -q -n $(UNIT_WORKERS) --dist worksteal
 
 integration: install
 	$(RUN) pytest -m "integration and not chaos" -q
