@@ -35,11 +35,6 @@ BAD_MEMBERS = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoManifest:
-    return generate_demo(tmp_path_factory.mktemp("demo"), seed=2024)
-
-
 def _files(directory: Path) -> dict[str, bytes]:
     return {
         path.relative_to(directory).as_posix(): path.read_bytes() for path in directory.rglob("*") if path.is_file()

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from infra.demo_data import targets as demo_targets
-from infra.demo_data.generate import DemoManifest, generate_demo
+from infra.demo_data.generate import DemoManifest
 from infra.demo_data.kinds import FOLLOW_UP_AS_OF, PROJECT_TABLE
 from infra.readers import read_table
 from schemas import CONTRACTS
@@ -22,11 +22,6 @@ from schemas.tables import TABLES
 from transforms.normalize import normalize
 from transforms.obligations import FOLLOW_UPS, compute_member_obligations
 from transforms.targets import merge_target_versions
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoManifest:
-    return generate_demo(tmp_path_factory.mktemp("demo"), seed=2024)
 
 
 def core(demo: DemoManifest, dataset: str) -> pl.DataFrame:
