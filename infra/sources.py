@@ -8,9 +8,7 @@ Credentials live in Prefect Secret blocks; the ledger keeps only block names. Th
 `Callable[[str], str]` (Prefect's in production, a dict in tests), and no token, password or SQL URL
 ever reaches a log line, an exception message or the ledger.
 
-Past ~450 lines, kept as one module on purpose: HTTP and SQL pulls are two fetchers behind one
-fetch-then-register path (its size limits, hashing, key and ledger rows), which is the module's one reason
-to change; splitting the fetchers out would make that path cross modules. Each part is short.
+Prefect's Secret blocks themselves are read and written in `infra/prefect_secrets.py`.
 """
 
 from __future__ import annotations
@@ -33,6 +31,7 @@ from infra.hashing import sha256_file, sha256_stream
 from infra.keys import inbox_key
 from infra.ledger import PullSource, check_http_url, check_table_name
 from infra.limits import limits_from_settings
+from infra.prefect_secrets import prefect_secret
 from infra.readers import cell_text
 from infra.redact import redact_url
 from infra.resources import Resources
@@ -79,23 +78,6 @@ class PullOutcome:
 
 
 # --- secrets ------------------------------------------------------------------------------------
-
-
-def prefect_secret(name: str) -> str:
-    """The value of a Prefect Secret block (read verbatim: `Secret.get()` would parse '123' as a number)."""
-    from prefect.blocks.system import Secret
-
-    block = Secret.load(name, _sync=True)  # type: ignore[call-arg]  # never a coroutine, even from async code
-    assert isinstance(block, Secret)
-    value = block.value.get_secret_value()
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def save_prefect_secret(name: str, value: str) -> None:
-    """Store a value in a Prefect Secret block (replacing one of the same name)."""
-    from prefect.blocks.system import Secret
-
-    Secret(value=value).save(name, overwrite=True, _sync=True)  # type: ignore[call-arg]
 
 
 def _lookup(secret: SecretLookup, name: str) -> str:

@@ -21,9 +21,10 @@ from flows import runtime
 from flows.cli import sources as cli_sources
 from flows.stages.batch import validate_submissions
 from infra.ledger import Member
+from infra.prefect_secrets import prefect_secret
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
-from infra.sources import prefect_secret, pull_sources
+from infra.sources import pull_sources
 from schemas import FLOWS
 
 SCHEMA = "erp"

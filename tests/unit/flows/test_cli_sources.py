@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from flows import runtime
 from flows.cli import sources as cli_sources
-from infra import sources
+from infra import prefect_secrets
 from infra.ledger import Ledger, Member, PullSource
 from infra.settings import Settings
 
@@ -27,7 +27,7 @@ def saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     # prepare_environment redirects the process's logging to a file: not what a test process wants.
     monkeypatch.setattr(runtime, "prepare_environment", lambda settings: None)
     blocks: dict[str, str] = {}
-    monkeypatch.setattr(sources, "save_prefect_secret", blocks.__setitem__)
+    monkeypatch.setattr(prefect_secrets, "save_prefect_secret", blocks.__setitem__)
     ledger = Ledger.connect(Settings(home=home).resolved_database_url)
     ledger.add_member(Member("city_a", "city-a", "municipality", "JP-40", date(2023, 4, 1)))
     ledger.close()
