@@ -42,6 +42,7 @@ class ValidationResult:
     accepted: pl.DataFrame
     quarantined: pl.DataFrame
     read: pl.DataFrame
+    counted: pl.DataFrame | None = None  # this result's summary when it was cut from a batch's (see `of`)
 
     def summary(self) -> pl.DataFrame:
         """Per submission: rows read, accepted, quarantined, and warning records; read = accepted + quarantined."""
@@ -49,7 +50,9 @@ class ValidationResult:
 
     @cached_property
     def _summary(self) -> pl.DataFrame:
-        # Computed once: a report is built per submission of a batch of thousands.
+        # Computed once for a batch; a submission's result cut from it (`of`) carries its rows of it.
+        if self.counted is not None:
+            return self.counted
         counts = [
             self.accepted.group_by("submission_id").len("n_accepted"),
             self.quarantined.group_by("submission_id").len("n_quarantined"),
@@ -84,8 +87,8 @@ class ValidationResult:
             parts = frame.partition_by("submission_id", as_dict=True, maintain_order=True)
             return {str(key[0]): part for key, part in parts.items()}
 
-        failures, accepted, quarantined, read = (
-            split(frame) for frame in (self.failures, self.accepted, self.quarantined, self.read)
+        failures, accepted, quarantined, read, summaries = (
+            split(frame) for frame in (self.failures, self.accepted, self.quarantined, self.read, self.summary())
         )
         return {
             submission_id: ValidationResult(
@@ -93,6 +96,7 @@ class ValidationResult:
                 accepted=accepted.get(submission_id, self.accepted.clear()),
                 quarantined=quarantined.get(submission_id, self.quarantined.clear()),
                 read=read[submission_id],
+                counted=summaries[submission_id],
             )
             for submission_id in read
         }
