@@ -25,9 +25,7 @@ def validate_submissions(
 ) -> list[SubmissionOutcome]:
     """Validate waiting submissions dataset by dataset, one batched GX call per dataset, and store outcomes."""
     ledger = resources.ledger
-    submissions = [
-        s for s in (ledger.get_submission(i) for i in submission_ids) if s and s.status == SubmissionStatus.RECEIVED
-    ]
+    submissions = [s for s in ledger.get_submissions(submission_ids) if s.status == SubmissionStatus.RECEIVED]
     outcomes: list[SubmissionOutcome] = []
     for dataset in DATASET_ORDER:
         batch = [submission for submission in submissions if submission.dataset == dataset]
