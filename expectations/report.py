@@ -1,6 +1,9 @@
 """The validation report a member reads to fix their file: its content, and JSON for machines.
 
 The bilingual HTML page is rendered by `infra.rendering.member_report`.
+
+Just over 400 lines: the report's records, their assembly from a batch's results and the bilingual wording
+of each row's problem change together whenever a check is added, so they stay in one module.
 """
 
 from __future__ import annotations

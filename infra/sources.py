@@ -9,6 +9,9 @@ Credentials live in Prefect Secret blocks; the ledger keeps only block names. Th
 ever reaches a log line, an exception message or the ledger.
 
 Prefect's Secret blocks themselves are read and written in `infra/prefect_secrets.py`.
+
+Over 400 lines because the two kinds of source (HTTP and SQL) share registration, the inbox key, the
+secret lookup and the redaction of errors; each kind's fetch is a short function here.
 """
 
 from __future__ import annotations
