@@ -38,7 +38,11 @@ MEMBER_ID = "member_id"
 
 # Member ids and period codes never hold this character (see their contract patterns).
 _CARRIER_SEPARATOR = "\x1f"
-_CELL, _TOTAL, _ROLLUP, _IS_TOTAL, _SIZE, _REASON = "_cell", "_total", "_rollup", "_is_total", "_size", "_reason"
+_TOTAL, _ROLLUP, _IS_TOTAL, _SIZE = "_total", "_rollup", "_is_total", "_size"
+# A judgement of values (`withhold`): the row number, the value column, and why it is withheld (null: published).
+CELL, COLUMN, REASON = "_cell", "_column", "_reason"
+# A row's `suppression_reason` is the first of these among its withheld values.
+_SEVERITY = (FEW_CONTRIBUTORS, DOMINANCE, SECONDARY)
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ def suppress_cells(
     dominance = list(value_columns if dominance_columns is None else dominance_columns)
     frame = cells.drop(SUPPRESSED, SUPPRESSION_REASON, strict=False).collect()
     output_columns = frame.columns
-    frame = frame.with_row_index(_CELL)
+    frame = frame.with_row_index(CELL)
 
     primary = primary_reasons(
         frame,
@@ -168,19 +172,19 @@ def suppress_cells(
     )
     membership = _equations(frame, keys=keys, rollups=rollups)
     sizes = frame.select(
-        _CELL, pl.sum_horizontal([pl.col(name).fill_null(0.0).abs() for name in value_columns]).alias(_SIZE)
+        CELL, pl.sum_horizontal([pl.col(name).fill_null(0.0).abs() for name in value_columns]).alias(_SIZE)
     )
     reasons = _secondary_reasons(primary, membership, sizes)
 
-    is_suppressed = pl.col(_REASON).is_not_null()
+    is_suppressed = pl.col(REASON).is_not_null()
     hidden = [*value_columns, *derived_columns]
     return (
-        frame.join(reasons, on=_CELL, how="left")
-        .sort(_CELL)
+        frame.join(reasons, on=CELL, how="left")
+        .sort(CELL)
         .with_columns(
             *(pl.when(is_suppressed).then(None).otherwise(pl.col(name)).alias(name) for name in hidden),
             is_suppressed.alias(SUPPRESSED),
-            pl.col(_REASON).alias(SUPPRESSION_REASON),
+            pl.col(REASON).alias(SUPPRESSION_REASON),
         )
         .select(*output_columns, SUPPRESSED, SUPPRESSION_REASON)
         .lazy()
@@ -214,35 +218,35 @@ def primary_reasons(
         .collect()
     )
     return (
-        frame.select(_CELL, *keys)
+        frame.select(CELL, *keys)
         .join(per_member, on=keys, how="left", nulls_equal=True)
         .select(
-            _CELL,
+            CELL,
             pl.when(pl.col("_n").fill_null(0) < min_contributors)
             .then(pl.lit(FEW_CONTRIBUTORS))
             .when(pl.col("_dominated").fill_null(value=False))
             .then(pl.lit(DOMINANCE))
             .otherwise(None)
-            .alias(_REASON),
+            .alias(REASON),
         )
     )
 
 
 def _equations(frame: pl.DataFrame, *, keys: list[str], rollups: Sequence[Rollup]) -> pl.DataFrame:
     """One row per (equation, cell): equation (`_rollup`, `_total`) is "cell `_total` = sum of its children"."""
-    schema = pl.Schema({_ROLLUP: pl.UInt32(), _TOTAL: pl.UInt32(), _CELL: pl.UInt32(), _IS_TOTAL: pl.Boolean()})
+    schema = pl.Schema({_ROLLUP: pl.UInt32(), _TOTAL: pl.UInt32(), CELL: pl.UInt32(), _IS_TOTAL: pl.Boolean()})
     parts = [pl.DataFrame(schema=schema)]
-    totals = frame.select(pl.col(_CELL).alias(_TOTAL), *keys)
+    totals = frame.select(pl.col(CELL).alias(_TOTAL), *keys)
     for index, rollup in enumerate(rollups):
         children = frame.filter(rollup.children).select(
-            _CELL, *(rollup.parent.get(name, pl.col(name)).alias(name) for name in keys)
+            CELL, *(rollup.parent.get(name, pl.col(name)).alias(name) for name in keys)
         )
         edges = children.join(totals, on=keys, how="inner", nulls_equal=True).select(
-            pl.lit(index, dtype=pl.UInt32).alias(_ROLLUP), _TOTAL, _CELL, pl.lit(value=False).alias(_IS_TOTAL)
+            pl.lit(index, dtype=pl.UInt32).alias(_ROLLUP), _TOTAL, CELL, pl.lit(value=False).alias(_IS_TOTAL)
         )
         parts.append(edges)
         parts.append(
-            edges.select(_ROLLUP, _TOTAL, pl.col(_TOTAL).alias(_CELL), pl.lit(value=True).alias(_IS_TOTAL)).unique()
+            edges.select(_ROLLUP, _TOTAL, pl.col(_TOTAL).alias(CELL), pl.lit(value=True).alias(_IS_TOTAL)).unique()
         )
     return pl.concat(parts, how="vertical")
 
@@ -255,10 +259,10 @@ def _secondary_reasons(primary: pl.DataFrame, membership: pl.DataFrame, sizes: p
     """
     reasons = primary
     equation = [_ROLLUP, _TOTAL]
-    members = membership.join(sizes, on=_CELL, how="left")
+    members = membership.join(sizes, on=CELL, how="left")
     while True:
-        state = members.join(reasons, on=_CELL, how="left").with_columns(
-            pl.col(_REASON).is_not_null().alias("_is_suppressed")
+        state = members.join(reasons, on=CELL, how="left").with_columns(
+            pl.col(REASON).is_not_null().alias("_is_suppressed")
         )
         exposed = (state.group_by(equation).agg(pl.col("_is_suppressed").sum().alias("_n_suppressed"))).filter(
             pl.col("_n_suppressed") == 1
@@ -268,16 +272,16 @@ def _secondary_reasons(primary: pl.DataFrame, membership: pl.DataFrame, sizes: p
         picked = (
             state.join(exposed, on=equation, how="semi")
             .filter(~pl.col("_is_suppressed"))
-            .sort([*equation, _IS_TOTAL, _SIZE, _CELL])
+            .sort([*equation, _IS_TOTAL, _SIZE, CELL])
             .unique(subset=equation, keep="first", maintain_order=True)
-            .get_column(_CELL)
+            .get_column(CELL)
             .unique()
         )
         reasons = reasons.with_columns(
-            pl.when(pl.col(_CELL).is_in(picked.implode()))
+            pl.when(pl.col(CELL).is_in(picked.implode()))
             .then(pl.lit(SECONDARY))
-            .otherwise(pl.col(_REASON))
-            .alias(_REASON)
+            .otherwise(pl.col(REASON))
+            .alias(REASON)
         )
 
 
@@ -394,4 +398,42 @@ def suppress_indicators(
         member_indicators,
         min_contributors=min_contributors,
         dominance_share=dominance_share,
+    )
+
+
+def withhold(
+    cells: pl.DataFrame,
+    judged: pl.DataFrame,
+    *,
+    value_columns: Sequence[str],
+    derived_columns: Mapping[str, Sequence[str]],
+) -> pl.DataFrame:
+    """`cells` with each value `judged` to hide nulled, with what is derived from it, and the row's suppression.
+
+    `judged` has (`_cell`: row number, `_column`, `_reason`) for every value column of every row. `suppressed`
+    says some value of the row is withheld; `suppression_reason` is the most serious reason among them
+    (few_contributors, then dominance, then secondary).
+    """
+    reasons = pl.DataFrame(
+        [
+            judged.filter(pl.col(COLUMN) == name).sort(CELL).get_column(REASON).alias(f"_why_{name}")
+            for name in value_columns
+        ]
+    )
+    hidden = {name: pl.col(f"_why_{name}").is_not_null() for name in value_columns}
+    hidden |= {
+        name: pl.any_horizontal(hidden[source] for source in sources) for name, sources in derived_columns.items()
+    }
+    why = [pl.col(f"_why_{name}") for name in value_columns]
+    worst = pl.coalesce(
+        *(pl.when(pl.any_horizontal(r == reason for r in why)).then(pl.lit(reason)) for reason in _SEVERITY)
+    )
+    return (
+        pl.concat([cells.drop(SUPPRESSED, SUPPRESSION_REASON, strict=False), reasons], how="horizontal")
+        .with_columns(
+            *(pl.when(hide).then(None).otherwise(pl.col(name)).alias(name) for name, hide in hidden.items()),
+            worst.alias(SUPPRESSION_REASON),
+        )
+        .with_columns(pl.col(SUPPRESSION_REASON).is_not_null().alias(SUPPRESSED))
+        .drop(pl.selectors.starts_with("_why_"))
     )

@@ -19,7 +19,7 @@ checks it with an attacker's own LP over all tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,18 +29,20 @@ from scipy import sparse
 from schemas.tables import CONTRIBUTORS, TABLES, unsuppressed
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import (
-    _CELL,
-    _REASON,
+    CELL,
+    COLUMN,
     DISCLOSURE_SPECS,
     DOMINANCE,
     DOMINANCE_SHARE,
     FEW_CONTRIBUTORS,
     MEMBER_ID,
     MIN_CONTRIBUTORS,
+    REASON,
     SECONDARY,
     SUPPRESSED,
     SUPPRESSION_REASON,
     member_contributions,
+    withhold,
 )
 from transforms.indicators import compute_indicators
 from transforms.marts import summarize_flows
@@ -63,10 +65,8 @@ BASE_TABLE = "mart.flows"  # its cells are the unknowns every other published va
 # τ-ARGUS's frequency-rule safety range (FREQ(3,10)): a cell of too few members is protected by ±10 %.
 FREQUENCY_SAFETY_RANGE = 0.10
 
-_BASE, _COLUMN, _COEFFICIENT, _ROW, _PROTECTION = "_base", "_column", "_coefficient", "_row", "_protection"
+_BASE, _COEFFICIENT, _ROW, _PROTECTION = "_base", "_coefficient", "_row", "_protection"
 _SLOT = "_slot"  # one value of one cell: what is hidden or published
-# A row's `suppression_reason` is the first of these among its withheld values.
-_SEVERITY = (FEW_CONTRIBUTORS, DOMINANCE, SECONDARY)
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def suppress_publication(
     judged = pl.concat(
         [
             _judge_values(
-                cells.with_row_index(_CELL).with_columns(pl.col(_CELL) + offsets[table]),
+                cells.with_row_index(CELL).with_columns(pl.col(CELL) + offsets[table]),
                 member_contributions(frame.lazy(), PUBLISHED_BUILDERS[table]),
                 keys=table_keys(table),
                 value_columns=list(DISCLOSURE_SPECS[table].value_columns),
@@ -144,13 +144,13 @@ def suppress_publication(
         ]
     ).with_row_index(_SLOT)
     problem = _problem(functionals, zeros, base_values, judged, blocks=_blocks(built[BASE_TABLE]))
-    hidden = protect(problem, judged.get_column(_REASON).is_not_null().to_numpy())
+    hidden = protect(problem, judged.get_column(REASON).is_not_null().to_numpy())
     judged = judged.with_columns(
-        pl.when(pl.col(_REASON).is_null() & pl.Series(hidden)).then(pl.lit(SECONDARY)).otherwise(_REASON).alias(_REASON)
+        pl.when(pl.col(REASON).is_null() & pl.Series(hidden)).then(pl.lit(SECONDARY)).otherwise(REASON).alias(REASON)
     )
     by_table = {
-        table: judged.filter(pl.col(_CELL).is_between(offsets[table], offsets[table] + cells.height - 1)).select(
-            (pl.col(_CELL) - offsets[table]).cast(pl.UInt32), _COLUMN, _REASON
+        table: judged.filter(pl.col(CELL).is_between(offsets[table], offsets[table] + cells.height - 1)).select(
+            (pl.col(CELL) - offsets[table]).cast(pl.UInt32), COLUMN, REASON
         )
         for table, cells in built.items()
     }
@@ -182,17 +182,17 @@ def _linear_system(built: dict[str, pl.DataFrame], offsets: dict[str, int]) -> t
         parts.append(
             coefficients.join(rows, on=keys, how="left", nulls_equal=True)
             .with_columns(
-                (pl.col(_ROW) + offsets[table]).alias(_CELL),
+                (pl.col(_ROW) + offsets[table]).alias(CELL),
                 pl.col(MEMBER_ID).cast(pl.UInt32).alias(_BASE),
                 pl.concat_str(pl.lit(table), *(pl.col(name).cast(pl.String).fill_null("") for name in keys)).alias(
                     "_equation"
                 ),
             )
-            .unpivot(index=[_CELL, _BASE, "_equation"], on=values, variable_name=_COLUMN, value_name=_COEFFICIENT)
+            .unpivot(index=[CELL, _BASE, "_equation"], on=values, variable_name=COLUMN, value_name=_COEFFICIENT)
             .filter(pl.col(_COEFFICIENT) != 0)
         )
     system = pl.concat(parts)
-    return system.filter(pl.col(_CELL).is_not_null()).drop("_equation"), system.filter(pl.col(_CELL).is_null())
+    return system.filter(pl.col(CELL).is_not_null()).drop("_equation"), system.filter(pl.col(CELL).is_null())
 
 
 def _judge_values(
@@ -217,8 +217,8 @@ def _judge_values(
     per_member = (
         contributions.group_by([*keys, MEMBER_ID])
         .agg(pl.col(name).fill_null(0.0).sum() for name in value_columns)
-        .unpivot(index=[*keys, MEMBER_ID], on=value_columns, variable_name=_COLUMN, value_name="_part")
-        .group_by([*keys, _COLUMN])
+        .unpivot(index=[*keys, MEMBER_ID], on=value_columns, variable_name=COLUMN, value_name="_part")
+        .group_by([*keys, COLUMN])
         .agg(
             pl.col("_part").sum().alias("_value"),
             pl.col("_part").top_k(2).sum().alias("_top_two"),
@@ -239,16 +239,16 @@ def _judge_values(
             )
         )
     )
-    slots = cells.select(_CELL, *keys).join(pl.DataFrame({_COLUMN: value_columns}), how="cross")
+    slots = cells.select(CELL, *keys).join(pl.DataFrame({COLUMN: value_columns}), how="cross")
     return (
-        slots.join(per_member, on=[*keys, _COLUMN], how="left", nulls_equal=True)
+        slots.join(per_member, on=[*keys, COLUMN], how="left", nulls_equal=True)
         .select(
-            _CELL,
-            _COLUMN,
-            pl.when(few).then(pl.lit(FEW_CONTRIBUTORS)).when(dominated).then(pl.lit(DOMINANCE)).alias(_REASON),
+            CELL,
+            COLUMN,
+            pl.when(few).then(pl.lit(FEW_CONTRIBUTORS)).when(dominated).then(pl.lit(DOMINANCE)).alias(REASON),
             protection.alias(_PROTECTION),
         )
-        .sort(_CELL, _COLUMN)
+        .sort(CELL, COLUMN)
     )
 
 
@@ -279,19 +279,19 @@ def _problem(
     """
     n_base = base_values.size
     values = (
-        functionals.select(_CELL, _COLUMN)
+        functionals.select(CELL, COLUMN)
         .unique()
-        .join(judged.select(_SLOT, _CELL, _COLUMN, _PROTECTION), on=[_CELL, _COLUMN])
+        .join(judged.select(_SLOT, CELL, COLUMN, _PROTECTION), on=[CELL, COLUMN])
         .sort(_SLOT)
         .with_row_index("_value")
     )
-    entries = functionals.join(values, on=[_CELL, _COLUMN]).sort("_value", _BASE)
-    zeros = zeros.sort("_equation", _COLUMN, _BASE)
+    entries = functionals.join(values, on=[CELL, COLUMN]).sort("_value", _BASE)
+    zeros = zeros.sort("_equation", COLUMN, _BASE)
     matrix = sparse.csr_matrix(
         (entries[_COEFFICIENT].to_numpy(), (entries["_value"].to_numpy(), entries[_BASE].to_numpy())),
         shape=(values.height, n_base),
     )
-    zero_ids = zeros.select(pl.concat_str("_equation", _COLUMN).rank("dense").cast(pl.Int64) - 1).to_series()
+    zero_ids = zeros.select(pl.concat_str("_equation", COLUMN).rank("dense").cast(pl.Int64) - 1).to_series()
     absent = sparse.csr_matrix(
         (zeros[_COEFFICIENT].to_numpy(), (zero_ids.to_numpy(), zeros[_BASE].to_numpy())),
         shape=(zero_ids.n_unique() if zeros.height else 0, n_base),
@@ -315,44 +315,6 @@ def _apply(table: str, cells: pl.DataFrame, judged: pl.DataFrame) -> pl.DataFram
     )
 
 
-def withhold(
-    cells: pl.DataFrame,
-    judged: pl.DataFrame,
-    *,
-    value_columns: Sequence[str],
-    derived_columns: Mapping[str, Sequence[str]],
-) -> pl.DataFrame:
-    """`cells` with each value `judged` to hide nulled, with what is derived from it, and the row's suppression.
-
-    `judged` has (`_cell`: row number, `_column`, `_reason`) for every value column of every row. `suppressed`
-    says some value of the row is withheld; `suppression_reason` is the most serious reason among them
-    (few_contributors, then dominance, then secondary).
-    """
-    reasons = pl.DataFrame(
-        [
-            judged.filter(pl.col(_COLUMN) == name).sort(_CELL).get_column(_REASON).alias(f"_why_{name}")
-            for name in value_columns
-        ]
-    )
-    hidden = {name: pl.col(f"_why_{name}").is_not_null() for name in value_columns}
-    hidden |= {
-        name: pl.any_horizontal(hidden[source] for source in sources) for name, sources in derived_columns.items()
-    }
-    why = [pl.col(f"_why_{name}") for name in value_columns]
-    worst = pl.coalesce(
-        *(pl.when(pl.any_horizontal(r == reason for r in why)).then(pl.lit(reason)) for reason in _SEVERITY)
-    )
-    return (
-        pl.concat([cells.drop(SUPPRESSED, SUPPRESSION_REASON, strict=False), reasons], how="horizontal")
-        .with_columns(
-            *(pl.when(hide).then(None).otherwise(pl.col(name)).alias(name) for name, hide in hidden.items()),
-            worst.alias(SUPPRESSION_REASON),
-        )
-        .with_columns(pl.col(SUPPRESSION_REASON).is_not_null().alias(SUPPRESSED))
-        .drop(pl.selectors.starts_with("_why_"))
-    )
-
-
 def information_loss(built: Mapping[str, pl.DataFrame], judged: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     """Values and tonnes published and hidden per table and reason (null: published), for the run summary.
 
@@ -365,14 +327,14 @@ def information_loss(built: Mapping[str, pl.DataFrame], judged: Mapping[str, pl.
         values = list(DISCLOSURE_SPECS[table].value_columns)
         quantities = (
             cells.select(values)
-            .with_row_index(_CELL)
-            .unpivot(index=_CELL, on=values, variable_name=_COLUMN, value_name="_tonnes")
+            .with_row_index(CELL)
+            .unpivot(index=CELL, on=values, variable_name=COLUMN, value_name="_tonnes")
         )
         parts.append(
             judged[table]
-            .join(quantities, on=[_CELL, _COLUMN], how="left")
-            .join(cells.select("period").with_row_index(_CELL), on=_CELL, how="left")
-            .rename({_REASON: SUPPRESSION_REASON})
+            .join(quantities, on=[CELL, COLUMN], how="left")
+            .join(cells.select("period").with_row_index(CELL), on=CELL, how="left")
+            .rename({REASON: SUPPRESSION_REASON})
             .group_by("period", SUPPRESSION_REASON)
             .agg(pl.len().cast(pl.Int32).alias("n_cells"), pl.col("_tonnes").fill_null(0.0).sum().alias("quantity_t"))
             .select(
@@ -406,5 +368,4 @@ __all__ = [
     "publication_summary",
     "suppress_publication",
     "table_keys",
-    "withhold",
 ]

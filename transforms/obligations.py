@@ -27,8 +27,7 @@ from scipy import sparse
 
 from schemas.obligations import OBLIGATION_CODES, RULES, Obligation
 from schemas.tables import TABLES
-from transforms.disclosure import FEW_CONTRIBUTORS, MIN_CONTRIBUTORS, SECONDARY
-from transforms.linked_disclosure import withhold
+from transforms.disclosure import CELL, COLUMN, FEW_CONTRIBUTORS, MIN_CONTRIBUTORS, REASON, SECONDARY, withhold
 from transforms.protection import ProtectionProblem, protect
 
 ALL_KINDS = "all"
@@ -51,7 +50,7 @@ _STATUS_COUNTS: dict[str, str] = {"met": "n_met", "due": "n_due", "overdue": "n_
 _SHARES: dict[str, tuple[str, ...]] = {"share_met": ("n_met",), "share_overdue": ("n_overdue",)}
 # A withheld count must stay uncertain by one member either way (upwards only from 0).
 COUNT_PROTECTION = 1.0
-_CELL, _COLUMN, _REASON, _BASE = "_cell", "_column", "_reason", "_base"
+_BASE = "_base"
 
 
 def _months_after(day: pl.Expr, months: pl.Expr) -> pl.Expr:
@@ -352,25 +351,25 @@ def _withhold_counts(cells: pl.DataFrame, *, keys: list[str], min_contributors: 
     to the published kinds' count, every withheld kind's `met` is 0.
     """
     values = list(_STATUS_COUNTS.values())
-    indexed = cells.with_row_index(_CELL)
+    indexed = cells.with_row_index(CELL)
     is_total = pl.col("member_kind") == ALL_KINDS
     base = (
         indexed.filter(~is_total)
-        .unpivot(index=[_CELL, *keys], on=values, variable_name=_COLUMN, value_name="_count")
-        .sort(_CELL, _COLUMN)
+        .unpivot(index=[CELL, *keys], on=values, variable_name=COLUMN, value_name="_count")
+        .sort(CELL, COLUMN)
         .with_row_index(_BASE)
     )
     scope = [name for name in keys if name != "member_kind"]
-    totals = indexed.filter(is_total).select(pl.col(_CELL).alias("_total"), *scope)
+    totals = indexed.filter(is_total).select(pl.col(CELL).alias("_total"), *scope)
     entries = pl.concat(
         [
-            base.select(_BASE, _CELL, _COLUMN),
-            base.join(totals, on=scope).select(_BASE, pl.col("_total").alias(_CELL), _COLUMN),
+            base.select(_BASE, CELL, COLUMN),
+            base.join(totals, on=scope).select(_BASE, pl.col("_total").alias(CELL), COLUMN),
         ]
     )
-    slots = indexed.select(_CELL, "n_members").join(pl.DataFrame({_COLUMN: values}), how="cross").sort(_CELL, _COLUMN)
+    slots = indexed.select(CELL, "n_members").join(pl.DataFrame({COLUMN: values}), how="cross").sort(CELL, COLUMN)
     slots = slots.with_row_index("_slot").with_columns((pl.col("n_members") < min_contributors).alias("_few"))
-    placed = entries.join(slots.select("_slot", _CELL, _COLUMN), on=[_CELL, _COLUMN])
+    placed = entries.join(slots.select("_slot", CELL, COLUMN), on=[CELL, COLUMN])
     ones = np.ones(placed.height)
     base_index = placed.get_column(_BASE).to_numpy()
     matrix = sparse.csr_matrix(
@@ -378,7 +377,7 @@ def _withhold_counts(cells: pl.DataFrame, *, keys: list[str], min_contributors: 
     )
     # Each row's n_members, a sum of its base cells, is published: no deviation may move it.
     members = sparse.csr_matrix(
-        (ones, (placed.get_column(_CELL).cast(pl.Int64).to_numpy(), base_index)), shape=(indexed.height, base.height)
+        (ones, (placed.get_column(CELL).cast(pl.Int64).to_numpy(), base_index)), shape=(indexed.height, base.height)
     )
     few = slots.get_column("_few").to_numpy()
     problem = ProtectionProblem(
@@ -391,12 +390,12 @@ def _withhold_counts(cells: pl.DataFrame, *, keys: list[str], min_contributors: 
     )
     hidden = protect(problem, few)
     judged = slots.select(
-        _CELL,
-        _COLUMN,
+        CELL,
+        COLUMN,
         pl.when(pl.col("_few"))
         .then(pl.lit(FEW_CONTRIBUTORS))
         .when(pl.Series(hidden))
         .then(pl.lit(SECONDARY))
-        .alias(_REASON),
+        .alias(REASON),
     )
     return withhold(cells, judged, value_columns=values, derived_columns=_SHARES)
