@@ -122,15 +122,9 @@ def batch_core_rows(
     valid_from = pl.col("submission_id").replace_strict(received, default=None, return_dtype=pl.Date)
     rows = core_rows(contract.name, result.accepted, received_on=valid_from)
     parts = {str(key[0]): part for key, part in rows.partition_by("submission_id", as_dict=True).items()}
-    column = contract.scope_column
     counts: dict[str, dict[str, int]] = {}
-    if column is None:
-        for submission_id, part in parts.items():
-            counts[submission_id] = {contract.name: part.height}
-    else:
-        scopes = rows.group_by("submission_id", pl.col(column).cast(pl.String)).len()
-        for submission_id, scope, count in scopes.iter_rows():
-            counts.setdefault(submission_id, {})[str(scope)] = int(count)
+    for submission_id, scope, count in rows.group_by("submission_id", scope_of(contract.name)).len().iter_rows():
+        counts.setdefault(submission_id, {})[str(scope)] = int(count)
     return {submission_id: _Accepted(part, counts[submission_id]) for submission_id, part in parts.items()}
 
 
@@ -286,13 +280,16 @@ class Checked:
         return rows_per_scope(self.submission.dataset, self.accepted)
 
 
+def scope_of(dataset: str) -> pl.Expr:
+    """A row's period in its file's scope: its year or target id, or the dataset's name when it has no scope column."""
+    column = CONTRACTS[dataset].scope_column
+    return (pl.lit(dataset) if column is None else pl.col(column).cast(pl.String)).alias("_scope")
+
+
 def rows_per_scope(dataset: str, accepted: pl.DataFrame) -> dict[str, int]:
     """Accepted rows of a dataset in each period (year, or target id) they cover."""
-    column = CONTRACTS[dataset].scope_column
-    if column is None:
-        return {dataset: accepted.height} if accepted.height else {}
-    counts = accepted.group_by(pl.col(column).cast(pl.String)).len()
-    return {str(value): int(count) for value, count in counts.iter_rows()}
+    counts = accepted.group_by(scope_of(dataset)).len()
+    return {str(scope): int(count) for scope, count in counts.iter_rows() if count}
 
 
 def judged(
