@@ -22,7 +22,8 @@ from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE, SubmissionStatus
 from schemas.reference import SECRETARIAT_ID
 from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.indicators import compute_indicators
-from transforms.linked_disclosure import publication_summary, suppress_publication
+from transforms.information_loss import publication_summary
+from transforms.linked_disclosure import suppress_publication
 from transforms.normalize import parse_period
 from transforms.regional import with_ends
 from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
