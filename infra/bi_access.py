@@ -4,19 +4,18 @@ The MinIO user's policy allows reading `warehouse/mart/` and nothing else. The c
 visible to the role (table names and file paths, not data), but the files behind them are not readable with the
 BI keys, so every reader is refused on `core.*` by the object store.
 The role is granted SELECT on pyiceberg's two catalog tables only, is read-only by default
-(`default_transaction_read_only`), and its privileges are checked against every table, view and sequence of the
-database before the transaction commits: anything more (a grant to PUBLIC, default privileges) refuses the whole
-creation. SQLite has no roles, so it is refused with what to do instead.
+(`default_transaction_read_only`), may hold a few connections only (`CONNECTION LIMIT`), and its privileges are
+checked against every table, view and sequence of the database before the transaction commits: anything more (a
+grant to PUBLIC, default privileges) refuses the whole creation. PostgreSQL grants every role, through PUBLIC,
+temporary tables in each database and a connection to the maintenance databases; those grants are revoked from
+PUBLIC (the owners keep theirs) and checked too. SQLite has no roles, so it is refused with what to do instead.
 
-Passwords are generated here, sent to PostgreSQL only as a SCRAM-SHA-256 verifier (so the plain text never
-reaches the server, its logs or `pg_authid`) and returned once as `SecretStr`.
+Passwords are generated here, sent to PostgreSQL only as the SCRAM-SHA-256 verifier libpq computes (so the plain
+text never reaches the server, its logs or `pg_authid`) and returned once as `SecretStr`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 import re
 import secrets
@@ -39,7 +38,9 @@ ROLE_PREFIX: Final = "junkan_bi_"
 ACCESS_KEY_PREFIX: Final = "bi-"
 POLICY_PREFIX: Final = "junkan-bi-"
 PASSWORD_BYTES: Final = 30
-SCRAM_ITERATIONS: Final = 4096
+# Databases every cluster has and every role may connect to through PUBLIC: a BI role has nothing to do there, and
+# a session in template1 makes every CREATE DATABASE fail.
+MAINTENANCE_DATABASES: Final = ("postgres", "template1")
 _NAME: Final = re.compile(r"^[a-z][a-z0-9-]{1,30}$")
 _TABLE_PRIVILEGES: Final = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
@@ -65,7 +66,17 @@ FROM pg_namespace AS n
 WHERE n.nspname NOT LIKE 'pg\\_%%' AND n.nspname <> 'information_schema'
   AND has_schema_privilege(%(role)s, n.oid, 'CREATE')
 UNION ALL
-SELECT current_database(), '', 'CREATE' WHERE has_database_privilege(%(role)s, current_database(), 'CREATE')
+SELECT current_database(), '', p.privilege
+FROM unnest(ARRAY['CREATE', 'TEMPORARY']) AS p(privilege)
+WHERE has_database_privilege(%(role)s, current_database(), p.privilege)
+UNION ALL
+SELECT d.datname, '', 'CONNECT'
+FROM pg_database AS d
+WHERE d.datname = ANY(%(maintenance)s::text[]) AND d.datname <> current_database()
+  AND has_database_privilege(%(role)s, d.oid, 'CONNECT')
+"""
+_MAINTENANCE_PRESENT: Final = """
+SELECT datname FROM pg_database WHERE datname = ANY(%(names)s::text[]) AND datname <> current_database()
 """
 _CATALOG_SCHEMA: Final = """
 SELECT n.nspname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
@@ -93,6 +104,7 @@ class DatabaseRole:
     port: int
     catalog_schema: str
     catalog_schema_version: str
+    connection_limit: int
     created: bool
 
 
@@ -182,34 +194,17 @@ def bi_policy(*, bucket: str) -> dict[str, Any]:
     }
 
 
-def scram_sha_256(password: str, *, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS) -> str:
-    """The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 7677), computed here.
-
-    Examples:
-        >>> scram_sha_256("pencil", salt=bytes(16))
-        'SCRAM-SHA-256$4096:AAAAAAAAAAAAAAAAAAAAAA==$...:...'
-
-    """
-    if not password.isascii():  # SASLprep is the identity on ASCII; our generated passwords are ASCII
-        msg = "only ASCII passwords are supported"
-        raise ValueError(msg)
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    client_key = hmac.digest(salted, b"Client Key", "sha256")
-    stored_key = hashlib.sha256(client_key).digest()
-    server_key = hmac.digest(salted, b"Server Key", "sha256")
-
-    def b64(raw: bytes) -> str:
-        return base64.b64encode(raw).decode()
-
-    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
-
-
-def create_database_role(catalog_url: str, name: str, *, rotate_secret: bool = False) -> DatabaseRole:
+def create_database_role(
+    catalog_url: str, name: str, *, connection_limit: int, rotate_secret: bool = False
+) -> DatabaseRole:
     """Create (or update) the BI reader's role: SELECT on the catalog tables only, checked, in one transaction.
 
     A new password for a new role or when rotating; an existing role keeps its password otherwise.
+    `connection_limit` (JUNKAN_BI_CONNECTION_LIMIT) is how many sessions the role may hold at once.
     """
+    if connection_limit < 1:  # PostgreSQL reads -1 as unlimited and 0 as never
+        msg = f"a BI reader needs a connection limit of at least 1, not {connection_limit}"
+        raise ValueError(msg)
     role = bi_role_name(name)
     url = _postgresql_url(catalog_url)
     password: SecretStr | None = None
@@ -219,12 +214,12 @@ def create_database_role(catalog_url: str, name: str, *, rotate_secret: bool = F
             existed = connection.execute(_ROLE_EXISTS, {"role": role}).fetchone() is not None
             if not existed or rotate_secret:
                 password = SecretStr(secrets.token_urlsafe(PASSWORD_BYTES))
-                verifier = sql.Literal(scram_sha_256(password.get_secret_value()))
+                verifier = sql.Literal(_scram_verifier(connection, role=role, password=password))
                 statement = (
                     "ALTER ROLE {} WITH LOGIN PASSWORD {}" if existed else "CREATE ROLE {} WITH LOGIN PASSWORD {}"
                 )
                 connection.execute(sql.SQL(statement).format(sql.Identifier(role), verifier))
-            _confine(connection, role=role, schema=schema)
+            _confine(connection, role=role, schema=schema, connection_limit=connection_limit)
             _check_only_catalog(connection, role=role, schema=schema)
             has_type = connection.execute(_HAS_ICEBERG_TYPE, {"schema": schema}).fetchone() is not None
             database = str(connection.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
@@ -247,6 +242,7 @@ def create_database_role(catalog_url: str, name: str, *, rotate_secret: bool = F
         port=url.port or 5432,
         catalog_schema=schema,
         catalog_schema_version="v1" if has_type else "v0",
+        connection_limit=connection_limit,
         created=not existed,
     )
 
@@ -267,8 +263,12 @@ def drop_database_role(catalog_url: str, name: str) -> bool:
 
 
 def held_privileges(connection: psycopg.Connection[Any], role: str) -> set[tuple[str, str, str]]:
-    """(schema, table, privilege) for every privilege `role` holds on this database's own objects."""
-    rows = connection.execute(_HELD_PRIVILEGES, {"role": role, "privileges": list(_TABLE_PRIVILEGES)}).fetchall()
+    """(schema, table, privilege) for every privilege `role` holds on this database's own objects.
+
+    Privileges on a database itself are (database, '', privilege): this one's, and CONNECT to the maintenance ones.
+    """
+    parameters = {"role": role, "privileges": list(_TABLE_PRIVILEGES), "maintenance": list(MAINTENANCE_DATABASES)}
+    rows = connection.execute(_HELD_PRIVILEGES, parameters).fetchall()
     return {(str(schema), str(table), str(privilege)) for schema, table, privilege in rows}
 
 
@@ -293,22 +293,33 @@ def revoke_storage_reader(*, admin: AdminConnection, name: str) -> bool:
     return revoke_user(admin=admin, access_key=bi_access_key(name), policy_name=bi_policy_name(name))
 
 
-def _confine(connection: psycopg.Connection[Any], *, role: str, schema: str) -> None:
-    """Role attributes and grants: log in, read the two catalog tables, nothing else."""
+def _scram_verifier(connection: psycopg.Connection[Any], *, role: str, password: SecretStr) -> str:
+    """The SCRAM-SHA-256 verifier of `password`, computed by libpq on this side of the connection."""
+    verifier = connection.pgconn.encrypt_password(password.get_secret_value().encode(), role.encode(), b"scram-sha-256")
+    return verifier.decode("ascii")
+
+
+def _confine(connection: psycopg.Connection[Any], *, role: str, schema: str, connection_limit: int) -> None:
+    """Role attributes and grants: log in a few times at once, read the two catalog tables, nothing else."""
     ident = sql.Identifier(role)
     connection.execute(
         sql.SQL(
-            "ALTER ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
-        ).format(ident)
+            "ALTER ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS "
+            "CONNECTION LIMIT {}"
+        ).format(ident, sql.Literal(connection_limit))
     )
     # A second guard besides the grants: every transaction of the role starts read-only.
     connection.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
-    connection.execute(
-        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-            sql.Identifier(str(connection.execute("SELECT current_database()").fetchone()[0])),  # type: ignore[index]
-            ident,
-        )
-    )
+    database = sql.Identifier(str(connection.execute("SELECT current_database()").fetchone()[0]))  # type: ignore[index]
+    connection.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, ident))
+    # TEMPORARY comes to every role through PUBLIC, so it is revoked there: the database's owner keeps it (an
+    # owner's rights are its own), and so does every role granted it by name. Without the right to revoke (the
+    # owner or a superuser may), REVOKE only warns, and _check_only_catalog refuses.
+    connection.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
+    connection.execute(sql.SQL("REVOKE TEMPORARY ON DATABASE {} FROM {}").format(database, ident))
+    present = connection.execute(_MAINTENANCE_PRESENT, {"names": list(MAINTENANCE_DATABASES)}).fetchall()
+    for (maintenance,) in present:
+        connection.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(sql.Identifier(maintenance)))
     connection.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), ident))
     for table in CATALOG_TABLES:
         connection.execute(sql.SQL("GRANT SELECT ON TABLE {} TO {}").format(sql.Identifier(schema, table), ident))
@@ -326,8 +337,9 @@ def _check_only_catalog(connection: psycopg.Connection[Any], *, role: str, schem
         msg = (
             f"role {role} would be allowed more than reading the catalog tables: {shown}"
             f"{' …' if len(extra) > 5 else ''}; such rights come from grants to PUBLIC or default "
-            "privileges: revoke them (before PostgreSQL 15, PUBLIC may create in schema public) and run this again; "
-            "nothing was changed"
+            "privileges: revoke them (before PostgreSQL 15, PUBLIC may create in schema public; PUBLIC may connect to "
+            f"{' and '.join(MAINTENANCE_DATABASES)} and create temporary tables, which only their owners or a "
+            "superuser may revoke) and run this again; nothing was changed"
         )
         raise BiAccessError(msg)
     missing = sorted(wanted - held)

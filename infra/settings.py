@@ -33,6 +33,10 @@ class Settings(BaseSettings):
         default=0.85, gt=0, le=1, description="Two largest members above this share of a mart cell: suppressed"
     )
 
+    bi_connection_limit: int = Field(
+        default=10, ge=1, description="Sessions a BI reader's database role may hold at once (junkan bi-access create)"
+    )
+
     # events and deployments (junkan events, junkan serve)
     events_token: SecretStr = Field(default=SecretStr(""), description="Bearer token MinIO sends to the receiver")
     events_host: str = Field(default="127.0.0.1", description="Receiver address; loopback unless a proxy fronts it")

@@ -1,17 +1,20 @@
 """A small published warehouse for BI-access checks: one member's flow in `core.flows`, one cell in `mart.indicators`.
 
-Used by tests/integration/test_bi_access.py and by infra/scripts/trino_check.sh (`python -m
-tests.bi_sample` publishes into the warehouse that JUNKAN_* settings describe).
+Used by tests/integration/test_bi_access.py, tests/integration/test_readme_bi.py and by
+infra/scripts/trino_check.sh (`python -m tests.bi_sample` publishes into the warehouse that JUNKAN_* settings
+describe).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
 
 from infra.resources import build_resources
 from infra.settings import get_settings
+from infra.storage_s3 import S3Storage
 from infra.warehouse import Warehouse
 from schemas.tables import TABLES
 from tests.factories import make_flows
@@ -42,6 +45,9 @@ INDICATOR = {
     "suppression_reason": None,
 }
 CORE_MEMBER = "city-secret"
+# How `junkan bi-access create` shows the secrets, the one time it shows them.
+_DB_PASSWORD = re.compile(r"^database password \(shown once[^)]*\): (\S+)$", re.MULTILINE)
+_S3_SECRET = re.compile(r"^S3 secret key \(shown once[^)]*\): (\S+)$", re.MULTILINE)
 
 
 def publish_sample(warehouse: Warehouse) -> None:
@@ -51,6 +57,28 @@ def publish_sample(warehouse: Warehouse) -> None:
     warehouse.replace("core.flows", flows, match={"member_id": [CORE_MEMBER], "period": [PERIOD]})
     indicators = pl.DataFrame([INDICATOR], schema=TABLES["mart.indicators"])
     warehouse.replace("mart.indicators", indicators, match={"period": [PERIOD]})
+
+
+def publish_sample_on_s3(*, catalog_url: str, bucket: str, endpoint: str, access_key: str, secret_key: str) -> None:
+    """Make `bucket` on the S3 store at `endpoint` and publish the sample into a warehouse there."""
+    storage = S3Storage(bucket, endpoint=endpoint, access_key=access_key, secret_key=secret_key)
+    storage.ensure_bucket()
+    warehouse = Warehouse.open(
+        catalog_url=catalog_url, warehouse_uri=storage.warehouse_uri, properties=storage.fileio_properties()
+    )
+    try:
+        publish_sample(warehouse)
+    finally:
+        warehouse.close()
+
+
+def shown_secrets(output: str) -> tuple[str, str]:
+    """The database password and the S3 secret key in the output of `junkan bi-access create`."""
+    password, secret = _DB_PASSWORD.search(output), _S3_SECRET.search(output)
+    if password is None or secret is None:
+        msg = f"`junkan bi-access create` printed no database password or S3 secret key:\n{output}"
+        raise AssertionError(msg)
+    return password.group(1), secret.group(1)
 
 
 def main() -> None:

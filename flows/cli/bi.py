@@ -32,7 +32,12 @@ def bi_access_create(
     settings = get_settings()
     try:
         check_bi_name(name)
-        role = create_database_role(settings.resolved_catalog_url, name, rotate_secret=rotate_secret)
+        role = create_database_role(
+            settings.resolved_catalog_url,
+            name,
+            connection_limit=settings.bi_connection_limit,
+            rotate_secret=rotate_secret,
+        )
     except (ValueError, BiAccessError) as error:
         raise fail(str(error)) from None
     bucket = _bucket(settings)
@@ -90,7 +95,8 @@ def _print_role(role: DatabaseRole) -> None:
     typer.echo(
         f"database role {role.role} on {role.host}:{role.port}/{role.database} "
         f"({'created' if role.created else 'updated'}): SELECT on {role.catalog_schema}.iceberg_tables and "
-        f"{role.catalog_schema}.iceberg_namespace_properties only, read-only transactions"
+        f"{role.catalog_schema}.iceberg_namespace_properties only, read-only transactions, "
+        f"at most {role.connection_limit} connections (JUNKAN_BI_CONNECTION_LIMIT)"
     )
     typer.echo(f"catalog schema {version}: in Trino set iceberg.jdbc-catalog.schema-version={version.upper()}")
     if role.password is None:

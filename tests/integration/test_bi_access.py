@@ -2,13 +2,13 @@
 
 The credentials are taken from what the command prints (the one time it shows them), then used the way the
 README's BI section tells a BI tool to: pyiceberg and Polars through `SqlCatalog` with `s3.*` properties, DuckDB
-offline with the extension wheels, plain S3 and plain SQL for what must be refused.
+offline with the extension wheels, plain S3 and plain SQL for what must be refused. The README's own blocks are
+run by tests/integration/test_readme_bi.py.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,16 +22,15 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 from polars.testing import assert_frame_equal
+from psycopg import sql
 from pyiceberg.catalog.sql import SqlCatalog
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from flows import cli
-from infra.bi_access import BiAccessError, create_database_role, held_privileges
-from infra.storage_s3 import S3Storage
-from infra.warehouse import Warehouse
+from infra.bi_access import BiAccessError, create_database_role, drop_database_role, held_privileges
 from schemas.tables import TABLES
-from tests.bi_sample import CORE_MEMBER, INDICATOR, publish_sample
+from tests.bi_sample import CORE_MEMBER, INDICATOR, publish_sample_on_s3, shown_secrets
 from tests.integration.conftest import MinioServer
 
 pytestmark = pytest.mark.integration
@@ -39,9 +38,7 @@ pytestmark = pytest.mark.integration
 NAME = "dashboard"
 ROLE = "junkan_bi_dashboard"
 ACCESS_KEY = "bi-dashboard"
-README = Path(__file__).resolve().parents[2] / "README.md"
-_DB_PASSWORD = re.compile(r"^database password \(shown once[^)]*\): (\S+)$", re.MULTILINE)
-_S3_SECRET = re.compile(r"^S3 secret key \(shown once[^)]*\): (\S+)$", re.MULTILINE)
+CONNECTION_LIMIT = 4  # not the default 10: shows JUNKAN_BI_CONNECTION_LIMIT reaches the role
 
 
 @dataclass(frozen=True)
@@ -93,6 +90,7 @@ def _env(minio_server: MinioServer, bucket: str, database_url: str, home: str) -
         "JUNKAN_S3_ACCESS_KEY": minio_server.access_key,
         "JUNKAN_S3_SECRET_KEY": minio_server.secret_key,
         "JUNKAN_DATABASE_URL": database_url,
+        "JUNKAN_BI_CONNECTION_LIMIT": str(CONNECTION_LIMIT),
     }
 
 
@@ -101,45 +99,36 @@ def world(
     minio_server: MinioServer, module_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     bucket = f"bi-{secrets.token_hex(5)}"
-    storage = S3Storage(
-        bucket, endpoint=minio_server.endpoint, access_key=minio_server.access_key, secret_key=minio_server.secret_key
+    publish_sample_on_s3(
+        catalog_url=module_database_url,
+        bucket=bucket,
+        endpoint=minio_server.endpoint,
+        access_key=minio_server.access_key,
+        secret_key=minio_server.secret_key,
     )
-    storage.ensure_bucket()
-    warehouse = Warehouse.open(
-        catalog_url=module_database_url, warehouse_uri=storage.warehouse_uri, properties=storage.fileio_properties()
-    )
-    try:
-        publish_sample(warehouse)
-    finally:
-        warehouse.close()
     env = _env(minio_server, bucket, module_database_url, str(tmp_path_factory.mktemp("bi-home")))
     result = CliRunner().invoke(cli.app, ["bi-access", "create", NAME], env=env)
     assert result.exit_code == 0, result.output
-    role_password, s3_secret = _DB_PASSWORD.search(result.output), _S3_SECRET.search(result.output)
-    assert role_password is not None, result.output
-    assert s3_secret is not None, result.output
+    role_password, s3_secret = shown_secrets(result.output)
     root = Minio(minio_server.endpoint, minio_server.access_key, minio_server.secret_key, secure=False)
-    yield World(
-        bucket,
-        module_database_url,
-        minio_server.endpoint,
-        root,
-        role_password.group(1),
-        s3_secret.group(1),
-        result.output,
-        env,
-    )
+    yield World(bucket, module_database_url, minio_server.endpoint, root, role_password, s3_secret, result.output, env)
     CliRunner().invoke(cli.app, ["bi-access", "revoke", NAME], env=env)
 
 
+def _connect(sqlalchemy_url: str) -> psycopg.Connection[Any]:
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+
+
 def _owner(world: World) -> psycopg.Connection[Any]:
-    url = make_url(world.database_url).set(drivername="postgresql")
-    return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+    return _connect(world.database_url)
 
 
-def _reader(world: World) -> psycopg.Connection[Any]:
-    url = make_url(world.reader_url).set(drivername="postgresql")
-    return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+def _reader(world: World, *, database: str | None = None) -> psycopg.Connection[Any]:
+    url = make_url(world.reader_url)
+    if database is not None:
+        url = url.set(database=database)
+    return _connect(url.render_as_string(hide_password=False))
 
 
 def _keys(world: World, prefix: str) -> list[str]:
@@ -149,6 +138,7 @@ def _keys(world: World, prefix: str) -> list[str]:
 
 def test_the_command_names_what_it_made(world: World) -> None:
     assert f"database role {ROLE} on " in world.output
+    assert f"at most {CONNECTION_LIMIT} connections (JUNKAN_BI_CONNECTION_LIMIT)" in world.output
     assert "catalog schema v1: in Trino set iceberg.jdbc-catalog.schema-version=V1" in world.output
     assert f"S3 access key {ACCESS_KEY} (created): reads s3://{world.bucket}/warehouse/mart/ only" in world.output
     assert len(world.role_password) == 40  # token_urlsafe(30)
@@ -230,6 +220,69 @@ def test_the_role_reads_the_catalog_tables_and_nothing_else(world: World) -> Non
             reader.execute("CREATE TABLE evil (x int)")
 
 
+def test_the_role_cannot_create_temporary_tables(world: World) -> None:
+    # PostgreSQL gives TEMPORARY to PUBLIC on every database; the read-only default is the role's to turn off.
+    with _reader(world) as reader:
+        reader.execute("SET default_transaction_read_only = off")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="temporary tables"):
+            reader.execute("CREATE TEMP TABLE scratch (x int)")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="temporary tables"):
+            reader.execute("CREATE TEMPORARY TABLE scratch AS SELECT * FROM iceberg_tables")
+    database = make_url(world.database_url).database
+    with _owner(world) as owner:
+        granted = owner.execute("SELECT has_database_privilege(%s, %s, 'TEMPORARY')", (ROLE, database)).fetchone()
+    assert granted == (False,)
+
+
+@pytest.mark.parametrize("database", ["postgres", "template1"])
+def test_the_role_cannot_connect_to_the_maintenance_databases(world: World, database: str) -> None:
+    with pytest.raises(psycopg.OperationalError, match=f'permission denied for database "{database}"'):
+        _reader(world, database=database).close()
+
+
+def test_the_role_holds_at_most_the_configured_connections(world: World) -> None:
+    with _owner(world) as owner:
+        row = owner.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = %s", (ROLE,)).fetchone()
+    assert row == (CONNECTION_LIMIT,)
+    held = [_reader(world) for _ in range(CONNECTION_LIMIT)]
+    try:
+        with pytest.raises(psycopg.OperationalError, match=f'too many connections for role "{ROLE}"'):
+            _reader(world).close()
+    finally:
+        for connection in held:
+            connection.close()
+    _reader(world).close()  # a closed session frees its place
+
+
+def test_the_catalog_databases_owner_keeps_temporary_tables(world: World) -> None:
+    """Revoking TEMPORARY from PUBLIC leaves the owner its own: the ledger may still use temporary tables."""
+    database = f"t_owned_{secrets.token_hex(4)}"
+    with _owner(world) as owner:
+        owner.execute("CREATE ROLE catalog_owner_probe NOLOGIN")
+        owner.execute("CREATE ROLE bystander_probe NOLOGIN")
+        owner.execute(sql.SQL("CREATE DATABASE {} OWNER catalog_owner_probe").format(sql.Identifier(database)))
+    owned_url = make_url(world.database_url).set(database=database).render_as_string(hide_password=False)
+    try:
+        with _connect(owned_url) as catalog:  # as the superuser: the owner need not log in
+            catalog.execute("CREATE TABLE iceberg_tables (catalog_name text)")
+            catalog.execute("CREATE TABLE iceberg_namespace_properties (catalog_name text)")
+        role = create_database_role(owned_url, "owned-probe", connection_limit=1)
+        assert role.connection_limit == 1
+        with _owner(world) as owner:
+            temporary = {
+                who: owner.execute("SELECT has_database_privilege(%s, %s, 'TEMPORARY')", (who, database)).fetchone()
+                for who in ("catalog_owner_probe", "bystander_probe", role.role)
+            }
+        # The owner keeps it; a role that relied on PUBLIC loses it, as the BI role does.
+        assert temporary == {"catalog_owner_probe": (True,), "bystander_probe": (False,), role.role: (False,)}
+        assert drop_database_role(owned_url, "owned-probe")
+    finally:
+        with _owner(world) as owner:
+            owner.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+            owner.execute("DROP ROLE IF EXISTS catalog_owner_probe")
+            owner.execute("DROP ROLE IF EXISTS bystander_probe")
+
+
 def test_duckdb_reads_mart_offline_from_the_catalogs_metadata_location(world: World) -> None:
     import duckdb
     import duckdb_extension_avro
@@ -260,40 +313,6 @@ def test_duckdb_reads_mart_offline_from_the_catalogs_metadata_location(world: Wo
         connection.execute("SELECT count(*) FROM iceberg_scan(?)", [locations["core.flows"]]).fetchall()
 
 
-def readme_block(marker: str, world: World) -> str:
-    """A Python block of the README's BI section, pointed at this test's servers and reader."""
-    text = README.read_text(encoding="utf-8")
-    found = re.search(rf"<!-- {marker}[^\n]*\n```python\n(.*?)\n```", text, re.DOTALL)
-    assert found is not None, f"no <!-- {marker} block in the README"
-    postgres = make_url(world.database_url)
-    return (
-        found.group(1)
-        .replace("127.0.0.1:55432/junkan", f"{postgres.host}:{postgres.port}/{postgres.database}")
-        .replace("127.0.0.1:9000", world.endpoint)
-        .replace("junkan_bi_trino", ROLE)
-        .replace("bi-trino", ACCESS_KEY)
-    )
-
-
-def test_the_readmes_duckdb_block_reads_mart_indicators(world: World) -> None:
-    namespace: dict[str, Any] = {"db_password": world.role_password, "s3_secret": world.s3_secret}
-    exec(readme_block("bi-duckdb", world), namespace)  # noqa: S102 - the README's own example
-    assert namespace["rows"].fetchall() == [("plastics", 0.4)]
-    namespace["con"].close()
-
-
-def test_the_readmes_pyiceberg_block_reads_mart_indicators(world: World) -> None:
-    namespace: dict[str, Any] = {"db_password": world.role_password, "s3_secret": world.s3_secret}
-    exec(readme_block("bi-pyiceberg", world), namespace)  # noqa: S102 - the README's own example
-    try:
-        frame = namespace["frame"]
-        assert frame.select("material", "input_cyclical_use_rate").rows() == [("plastics", 0.4)]
-        with pytest.raises(OSError, match=r"(?i)access.?denied|forbidden"):
-            namespace["catalog"].load_table("core.flows")
-    finally:
-        namespace["catalog"].engine.dispose()
-
-
 def test_creating_again_keeps_the_secrets_and_rotating_replaces_them(world: World) -> None:
     again = CliRunner().invoke(cli.app, ["bi-access", "create", NAME], env=world.env)
     assert again.exit_code == 0, again.output
@@ -310,7 +329,7 @@ def test_a_public_grant_refuses_the_creation_and_leaves_no_role(world: World) ->
         owner.execute("GRANT SELECT ON open_to_all TO PUBLIC")
         try:
             with pytest.raises(BiAccessError, match=r"SELECT on public\.open_to_all"):
-                create_database_role(world.database_url, "leaky")
+                create_database_role(world.database_url, "leaky", connection_limit=CONNECTION_LIMIT)
             assert owner.execute("SELECT 1 FROM pg_roles WHERE rolname = 'junkan_bi_leaky'").fetchone() is None
         finally:
             owner.execute("DROP TABLE open_to_all")

@@ -1,17 +1,14 @@
-"""BI access without servers: names, the MinIO policy's reach, the SCRAM verifier, SQLite refused."""
+"""BI access without servers: names, the MinIO policy's reach, SQLite refused."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from flows import cli
-from infra.bi_access import BiAccessError, bi_policy, bi_role_name, create_database_role, scram_sha_256
+from infra.bi_access import BiAccessError, bi_policy, bi_role_name, create_database_role
 
 
 def test_names_are_checked_before_they_reach_sql_or_minio() -> None:
@@ -31,30 +28,11 @@ def test_the_policy_reads_mart_and_nothing_else() -> None:
     assert all(statement["Effect"] == "Allow" for statement in policy["Statement"])
 
 
-def test_the_scram_verifier_is_the_one_postgresql_computes() -> None:
-    salt = bytes(range(16))
-    verifier = scram_sha_256("pencil", salt=salt, iterations=4096)
-    method, rest = verifier.split("$", 1)
-    assert method == "SCRAM-SHA-256"
-    iterations_salt, keys = rest.split("$")
-    iterations, salt_b64 = iterations_salt.split(":")
-    stored_b64, server_b64 = keys.split(":")
-    # RFC 5802 worked by hand: SaltedPassword = PBKDF2(password, salt), then the two HMAC keys.
-    salted = hashlib.pbkdf2_hmac("sha256", b"pencil", salt, 4096)
-    assert iterations == "4096"
-    assert base64.b64decode(salt_b64) == salt
-    expected_stored = hashlib.sha256(hmac.new(salted, b"Client Key", "sha256").digest()).digest()
-    assert base64.b64decode(stored_b64) == expected_stored
-    assert base64.b64decode(server_b64) == hmac.new(salted, b"Server Key", "sha256").digest()
-    assert "pencil" not in verifier
-    assert scram_sha_256("pencil") != scram_sha_256("pencil")  # a fresh salt each time
-
-
 def test_sqlite_is_refused_with_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(BiAccessError, match="SQLite, which has no users or roles"):
-        create_database_role(f"sqlite:///{tmp_path / 'junkan.db'}", "superset")
+        create_database_role(f"sqlite:///{tmp_path / 'junkan.db'}", "superset", connection_limit=10)
     with pytest.raises(BiAccessError, match="needs the catalog on PostgreSQL, not mysql"):
-        create_database_role("mysql://u:secretpw@db/junkan", "superset")
+        create_database_role("mysql://u:secretpw@db/junkan", "superset", connection_limit=10)
 
 
 def test_the_command_refuses_sqlite_and_prints_no_credentials(tmp_path: Path) -> None:
@@ -63,3 +41,10 @@ def test_the_command_refuses_sqlite_and_prints_no_credentials(tmp_path: Path) ->
     assert "SQLite, which has no users or roles" in result.output
     assert "password" not in result.output.replace("PostgreSQL", "")
     assert "secret key" not in result.output
+
+
+def test_a_connection_limit_below_one_is_refused_before_any_connection() -> None:
+    # PostgreSQL would read -1 as unlimited and 0 as never; nothing listens on port 1.
+    for limit in (-1, 0):
+        with pytest.raises(ValueError, match="connection limit of at least 1"):
+            create_database_role("postgresql+psycopg://u:pw@127.0.0.1:1/junkan", "superset", connection_limit=limit)
