@@ -18,6 +18,11 @@ MEMBER_ID_HEADERS = ("会員ID", "会員コード")
 # How alike a mistyped id and a registered one must be to be offered as "did you mean" (difflib's ratio).
 CLOSE_MEMBER_ID_CUTOFF = 0.75
 MAX_CLOSE_MEMBER_IDS = 3
+# Datasets whose contributions carry a disclosure class (issue 23): a member's figures there may be public.
+DISCLOSURE_DATASETS = ("flows", "progress")
+# Kinds whose figures on those datasets are published anyway (the Ministry of the Environment publishes
+# municipal waste statistics; associations publish their aggregates): public unless they say otherwise.
+PUBLIC_BY_DEFAULT_KINDS = frozenset({"municipality", "industry_association"})
 
 
 def submitter_column(description_en: str, description_ja: str, example: str) -> Column:
@@ -43,6 +48,25 @@ def submitter_rule(dataset: str) -> Rule:
         "member_id must be the member submitting the file",
         "member_id は提出した会員のIDと一致させてください",
     )
+
+
+def default_disclosure_class(kind: str, dataset: str) -> str:
+    """A member's disclosure class on a dataset when it has not chosen one: public only where its figures already are.
+
+    Examples:
+        >>> default_disclosure_class("municipality", "flows")
+        'public'
+        >>> default_disclosure_class("industry_association", "progress")
+        'public'
+        >>> default_disclosure_class("municipality", "targets")
+        'confidential'
+        >>> default_disclosure_class("company", "flows")
+        'confidential'
+
+    """
+    if kind in PUBLIC_BY_DEFAULT_KINDS and dataset in DISCLOSURE_DATASETS:
+        return v.PUBLIC
+    return v.CONFIDENTIAL
 
 
 def close_member_ids(member_id: str, registered: Iterable[str]) -> tuple[str, ...]:
@@ -121,6 +145,34 @@ MEMBERS = Contract(
             required=True,
             example="2023-04-01",
             headers_ja=("入会日",),
+        ),
+        Column(
+            "disclosure",
+            pl.String(),
+            "Disclosure class of the member's flows and progress: public figures are published as they are, "
+            "confidential ones are protected (cells of fewer than 3 members or with a dominant one are hidden)",
+            "flows・progress の公開区分: public（公開）は公表値として扱い、confidential（非公開）は秘匿の対象"
+            "（3者未満・支配的な会員のいるセルは秘匿）",
+            vocabulary=v.DISCLOSURE_CLASS_CODES,
+            vocabulary_message_en="disclosure must be public or confidential (or left empty for the default by kind)",
+            vocabulary_message_ja=(
+                "disclosure は public（公開）または confidential（非公開）にしてください（空欄なら種別による既定値）"
+            ),
+            default_en="by kind: public for municipalities and industry associations, confidential otherwise",
+            default_ja="種別による（自治体・業界団体は public、その他は confidential）",
+            example="public",
+            headers_ja=("公開区分", "開示区分"),
+        ),
+        Column(
+            "consented_on",
+            pl.Date(),
+            "Date from which the disclosure class applies (the member's consent)",
+            "公開区分の適用開始日（会員の同意日）",
+            default_en="joined_on",
+            default_ja="入会日",
+            default_from="joined_on",
+            example="2024-04-01",
+            headers_ja=("同意日", "公開区分の同意日"),
         ),
     ),
     key=("member_id",),

@@ -187,6 +187,17 @@ QUALITIES: tuple[Term, ...] = (
 )
 QUALITY_CODES: tuple[str, ...] = tuple(term.code for term in QUALITIES)
 
+# How a member's contributions are treated when tables are published (issue 23). Public contributions are
+# figures the member publishes anyway (municipal waste statistics, associations' aggregates), so disclosure
+# control treats them as known; only confidential ones are protected.
+CONFIDENTIAL = "confidential"
+PUBLIC = "public"
+DISCLOSURE_CLASSES: tuple[Term, ...] = (
+    Term(CONFIDENTIAL, "Confidential", "非公開"),
+    Term(PUBLIC, "Public", "公開"),
+)
+DISCLOSURE_CLASS_CODES: tuple[str, ...] = tuple(term.code for term in DISCLOSURE_CLASSES)
+
 # --- indicators -------------------------------------------------------------------------------
 
 INDICATORS: tuple[Term, ...] = (

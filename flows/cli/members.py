@@ -1,8 +1,9 @@
-"""`junkan members add | import | list`: the ledger's member registry."""
+"""`junkan members add | import | disclosure | list`: the ledger's member registry and disclosure classes."""
 
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +14,30 @@ from flows.cli.common import fail, open_resources
 if TYPE_CHECKING:
     import polars as pl
 
+    from flows.stages.members import MemberImport
+
+
+class DisclosureClass(StrEnum):
+    """How a member's figures are treated when published: DISCLOSURE_CLASS_CODES (a test keeps them equal)."""
+
+    public = "public"
+    confidential = "confidential"
+
+
+class DisclosureDataset(StrEnum):
+    """Datasets that carry a disclosure class: DISCLOSURE_DATASETS (a test keeps them equal)."""
+
+    flows = "flows"
+    progress = "progress"
+
+
+def _day(text: str, *, option: str) -> date:
+    """A date the operator typed, or an error saying what to type."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option} {text!r} is not a date; write YYYY-MM-DD, e.g. 2025-04-01") from None
+
 
 def members_add(
     member_id: Annotated[str, typer.Argument(help="Member id: lower-case letters, digits, - and _")],
@@ -20,11 +45,26 @@ def members_add(
     name: Annotated[str, typer.Option(help="Organisation name")],
     region: Annotated[str, typer.Option(help="ISO 3166 code, e.g. JP or JP-13")] = "JP",
     joined_on: Annotated[str | None, typer.Option(help="Date joined, YYYY-MM-DD (default today)")] = None,
+    disclosure: Annotated[
+        DisclosureClass | None,
+        typer.Option(
+            case_sensitive=False,
+            help="Disclosure class of its flows and progress (default by kind: public for municipalities and "
+            "industry associations, confidential otherwise)",
+        ),
+    ] = None,
+    consented_on: Annotated[
+        str | None, typer.Option(help="Day the disclosure class applies from, YYYY-MM-DD (default: --joined-on)")
+    ] = None,
     rotate_secret: Annotated[bool, typer.Option(help="On MinIO: issue the member a new secret key")] = False,
 ) -> None:
     """Register a member (or update it); on MinIO also create its own user, limited to its inbox and reports."""
     import polars as pl
 
+    if consented_on is not None and disclosure is None:
+        raise fail("--consented-on says when a disclosure class applies: add --disclosure public or confidential")
+    if consented_on is not None:
+        _day(consented_on, option="--consented-on")
     raw = pl.DataFrame(
         {
             "member_id": [member_id],
@@ -32,8 +72,10 @@ def members_add(
             "kind": [kind],
             "region": [region],
             "joined_on": [joined_on or date.today().isoformat()],
+            "disclosure": [None if disclosure is None else disclosure.value],
+            "consented_on": [consented_on],
         }
-    )
+    ).cast(pl.String)  # a column of None alone would have no type
     imported = _import_members(raw, file="command line")
     if imported is None:
         raise typer.Exit(1)
@@ -71,14 +113,29 @@ def _import_members(raw: pl.DataFrame, *, file: str) -> int | None:
             f"{file}, row {error.row}, column {error.column}: {error.value!r}: {error.message_en} / {error.message_ja}",
             err=True,
         )
+    for consent in outcome.unreadable_consents:
+        typer.echo(
+            f"{file}, row {consent.row}, column consented_on: {consent.message_en} / {consent.message_ja}", err=True
+        )
     typer.echo(
         f"members: {report.counts.accepted} registered ({outcome.n_created} new), {report.counts.quarantined} refused"
+        + _disclosure_note(outcome)
     )
-    return None if report.counts.quarantined else report.counts.accepted
+    return None if report.counts.quarantined or outcome.unreadable_consents else report.counts.accepted
+
+
+def _disclosure_note(outcome: MemberImport) -> str:
+    """How many disclosure classes an import changed, when it changed any or refused a consent date."""
+    if not outcome.n_disclosure_changes and not outcome.unreadable_consents:
+        return ""
+    note = f"; disclosure classes: {outcome.n_disclosure_changes} changed"
+    if outcome.unreadable_consents:
+        note += f", {len(outcome.unreadable_consents)} not recorded (consented_on is not a date)"
+    return note
 
 
 def members_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """Register members from a file with columns member_id, name, kind, region, joined_on."""
+    """Register members from a file: member_id, name, kind, region, joined_on (optional: disclosure, consented_on)."""
     from infra.readers import read_table
     from schemas import MEMBERS
     from schemas.errors import FileRejected
@@ -91,12 +148,50 @@ def members_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fa
         raise typer.Exit(1)
 
 
-def members_list() -> None:
-    """Show registered members."""
+def members_disclosure(
+    member_id: Annotated[str, typer.Argument(metavar="MEMBER_ID", help="A registered member id")],
+    disclosure: Annotated[
+        DisclosureClass, typer.Argument(metavar="CLASS", case_sensitive=False, help="public or confidential")
+    ],
+    consented_on: Annotated[str, typer.Option(help="Day the class applies from, YYYY-MM-DD (the member's consent)")],
+    dataset: Annotated[
+        DisclosureDataset | None, typer.Option(case_sensitive=False, help="Only this dataset (default: both)")
+    ] = None,
+) -> None:
+    """Change a member's disclosure class from a day on: public figures are published as they are."""
+    from flows.stages.members import record_disclosure
+    from schemas.members import DISCLOSURE_DATASETS
+
+    day = _day(consented_on, option="--consented-on")
+    datasets = DISCLOSURE_DATASETS if dataset is None else (dataset.value,)
     resources = open_resources()
     try:
-        for member in resources.ledger.list_members():
-            typer.echo(f"{member.member_id}\t{member.kind}\t{member.region}\t{member.joined_on}\t{member.name}")
+        if resources.ledger.get_member(member_id) is None:
+            raise fail(
+                f"member {member_id!r} is not registered; check `junkan members list`, "
+                f"or register it: junkan members add {member_id} --kind KIND --name NAME"
+            )
+        with resources.ledger.batch():
+            for one in datasets:
+                if record_disclosure(resources.ledger, member_id, disclosure.value, consented_on=day, datasets=(one,)):
+                    typer.echo(f"{member_id}\t{one}\t{disclosure.value} from {day.isoformat()}")
+                else:
+                    typer.echo(f"{member_id}\t{one}\talready {disclosure.value} on {day.isoformat()}; nothing recorded")
+    finally:
+        resources.close()
+
+
+def members_list() -> None:
+    """Show registered members, each with its disclosure class of flows today."""
+    resources = open_resources()
+    try:
+        members = resources.ledger.list_members()  # read first: every member listed then has a class
+        classes = resources.ledger.disclosure_classes(dataset="flows")
+        for member in members:
+            typer.echo(
+                f"{member.member_id}\t{member.kind}\t{member.region}\t{member.joined_on}\t"
+                f"{classes[member.member_id]}\t{member.name}"
+            )
     finally:
         resources.close()
 
@@ -106,5 +201,6 @@ def register(app: typer.Typer) -> None:
     members_app = typer.Typer(help="Register partnership members (the ledger's member registry).", no_args_is_help=True)
     members_app.command("add")(members_add)
     members_app.command("import")(members_import)
+    members_app.command("disclosure")(members_disclosure)
     members_app.command("list")(members_list)
     app.add_typer(members_app, name="members")

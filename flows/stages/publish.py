@@ -187,8 +187,9 @@ def members_frame(resources: Resources) -> pl.DataFrame:
     # The secretariat submits reference data, not targets: it is not a member the compliance view counts.
     members = [member for member in resources.ledger.list_members() if member.member_id != SECRETARIAT_ID]
     schema = MEMBERS.schema
+    # disclosure and consented_on stay empty: the ledger keeps each member's classes as a history (disclosure_frame).
     return pl.DataFrame(
-        [{name: getattr(member, name) for name in schema} for member in members], schema=schema, orient="row"
+        [{name: getattr(member, name, None) for name in schema} for member in members], schema=schema, orient="row"
     )
 
 

@@ -20,7 +20,7 @@ from infra import keys
 from infra.ledger import Submission, Validation
 from infra.rendering.member_report import member_report_html, member_report_json
 from infra.resources import Resources
-from schemas import CONTRACTS
+from schemas import CONTRACTS, FLOWS
 from schemas.outcomes import SubmissionStatus
 from schemas.tables import TABLES
 from transforms.targets import merge_target_versions
@@ -137,12 +137,12 @@ def _write_versions(
     resources.warehouse.replace(f"core.{dataset}", merge_target_versions(existing, incoming), match=match)
 
 
-def write_report(resources: Resources, checked: Checked) -> SubmissionOutcome:
-    """Store the member's report (HTML and JSON) and say what became of the submission."""
+def write_report(resources: Resources, checked: Checked, *, disclosure_class: str | None = None) -> SubmissionOutcome:
+    """Store the member's report (HTML and JSON, stating its flows disclosure class) and say what became of it."""
     submission, report = checked.submission, checked.report
     html_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="html")
     json_key = keys.report_key(submission.member_id, submission.dataset, submission.submission_id, extension="json")
-    html = member_report_html(report).encode("utf-8")
+    html = member_report_html(report, disclosure_class=disclosure_class).encode("utf-8")
     resources.storage.put_bytes(html_key, html, content_type="text/html; charset=utf-8")
     resources.storage.put_bytes(json_key, member_report_json(report), content_type="application/json")
     return SubmissionOutcome(
@@ -178,7 +178,8 @@ def record_outcomes(
     `replaced` (old id → new id) are the files superseded whole by `write_core`. The ledger is written last,
     so a crash before it leaves the batch received, and the next run redoes it.
     """
-    outcomes = [write_report(resources, one) for one in checked]
+    classes = resources.ledger.disclosure_classes(dataset=FLOWS.name)  # once per batch, not per report
+    outcomes = [write_report(resources, one, disclosure_class=classes.get(one.submission.member_id)) for one in checked]
     validations = [
         Validation(
             submission_id=outcome.submission_id,

@@ -39,6 +39,7 @@ from infra.demo_data.members import (
     NEGATIVE_MEMBER,
     UNKNOWN_MATERIAL_MEMBER,
     DemoMember,
+    disclosure_columns,
     joined_on,
 )
 from infra.demo_data.real import (
@@ -214,6 +215,7 @@ def generate_demo(directory: Path, *, seed: int = 2024, include_scotland: bool =
                 "kind": member.kind,
                 "region": member.region,
                 "joined_on": joined_on(member, seed),
+                **disclosure_columns(member, seed),
             }
         )
         targets = member_targets(member, seed)

@@ -374,6 +374,17 @@ MISSING_UNIT_MEMBER = "city-matsuyama"
 UNKNOWN_TARGET_MEMBER = "city-kyoto"
 N_NEGATIVE = 3
 
+# The two companies that consented to publish their flows and progress as they are (issue 23), on the day they
+# joined. Municipalities and industry associations are public by default; every other company stays confidential.
+PUBLIC_COMPANIES = ("kitakyushu-eco-recycle", "sakura-paper")
+
+
+def disclosure_columns(member: DemoMember, seed: int) -> dict[str, str]:
+    """The members file's disclosure and consented_on of a member: written only for a company that consented."""
+    if member.member_id not in PUBLIC_COMPANIES:
+        return {}  # empty: the default of its kind
+    return {"disclosure": v.PUBLIC, "consented_on": joined_on(member, seed)}
+
 
 def joined_on(member: DemoMember, seed: int) -> str:
     """The day a member joined, between 2022 and 2024, as ISO text."""

@@ -1,4 +1,4 @@
-"""The SQL ledger: members, every submission and what became of it, pull sources and pipeline runs.
+"""The SQL ledger: members and their disclosure classes, every submission and its fate, pull sources and runs.
 
 SQLAlchemy 2 typed ORM underneath (`tables`), alembic for the schema (`database`); the repository
 (`repository.Ledger`) returns frozen dataclasses (`records`), never ORM objects, so callers cannot lazily
@@ -16,6 +16,7 @@ from infra.ledger.records import (
     SOURCES,
     STATUSES,
     VALIDATED_STATUSES,
+    DisclosureChange,
     Member,
     PullSource,
     Run,
@@ -37,6 +38,7 @@ __all__ = [
     "STATUSES",
     "VALIDATED_STATUSES",
     "Base",
+    "DisclosureChange",
     "Ledger",
     "Member",
     "PullSource",

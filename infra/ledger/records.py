@@ -51,6 +51,17 @@ class Member:
 
 
 @dataclass(frozen=True)
+class DisclosureChange:
+    """One entry of a member's disclosure-class history: the class it chose for a dataset, from which day."""
+
+    member_id: str
+    dataset: str
+    disclosure_class: str
+    consented_on: date
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
 class Submission:
     """One file a member submitted (the same content twice is one submission) and its fate."""
 

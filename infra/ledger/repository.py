@@ -1,4 +1,4 @@
-"""The ledger repository: members, pull sources and pipeline runs, over the submissions (`submissions.py`).
+"""The ledger repository: members, pull sources and pipeline runs, over submissions and disclosure classes.
 
 One object over one set of tables, so that a batch's statements share one session and one transaction
 (`Ledger.batch`, in `session.py`).
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from infra.keys import check_dataset, check_member_id
 from infra.ledger.database import create_engine, upgrade
+from infra.ledger.disclosure import DisclosureLedger
 from infra.ledger.names import (
     check_http_url,
     check_secret_block,
@@ -33,7 +34,7 @@ from infra.ledger.tables import MemberRow, RunRow, SourceRow
 from schemas.vocabulary import MEMBER_KIND_CODES, REGION_PATTERN
 
 
-class Ledger(SubmissionLedger):
+class Ledger(SubmissionLedger, DisclosureLedger):
     """The ledger over one SQLAlchemy engine; build it with `Ledger.connect(url)`."""
 
     def __repr__(self) -> str:

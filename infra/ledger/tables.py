@@ -12,6 +12,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from infra.ledger.names import MAX_SOURCE_URL_CHARS, MAX_TABLE_NAME_CHARS
 from infra.ledger.records import SOURCE_KINDS, SOURCES, STATUSES
+from schemas.members import DISCLOSURE_DATASETS
+from schemas.vocabulary import DISCLOSURE_CLASS_CODES
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -56,6 +58,24 @@ class MemberRow(Base):
     region: Mapped[str] = mapped_column(sa.String(10))
     joined_on: Mapped[date] = mapped_column(sa.Date())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberDisclosureRow(Base):
+    """member_disclosures table: every disclosure class a member chose, kept so any past day can be answered."""
+
+    __tablename__ = "member_disclosures"
+    __table_args__ = (
+        sa.CheckConstraint(_in("dataset", DISCLOSURE_DATASETS), name="ck_member_disclosures_dataset"),
+        sa.CheckConstraint(_in("disclosure_class", DISCLOSURE_CLASS_CODES), name="ck_member_disclosures_class"),
+        sa.Index("ix_member_disclosures_member_dataset", "member_id", "dataset"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer(), primary_key=True, autoincrement=True)
+    member_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("members.member_id"))
+    dataset: Mapped[str] = mapped_column(sa.String(32))
+    disclosure_class: Mapped[str] = mapped_column(sa.String(16))
+    consented_on: Mapped[date] = mapped_column(sa.Date())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SubmissionRow(Base):

@@ -3,15 +3,48 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from expectations.report import STATUS_LABELS, Report
 from infra.rendering.templates import template
+from schemas.vocabulary import CONFIDENTIAL, DISCLOSURE_CLASSES, PUBLIC, labels
+from transforms.disclosure import MIN_CONTRIBUTORS
 
 
-def member_report_html(report: Report) -> str:
-    """Self-contained bilingual HTML; member text is escaped."""
+@dataclass(frozen=True)
+class DisclosureNote:
+    """What a disclosure class means for the member's figures, in both languages (the report's 公開区分 line)."""
+
+    code: str
+    label_ja: str
+    label_en: str
+    meaning_ja: str
+    meaning_en: str
+
+
+_MEANINGS: dict[str, tuple[str, str]] = {
+    PUBLIC: ("あなたの数値は公表値として扱われます", "your figures are treated as published values"),
+    CONFIDENTIAL: (
+        f"{MIN_CONTRIBUTORS}者未満・支配的なセルは秘匿されます",
+        f"cells with fewer than {MIN_CONTRIBUTORS} members, or with a dominant one, are suppressed",
+    ),
+}
+
+
+def disclosure_note(disclosure_class: str) -> DisclosureNote:
+    """The 公開区分 line of a member's report for a class, so a member knows how its flows will be published."""
+    term = labels(DISCLOSURE_CLASSES)[disclosure_class]
+    meaning_ja, meaning_en = _MEANINGS[disclosure_class]
+    return DisclosureNote(term.code, term.label_ja, term.label_en, meaning_ja, meaning_en)
+
+
+def member_report_html(report: Report, *, disclosure_class: str | None = None) -> str:
+    """Self-contained bilingual HTML; member text is escaped. `disclosure_class` is the member's class for flows."""
     status_en, status_ja = STATUS_LABELS[report.status]
-    return template("member_report.html.j2").render(report=report, status_en=status_en, status_ja=status_ja)
+    note = None if disclosure_class is None else disclosure_note(disclosure_class)
+    return template("member_report.html.j2").render(
+        report=report, status_en=status_en, status_ja=status_ja, disclosure=note
+    )
 
 
 def member_report_json(report: Report) -> bytes:
