@@ -21,6 +21,7 @@ from infra.resources import Resources, build_resources
 from infra.settings import get_settings
 from infra.storage import REPORTS
 from schemas.reference import SECRETARIAT_ID
+from schemas.tables import TABLES
 from transforms.indicators import QUANTITY_FLOWS
 
 # The reference files shipped in the repository's reference/ folder, by dataset.
@@ -60,6 +61,58 @@ ORDER BY period_start, period, region_level DESC
 """  # noqa: S608 (built from the indicator definitions, not from input)
 
 
+HEADLINE_QUANTITIES = ("natural_resource_input_t", "cyclical_use_t", "waste_generated_t", "final_disposal_t")
+HEADLINE_RATES = ("input_cyclical_use_rate", "output_cyclical_use_rate", "final_disposal_rate")
+
+
+def visibility(resources: Resources, information_loss: pl.DataFrame) -> pl.DataFrame:
+    """Issue 23's measure of the public face, per period: what a visitor sees at the top of each table.
+
+    The national all-materials row of `mart.indicators` (quantities and rates published), the Sankey's national
+    all-materials links drawn and their share of tonnes (operators' information loss holds the withheld
+    tonnes), the members' rows of `mart.roadmap_progress` with a value, and the prefectures the map's best
+    all-materials layer colours.
+    """
+    indicators = resources.warehouse.read("mart.indicators").filter(material_level="all")
+    national = (
+        indicators.filter(region_level="all")
+        .group_by("period")
+        .agg(
+            pl.sum_horizontal(pl.col(name).is_not_null() for name in HEADLINE_QUANTITIES).first().alias("quantities"),
+            pl.sum_horizontal(pl.col(name).is_not_null() for name in HEADLINE_RATES).first().alias("rates"),
+        )
+    )
+    prefectures = (
+        indicators.filter(region_level="prefecture")
+        .group_by("period")
+        .agg(pl.max_horizontal((pl.col(name) > 0).sum() for name in QUANTITY_FLOWS).alias("map_prefectures"))
+    )
+    links = (
+        information_loss.filter(table_name="mart.sankey_links")
+        .group_by("period")
+        .agg(
+            pl.col("headline_cells").filter(~pl.col("suppressed")).sum().alias("links_drawn"),
+            pl.col("headline_cells").sum().alias("links"),
+            (pl.col("headline_t").filter(~pl.col("suppressed")).sum() / pl.col("headline_t").sum()).alias(
+                "link_tonnes_share"
+            ),
+        )
+    )
+    roadmaps = resources.warehouse.read("mart.roadmap_progress").filter(basis="members", is_latest=True)
+    members_rows = pl.DataFrame(
+        {
+            "roadmap_members_with_value": [roadmaps.get_column("actual_value").is_not_null().sum()],
+            "roadmap_members": [roadmaps.height],
+        }
+    )
+    return (
+        national.join(links, on="period", how="left")
+        .join(prefectures, on="period", how="left")
+        .join(members_rows, how="cross")
+        .sort("period")
+    )
+
+
 @dataclass(frozen=True)
 class DemoResult:
     """What the demo did and where its outputs are."""
@@ -69,6 +122,7 @@ class DemoResult:
     headline: pl.DataFrame
     roadmaps: pl.DataFrame
     published: pl.DataFrame  # PUBLISHED_SHARE_QUERY
+    visibility: pl.DataFrame  # `visibility`
     storage_url: str  # as safe to print: no password or query values (infra.redact)
     catalog_url: str
     reports_uri: str
@@ -118,6 +172,7 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         headline = resources.warehouse.sql(HEADLINE_QUERY)
         roadmaps = resources.warehouse.sql(ROADMAP_QUERY)
         published = resources.warehouse.sql(PUBLISHED_SHARE_QUERY)
+        seen = visibility(resources, pl.DataFrame(summary.information_loss, schema=TABLES["mart.publication_summary"]))
         reports_uri = f"{resources.storage.url.rstrip('/')}/{REPORTS}/"
         period_report_uris = tuple(resources.storage.uri(key) for key in summary.report_keys)
     finally:
@@ -128,6 +183,7 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         headline=headline,
         roadmaps=roadmaps,
         published=published,
+        visibility=seen,
         storage_url=redact_url(settings.resolved_storage_url),
         catalog_url=redact_url(settings.resolved_catalog_url),
         reports_uri=reports_uri,

@@ -102,13 +102,10 @@ def publish_targets() -> Timings:
 
 
 @task(name="publish-roadmaps", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish_roadmaps(periods: list[str]) -> Timings:
-    """Republish the periods' circularity, then resource productivity and roadmap progress (after the indicators)."""
+def publish_roadmaps() -> Timings:
+    """Republish resource productivity and roadmap progress (after the periods' indicators)."""
     timings: Timings = {}
-    resources = current_resources()
-    for period in periods:
-        roadmaps.publish_circularity(resources, period, timings=timings)
-    roadmaps.publish_roadmaps(resources, timings=timings)
+    roadmaps.publish_roadmaps(current_resources(), timings=timings)
     return timings
 
 
@@ -143,7 +140,7 @@ def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
     if targets:
         _merge(summary, publish_targets())
     if targets or periods:
-        _merge(summary, publish_roadmaps(periods))
+        _merge(summary, publish_roadmaps())
     for key, timings in [future.result() for future in render_report.map(periods)]:
         if key not in summary.report_keys:
             summary.report_keys.append(key)

@@ -141,12 +141,22 @@ TABLES: dict[str, pl.Schema] = {
         SUPPRESSION_COLUMNS,
     ),
     # Disclosure control's information loss per period: how many cells (values: one quantity of one row) of
-    # each published table were published (suppressed false) and hidden, by reason. Counts only: tonnes
-    # hidden by reason could be a lone member's own figure, so they stay in the run summary.
+    # each published table were published (suppressed false) and hidden, by reason, and how many of them are the
+    # table's headline (all materials, whole country). Tonnes only for what is published: tonnes hidden by
+    # reason could be a lone member's own figure, so they stay in the run summary. protected_kinds: whose
+    # confidentiality the withheld values protect, by kind of member (never by name), on withheld rows.
     "mart.publication_summary": _merge(
         pl.Schema({"period": pl.String(), "table_name": pl.String()}),
         SUPPRESSION_COLUMNS,
-        pl.Schema({"n_cells": pl.Int32()}),
+        pl.Schema(
+            {
+                "n_cells": pl.Int32(),
+                "quantity_t": pl.Float64(),
+                "headline_cells": pl.Int32(),
+                "headline_t": pl.Float64(),
+                "protected_kinds": pl.String(),
+            }
+        ),
     ),
     # Targets and their progress (no period: replaced whole). progress_ratio = (latest - baseline) /
     # (target - baseline); expected_ratio = share of the baseline-to-target years elapsed at latest_year;

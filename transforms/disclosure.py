@@ -15,14 +15,23 @@ published, as the Census of Manufacturing prints the establishment count of an "
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from schemas import vocabulary as v
 from schemas.regions import ALL_REGIONS, BLOC, PREFECTURE, bloc_of
-from schemas.tables import CONTRIBUTORS, REGIONAL_BALANCE_QUANTITIES, SUPPRESSION_COLUMNS, TABLES, unsuppressed
+from schemas.tables import (
+    CIRCULARITY_TONNES,
+    CONTRIBUTORS,
+    INFLOW_PARTS,
+    OUTFLOW_PARTS,
+    REGIONAL_BALANCE_QUANTITIES,
+    SUPPRESSION_COLUMNS,
+    TABLES,
+    unsuppressed,
+)
 from transforms.balance import compute_stage_balance
 from transforms.indicators import QUANTITY_FLOWS, RATES
 from transforms.marts import summarize_flows
@@ -118,6 +127,16 @@ DISCLOSURE_SPECS: dict[str, DisclosureSpec] = {
     "mart.regional_balance": DisclosureSpec(
         REGIONAL_BALANCE_QUANTITIES, {"self_sufficiency_rate": ("generated_t", "treated_inside_t")}
     ),
+    # A share is its part over the direction's total: withheld with any tonnes of its direction.
+    "mart.material_circularity": DisclosureSpec(
+        tuple(CIRCULARITY_TONNES),
+        {
+            f"{direction}_{part}_share": tuple(f"{direction}_{other}_t" for other in parts)
+            for direction, parts in (("inflow", INFLOW_PARTS), ("outflow", OUTFLOW_PARTS))
+            for part in parts
+        },
+        SCOPE_ROLLUPS,
+    ),
 }
 
 
@@ -132,12 +151,15 @@ def suppress_cells(
     rollups: Sequence[Rollup] = (),
     min_contributors: int = MIN_CONTRIBUTORS,
     dominance_share: float = DOMINANCE_SHARE,
+    public_members: Collection[str] | None = None,
 ) -> pl.LazyFrame:
     """Null the values of every cell that would reveal one member, and add `suppressed` and `suppression_reason`.
 
     `cells` has one row per `keys`; `contributions` has `keys`, `member_id` and each member's part of the
     `dominance_columns` (default: `value_columns`, which must be additive and non-negative). A cell with no
-    contribution counts as having no contributor. `rollups` list the totals published in `cells`.
+    contribution counts as having no contributor. `rollups` list the totals published in `cells`. With
+    `public_members` (members whose figures are published elsewhere, known to an attacker), the rules count
+    the other members only, and a cell of public members alone is published.
 
     Examples
     --------
@@ -169,6 +191,7 @@ def suppress_cells(
         dominance_columns=dominance,
         min_contributors=min_contributors,
         dominance_share=dominance_share,
+        public_members=public_members,
     )
     membership = _equations(frame, keys=keys, rollups=rollups)
     sizes = frame.select(
@@ -199,8 +222,19 @@ def primary_reasons(
     dominance_columns: list[str],
     min_contributors: int,
     dominance_share: float,
+    public_members: Collection[str] | None = None,
 ) -> pl.DataFrame:
-    """`_cell`, `_reason`: few_contributors, dominance or null (published) for each cell."""
+    """`_cell`, `_reason`: few_contributors, dominance or null (published) for each cell.
+
+    With `public_members`, only the other members are contributors: a cell of none of them is not sensitive.
+    """
+    if public_members is not None:
+        contributions = contributions.filter(~pl.col(MEMBER_ID).is_in(list(public_members)))
+    few = (
+        pl.col("_n").fill_null(0) < min_contributors
+        if public_members is None
+        else pl.col("_n").fill_null(0).is_between(1, min_contributors - 1)
+    )
     per_member = (
         contributions.group_by([*keys, MEMBER_ID])
         .agg(pl.col(name).fill_null(0.0).sum() for name in dominance_columns)
@@ -222,7 +256,7 @@ def primary_reasons(
         .join(per_member, on=keys, how="left", nulls_equal=True)
         .select(
             CELL,
-            pl.when(pl.col("_n").fill_null(0) < min_contributors)
+            pl.when(few)
             .then(pl.lit(FEW_CONTRIBUTORS))
             .when(pl.col("_dominated").fill_null(value=False))
             .then(pl.lit(DOMINANCE))

@@ -29,12 +29,6 @@ from schemas.tables import (
     TABLES,
     unsuppressed,
 )
-from transforms.disclosure import (
-    DOMINANCE_SHARE,
-    MIN_CONTRIBUTORS,
-    SCOPE_ROLLUPS,
-    suppress_cells,
-)
 from transforms.indicators import sum_at_every_level
 from transforms.stages import is_flow_between
 
@@ -124,25 +118,3 @@ def compute_circularity(flows: pl.LazyFrame, *, by_member: bool = False) -> pl.L
         .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
         .sort(keys, nulls_last=True)
     )
-
-
-def suppress_circularity(
-    circularity: pl.LazyFrame,
-    *,
-    core_flows: pl.LazyFrame,
-    min_contributors: int = MIN_CONTRIBUTORS,
-    dominance_share: float = DOMINANCE_SHARE,
-) -> pl.LazyFrame:
-    """`mart.material_circularity` with disclosive cells suppressed (tonnes and shares), across the hierarchies."""
-    schema = TABLES["mart.material_circularity"]
-    keys = [*PERIOD_COLUMNS, *SCOPE_COLUMNS]
-    return suppress_cells(
-        circularity,
-        compute_circularity(core_flows, by_member=True),
-        keys=keys,
-        value_columns=tuple(CIRCULARITY_TONNES),
-        derived_columns=tuple(name for name in schema if name.endswith("_share")),
-        rollups=SCOPE_ROLLUPS,
-        min_contributors=min_contributors,
-        dominance_share=dominance_share,
-    ).select([pl.col(name).cast(dtype) for name, dtype in schema.items()])

@@ -15,11 +15,18 @@ cheapest such deviation given the cells already hidden; the published cells it h
 (`secondary`). Hiding more never closes a deviation found earlier, so the final pattern protects every
 sensitive value in both directions: that is the guarantee, and `tests/unit/transforms/test_attacker.py`
 checks it with an attacker's own LP over all tables.
+
+Public contributions (a member whose disclosure class is `public`: a municipality's waste figures, an
+association's own aggregates) are facts the attacker already knows. The unknowns are the confidential part of
+each base cell; a cell no confidential member contributes to is a known constant and never moves; the primary
+rules judge a value's confidential contributions only. Which published values a deviation gives up is chosen
+by cost: hiding a value costs `LEVEL_COST` to the power of its level in the hierarchies (all materials above a
+group above a leaf; the whole country above a bloc above a prefecture), so detail goes before totals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,9 +51,10 @@ from transforms.disclosure import (
 )
 from transforms.indicators import compute_indicators
 from transforms.information_loss import information_loss
+from transforms.iso59020 import compute_circularity
 from transforms.marts import summarize_flows
 from transforms.protection import ProtectionProblem, protect
-from transforms.regional import compute_regional_balance, compute_regional_flows
+from transforms.regional import compute_regional_balance, compute_regional_flows, with_ends
 from transforms.sankey import build_sankey_links
 
 Builder = Callable[[pl.LazyFrame], pl.LazyFrame]
@@ -59,13 +67,28 @@ PUBLISHED_BUILDERS: Mapping[str, Builder] = {
     "mart.sankey_links": build_sankey_links,
     "mart.regional_flows": compute_regional_flows,
     "mart.regional_balance": compute_regional_balance,
+    "mart.material_circularity": compute_circularity,
 }
-BASE_TABLE = "mart.flows"  # its cells are the unknowns every other published value is a sum of
+BASE_TABLE = "mart.flows"  # its cells, split by renewable origin, are the unknowns every published value sums
+RENEWABLE = "is_renewable"  # what mart.material_circularity splits inflows by, and mart.flows does not show
 # τ-ARGUS's frequency-rule safety range (FREQ(3,10)): a cell of too few members is protected by ±10 %.
 FREQUENCY_SAFETY_RANGE = 0.10
 
 _BASE, _COEFFICIENT, _ROW, _PROTECTION = "_base", "_coefficient", "_row", "_protection"
 _SLOT = "_slot"  # one value of one cell: what is hidden or published
+_COST = "_cost"  # what hiding a value costs the public
+_MEMBERS = "_members"  # the confidential members a primary value protects
+
+# Hiding a value costs LEVEL_COST ** (material rank + region rank), times 1 + its share of the largest value:
+# a national all-materials total costs 10,000 times a prefecture's leaf, so the LP gives up detail first.
+LEVEL_COST = 10.0
+MATERIAL_RANKS = {"leaf": 0, "group": 1, "all": 2}
+REGION_RANKS = {"prefecture": 0, "bloc": 1, "all": 2}
+# A deviation that moves a value of this rank or above (a group's national total, an all-materials bloc) is
+# looked for again across every material group.
+WIDE_RANK = 3
+# A table without a region column is national: the Sankey's links are the whole country's.
+NATIONAL_TABLES = frozenset({"mart.sankey_links"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +97,7 @@ class Publication:
 
     tables: dict[str, pl.DataFrame]
     information_loss: pl.DataFrame
+    protected_members: tuple[str, ...] = ()  # confidential members whose own figures made a value sensitive
 
 
 def table_keys(table: str) -> list[str]:
@@ -86,16 +110,21 @@ def table_keys(table: str) -> list[str]:
 def suppress_publication(
     flows: pl.LazyFrame,
     *,
+    public_members: Collection[str] = (),
+    member_kinds: Mapping[str, str] | None = None,
     min_contributors: int = MIN_CONTRIBUTORS,
     dominance_share: float = DOMINANCE_SHARE,
     safety_range: float = FREQUENCY_SAFETY_RANGE,
 ) -> Publication:
     """Build every `mart.*` table of a period from members' flows and suppress them as one linked system.
 
-    `flows` is a period's `core.flows` summed per member and cell (`flows.stages.publish.flow_cells`).
-    Primary suppression is the per-table rule (fewer than `min_contributors` members, or the two largest
-    above `dominance_share` of any quantity); secondary suppression protects every sensitive quantity
-    against every table at once.
+    `flows` is a period's `core.flows` summed per member and cell (`flows.stages.publish.flow_cells`);
+    `public_members` are the members whose flows are public (known to the attacker); `member_kinds` names
+    each member's kind, for the information loss to say whose confidentiality the withheld values protect.
+    Primary suppression is per value, on its confidential contributions (fewer than `min_contributors`
+    confidential members, or the two largest above `dominance_share` of the confidential part); secondary
+    suppression protects every sensitive value against every table at once, giving up the cheapest values
+    (detail before totals).
 
     Examples
     --------
@@ -122,12 +151,13 @@ def suppress_publication(
     [('JP-13', 'secondary'), ('JP-14', 'few_contributors'), ('JP-B-KANTO', None), ('all', None)]
 
     """
-    frame = flows.collect()
+    frame = with_renewable(with_ends(flows).collect())
+    public = frozenset(public_members)
     built = {table: build(frame.lazy()).collect() for table, build in PUBLISHED_BUILDERS.items()}
     offsets = dict(zip(built, np.cumsum([0, *(table.height for table in built.values())]).tolist(), strict=False))
-    base_values = built[BASE_TABLE].get_column("quantity_t").fill_null(0.0).to_numpy().astype(np.float64)
+    base = base_cells(frame, public)
 
-    functionals, zeros = _linear_system(built, offsets)
+    functionals, zeros = _linear_system(built, offsets, base)
     judged = pl.concat(
         [
             _judge_values(
@@ -135,14 +165,15 @@ def suppress_publication(
                 member_contributions(frame.lazy(), PUBLISHED_BUILDERS[table]),
                 keys=table_keys(table),
                 value_columns=list(DISCLOSURE_SPECS[table].value_columns),
+                public=public,
                 min_contributors=min_contributors,
                 dominance_share=dominance_share,
                 safety_range=safety_range,
-            )
+            ).join(_costs(table, cells, offsets[table]), on=[CELL, COLUMN], how="left")
             for table, cells in built.items()
         ]
     ).with_row_index(_SLOT)
-    problem = _problem(functionals, zeros, base_values, judged, blocks=_blocks(built[BASE_TABLE]))
+    problem = _problem(functionals, zeros, base, judged)
     hidden = protect(problem, judged.get_column(REASON).is_not_null().to_numpy())
     judged = judged.with_columns(
         pl.when(pl.col(REASON).is_null() & pl.Series(hidden)).then(pl.lit(SECONDARY)).otherwise(REASON).alias(REASON)
@@ -154,10 +185,71 @@ def suppress_publication(
         for table, cells in built.items()
     }
     tables = {table: _apply(table, cells, by_table[table]) for table, cells in built.items()}
-    return Publication(tables=tables, information_loss=information_loss(built, by_table))
+    protected = tuple(judged.get_column(_MEMBERS).explode().drop_nulls().unique().sort().to_list())
+    loss = information_loss(built, by_table, protected_kinds=kinds_of(protected, member_kinds or {}))
+    return Publication(tables=tables, information_loss=loss, protected_members=protected)
 
 
-def _linear_system(built: dict[str, pl.DataFrame], offsets: dict[str, int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def kinds_of(members: Collection[str], member_kinds: Mapping[str, str]) -> str | None:
+    """Members counted by kind, as `company:3,university:1` (never their names); None when there are none.
+
+    Examples
+    --------
+    >>> kinds_of(["a", "b", "c"], {"a": "company", "b": "university", "c": "company"})
+    'company:2,university:1'
+
+    """
+    counts: dict[str, int] = {}
+    for member in members:
+        kind = member_kinds.get(member, "unknown")
+        counts[kind] = counts.get(kind, 0) + 1
+    return ",".join(f"{kind}:{n}" for kind, n in sorted(counts.items())) or None
+
+
+def with_renewable(flows: pl.DataFrame) -> pl.DataFrame:
+    """Member cells with the renewable flag the circularity split reads (null: as the material group says)."""
+    if RENEWABLE in flows.columns:
+        return flows.with_columns(pl.col(RENEWABLE).cast(pl.Boolean()))
+    return flows.with_columns(pl.lit(None, dtype=pl.Boolean()).alias(RENEWABLE))
+
+
+def base_keys() -> list[str]:
+    """What names a base cell: a `mart.flows` cell, split by the renewable flag."""
+    return [*table_keys(BASE_TABLE), RENEWABLE]
+
+
+def base_cells(flows: pl.DataFrame, public: frozenset[str]) -> pl.DataFrame:
+    """The unknowns: each base cell's confidential tonnes and confidential members, in a fixed order.
+
+    A public member's part of a cell is known to the attacker, so only the confidential part can move.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import date
+    >>> cells = pl.DataFrame({"member_id": ["city", "firm"], "period": ["FY2024"] * 2,
+    ...     "period_start": [date(2024, 4, 1)] * 2, "period_end": [date(2025, 3, 31)] * 2,
+    ...     "grain": ["fiscal_year"] * 2, "material": ["paper"] * 2, "material_group": ["paper"] * 2,
+    ...     "region": ["JP-13"] * 2, "origin_region": ["JP-13"] * 2, "destination_region": ["JP-13"] * 2,
+    ...     "source_stage": ["use"] * 2, "target_stage": ["collection"] * 2, "quantity_t": [90.0, 10.0]})
+    >>> base_cells(with_renewable(cells), frozenset({"city"})).select("_confidential_t", "_n_confidential").row(0)
+    (10.0, 1)
+
+    """
+    confidential = ~pl.col(MEMBER_ID).is_in(list(public))
+    return (
+        flows.group_by(base_keys())
+        .agg(
+            pl.col("quantity_t").fill_null(0.0).filter(confidential).sum().alias("_confidential_t"),
+            pl.col(MEMBER_ID).filter(confidential).n_unique().cast(pl.Int64).alias("_n_confidential"),
+        )
+        .sort(base_keys(), nulls_last=True)
+    )
+
+
+def _linear_system(
+    built: dict[str, pl.DataFrame], offsets: dict[str, int], base: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Each published value as a sum of base cells, from the very builders that make the tables.
 
     Every base cell is run through each builder as a member of its own with 1 t, so a published value's
@@ -165,10 +257,8 @@ def _linear_system(built: dict[str, pl.DataFrame], offsets: dict[str, int]) -> t
     `_coefficient`) for published values, and the same for values a builder leaves out of its table when they
     are 0 (a Sankey link of 0 t is not drawn), whose absence tells the attacker they sum to 0 (`_cell` null).
     """
-    base_keys = table_keys(BASE_TABLE)
     unit = (
-        built[BASE_TABLE]
-        .select(base_keys)
+        base.select(base_keys())
         .with_row_index(_BASE)
         .with_columns(pl.col(_BASE).cast(pl.String).alias(MEMBER_ID), pl.lit(1.0).alias("quantity_t"))
     )
@@ -200,33 +290,40 @@ def _judge_values(
     *,
     keys: list[str],
     value_columns: list[str],
+    public: frozenset[str],
     min_contributors: int,
     dominance_share: float,
     safety_range: float,
 ) -> pl.DataFrame:
     """(`_cell`, `_column`, `_reason`, `_protection`) for every quantity of every cell, sorted.
 
-    The primary reason is per value: every quantity of a cell of fewer than `min_contributors` members
-    (few_contributors), or a quantity whose two largest members hold more than `dominance_share` of it
-    (dominance). A bloc's natural-resource input that one steelworks supplies is hidden; the waste its many
-    municipalities generate, in the same row, is not. The protection a sensitive value needs is the interval
-    that makes it look undominated, (top two) / share − value (τ-ARGUS's NK rule), or `safety_range` of it
-    for too few members (its FREQ rule). A quantity of 0 t has nothing to protect.
+    The primary reason is per value, on its confidential contributions only (public ones are known and
+    subtracted): a quantity with confidential tonnes from fewer than `min_contributors` members
+    (few_contributors), or whose two largest confidential members hold more than `dominance_share` of the
+    confidential part (dominance). A bloc's natural-resource input that one steelworks supplies is hidden; the
+    waste its many municipalities generate, in the same row, is not. The protection a sensitive value needs
+    is the interval that makes it look undominated, (top two) / share − confidential part (τ-ARGUS's NK rule),
+    or `safety_range` of the confidential part for too few members (its FREQ rule). A confidential part of
+    0 t has nothing to protect.
     """
     per_member = (
-        contributions.group_by([*keys, MEMBER_ID])
+        contributions.filter(~pl.col(MEMBER_ID).is_in(list(public)))
+        .group_by([*keys, MEMBER_ID])
         .agg(pl.col(name).fill_null(0.0).sum() for name in value_columns)
         .unpivot(index=[*keys, MEMBER_ID], on=value_columns, variable_name=COLUMN, value_name="_part")
         .group_by([*keys, COLUMN])
         .agg(
             pl.col("_part").sum().alias("_value"),
             pl.col("_part").top_k(2).sum().alias("_top_two"),
-            pl.col(MEMBER_ID).n_unique().alias("_n"),
+            pl.col(MEMBER_ID).filter(pl.col("_part") > 0).n_unique().alias("_n"),
+            pl.col(MEMBER_ID).filter(pl.col("_part") > 0).alias(_MEMBERS),
         )
         .collect()
     )
     value, top_two = pl.col("_value").fill_null(0.0), pl.col("_top_two").fill_null(0.0)
-    few = pl.col("_n").fill_null(0) < min_contributors
+    # A confidential member that puts 0 t into a quantity is no contributor to it: a row's company that only
+    # reports production does not make the row's waste, all its cities', a cell of one.
+    few = pl.col("_n").fill_null(0).is_between(1, min_contributors - 1)
     dominated = (value > 0) & (top_two > dominance_share * value)
     protection = (
         pl.when(value <= 0)
@@ -246,8 +343,50 @@ def _judge_values(
             COLUMN,
             pl.when(few).then(pl.lit(FEW_CONTRIBUTORS)).when(dominated).then(pl.lit(DOMINANCE)).alias(REASON),
             protection.alias(_PROTECTION),
+            pl.when(few | dominated).then(pl.col(_MEMBERS)).alias(_MEMBERS),
         )
         .sort(CELL, COLUMN)
+    )
+
+
+def _costs(table: str, cells: pl.DataFrame, offset: int) -> pl.DataFrame:
+    """(`_cell`, `_column`, `_cost`): what hiding each value of a table costs, by its level in the hierarchies.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> cells = pl.DataFrame({"material_level": ["leaf", "all"], "region_level": ["prefecture", "all"],
+    ...                       "quantity_t": [5.0, 10.0]})
+    >>> _costs("mart.regional_flows", cells, 0).get_column("_cost").to_list()
+    [1.5, 20000.0]
+
+    """
+    names = cells.columns
+    national = 2 if table in NATIONAL_TABLES else 0
+    material = (
+        pl.col("material_level").replace_strict(MATERIAL_RANKS, default=0, return_dtype=pl.Int64)
+        if "material_level" in names
+        else pl.lit(0)
+    )
+    region = (
+        pl.col("region_level").replace_strict(REGION_RANKS, default=0, return_dtype=pl.Int64)
+        if "region_level" in names
+        else pl.lit(national)
+    )
+    values = list(DISCLOSURE_SPECS[table].value_columns)
+    size = pl.col("_size").abs()
+    return (
+        cells.with_row_index(CELL)
+        .select((pl.col(CELL) + offset).alias(CELL), (material + region).alias("_rank"), *values)
+        .unpivot(index=[CELL, "_rank"], on=values, variable_name=COLUMN, value_name="_size")
+        .select(
+            pl.col(CELL).cast(pl.UInt32),
+            COLUMN,
+            (
+                pl.lit(LEVEL_COST).pow(pl.col("_rank"))
+                * (1.0 + size.fill_null(0.0) / pl.max_horizontal(size.max(), pl.lit(1e-12)))
+            ).alias(_COST),
+        )
     )
 
 
@@ -263,12 +402,7 @@ def _blocks(base: pl.DataFrame) -> np.ndarray:
 
 
 def _problem(
-    functionals: pl.DataFrame,
-    zeros: pl.DataFrame,
-    base_values: np.ndarray,
-    judged: pl.DataFrame,
-    *,
-    blocks: np.ndarray | None = None,
+    functionals: pl.DataFrame, zeros: pl.DataFrame, base: pl.DataFrame, judged: pl.DataFrame
 ) -> ProtectionProblem:
     """The matrices of the system: one row per published value (cell, column), one per absent value.
 
@@ -276,11 +410,12 @@ def _problem(
     the builders' group-bys gave: the LPs then see the same problem on every run, so a period republished
     from the same flows gets the same pattern.
     """
+    base_values = base.get_column("_confidential_t").to_numpy().astype(np.float64)
     n_base = base_values.size
     values = (
         functionals.select(CELL, COLUMN)
         .unique()
-        .join(judged.select(_SLOT, CELL, COLUMN, _PROTECTION), on=[CELL, COLUMN])
+        .join(judged.select(_SLOT, CELL, COLUMN, _PROTECTION, _COST), on=[CELL, COLUMN])
         .sort(_SLOT)
         .with_row_index("_value")
     )
@@ -302,7 +437,10 @@ def _problem(
         absent=absent,
         base=base_values,
         targets=[(int(value), float(protection)) for value, protection in targets],
-        blocks=blocks,
+        blocks=_blocks(base),
+        fixed=base.get_column("_n_confidential").to_numpy() == 0,
+        cost=values.get_column(_COST).to_numpy().astype(np.float64),
+        dear=LEVEL_COST**WIDE_RANK,
     )
 
 

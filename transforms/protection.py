@@ -45,6 +45,14 @@ class ProtectionProblem:
     blocks: np.ndarray | None = None
     # The most each value can be whatever the base cells (a count of members: the row's members); None: no bound.
     ceiling: np.ndarray | None = None
+    # Base cells the attacker knows exactly (only public members contribute): no deviation moves them.
+    fixed: np.ndarray | None = None
+    # What hiding each value costs; None: one per value plus its share of the largest (fewest values first).
+    cost: np.ndarray | None = None
+    # A deviation found within its blocks that moves a published value costing this much or more is looked for
+    # again across every block, and the cheaper kept: a group alone in its confidential part is then protected by
+    # another small group rather than by the all-materials total. None: never.
+    dear: float | None = None
 
 
 @dataclass
@@ -85,10 +93,14 @@ class _Solver:
         self.problem = problem
         self.scale = max(float(problem.base.max(initial=0.0)), 1.0)
         self.base = problem.base / self.scale
-        sizes = np.abs(problem.values @ self.base)
-        # Hiding a value costs one, plus its share of the largest: fewest cells first, then least tonnage.
-        self.weights = 1.0 + sizes / max(float(sizes.max(initial=0.0)), 1e-12)
-        self.pinned = np.asarray(abs(problem.absent).sum(axis=0)).ravel() > 0
+        if problem.cost is None:
+            sizes = np.abs(problem.values @ self.base)
+            # Hiding a value costs one, plus its share of the largest: fewest cells first, then least tonnage.
+            self.weights = 1.0 + sizes / max(float(sizes.max(initial=0.0)), 1e-12)
+        else:
+            self.weights = problem.cost
+        self.fixed = np.zeros(self.base.size, dtype=bool) if problem.fixed is None else problem.fixed
+        self.pinned = (np.asarray(abs(problem.absent).sum(axis=0)).ravel() > 0) | self.fixed
         self.values_csc = problem.values.tocsc()
         self.absent_csc = problem.absent.tocsc()
 
@@ -105,9 +117,19 @@ class _Solver:
         room = np.where(free[row.indices], np.inf if need > 0 else self.base[row.indices], 0.0)
         if float((room * np.abs(row.data)).sum()) >= abs(need):
             vector = _along_free_cells(row, room, need, problem.base.size)
-        else:
-            vector = self._solve(row, need, published)
-        return _Deviation(vector, problem.values @ vector)
+            return _Deviation(vector, problem.values @ vector)
+        vector, cost = self._solve(row, need, published, self._movable(row))
+        moves = problem.values @ vector
+        if problem.blocks is not None and problem.dear is not None and self._moves_dear(moves, published):
+            wide, wide_cost = self._solve(row, need, published, np.arange(self.base.size))
+            if wide_cost < cost:
+                vector, moves = wide, problem.values @ wide
+        return _Deviation(vector, moves)
+
+    def _moves_dear(self, moves: np.ndarray, published: np.ndarray) -> bool:
+        """Whether a deviation moves a published value that costs at least `dear` to hide."""
+        dear = float("inf") if self.problem.dear is None else self.problem.dear
+        return bool(np.any(published & (np.abs(moves) > _TOLERANCE) & (self.weights >= dear)))
 
     def _movable(self, row: sparse.csr_matrix) -> np.ndarray:
         """The base cells a deviation of `row`'s value may move: those in the blocks of its own cells."""
@@ -116,14 +138,16 @@ class _Solver:
             return np.arange(self.base.size)
         return np.flatnonzero(np.isin(blocks, blocks[row.indices]))
 
-    def _solve(self, row: sparse.csr_matrix, need: float, published: np.ndarray) -> np.ndarray:
-        """The LP: min Σ weight · (up + down) s.t. published·y = up − down, absent·y = 0, row·y = need, y ≥ −x.
+    def _solve(
+        self, row: sparse.csr_matrix, need: float, published: np.ndarray, movable: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        """The LP: min Σ cost · (up + down) s.t. published·y = up − down, absent·y = 0, row·y = need, y ≥ −x.
 
-        y moves the cells of `_movable` only (the others stay at 0), so only the published and absent values
-        over those cells are constraints. Always feasible: with every published value free to move, the cells
-        of `row` alone can move it (up without bound, down to 0 — a protection is never more than the value).
+        y moves the `movable` cells only (the others stay at 0), so only the published and absent values over
+        those cells are constraints; returns y and its cost. Always feasible: with every published value free
+        to move, the cells of `row` alone can move it (up without bound, down to 0 — a protection is never more
+        than the value; a fixed cell, with no confidential part, holds nothing to protect and stays put).
         """
-        movable = self._movable(row)
         values = self.values_csc[:, movable].tocsr()
         touched = np.flatnonzero(published & (np.diff(values.indptr) > 0))
         kept = values[touched]
@@ -144,14 +168,15 @@ class _Solver:
         weights = self.weights[touched]
         cost = np.concatenate([np.zeros(n_movable), weights, weights])
         lower = np.concatenate([-self.base[movable], np.zeros(2 * n_kept)])
-        bounds = np.column_stack([lower, np.full(lower.size, np.inf)])
+        upper = np.concatenate([np.where(self.fixed[movable], 0.0, np.inf), np.full(2 * n_kept, np.inf)])
+        bounds = np.column_stack([lower, upper])
         result = linprog(cost, A_eq=equalities, b_eq=right, bounds=bounds, method="highs", options=_LP_OPTIONS)
         if result.status != 0:
             msg = f"disclosure control's LP found no protecting deviation ({result.message}); nothing was published"
             raise RuntimeError(msg)
         vector = np.zeros(self.base.size)
         vector[movable] = result.x[:n_movable]
-        return vector
+        return vector, float(result.fun)
 
 
 def _along_free_cells(row: sparse.csr_matrix, room: np.ndarray, need: float, n_base: int) -> np.ndarray:

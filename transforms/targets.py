@@ -8,6 +8,7 @@ Monthly periods are not summed into years. Material scope: the target's material
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 import polars as pl
@@ -263,8 +264,12 @@ def summarize_target_progress(
     members: pl.LazyFrame,
     *,
     min_contributors: int = MIN_CONTRIBUTORS,
+    public_members: Collection[str] = (),
 ) -> pl.LazyFrame:
     """`mart.target_progress`: targets on track per indicator and member kind (and all kinds), disclosure-controlled.
+
+    `public_members` are those whose progress is public (`mart.member_targets` lists it): the attacker subtracts
+    them, so a cell needs `min_contributors` of the others, and a cell of public members alone is published.
 
     Examples
     --------
@@ -299,6 +304,7 @@ def summarize_target_progress(
             dominance_columns=(),
             rollups=(_KIND_TO_ALL,),
             min_contributors=min_contributors,
+            public_members=public_members,
         )
         .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
         .sort(keys, nulls_last=True)
@@ -313,6 +319,7 @@ def compute_compliance(
     as_of: date,
     target_set_on: pl.LazyFrame,
     min_contributors: int = MIN_CONTRIBUTORS,
+    public_members: Collection[str] | None = None,
 ) -> pl.LazyFrame:
     """`mart.target_compliance`: per member kind (and all), who set a target within a year and who reported progress.
 
@@ -322,7 +329,8 @@ def compute_compliance(
     accepted targets submission) is at most one year after `joined_on`; with no `set_on` known, `as_of` stands in.
     `n_awaiting_target`: no target yet, and the year since joining has not passed. Progress "this year" is a
     progress row for `as_of.year` or `as_of.year - 1`: a year's value can only be reported once it has ended.
-    Shares: within one year over n_members; reported progress over members with a target.
+    Shares: within one year over n_members; reported progress over members with a target. `public_members`
+    (whose progress the register publishes) are known: the rules count the others only.
 
     Examples
     --------
@@ -401,6 +409,7 @@ def compute_compliance(
             dominance_columns=(),
             rollups=(_KIND_TO_ALL,),
             min_contributors=min_contributors,
+            public_members=public_members,
         )
         .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
         .sort(keys, nulls_last=True)

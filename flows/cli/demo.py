@@ -39,6 +39,14 @@ def demo(
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=160, float_precision=2, tbl_hide_dataframe_shape=True):
         typer.echo(str(result.published))
     typer.echo("")
+    typer.echo(
+        "what the public sees at the top (issue 23): the national all-materials row's quantities (of 4) and rates"
+        " (of 3), the Sankey's national links drawn and their tonnes, the members' roadmap rows with a value,"
+        " the prefectures the map's all-materials layer colours:"
+    )
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=3, tbl_hide_dataframe_shape=True):
+        typer.echo(str(result.visibility))
+    typer.echo("")
     typer.echo(f"storage (inbox, quarantine, reports, warehouse): {result.storage_url}")
     typer.echo(f"Iceberg catalog and ledger: {result.catalog_url}")
     typer.echo(f"members' validation reports: {result.reports_uri}")

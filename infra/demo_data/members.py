@@ -374,14 +374,28 @@ MISSING_UNIT_MEMBER = "city-matsuyama"
 UNKNOWN_TARGET_MEMBER = "city-kyoto"
 N_NEGATIVE = 3
 
-# The two companies that consented to publish their flows and progress as they are (issue 23), on the day they
-# joined. Municipalities and industry associations are public by default; every other company stays confidential.
-PUBLIC_COMPANIES = ("kitakyushu-eco-recycle", "sakura-paper")
+# Members that consented to publish their flows and progress as they are (issue 23), on the day they joined.
+# Municipalities and industry associations are public by default; every other member stays confidential unless
+# it is listed here. Two companies consent (a cement maker and a food recycler that publish their intake in
+# their own reports), and so do the members whose figures are public anyway: the two research bodies that report
+# national aggregates they publish themselves, the two reuse organisations that publish their collection totals,
+# and the three universities whose campus waste their environmental reports (環境報告書) already publish.
+PUBLIC_COMPANIES = ("kanto-cement", "shonan-food-cycle")
+PUBLIC_BY_CONSENT = (
+    *PUBLIC_COMPANIES,
+    "ce-research",
+    "shigen-tech-center",
+    "reuse-japan",
+    "midori-no-wa",
+    "toto-u",
+    "kyushu-tech-u",
+    "hokkaido-shigen-u",
+)
 
 
 def disclosure_columns(member: DemoMember, seed: int) -> dict[str, str]:
     """The members file's disclosure and consented_on of a member: written only for a company that consented."""
-    if member.member_id not in PUBLIC_COMPANIES:
+    if member.member_id not in PUBLIC_BY_CONSENT:
         return {}  # empty: the default of its kind
     return {"disclosure": v.PUBLIC, "consented_on": joined_on(member, seed)}
 

@@ -7,6 +7,11 @@ sensitive value with two LPs. A sensitive value is a quantity of a primary cell:
 by ±10 %), or dominated by its two largest members (protected until the cell could be undominated: top two /
 0.85 − value). The equations are written here from those definitions, not taken from
 `transforms.linked_disclosure`, so a slip in the production's equation system cannot hide itself.
+
+Public members' figures are published elsewhere (a city's waste statistics): the attacker knows them. A base
+cell is then at least its public part, and exactly that when no confidential member reports it (the published
+contributor counts tell); the rules apply to the confidential part of a value, which is what must stay
+protected.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from schemas import vocabulary as v
 from schemas.regions import PREFECTURE_TO_BLOC
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import (
+    DISCLOSURE_SPECS,
     member_contributions,
     suppress_flows,
     suppress_indicators,
@@ -37,6 +43,7 @@ from transforms.disclosure import (
     suppress_table,
 )
 from transforms.indicators import compute_indicators
+from transforms.iso59020 import compute_circularity
 from transforms.linked_disclosure import suppress_publication
 from transforms.marts import summarize_flows
 from transforms.regional import compute_regional_balance, compute_regional_flows
@@ -48,7 +55,7 @@ SAFETY_RANGE = 0.10
 
 
 class Base(NamedTuple):
-    """A `mart.flows` cell: the unknowns of the attacker's system."""
+    """A `mart.flows` cell, split by the renewable flag: the unknowns of the attacker's system."""
 
     material: str
     region: str
@@ -56,6 +63,15 @@ class Base(NamedTuple):
     destination: str
     source: str
     target: str
+    renewable: bool | None = None
+
+    def cell(self) -> tuple[str, str, str, str, str, str]:
+        """The `mart.flows` row this base cell is part of."""
+        return (self.material, self.region, self.origin, self.destination, self.source, self.target)
+
+    def is_renewable(self) -> bool:
+        """ISO 59020's renewable origin: as the flow says, else when its material group is biomass."""
+        return self.renewable if self.renewable is not None else self.material.split(".")[0] == "biomass"
 
 
 Row = tuple[str, str, str, str, str, float]  # member, material, region, from, to, t (moved inside the region)
@@ -75,15 +91,40 @@ INDICATOR_FLOWS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "energy_recovery_t": (_ALL - {v.ENERGY_RECOVERY}, frozenset({v.ENERGY_RECOVERY})),
     "final_disposal_t": (_ALL - {v.LANDFILL}, frozenset({v.LANDFILL})),
 }
+_FIRST_FATE = v.ECONOMY | {"collection", "sorting"}
+
+
+def _between(sources: Iterable[str], targets: Iterable[str]) -> Callable[[Base], bool]:
+    return lambda base: base.source in set(sources) and base.target in set(targets)
+
+
+# README's ISO 59020 circularity (transforms/iso59020.py's docstring): where inflows come from, where outflows go.
+CIRCULARITY_DEFINITIONS: dict[str, Callable[[Base], bool]] = {
+    "inflow_reused_t": _between({"reuse", "remanufacturing"}, v.ECONOMY),
+    "inflow_recycled_t": _between({"recycling", "composting"}, v.ECONOMY),
+    "inflow_renewable_t": lambda base: _between(v.SOURCES, v.ECONOMY)(base) and base.is_renewable(),
+    "inflow_linear_t": lambda base: _between(v.SOURCES, v.ECONOMY)(base) and not base.is_renewable(),
+    "outflow_reused_t": _between(_FIRST_FATE, {"reuse", "remanufacturing"}),
+    "outflow_recycled_t": _between(_FIRST_FATE, {"recycling"}),
+    "outflow_biological_t": _between(_FIRST_FATE, {"composting", "return_to_nature"}),
+    "outflow_energy_recovery_t": _between(_FIRST_FATE, {v.ENERGY_RECOVERY}),
+    "outflow_disposal_t": _between(_FIRST_FATE, {"treatment", v.LANDFILL}),
+}
 # mart.regional_balance's treatment stages: the end-of-life stages that treat waste, not those that gather it.
 TREATMENT = v.END_OF_LIFE - {"collection", "sorting"}
 
 
-def flows_frame(rows: Iterable[Row | RoutedRow]) -> pl.DataFrame:
-    """A period's flows per member and cell, as `flow_cells` gives them; a row without ends moves inside its region."""
+def flows_frame(rows: Iterable[Row | RoutedRow], *, renewable: Iterable[str] = ()) -> pl.DataFrame:
+    """A period's flows per member and cell, as `flow_cells` gives them; a row without ends moves inside its region.
+
+    Import and extraction rows of the members in `renewable` are flagged renewable (biomass from a forest).
+    """
     routed = [row if len(row) == 8 else (*row[:3], row[2], row[2], *row[3:]) for row in rows]
     keys = ["member_id", "material", "region", "origin_region", "destination_region", "source_stage", "target_stage"]
     frame = pl.DataFrame(routed, schema=[*keys, "quantity_t"], orient="row")
+    flagged = pl.col("member_id").is_in(list(renewable)) & pl.col("source_stage").is_in(list(v.SOURCES))
+    keys = [*keys, "is_renewable"]
+    frame = frame.with_columns(pl.when(flagged).then(pl.lit(value=True)).alias("is_renewable"))
     return (
         frame.group_by(keys)
         .agg(pl.col("quantity_t").sum())
@@ -102,9 +143,9 @@ def flows_frame(rows: Iterable[Row | RoutedRow]) -> pl.DataFrame:
     )
 
 
-def joint(flows: pl.DataFrame) -> Tables:
+def joint(flows: pl.DataFrame, public: Iterable[str] = ()) -> Tables:
     """The pass publishing runs: every table of the period protected together."""
-    return suppress_publication(flows.lazy()).tables
+    return suppress_publication(flows.lazy(), public_members=frozenset(public)).tables
 
 
 def per_table(flows: pl.DataFrame) -> Tables:
@@ -177,7 +218,7 @@ def published_values(row: dict[str, Any], table: str, cells: list[Base]) -> list
             row["source_stage"],
             row["target_stage"],
         )
-        return [("quantity_t", {j for j, base in enumerate(cells) if base == key})]
+        return [("quantity_t", {j for j, base in enumerate(cells) if base.cell() == key.cell()})]
     if table == "mart.stage_balance":
         here = [
             j
@@ -228,6 +269,13 @@ def published_values(row: dict[str, Any], table: str, cells: list[Base]) -> list
         ]
     if table == "mart.regional_balance":
         return _regional_balance(row, cells)
+    if table == "mart.material_circularity":
+        scope = [
+            j
+            for j, base in enumerate(cells)
+            if _in_scope(base, row["material"], row["material_level"], row["region"], row["region_level"])
+        ]
+        return [(name, {j for j in scope if is_part(cells[j])}) for name, is_part in CIRCULARITY_DEFINITIONS.items()]
     msg = f"the attacker does not know {table}"
     raise ValueError(msg)
 
@@ -258,11 +306,13 @@ class Exposure:
     high: float
 
 
-def attack(flows: pl.DataFrame, tables: Tables) -> list[Exposure]:
+def attack(flows: pl.DataFrame, tables: Tables, public: Iterable[str] = ()) -> list[Exposure]:
     """Every sensitive value published, or hidden but pinned down closer than its protection interval.
 
-    The attacker reads every non-null value, whatever the row's `suppressed` says.
+    The attacker reads every non-null value, whatever the row's `suppressed` says, and knows the figures of
+    the `public` members.
     """
+    known = frozenset(public)
 
     def base_of(r: dict[str, Any]) -> Base:
         return Base(
@@ -272,14 +322,23 @@ def attack(flows: pl.DataFrame, tables: Tables) -> list[Exposure]:
             r["destination_region"],
             r["source_stage"],
             r["target_stage"],
+            r.get("is_renewable"),
         )
 
-    cells = sorted({base_of(r) for r in flows.to_dicts()})
+    cells = sorted({base_of(r) for r in flows.to_dicts()}, key=lambda base: (*base.cell(), str(base.renewable)))
     index = {base: j for j, base in enumerate(cells)}
     parts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(cells)))
     for r in flows.to_dicts():
         parts[r["member_id"]][index[base_of(r)]] += r["quantity_t"]
     truth = sum(parts.values(), np.zeros(len(cells)))
+    public_part = sum((part for member, part in parts.items() if member in known), np.zeros(len(cells)))
+    confidential = {member: part for member, part in parts.items() if member not in known}
+    # A cell no confidential member reports is known exactly: its published contributors are all public.
+    reported = {base_of(r) for r in flows.to_dicts() if r["member_id"] not in known}
+    has_confidential = [base in reported for base in cells]
+    bounds_of_cells = [
+        (float(low), None if open_ else float(low)) for low, open_ in zip(public_part, has_confidential, strict=True)
+    ]
 
     equations: list[tuple[np.ndarray, float]] = []
     sensitive: list[tuple[str, dict[str, Any], str, np.ndarray, float]] = []
@@ -289,10 +348,12 @@ def attack(flows: pl.DataFrame, tables: Tables) -> list[Exposure]:
             for column, members in published_values(row, table, cells):
                 vector = np.zeros(len(cells))
                 vector[list(members)] = 1.0
-                shares = sorted((vector @ part for part in parts.values()), reverse=True)
+                # The rules judge the confidential part: the public part is known and subtracted.
+                shares = sorted((vector @ part for part in confidential.values()), reverse=True)
                 value, top_two = float(sum(shares)), float(sum(shares[:2]))
+                few = 0 < sum(share > 0 for share in shares) < MIN_CONTRIBUTORS
                 protection = max(
-                    SAFETY_RANGE * value if row["contributors"] < MIN_CONTRIBUTORS else 0.0,
+                    SAFETY_RANGE * value if few else 0.0,
                     min(value, top_two / DOMINANCE_SHARE - value) if top_two > DOMINANCE_SHARE * value else 0.0,
                 )
                 is_sensitive = value > 0 and protection > 0
@@ -316,7 +377,7 @@ def attack(flows: pl.DataFrame, tables: Tables) -> list[Exposure]:
     for table, row, column, vector, protection in sensitive:
         bounds = []
         for sign in (1.0, -1.0):
-            result = linprog(sign * vector, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            result = linprog(sign * vector, A_eq=a_eq, b_eq=b_eq, bounds=bounds_of_cells, method="highs")
             assert result.status in (0, 3), result.message  # optimal, or unbounded above
             bounds.append(sign * result.fun if result.status == 0 else np.inf * -sign)
         low, high = bounds[0], bounds[1]
@@ -328,9 +389,15 @@ def attack(flows: pl.DataFrame, tables: Tables) -> list[Exposure]:
 
 
 def primary_cells_are_hidden(flows: pl.DataFrame, tables: Tables) -> None:
-    """Every cell of too few members is suppressed, whatever the pass."""
+    """Every non-zero value of a row of too few (confidential) members is withheld, whatever the pass.
+
+    A value of 0 t has nothing to protect: a lone member's row of the circularity table that holds only flows
+    passing through (use → collection) is published as zeros.
+    """
     for table, frame in tables.items():
-        assert frame.filter((pl.col("contributors") < MIN_CONTRIBUTORS) & ~pl.col("suppressed")).is_empty(), table
+        values = list(DISCLOSURE_SPECS[table].value_columns)
+        shown = frame.filter(pl.col("contributors") < MIN_CONTRIBUTORS).select(values)
+        assert shown.select(pl.any_horizontal(pl.col(values).fill_null(0.0) != 0).any()).item() is False, table
 
 
 # --- the planted leak of issue 12 -----------------------------------------------------------------
@@ -404,9 +471,55 @@ def test_a_dominated_quantity_is_withheld_alone_and_its_row_keeps_the_others() -
     row = tables["mart.indicators"].filter(region="JP-13", material="plastics.pet").row(0, named=True)
     # The producer's input, and the rate computed from it, are withheld...
     assert (row["natural_resource_input_t"], row["input_cyclical_use_rate"]) == (None, None)
-    assert (row["suppressed"], row["suppression_reason"]) == (True, "dominance")
+    # (one member puts tonnes into it: too few, whatever the row's other members report)
+    assert (row["suppressed"], row["suppression_reason"]) == (True, "few_contributors")
     # ...while what the four municipalities generate and landfill is published, with its rate.
     assert (row["waste_generated_t"], row["final_disposal_t"], row["final_disposal_rate"]) == (400.0, 400.0, 1.0)
+
+
+# --- public members: known to the attacker ------------------------------------------------------------
+
+# Three cities whose waste statistics are public, and one company, recycle plastics in Tokyo; the company alone
+# recycles in Kanagawa too. The cities' figures do not protect the company: the attacker subtracts them.
+CITIES = ("city-a", "city-b", "city-c")
+ONE_COMPANY_AMONG_CITIES: list[Row | RoutedRow] = [
+    *((city, "plastics.pet", "JP-13", "use", "recycling", 100.0) for city in CITIES),
+    ("corp-x", "plastics.pet", "JP-13", "use", "recycling", 12.0),
+    *((city, "paper.cardboard", "JP-13", "use", "landfill", 50.0) for city in CITIES),
+]
+
+
+def test_a_company_among_public_cities_is_protected() -> None:
+    flows = flows_frame(ONE_COMPANY_AMONG_CITIES)
+    tables = joint(flows, CITIES)
+    assert attack(flows, tables, CITIES) == []
+    cell = tables["mart.flows"].filter(material="plastics.pet").row(0, named=True)
+    assert (cell["quantity_t"], cell["suppression_reason"]) == (None, "few_contributors")
+    # what only the cities report is published, although three public members alone are fewer than none hidden
+    paper = tables["mart.flows"].filter(material="paper.cardboard").row(0, named=True)
+    assert (paper["quantity_t"], paper["suppressed"]) == (150.0, False)
+
+
+def test_the_company_is_exposed_when_public_members_are_taken_for_protection() -> None:
+    # Four contributors, none dominant: a pass that counts the cities as protecting publishes 312 t, and the
+    # attacker who knows the cities' 300 t reads the company's 12 t exactly.
+    flows = flows_frame(ONE_COMPANY_AMONG_CITIES)
+    exposures = attack(flows, joint(flows), CITIES)
+    # (the company's confidential 12 t, read from the published 312 t)
+    assert [(e.table, e.value, e.low) for e in exposures if e.table == "mart.flows"] == [("mart.flows", 12.0, 312.0)]
+
+
+def test_the_company_is_exposed_when_it_is_counted_as_public() -> None:
+    flows = flows_frame(ONE_COMPANY_AMONG_CITIES)
+    exposures = attack(flows, joint(flows, [*CITIES, "corp-x"]), CITIES)
+    assert any(e.table == "mart.flows" and e.low == e.high == 312.0 for e in exposures)
+
+
+def test_a_value_of_public_members_only_is_published_whatever_their_number() -> None:
+    # One city alone: its figure is public, so nothing is protected and nothing is hidden.
+    flows = flows_frame([("city-a", "paper.cardboard", "JP-13", "use", "landfill", 50.0)])
+    tables = joint(flows, ["city-a"])
+    assert all(not frame.get_column("suppressed").any() for frame in tables.values())
 
 
 # --- random small populations -----------------------------------------------------------------------
@@ -471,6 +584,7 @@ BUILDERS: dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]] = {
     "mart.sankey_links": build_sankey_links,
     "mart.regional_flows": compute_regional_flows,
     "mart.regional_balance": compute_regional_balance,
+    "mart.material_circularity": compute_circularity,
 }
 EXAMPLES = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
@@ -494,6 +608,18 @@ def test_no_sensitive_value_can_be_narrowed_from_all_published_tables(rows: list
     tables = joint(flows)
     primary_cells_are_hidden(flows, tables)
     assert attack(flows, tables) == []
+
+
+@EXAMPLES
+@given(
+    rows=flow_rows, public=st.sets(st.sampled_from(MEMBERS), max_size=4), renewable=st.sets(st.sampled_from(MEMBERS))
+)
+@example(rows=MIXED_ROWS, public={"m0", "m3"}, renewable={"m1"})
+def test_no_confidential_value_can_be_narrowed_by_an_attacker_who_knows_the_public_members(
+    rows: list[RoutedRow], public: set[str], renewable: set[str]
+) -> None:
+    flows = flows_frame(rows, renewable=renewable)
+    assert attack(flows, joint(flows, public), public) == []
 
 
 def test_random_populations_do_catch_per_table_suppression() -> None:

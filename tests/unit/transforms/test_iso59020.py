@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from schemas.tables import CIRCULARITY_SHARES
-from transforms.iso59020 import compute_circularity, suppress_circularity
+from transforms.iso59020 import compute_circularity
+from transforms.linked_disclosure import suppress_publication
 
 INFLOW_SHARES = [name for name in CIRCULARITY_SHARES if name.startswith("inflow_")]
 OUTFLOW_SHARES = [name for name in CIRCULARITY_SHARES if name.startswith("outflow_")]
@@ -96,12 +97,20 @@ def test_flows_without_the_renewable_column_read_as_unknown() -> None:
     assert headline(compute_circularity(frame))["inflow_renewable_share"] == 1.0
 
 
+def circularity_published(frame: pl.LazyFrame, *, public: frozenset[str] = frozenset()) -> pl.LazyFrame:
+    """mart.material_circularity as the joint disclosure pass publishes it."""
+    return suppress_publication(frame, public_members=public).tables["mart.material_circularity"].lazy()
+
+
 def test_cells_of_too_few_members_are_suppressed_with_their_shares() -> None:
     two = flows([*PLASTICS, *[("m2", *row[1:]) for row in PLASTICS]])
-    out = suppress_circularity(compute_circularity(two), core_flows=two, min_contributors=3).collect()
+    out = circularity_published(two).collect()
     assert out.get_column("suppressed").all()
     assert out.get_column("suppression_reason").unique().to_list() == ["few_contributors"]
     assert out.get_column("inflow_linear_share").is_null().all()
     three = flows([*PLASTICS, *[(member, *row[1:]) for member in ("m2", "m3") for row in PLASTICS]])
-    shown = headline(suppress_circularity(compute_circularity(three), core_flows=three, min_contributors=3))
+    shown = headline(circularity_published(three))
     assert (shown["suppressed"], shown["inflow_linear_share"], shown["contributors"]) == (False, 0.4, 3)
+    # the same two members, public: nothing of theirs is confidential, so everything is published
+    shown = headline(circularity_published(two, public=frozenset({"m1", "m2"})))
+    assert (shown["suppressed"], shown["inflow_linear_share"], shown["contributors"]) == (False, 0.4, 2)

@@ -285,3 +285,28 @@ def test_a_target_first_submitted_after_the_year_it_reports_uses_its_first_versi
     progress = make_progress(rows=[{"member_id": M, "target_id": "T1", "year": 2024, "value": 15.0}]).lazy()
     out = compute_target_progress(history.lazy(), progress, pl.LazyFrame(schema=TABLES["core.member_indicators"]))
     assert out.collect().get_column("target_value").to_list() == [20.0]
+
+
+def test_public_progress_does_not_give_back_a_lone_confidential_members_progress() -> None:
+    # The register publishes the two cities' progress (0.2, off track; 0.9, on track). Counted as protecting
+    # contributors, they let the all-kinds row (3 members, 2 on track, median 0.6) give corp-c's 0.6 back.
+    progress = pl.LazyFrame(
+        {
+            "member_id": ["city-a", "city-b", "corp-c"],
+            "indicator": ["recovery_rate"] * 3,
+            "latest_year": [2024] * 3,
+            "progress_ratio": [0.2, 0.9, 0.6],
+            "is_on_track": [False, True, True],
+        }
+    )
+    members = pl.LazyFrame(
+        {"member_id": ["city-a", "city-b", "corp-c"], "kind": ["municipality", "municipality", "company"]}
+    )
+    leaky = summarize_target_progress(progress, members).collect().filter(member_kind="all")
+    assert leaky.select("n_on_track", "median_progress_ratio").row(0) == (2, 0.6)
+    out = summarize_target_progress(progress, members, public_members=["city-a", "city-b"]).collect()
+    rows = {row["member_kind"]: row for row in out.to_dicts()}
+    assert (rows["all"]["n_on_track"], rows["all"]["median_progress_ratio"]) == (None, None)
+    assert rows["company"]["suppression_reason"] == "few_contributors"
+    # the cities' own row holds nothing confidential: it is published
+    assert (rows["municipality"]["n_on_track"], rows["municipality"]["suppressed"]) == (1, False)

@@ -20,26 +20,27 @@ from infra.resources import Resources, build_resources
 from infra.settings import Settings
 from schemas.tables import TABLES
 
-MEMBERS = ("city-a", "city-b", "city-c", "city-d", "city-e")
+# Companies: confidential by default, so the planted leak needs protecting (a municipality's figures are public).
+MEMBERS = ("corp-a", "corp-b", "corp-c", "corp-d", "corp-e")
 
 
 @pytest.fixture
 def resources(tmp_path: Path) -> Iterator[Resources]:
     built = build_resources(Settings(home=tmp_path / "home"))
     for member_id in MEMBERS:
-        region = "JP-14" if member_id == "city-e" else "JP-13"
+        region = "JP-14" if member_id == "corp-e" else "JP-13"
         built.ledger.add_member(
-            Member(member_id=member_id, name=member_id, kind="municipality", region=region, joined_on=date(2023, 4, 1))
+            Member(member_id=member_id, name=member_id, kind="company", region=region, joined_on=date(2023, 4, 1))
         )
     yield built
     built.close()
 
 
 def test_the_planted_leak_is_closed_and_the_loss_reported(resources: Resources, tmp_path: Path) -> None:
-    # Issue 12: four members in Tokyo, JP-13 (30 t each) and city-e alone in Kanagawa, JP-14 (70 t), both in Kanto.
+    # Issue 12: four members in Tokyo, JP-13 (30 t each) and corp-e alone in Kanagawa, JP-14 (70 t), both in Kanto.
     uploaded = []
     for member_id in MEMBERS:
-        region, tonnes = ("JP-14", 70) if member_id == "city-e" else ("JP-13", 30)
+        region, tonnes = ("JP-14", 70) if member_id == "corp-e" else ("JP-13", 30)
         path = tmp_path / f"{member_id}.csv"
         path.write_text(
             "member_id,period,material,source_stage,target_stage,quantity,unit,region\n"
@@ -75,6 +76,6 @@ def test_the_planted_leak_is_closed_and_the_loss_reported(resources: Resources, 
     ]
     lines = information_loss_lines(published.information_loss.to_dicts())
     assert "  FY2024 mart.flows: 2 of 2 — few_contributors 1 (70 t), secondary 1 (120 t)" in lines
-    # 12 indicator rows of 6 quantities: JP-14's 18 (too few members) and JP-13's natural-resource input at
-    # each material level (3, secondary); the other quantities of JP-13's rows are published.
-    assert pl.Series(lines).str.contains("mart.indicators: 21 of 72").any()
+    # 12 indicator rows of 6 quantities: JP-14's natural-resource input at each material level (one company:
+    # too few) and JP-13's (3, secondary). JP-14's other quantities are 0 t from everyone: nothing to protect.
+    assert pl.Series(lines).str.contains("mart.indicators: 6 of 72").any()

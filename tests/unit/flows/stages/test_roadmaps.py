@@ -13,7 +13,7 @@ from flows.cli.reference import dataset_of
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import members_frame, publish_period
 from flows.stages.receive import register_keys
-from flows.stages.roadmaps import ensure_secretariat, publish_circularity, publish_roadmaps
+from flows.stages.roadmaps import ensure_secretariat, publish_roadmaps
 from flows.stages.summary import RunSummary, SubmissionOutcome
 from infra import keys
 from infra.ledger import Member
@@ -111,7 +111,6 @@ def test_roadmap_progress_has_national_actuals_and_the_members_aggregate(resourc
         file.write_text("\n".join([HEADER, *rows]), encoding="utf-8")
         load(resources, member_id, "flows", file)
     publish_period(resources, "FY2024")
-    publish_circularity(resources, "FY2024")
     publish_roadmaps(resources)
 
     progress = resources.warehouse.read("mart.roadmap_progress").filter(pl.col("is_latest"))
