@@ -355,6 +355,37 @@ TABLES |= {
     ),
 }
 
+# The public register of targets (issue 23): each registered member's current target (no period: replaced whole),
+# by member name and kind, as the partnership's rules publish them; `material` "all" is every material. The
+# progress columns (as core.target_progress has them) are null unless the member's `progress` disclosure class is
+# public: then `suppressed` is false; otherwise true with reason `confidential`.
+MEMBER_TARGET_PROGRESS_COLUMNS: tuple[str, ...] = (
+    "latest_year",
+    "latest_value",
+    "progress_ratio",
+    "expected_ratio",
+    "is_on_track",
+)
+TABLES["mart.member_targets"] = _merge(
+    pl.Schema(
+        {
+            "member_id": pl.String(),
+            "member_name": pl.String(),
+            "member_kind": pl.String(),
+        }
+    ),
+    pl.Schema(
+        {
+            name: TARGETS.schema[name]
+            for name in ("target_id", *TARGET_DEFINITION, "published_url", "actions_url", "roadmap_id")
+        }
+    ),
+    TARGET_VERSION,
+    pl.Schema({"is_progress_public": pl.Boolean()}),
+    pl.Schema({name: TABLES["core.target_progress"][name] for name in MEMBER_TARGET_PROGRESS_COLUMNS}),
+    SUPPRESSION_COLUMNS,
+)
+
 
 def unsuppressed(schema: pl.Schema) -> pl.Schema:
     """A table schema without the disclosure-control columns: what a mart builder produces before suppression."""

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 import polars as pl
 
+from flows.stages.members import disclosure_frame
 from flows.stages.receive import scan_inbox
 from flows.stages.summary import Timings, timed
 from infra.ledger import Submission
@@ -24,6 +25,7 @@ from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.indicators import compute_indicators
 from transforms.information_loss import publication_summary
 from transforms.linked_disclosure import suppress_publication
+from transforms.member_targets import build_member_targets
 from transforms.normalize import parse_period
 from transforms.regional import with_ends
 from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
@@ -72,8 +74,11 @@ def publish_period(resources: Resources, period: str, *, timings: Timings | None
 
 def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
     flows = flow_cells(resources, period).lazy()
+    classes = disclosure_frame(resources, dataset="flows")
     publication = suppress_publication(
         flows,
+        public_members=frozenset(classes.filter("is_public").get_column("member_id").to_list()),
+        member_kinds=dict(classes.select("member_id", "kind").iter_rows()),
         min_contributors=resources.settings.disclosure_min_contributors,
         dominance_share=resources.settings.disclosure_dominance_share,
     )
@@ -87,7 +92,8 @@ def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
     return PublishedPeriod({table: frame.height for table, frame in frames.items()}, publication.information_loss)
 
 
-# What every mart of a period needs from core.flows: a member's flows summed over its processes and files.
+# What every mart of a period needs from core.flows: a member's flows summed over its processes and files
+# (the renewable flag splits inflows in mart.material_circularity).
 FLOW_CELL_KEYS = (
     "member_id",
     *PERIOD_COLUMNS,
@@ -98,6 +104,7 @@ FLOW_CELL_KEYS = (
     "destination_region",
     "source_stage",
     "target_stage",
+    "is_renewable",
 )
 
 
@@ -146,7 +153,7 @@ CELL_MERGE_ROWS = 500_000  # partial sums held before they are merged into a per
 
 
 def publish_targets(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:
-    """Rebuild target progress (member-level and public) and the secretariat's compliance view, whole."""
+    """Rebuild target progress (member-level and public), the public register of targets and the compliance view."""
     watched = ["core.targets", "core.progress", "core.member_indicators"]
     with timed(timings, "publish"):
         return on_stable_input(
@@ -163,10 +170,15 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
         targets, progress, warehouse.read("core.member_indicators").lazy(), as_of_year=as_of.year
     ).collect()
     minimum = resources.settings.disclosure_min_contributors
+    progress_classes = disclosure_frame(resources, dataset="progress", as_of=as_of)
     frames = {
         "core.target_progress": target_progress,
+        # The register below shows public members' progress: the summary protects the others against it.
         "mart.target_progress": summarize_target_progress(
-            target_progress.lazy(), members, min_contributors=minimum
+            target_progress.lazy(),
+            members,
+            min_contributors=minimum,
+            public_members=progress_classes.filter("is_public").get_column("member_id").to_list(),
         ).collect(),
         "mart.target_compliance": compute_compliance(
             members,
@@ -175,6 +187,11 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
             as_of=as_of,
             target_set_on=_targets_set_on(resources).lazy(),
             min_contributors=minimum,
+            public_members=progress_classes.filter("is_public").get_column("member_id").to_list(),
+        ).collect(),
+        # Targets are public by the partnership's rules; progress only where the member's class allows it.
+        "mart.member_targets": build_member_targets(
+            targets, target_progress.lazy(), members, progress_classes.lazy()
         ).collect(),
     }
     for table, frame in frames.items():

@@ -16,10 +16,12 @@ import polars as pl
 
 from infra.keys import check_key
 from infra.rendering.compliance import compliance_rows, latest_year
+from infra.rendering.disclosure_notes import withheld_notes
 from infra.rendering.formatting import format_value
 from infra.rendering.regional_map import regional_map_context
 from infra.rendering.roadmap_chart import roadmap_context
 from infra.rendering.sankey import NODE_WIDTH, SankeyLayout, layout_sankey
+from infra.rendering.target_register import target_register_context
 from infra.rendering.templates import template
 from infra.storage import REPORTS
 from schemas import vocabulary as v
@@ -36,6 +38,8 @@ TARGET_PROGRESS_TABLE: Final = "mart.target_progress"
 ROADMAP_PROGRESS_TABLE: Final = "mart.roadmap_progress"
 COMPLIANCE_TABLE: Final = "mart.member_compliance"
 REGIONAL_FLOWS_TABLE: Final = "mart.regional_flows"
+MEMBER_TARGETS_TABLE: Final = "mart.member_targets"
+PUBLICATION_SUMMARY_TABLE: Final = "mart.publication_summary"
 SUPPRESSED: Final = "suppressed"
 ALL_MEMBER_KINDS: Final = "all"
 BAR_LENGTH: Final = 360.0
@@ -220,9 +224,11 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
     """The period's report as one self-contained HTML page, from frames of the published tables.
 
     `tables` holds `mart.sankey_links` (at least the period's rows), `mart.indicators` (every period, for the
-    time series) and, when published, `mart.target_progress` and `mart.member_compliance` (shown for the period's
-    fiscal year, or the latest one judged). The map of Japan draws `mart.indicators` by prefecture and bloc and,
-    when `mart.regional_flows` is there and has rows for the period, its largest transfers.
+    time series) and, when published, `mart.target_progress`, `mart.member_compliance` (shown for the period's
+    fiscal year, or the latest one judged), `mart.member_targets` (the public register of targets) and
+    `mart.publication_summary` (what disclosure control withheld, said under each table). The map
+    of Japan draws `mart.indicators` by prefecture and bloc and, when `mart.regional_flows` is there and has rows
+    for the period, its largest transfers.
     """
     if language not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, not {language!r}"
@@ -253,6 +259,8 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
         targets_withheld=targets_withheld,
         bar_length=BAR_LENGTH,
         **roadmap_context(tables.get(ROADMAP_PROGRESS_TABLE)),
+        **target_register_context(tables.get(MEMBER_TARGETS_TABLE)),
+        withheld_notes=withheld_notes(tables.get(PUBLICATION_SUMMARY_TABLE), period),
         has_compliance=compliance is not None,
         compliance=[] if compliance is None else compliance_rows(compliance, fiscal_year=compliance_year),
         compliance_year=compliance_year,
@@ -277,8 +285,9 @@ def read_report_tables(resources: Resources, period: str) -> dict[str, pl.DataFr
         SANKEY_TABLE: warehouse.read(SANKEY_TABLE, where={"period": [period]}),
         INDICATORS_TABLE: warehouse.read(INDICATORS_TABLE),
         REGIONAL_FLOWS_TABLE: warehouse.read(REGIONAL_FLOWS_TABLE, where={"period": [period]}),
+        PUBLICATION_SUMMARY_TABLE: warehouse.read(PUBLICATION_SUMMARY_TABLE, where={"period": [period]}),
     }
-    for table in (TARGET_PROGRESS_TABLE, COMPLIANCE_TABLE):
+    for table in (TARGET_PROGRESS_TABLE, COMPLIANCE_TABLE, MEMBER_TARGETS_TABLE):
         if table in TABLES:
             tables[table] = warehouse.read(table)
     tables[ROADMAP_PROGRESS_TABLE] = warehouse.read(ROADMAP_PROGRESS_TABLE)

@@ -153,3 +153,44 @@ def test_csv_exports_neutralise_formulas(tmp_path: Path, payload: str) -> None:
     assert rows[0] == ["material", "value_t"]
     assert rows[1] == ["'" + payload, "-1.0"]  # text made inert; numbers stay numbers
     assert rows[2] == ["paper", "2.0"]
+
+
+def test_target_register_escapes_member_text_and_links_only_http_urls() -> None:
+    from tests.unit.infra.test_period_report import example_tables
+    from tests.unit.infra.test_target_register import member_targets
+
+    quoted_url = 'https://x.example/"onmouseover="alert(3)'  # a URL the contract accepts (no space)
+    register = member_targets(
+        [
+            {
+                "member_id": "corp-a",
+                "member_name": SCRIPT,
+                "member_kind": IMG,
+                "target_id": ATTRIBUTE,
+                "indicator": IMG,
+                "material": ATTRIBUTE,
+                "unit": SCRIPT,
+                "actions_url": quoted_url,
+                "is_progress_public": False,
+                "suppressed": True,
+            },
+            {
+                "member_id": "corp-b",
+                "member_name": "B",
+                "member_kind": "company",
+                "target_id": "T1",
+                "actions_url": "javascript:alert(5)",
+                "is_progress_public": False,
+                "suppressed": True,
+            },
+        ]
+    )
+    for language in ("ja", "en"):
+        html = build_period_report(
+            period="FY2024", tables={**example_tables(), "mart.member_targets": register}, language=language
+        )
+        assert html.count("<script") == html.count("</script>") == 1  # the page's own
+        assert_inert(html)
+        assert 'href="https://x.example/&#34;onmouseover=&#34;alert(3)"' in html
+        assert 'href="javascript:' not in html
+        assert "javascript:alert(5)" in html  # shown as text, never as a link
