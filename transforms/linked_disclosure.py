@@ -158,6 +158,7 @@ def suppress_publication(
     base = base_cells(frame, public)
 
     functionals, zeros = _linear_system(built, offsets, base)
+    # Joined in the judged (sorted) order: the slots, and so the order of the LPs, must not depend on threads.
     judged = pl.concat(
         [
             _judge_values(
@@ -169,7 +170,7 @@ def suppress_publication(
                 min_contributors=min_contributors,
                 dominance_share=dominance_share,
                 safety_range=safety_range,
-            ).join(_costs(table, cells, offsets[table]), on=[CELL, COLUMN], how="left")
+            ).join(_costs(table, cells, offsets[table]), on=[CELL, COLUMN], how="left", maintain_order="left")
             for table, cells in built.items()
         ]
     ).with_row_index(_SLOT)
