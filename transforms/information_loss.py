@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import polars as pl
 
@@ -89,3 +89,19 @@ def publication_summary(information_loss: pl.DataFrame) -> pl.DataFrame:
     return information_loss.with_columns(
         pl.when(withheld).then(None).otherwise(pl.col(name)).alias(name) for name in ("quantity_t", "headline_t")
     ).select([pl.col(name).cast(dtype) for name, dtype in TABLES["mart.publication_summary"].items()])
+
+
+def kinds_of(members: Collection[str], member_kinds: Mapping[str, str]) -> str | None:
+    """Members counted by kind, as `company:3,university:1` (never their names); None when there are none.
+
+    Examples
+    --------
+    >>> kinds_of(["a", "b", "c"], {"a": "company", "b": "university", "c": "company"})
+    'company:2,university:1'
+
+    """
+    counts: dict[str, int] = {}
+    for member in members:
+        kind = member_kinds.get(member, "unknown")
+        counts[kind] = counts.get(kind, 0) + 1
+    return ",".join(f"{kind}:{n}" for kind, n in sorted(counts.items())) or None

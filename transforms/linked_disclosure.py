@@ -49,8 +49,9 @@ from transforms.disclosure import (
     member_contributions,
     withhold,
 )
+from transforms.disclosure_costs import COST, LEVEL_COST, WIDE_RANK, value_costs
 from transforms.indicators import compute_indicators
-from transforms.information_loss import information_loss
+from transforms.information_loss import information_loss, kinds_of
 from transforms.iso59020 import compute_circularity
 from transforms.marts import summarize_flows
 from transforms.protection import ProtectionProblem, protect
@@ -76,19 +77,7 @@ FREQUENCY_SAFETY_RANGE = 0.10
 
 _BASE, _COEFFICIENT, _ROW, _PROTECTION = "_base", "_coefficient", "_row", "_protection"
 _SLOT = "_slot"  # one value of one cell: what is hidden or published
-_COST = "_cost"  # what hiding a value costs the public
 _MEMBERS = "_members"  # the confidential members a primary value protects
-
-# Hiding a value costs LEVEL_COST ** (material rank + region rank), times 1 + its share of the largest value:
-# a national all-materials total costs 10,000 times a prefecture's leaf, so the LP gives up detail first.
-LEVEL_COST = 10.0
-MATERIAL_RANKS = {"leaf": 0, "group": 1, "all": 2}
-REGION_RANKS = {"prefecture": 0, "bloc": 1, "all": 2}
-# A deviation that moves a value of this rank or above (a group's national total, an all-materials bloc) is
-# looked for again across every material group.
-WIDE_RANK = 3
-# A table without a region column is national: the Sankey's links are the whole country's.
-NATIONAL_TABLES = frozenset({"mart.sankey_links"})
 
 
 @dataclass(frozen=True)
@@ -170,7 +159,7 @@ def suppress_publication(
                 min_contributors=min_contributors,
                 dominance_share=dominance_share,
                 safety_range=safety_range,
-            ).join(_costs(table, cells, offsets[table]), on=[CELL, COLUMN], how="left", maintain_order="left")
+            ).join(value_costs(table, cells, offsets[table]), on=[CELL, COLUMN], how="left", maintain_order="left")
             for table, cells in built.items()
         ]
     ).with_row_index(_SLOT)
@@ -189,22 +178,6 @@ def suppress_publication(
     protected = tuple(judged.get_column(_MEMBERS).explode().drop_nulls().unique().sort().to_list())
     loss = information_loss(built, by_table, protected_kinds=kinds_of(protected, member_kinds or {}))
     return Publication(tables=tables, information_loss=loss, protected_members=protected)
-
-
-def kinds_of(members: Collection[str], member_kinds: Mapping[str, str]) -> str | None:
-    """Members counted by kind, as `company:3,university:1` (never their names); None when there are none.
-
-    Examples
-    --------
-    >>> kinds_of(["a", "b", "c"], {"a": "company", "b": "university", "c": "company"})
-    'company:2,university:1'
-
-    """
-    counts: dict[str, int] = {}
-    for member in members:
-        kind = member_kinds.get(member, "unknown")
-        counts[kind] = counts.get(kind, 0) + 1
-    return ",".join(f"{kind}:{n}" for kind, n in sorted(counts.items())) or None
 
 
 def with_renewable(flows: pl.DataFrame) -> pl.DataFrame:
@@ -350,47 +323,6 @@ def _judge_values(
     )
 
 
-def _costs(table: str, cells: pl.DataFrame, offset: int) -> pl.DataFrame:
-    """(`_cell`, `_column`, `_cost`): what hiding each value of a table costs, by its level in the hierarchies.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> cells = pl.DataFrame({"material_level": ["leaf", "all"], "region_level": ["prefecture", "all"],
-    ...                       "quantity_t": [5.0, 10.0]})
-    >>> _costs("mart.regional_flows", cells, 0).get_column("_cost").to_list()
-    [1.5, 20000.0]
-
-    """
-    names = cells.columns
-    national = 2 if table in NATIONAL_TABLES else 0
-    material = (
-        pl.col("material_level").replace_strict(MATERIAL_RANKS, default=0, return_dtype=pl.Int64)
-        if "material_level" in names
-        else pl.lit(0)
-    )
-    region = (
-        pl.col("region_level").replace_strict(REGION_RANKS, default=0, return_dtype=pl.Int64)
-        if "region_level" in names
-        else pl.lit(national)
-    )
-    values = list(DISCLOSURE_SPECS[table].value_columns)
-    size = pl.col("_size").abs()
-    return (
-        cells.with_row_index(CELL)
-        .select((pl.col(CELL) + offset).alias(CELL), (material + region).alias("_rank"), *values)
-        .unpivot(index=[CELL, "_rank"], on=values, variable_name=COLUMN, value_name="_size")
-        .select(
-            pl.col(CELL).cast(pl.UInt32),
-            COLUMN,
-            (
-                pl.lit(LEVEL_COST).pow(pl.col("_rank"))
-                * (1.0 + size.fill_null(0.0) / pl.max_horizontal(size.max(), pl.lit(1e-12)))
-            ).alias(_COST),
-        )
-    )
-
-
 def _blocks(base: pl.DataFrame) -> np.ndarray:
     """Each base cell's material group, as a label: a deviation moves cells of its own value's groups only.
 
@@ -416,7 +348,7 @@ def _problem(
     values = (
         functionals.select(CELL, COLUMN)
         .unique()
-        .join(judged.select(_SLOT, CELL, COLUMN, _PROTECTION, _COST), on=[CELL, COLUMN])
+        .join(judged.select(_SLOT, CELL, COLUMN, _PROTECTION, COST), on=[CELL, COLUMN])
         .sort(_SLOT)
         .with_row_index("_value")
     )
@@ -440,7 +372,7 @@ def _problem(
         targets=[(int(value), float(protection)) for value, protection in targets],
         blocks=_blocks(base),
         fixed=base.get_column("_n_confidential").to_numpy() == 0,
-        cost=values.get_column(_COST).to_numpy().astype(np.float64),
+        cost=values.get_column(COST).to_numpy().astype(np.float64),
         dear=LEVEL_COST**WIDE_RANK,
     )
 
