@@ -86,7 +86,6 @@ class Publication:
 
     tables: dict[str, pl.DataFrame]
     information_loss: pl.DataFrame
-    protected_members: tuple[str, ...] = ()  # confidential members whose own figures made a value sensitive
 
 
 def table_keys(table: str) -> list[str]:
@@ -175,9 +174,10 @@ def suppress_publication(
         for table, cells in built.items()
     }
     tables = {table: _apply(table, cells, by_table[table]) for table, cells in built.items()}
-    protected = tuple(judged.get_column(_MEMBERS).explode().drop_nulls().unique().sort().to_list())
+    # The confidential members whose own figures made a value sensitive: counted by kind, never named.
+    protected = judged.get_column(_MEMBERS).explode().drop_nulls().unique().to_list()
     loss = information_loss(built, by_table, protected_kinds=kinds_of(protected, member_kinds or {}))
-    return Publication(tables=tables, information_loss=loss, protected_members=protected)
+    return Publication(tables=tables, information_loss=loss)
 
 
 def with_renewable(flows: pl.DataFrame) -> pl.DataFrame:

@@ -120,16 +120,13 @@ class _Solver:
             return _Deviation(vector, problem.values @ vector)
         vector, cost = self._solve(row, need, published, self._movable(row))
         moves = problem.values @ vector
-        if problem.blocks is not None and problem.dear is not None and self._moves_dear(moves, published):
-            wide, wide_cost = self._solve(row, need, published, np.arange(self.base.size))
-            if wide_cost < cost:
-                vector, moves = wide, problem.values @ wide
+        if problem.blocks is not None and problem.dear is not None:
+            moves_dear = np.any(published & (np.abs(moves) > _TOLERANCE) & (self.weights >= problem.dear))
+            if moves_dear:
+                wide, wide_cost = self._solve(row, need, published, np.arange(self.base.size))
+                if wide_cost < cost:
+                    vector, moves = wide, problem.values @ wide
         return _Deviation(vector, moves)
-
-    def _moves_dear(self, moves: np.ndarray, published: np.ndarray) -> bool:
-        """Whether a deviation moves a published value that costs at least `dear` to hide."""
-        dear = float("inf") if self.problem.dear is None else self.problem.dear
-        return bool(np.any(published & (np.abs(moves) > _TOLERANCE) & (self.weights >= dear)))
 
     def _movable(self, row: sparse.csr_matrix) -> np.ndarray:
         """The base cells a deviation of `row`'s value may move: those in the blocks of its own cells."""

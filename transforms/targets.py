@@ -264,7 +264,7 @@ def summarize_target_progress(
     members: pl.LazyFrame,
     *,
     min_contributors: int = MIN_CONTRIBUTORS,
-    public_members: Collection[str] = (),
+    public_members: Collection[str] | None = None,
 ) -> pl.LazyFrame:
     """`mart.target_progress`: targets on track per indicator and member kind (and all kinds), disclosure-controlled.
 

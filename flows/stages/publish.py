@@ -171,6 +171,7 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
     ).collect()
     minimum = resources.settings.disclosure_min_contributors
     progress_classes = disclosure_frame(resources, dataset="progress", as_of=as_of)
+    public_progress = progress_classes.filter("is_public").get_column("member_id").to_list()
     frames = {
         "core.target_progress": target_progress,
         # The register below shows public members' progress: the summary protects the others against it.
@@ -178,7 +179,7 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
             target_progress.lazy(),
             members,
             min_contributors=minimum,
-            public_members=progress_classes.filter("is_public").get_column("member_id").to_list(),
+            public_members=public_progress,
         ).collect(),
         "mart.target_compliance": compute_compliance(
             members,
@@ -187,7 +188,7 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
             as_of=as_of,
             target_set_on=_targets_set_on(resources).lazy(),
             min_contributors=minimum,
-            public_members=progress_classes.filter("is_public").get_column("member_id").to_list(),
+            public_members=public_progress,
         ).collect(),
         # Targets are public by the partnership's rules; progress only where the member's class allows it.
         "mart.member_targets": build_member_targets(
