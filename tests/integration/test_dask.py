@@ -165,4 +165,31 @@ def test_demo_on_threads_and_on_dask_gives_identical_tables(tmp_path: Path, dask
     assert threads["core.flows"].height > 0, "the demo published nothing"
     for table in TABLES:
         # Exact for every text, date, integer and boolean; floats to 1e-12 relative (sums in another order).
-        assert_frame_equal(dask[table], threads[table], check_exact=False, rel_tol=1e-12, abs_tol=1e-9)
+        cancelled = _CANCELLATIONS.get(table)
+        if cancelled is not None:
+            _assert_difference_close(dask[table], threads[table], *cancelled)
+        assert_frame_equal(
+            dask[table].drop(_dropped(cancelled)),
+            threads[table].drop(_dropped(cancelled)),
+            check_exact=False,
+            rel_tol=1e-12,
+            abs_tol=1e-9,
+        )
+
+
+# A difference of two sums of 10^8 t is zero on one run and 2e-9 on the other when the sums were taken in another
+# order: its error is relative to its operands, not to itself.
+_CANCELLATIONS = {"mart.stage_balance": ("imbalance_t", "inflow_t", "outflow_t")}
+
+
+def _dropped(cancelled: tuple[str, str, str] | None) -> list[str]:
+    return [] if cancelled is None else [cancelled[0]]
+
+
+def _assert_difference_close(dask: pl.DataFrame, threads: pl.DataFrame, difference: str, *operands: str) -> None:
+    scale = pl.max_horizontal(*(pl.col(name).abs() for name in operands)).fill_null(0.0)
+    gap = (dask.get_column(difference) - threads.get_column(difference)).abs().fill_null(0.0)
+    allowed = threads.select(scale * 1e-12 + 1e-9).to_series()
+    nulls_differ = dask.get_column(difference).is_null() != threads.get_column(difference).is_null()
+    far = threads.filter((gap > allowed) | nulls_differ)
+    assert far.is_empty(), f"{difference} differs beyond rounding of its operands in these rows:\n{far}"
