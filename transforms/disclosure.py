@@ -37,6 +37,9 @@ DOMINANCE_SHARE = 0.85
 FEW_CONTRIBUTORS = "few_contributors"
 DOMINANCE = "dominance"
 SECONDARY = "secondary"
+# Withheld in a release because its change since an earlier release of the period would reveal the few members
+# that changed (arrived, corrected or withdrew): published again once enough changes have accumulated.
+REVISION = "revision"
 SUPPRESSED, SUPPRESSION_REASON = SUPPRESSION_COLUMNS.names()
 MEMBER_ID = "member_id"
 
@@ -46,7 +49,7 @@ _TOTAL, _ROLLUP, _IS_TOTAL, _SIZE = "_total", "_rollup", "_is_total", "_size"
 # A judgement of values (`withhold`): the row number, the value column, and why it is withheld (null: published).
 CELL, COLUMN, REASON = "_cell", "_column", "_reason"
 # A row's `suppression_reason` is the first of these among its withheld values.
-_SEVERITY = (FEW_CONTRIBUTORS, DOMINANCE, SECONDARY)
+_SEVERITY = (FEW_CONTRIBUTORS, DOMINANCE, REVISION, SECONDARY)
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,10 @@ group above a leaf; the whole country above a bloc above a prefecture), so detai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -45,6 +47,7 @@ from transforms.disclosure import (
     MEMBER_ID,
     MIN_CONTRIBUTORS,
     REASON,
+    REVISION,
     SECONDARY,
     member_contributions,
     withhold,
@@ -56,6 +59,7 @@ from transforms.iso59020 import compute_circularity
 from transforms.marts import summarize_flows
 from transforms.protection import ProtectionProblem, protect
 from transforms.regional import compute_regional_balance, compute_regional_flows, with_ends
+from transforms.release_history import Segments, judge_changes, segments
 from transforms.sankey import build_sankey_links
 
 Builder = Callable[[pl.LazyFrame], pl.LazyFrame]
@@ -81,6 +85,19 @@ _MEMBERS = "_members"  # the confidential members a primary value protects
 
 
 @dataclass(frozen=True)
+class EarlierRelease:
+    """An earlier release of the same period, as the attacker holds it.
+
+    `flows` are the member cells it was built from (as `flows.stages.publish.flow_cells` gives them: member_id,
+    the period's columns, the `mart.flows` keys, `is_renewable`, `quantity_t`); `tables` are the public tables it
+    published (`mart.*` schemas, withheld values null). Only values it published are known equations.
+    """
+
+    flows: pl.DataFrame
+    tables: Mapping[str, pl.DataFrame]
+
+
+@dataclass(frozen=True)
 class Publication:
     """A period's published tables, disclosure-controlled together, and what the control hid."""
 
@@ -98,6 +115,7 @@ def table_keys(table: str) -> list[str]:
 def suppress_publication(
     flows: pl.LazyFrame,
     *,
+    earlier: Sequence[EarlierRelease] = (),
     public_members: Collection[str] = (),
     member_kinds: Mapping[str, str] | None = None,
     min_contributors: int = MIN_CONTRIBUTORS,
@@ -140,30 +158,52 @@ def suppress_publication(
 
     """
     frame = with_renewable(with_ends(flows).collect())
+    frames = [*(with_renewable(with_ends(release.flows.lazy()).collect()) for release in earlier), frame]
     public = frozenset(public_members)
     built = {table: build(frame.lazy()).collect() for table, build in PUBLISHED_BUILDERS.items()}
     offsets = dict(zip(built, np.cumsum([0, *(table.height for table in built.values())]).tolist(), strict=False))
-    base = base_cells(frame, public)
+    # The unknowns of every release: base cells of any of them, split by the releases each member's tonnes are in.
+    base = pl.concat([one.select(base_keys()) for one in frames]).unique().sort(base_keys(), nulls_last=True)
+    confidential = ~pl.col(MEMBER_ID).is_in(list(public))
+    history = segments(frames, confidential, base, base_keys())
 
-    functionals, zeros = _linear_system(built, offsets, base)
+    coefficients = _coefficients(base)
+    functionals, zeros = _linear_system(built, offsets, coefficients)
+    judge = partial(
+        _judge_values,
+        public=public,
+        min_contributors=min_contributors,
+        dominance_share=dominance_share,
+        safety_range=safety_range,
+    )
     # Joined in the judged (sorted) order: the slots, and so the order of the LPs, must not depend on threads.
     judged = pl.concat(
         [
-            _judge_values(
-                cells.with_row_index(CELL).with_columns(pl.col(CELL) + offsets[table]),
+            judge(
+                _numbered(cells, offsets[table]),
                 member_contributions(frame.lazy(), PUBLISHED_BUILDERS[table]),
                 keys=table_keys(table),
                 value_columns=list(DISCLOSURE_SPECS[table].value_columns),
-                public=public,
-                min_contributors=min_contributors,
-                dominance_share=dominance_share,
-                safety_range=safety_range,
             ).join(value_costs(table, cells, offsets[table]), on=[CELL, COLUMN], how="left", maintain_order="left")
             for table, cells in built.items()
         ]
     ).with_row_index(_SLOT)
-    problem = _problem(functionals, zeros, base, judged)
-    hidden = protect(problem, judged.get_column(REASON).is_not_null().to_numpy())
+    thresholds = {
+        "min_contributors": min_contributors,
+        "dominance_share": dominance_share,
+        "safety_range": safety_range,
+    }
+    known, change_targets = _earlier_equations(
+        earlier, frames, built, offsets, coefficients, public=public, thresholds=thresholds
+    )
+    judged = _mark_revisions(judged, change_targets)
+    earlier_targets = _earlier_targets(earlier, frames, coefficients, judge)
+    problem = _problem(functionals, zeros, history, judged, known, change_targets, _blocks(base), earlier_targets)
+    primary = judged.get_column(REASON).is_not_null().to_numpy()
+    # A change to protect, or an earlier release's sensitive value, is a value of its own that this release does not
+    # publish: a slot after the real ones, hidden from the start.
+    virtual = np.ones(int(problem.owner.max(initial=judged.height - 1)) + 1 - judged.height, dtype=bool)
+    hidden = protect(problem, np.concatenate([primary, virtual]))[: judged.height]
     judged = judged.with_columns(
         pl.when(pl.col(REASON).is_null() & pl.Series(hidden)).then(pl.lit(SECONDARY)).otherwise(REASON).alias(REASON)
     )
@@ -175,7 +215,13 @@ def suppress_publication(
     }
     tables = {table: _apply(table, cells, by_table[table]) for table, cells in built.items()}
     # The confidential members whose own figures made a value sensitive: counted by kind, never named.
-    protected = judged.get_column(_MEMBERS).explode().drop_nulls().unique().to_list()
+    protected = (
+        pl.concat([judged.get_column(_MEMBERS), change_targets.get_column(_MEMBERS)])
+        .explode()
+        .drop_nulls()
+        .unique()
+        .to_list()
+    )
     loss = information_loss(built, by_table, protected_kinds=kinds_of(protected, member_kinds or {}))
     return Publication(tables=tables, information_loss=loss)
 
@@ -221,38 +267,63 @@ def base_cells(flows: pl.DataFrame, public: frozenset[str]) -> pl.DataFrame:
     )
 
 
-def _linear_system(
-    built: dict[str, pl.DataFrame], offsets: dict[str, int], base: pl.DataFrame
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Each published value as a sum of base cells, from the very builders that make the tables.
+def _numbered(cells: pl.DataFrame, offset: int) -> pl.DataFrame:
+    """A table's rows with their `_cell` number in the whole publication."""
+    return cells.with_row_index(CELL).with_columns(pl.col(CELL) + offset)
 
-    Every base cell is run through each builder as a member of its own with 1 t, so a published value's
-    coefficient on a base cell is what that builder gives it. Returns (`_cell`, `_column`, `_base`,
-    `_coefficient`) for published values, and the same for values a builder leaves out of its table when they
-    are 0 (a Sankey link of 0 t is not drawn), whose absence tells the attacker they sum to 0 (`_cell` null).
+
+def _coefficients(base: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Per table, each value a builder makes as a sum of base cells: (keys…, `_base`, `_column`, `_coefficient`).
+
+    Every base cell is run through each builder as a member of its own with 1 t, so a value's coefficient on a
+    base cell is what that builder gives it: the equations come from the very builders that make the tables.
     """
     unit = (
         base.select(base_keys())
         .with_row_index(_BASE)
         .with_columns(pl.col(_BASE).cast(pl.String).alias(MEMBER_ID), pl.lit(1.0).alias("quantity_t"))
     )
+    found = {}
+    for table, build in PUBLISHED_BUILDERS.items():
+        keys = table_keys(table)
+        found[table] = (
+            member_contributions(unit.lazy(), build)
+            .collect()
+            .with_columns(pl.col(MEMBER_ID).cast(pl.UInt32).alias(_BASE))
+            .unpivot(
+                index=[*keys, _BASE],
+                on=list(DISCLOSURE_SPECS[table].value_columns),
+                variable_name=COLUMN,
+                value_name=_COEFFICIENT,
+            )
+            .filter(pl.col(_COEFFICIENT) != 0)
+        )
+    return found
+
+
+def _linear_system(
+    built: Mapping[str, pl.DataFrame], offsets: Mapping[str, int], coefficients: Mapping[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each value of the tables as a sum of base cells, and the values the tables leave out.
+
+    Returns (`_cell`, `_column`, `_base`, `_coefficient`) for the tables' values, and the same for values a
+    builder leaves out of its table when they are 0 (a Sankey link of 0 t is not drawn), whose absence tells
+    the attacker they sum to 0 (`_cell` null, `_equation` naming them).
+    """
     parts: list[pl.DataFrame] = []
     for table, cells in built.items():
         keys = table_keys(table)
-        values = list(DISCLOSURE_SPECS[table].value_columns)
-        coefficients = member_contributions(unit.lazy(), PUBLISHED_BUILDERS[table]).collect()
         rows = cells.select(keys).with_row_index(_ROW)
         parts.append(
-            coefficients.join(rows, on=keys, how="left", nulls_equal=True)
+            coefficients[table]
+            .join(rows, on=keys, how="left", nulls_equal=True)
             .with_columns(
                 (pl.col(_ROW) + offsets[table]).alias(CELL),
-                pl.col(MEMBER_ID).cast(pl.UInt32).alias(_BASE),
                 pl.concat_str(pl.lit(table), *(pl.col(name).cast(pl.String).fill_null("") for name in keys)).alias(
                     "_equation"
                 ),
             )
-            .unpivot(index=[CELL, _BASE, "_equation"], on=values, variable_name=COLUMN, value_name=_COEFFICIENT)
-            .filter(pl.col(_COEFFICIENT) != 0)
+            .select(CELL, COLUMN, _BASE, _COEFFICIENT, "_equation")
         )
     system = pl.concat(parts)
     return system.filter(pl.col(CELL).is_not_null()).drop("_equation"), system.filter(pl.col(CELL).is_null())
@@ -334,17 +405,215 @@ def _blocks(base: pl.DataFrame) -> np.ndarray:
     return base.select(pl.col("material_group").fill_null("").rank("dense")).to_series().to_numpy().astype(np.int64)
 
 
-def _problem(
-    functionals: pl.DataFrame, zeros: pl.DataFrame, base: pl.DataFrame, judged: pl.DataFrame
-) -> ProtectionProblem:
-    """The matrices of the system: one row per published value (cell, column), one per absent value.
+def _earlier_equations(
+    earlier: Sequence[EarlierRelease],
+    frames: Sequence[pl.DataFrame],
+    built: Mapping[str, pl.DataFrame],
+    offsets: Mapping[str, int],
+    coefficients: Mapping[str, pl.DataFrame],
+    *,
+    public: frozenset[str],
+    thresholds: dict[str, Any],
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """What the earlier releases fix, and the changes since each of them that need protecting.
 
-    A value is hidden on its own (its owner is its `_slot` in `judged`). Everything is sorted, whatever order
-    the builders' group-bys gave: the LPs then see the same problem on every run, so a period republished
-    from the same flows gets the same pattern.
+    Returns, per earlier release, its known sums over base cells (`_equation`, `_base`, `_coefficient`: every
+    value it published, and every value it left out as 0); and the changes to protect: (`_cell`, `_column`,
+    `member_id`, `_protection`, `_members`, `_kind`, `_known_then`, `_release`): a current value's change since
+    release `_release` (`_kind` net), judged on the members that changed (`release_history.judge_changes`), and
+    each of those members' figures then and now (`_kind` then, now). `_known_then`: the value was published (or
+    absent, so 0) in that release, so the change is there for anyone to subtract.
     """
-    base_values = base.get_column("_confidential_t").to_numpy().astype(np.float64)
-    n_base = base_values.size
+    known: list[pl.DataFrame] = []
+    targets: list[pl.DataFrame] = []
+    current = frames[-1]
+    for release, (before, flows) in enumerate(zip(earlier, frames, strict=False)):
+        equations = []
+        knowable = []
+        for table, cells in built.items():
+            keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
+            released = before.tables.get(table, pl.DataFrame(schema=TABLES[table]))
+            # A value of that release is known when published (not null), or left out (0).
+            state = (
+                released.select(*keys, *values)
+                .unpivot(index=keys, on=values, variable_name=COLUMN, value_name="_then")
+                .select(*keys, COLUMN, pl.col("_then").is_not_null().alias("_published"))
+            )
+            equations.append(
+                coefficients[table]
+                .join(state, on=[*keys, COLUMN], how="left", nulls_equal=True)
+                .filter(pl.col("_published").fill_null(value=True))
+                .select(
+                    pl.concat_str(
+                        pl.lit(table), COLUMN, *(pl.col(k).cast(pl.String).fill_null("") for k in keys)
+                    ).alias("_equation"),
+                    _BASE,
+                    _COEFFICIENT,
+                )
+            )
+            knowable.append(
+                _numbered(cells, offsets[table])
+                .select(CELL, *keys)
+                .join(pl.DataFrame({COLUMN: values}), how="cross")
+                .join(state, on=[*keys, COLUMN], how="left", nulls_equal=True)
+                .select(CELL, COLUMN, pl.col("_published").fill_null(value=True).alias("_known_then"))
+            )
+        known.append(pl.concat(equations))
+        known_then = pl.concat(knowable)
+        for table, cells in built.items():
+            keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
+            sensitive, figures = judge_changes(
+                _confidential_parts(current, table, public),
+                _confidential_parts(flows, table, public),
+                keys,
+                **thresholds,
+            )
+            if sensitive.is_empty():
+                continue
+            rows = _numbered(cells, offsets[table]).select(CELL, *keys)
+            net = sensitive.join(rows, on=keys, how="inner", nulls_equal=True).select(
+                CELL,
+                COLUMN,
+                pl.lit(None, dtype=pl.String()).alias(MEMBER_ID),
+                _PROTECTION,
+                _MEMBERS,
+                pl.lit("net").alias("_kind"),
+            )
+            # Each changed member's figure before and after, ±`safety_range` of it.
+            own = figures.join(rows, on=keys, how="inner", nulls_equal=True).unpivot(
+                index=[CELL, COLUMN, MEMBER_ID], on=["_then", "_now"], variable_name="_kind", value_name="_figure"
+            )
+            own = own.filter(pl.col("_figure") > 0).select(
+                CELL,
+                COLUMN,
+                MEMBER_ID,
+                (pl.col("_figure") * thresholds["safety_range"]).alias(_PROTECTION),
+                pl.concat_list(MEMBER_ID).alias(_MEMBERS),
+                pl.col("_kind").str.strip_prefix("_"),
+            )
+            targets.append(
+                pl.concat([net, own])
+                .join(known_then, on=[CELL, COLUMN], how="left")
+                .with_columns(
+                    pl.lit(release, dtype=pl.Int64).alias("_release"), pl.col("_known_then").fill_null(value=True)
+                )
+            )
+    schema = {
+        CELL: pl.UInt32(),
+        COLUMN: pl.String(),
+        MEMBER_ID: pl.String(),
+        _PROTECTION: pl.Float64(),
+        _MEMBERS: pl.List(pl.String()),
+        "_kind": pl.String(),
+        "_known_then": pl.Boolean(),
+        "_release": pl.Int64(),
+    }
+    frame = pl.concat([pl.DataFrame(schema=schema), *(t.select(list(schema)).cast(schema) for t in targets)])  # type: ignore[arg-type]
+    return known, frame.sort(CELL, COLUMN, "_release", "_kind", MEMBER_ID, nulls_last=True)
+
+
+def _confidential_parts(flows: pl.DataFrame, table: str, public: frozenset[str]) -> pl.DataFrame:
+    """Each confidential member's part of each value of a table built from `flows`: (keys…, member, column, part)."""
+    keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
+    return (
+        member_contributions(flows.lazy(), PUBLISHED_BUILDERS[table])
+        .filter(~pl.col(MEMBER_ID).is_in(list(public)))
+        .group_by([*keys, MEMBER_ID])
+        .agg(pl.col(name).fill_null(0.0).sum() for name in values)
+        .unpivot(index=[*keys, MEMBER_ID], on=values, variable_name=COLUMN, value_name="_part")
+        .filter(pl.col("_part") != 0)
+        .collect()
+    )
+
+
+def _earlier_targets(
+    earlier: Sequence[EarlierRelease],
+    frames: Sequence[pl.DataFrame],
+    coefficients: Mapping[str, pl.DataFrame],
+    judge: Callable[..., pl.DataFrame],
+) -> pl.DataFrame:
+    """The sensitive values of earlier releases, which this release must not give away either.
+
+    Each earlier release withheld its own sensitive values (a member alone in a cell then); a value this release
+    publishes can still pin one of them down together with what the earlier release published (its total minus
+    a cell this release shows). So they stay targets: (`_target`, `_release`, `_base`, `_coefficient`,
+    `_protection`), each value of release `_release` as a sum of base cells, with the protection it needed then.
+    """
+    parts = []
+    for release, (before, flows) in enumerate(zip(earlier, frames, strict=False)):
+        for table, released in before.tables.items():
+            if table not in PUBLISHED_BUILDERS or released.is_empty():
+                continue
+            keys = table_keys(table)
+            sensitive = judge(
+                _numbered(released, 0),
+                member_contributions(flows.lazy(), PUBLISHED_BUILDERS[table]),
+                keys=keys,
+                value_columns=list(DISCLOSURE_SPECS[table].value_columns),
+            ).filter(pl.col(_PROTECTION) > 0)
+            if sensitive.is_empty():
+                continue
+            rows = released.select(keys).with_row_index(CELL)
+            parts.append(
+                sensitive.select(CELL, COLUMN, _PROTECTION)
+                .join(rows, on=CELL)
+                .join(coefficients[table], on=[*keys, COLUMN], how="inner", nulls_equal=True)
+                .select(
+                    pl.concat_str(
+                        pl.lit(f"{release}:{table}:"), pl.col(CELL).cast(pl.String), pl.lit(":"), COLUMN
+                    ).alias("_target"),
+                    pl.lit(release, dtype=pl.Int64).alias("_release"),
+                    _BASE,
+                    _COEFFICIENT,
+                    _PROTECTION,
+                )
+            )
+    schema = {
+        "_target": pl.String(),
+        "_release": pl.Int64(),
+        _BASE: pl.UInt32(),
+        _COEFFICIENT: pl.Float64(),
+        _PROTECTION: pl.Float64(),
+    }
+    found = pl.concat([pl.DataFrame(schema=schema), *(part.cast(schema) for part in parts)])  # type: ignore[arg-type]
+    return found.sort("_target", _BASE)
+
+
+def _mark_revisions(judged: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
+    """A value no primary rule withholds, whose change since a release that showed it is sensitive: `revision`."""
+    revised = (
+        changes.filter(pl.col("_known_then") & (pl.col("_kind") == "net"))
+        .select(CELL, COLUMN)
+        .unique()
+        .with_columns(pl.lit(REVISION).alias("_rev"))
+    )
+    return (
+        judged.join(revised, on=[CELL, COLUMN], how="left", maintain_order="left")
+        .with_columns(pl.coalesce(REASON, "_rev").alias(REASON))
+        .drop("_rev")
+    )
+
+
+def _problem(
+    functionals: pl.DataFrame,
+    zeros: pl.DataFrame,
+    history: Segments,
+    judged: pl.DataFrame,
+    known: Sequence[pl.DataFrame],
+    changes: pl.DataFrame,
+    blocks: np.ndarray,
+    earlier_targets: pl.DataFrame,
+) -> ProtectionProblem:
+    """The matrices of the system over the segments: a row per value of this release, per known sum, per change.
+
+    A value is hidden on its own (its owner is its `_slot` in `judged`); a change to protect is a value of its
+    own that is never published (owners after the real slots). The sums the attacker knows are this release's
+    absent values and everything earlier releases showed. Everything is sorted, whatever order the builders'
+    group-bys gave: the LPs then see the same problem on every run, so a period republished from the same flows
+    gets the same pattern.
+    """
+    n_base = history.n_base
+    current = history.in_release(history.n_releases - 1)
     values = (
         functionals.select(CELL, COLUMN)
         .unique()
@@ -353,27 +622,77 @@ def _problem(
         .with_row_index("_value")
     )
     entries = functionals.join(values, on=[CELL, COLUMN]).sort("_value", _BASE)
-    zeros = zeros.sort("_equation", COLUMN, _BASE)
-    matrix = sparse.csr_matrix(
+    on_base = sparse.csr_matrix(
         (entries[_COEFFICIENT].to_numpy(), (entries["_value"].to_numpy(), entries[_BASE].to_numpy())),
         shape=(values.height, n_base),
     )
-    zero_ids = zeros.select(pl.concat_str("_equation", COLUMN).rank("dense").cast(pl.Int64) - 1).to_series()
-    absent = sparse.csr_matrix(
-        (zeros[_COEFFICIENT].to_numpy(), (zero_ids.to_numpy(), zeros[_BASE].to_numpy())),
-        shape=(zero_ids.n_unique() if zeros.height else 0, n_base),
-    )
-    targets = values.filter(pl.col(_PROTECTION) > 0).select("_value", _PROTECTION).rows()
+    sums = [(zeros.with_columns(pl.concat_str("_equation", COLUMN).alias("_equation")), current)]
+    sums += [(equations, history.in_release(release)) for release, equations in enumerate(known)]
+    absent = sparse.vstack([_sums(equations, n_base) @ segments_of for equations, segments_of in sums], format="csr")
+    # Each change: the current value's row over the segments that arrived (or left) since that release.
+    rows = changes.join(values.select(CELL, COLUMN, "_value"), on=[CELL, COLUMN], how="inner", maintain_order="left")
+    last = history.n_releases - 1
+
+    def over_segments(value: int, release: int, kind: str, member: str | None) -> sparse.csr_matrix:
+        row = on_base.getrow(value)
+        if kind == "net":  # what arrived since that release, minus what left
+            return row @ history.in_release(last, without=release) - row @ history.in_release(release, without=last)
+        return row @ history.in_release(last if kind == "now" else release, member=member)
+
+    change_rows = [
+        over_segments(value, release, kind, member)
+        for value, release, kind, member in rows.select("_value", "_release", "_kind", MEMBER_ID).iter_rows()
+    ]
+    # Each sensitive value of an earlier release: its row over the segments of that release.
+    earlier_rows = []
+    earlier_protection = []
+    for (release,), target in earlier_targets.group_by(["_release"], maintain_order=True):
+        ids = target.select(pl.col("_target").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
+        on_cells = sparse.csr_matrix(
+            (target[_COEFFICIENT].to_numpy(), (ids, target[_BASE].to_numpy())), shape=(int(ids.max()) + 1, n_base)
+        )
+        earlier_rows.append(on_cells @ history.in_release(int(release)))
+        earlier_protection += (
+            target.group_by("_target").agg(pl.col(_PROTECTION).first()).sort("_target")[_PROTECTION].to_list()
+        )
+    matrix = sparse.vstack([on_base @ current, *change_rows, *earlier_rows], format="csr")
+    own = values.get_column(_SLOT).to_numpy()
+    n_virtual = rows.height + len(earlier_protection)
+    owner = np.concatenate([own, judged.height + np.arange(n_virtual)])
+    targets = [
+        (int(i), float(p)) for i, p in values.filter(pl.col(_PROTECTION) > 0).select("_value", _PROTECTION).rows()
+    ]
+    targets += [(values.height + i, float(p)) for i, p in enumerate(rows.get_column(_PROTECTION).to_list())]
+    targets += [(values.height + rows.height + i, float(p)) for i, p in enumerate(earlier_protection)]
     return ProtectionProblem(
         values=matrix,
-        owner=values.get_column(_SLOT).to_numpy(),
+        owner=owner,
         absent=absent,
-        base=base_values,
-        targets=[(int(value), float(protection)) for value, protection in targets],
-        blocks=_blocks(base),
-        fixed=base.get_column("_n_confidential").to_numpy() == 0,
-        cost=values.get_column(COST).to_numpy().astype(np.float64),
+        base=history.values(),
+        targets=targets,
+        blocks=blocks[history.base_index()],
+        cost=np.concatenate([values.get_column(COST).to_numpy().astype(np.float64), np.zeros(n_virtual)]),
         dear=LEVEL_COST**WIDE_RANK,
+        known_before=bool(known),
+        # A value's change between releases (the net rows) goes up or down.
+        signed=np.concatenate(
+            [
+                np.zeros(values.height, dtype=bool),
+                rows.get_column("_kind").eq("net").to_numpy(),
+                np.zeros(len(earlier_protection), dtype=bool),
+            ]
+        ),
+    )
+
+
+def _sums(equations: pl.DataFrame, n_base: int) -> sparse.csr_matrix:
+    """Known sums (`_equation`, `_base`, `_coefficient`) as rows over the base cells, in a fixed order."""
+    if equations.is_empty():
+        return sparse.csr_matrix((0, n_base))
+    ordered = equations.sort("_equation", _BASE)
+    ids = ordered.select(pl.col("_equation").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
+    return sparse.csr_matrix(
+        (ordered[_COEFFICIENT].to_numpy(), (ids, ordered[_BASE].to_numpy())), shape=(int(ids.max()) + 1, n_base)
     )
 
 

@@ -14,16 +14,23 @@ again afterwards found none on the demo: nearly every deviation runs through the
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
+logger = logging.getLogger(__name__)
+
 _TOLERANCE = 1e-9  # a value moved by less than this (in units of the largest base cell) is not moved
 _REACHED = 1 - 1e-6  # a deviation reaching this share of the protection counts as reaching it
 # Tighter than HiGHS's default (1e-7), so that a published value a deviation holds is held to _TOLERANCE.
 _LP_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+
+
+class NoDeviationError(RuntimeError):
+    """No change of the base cells moves a value by its protection while keeping the known sums."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class ProtectionProblem:
     blocks: np.ndarray | None = None
     # The most each value can be whatever the base cells (a count of members: the row's members); None: no bound.
     ceiling: np.ndarray | None = None
+    # Values that are differences (a value's change between two releases) and may go below 0: no floor at 0.
+    signed: np.ndarray | None = None
     # Base cells the attacker knows exactly (only public members contribute): no deviation moves them.
     fixed: np.ndarray | None = None
     # What hiding each value costs; None: one per value plus its share of the largest (fewest values first).
@@ -53,6 +62,9 @@ class ProtectionProblem:
     # again across every block, and the cheaper kept: a group alone in its confidential part is then protected by
     # another small group rather than by the all-materials total. None: never.
     dear: float | None = None
+    # Earlier releases fixed some sums: a value they already pinned down has no deviation left, and nothing this
+    # release hides can give it one. It is logged and the others protected (True), rather than nothing published.
+    known_before: bool = False
 
 
 @dataclass
@@ -75,11 +87,20 @@ def protect(problem: ProtectionProblem, hidden: np.ndarray) -> np.ndarray:
         # Down, a value can go no lower than 0 (a count of 0 is protected upwards only); up, no higher than its
         # ceiling (a count of all the row's members, downwards only).
         room_up = np.inf if problem.ceiling is None else float(problem.ceiling[value]) / solver.scale - current[value]
-        needs = (min(protection / solver.scale, room_up), min(protection / solver.scale, float(current[value])))
+        room_down = np.inf if problem.signed is not None and problem.signed[value] else float(current[value])
+        needs = (min(protection / solver.scale, room_up), min(protection / solver.scale, room_down))
         for direction, need in zip((1.0, -1.0), needs, strict=True):
             if need <= _TOLERANCE or (moved_up[value] if direction > 0 else -moved_down[value]) >= need * _REACHED:
                 continue
-            deviation = solver.deviation(value, direction * need, hidden)
+            try:
+                deviation = solver.deviation(value, direction * need, hidden)
+            except NoDeviationError:
+                if not problem.known_before:
+                    raise
+                logger.warning(
+                    "value %d: earlier releases already fixed it; nothing this release hides protects it", value
+                )
+                continue
             hidden[problem.owner[np.abs(deviation.moves) > _TOLERANCE]] = True
             np.maximum(moved_up, deviation.moves, out=moved_up)
             np.minimum(moved_down, deviation.moves, out=moved_down)
@@ -118,7 +139,13 @@ class _Solver:
         if float((room * np.abs(row.data)).sum()) >= abs(need):
             vector = _along_free_cells(row, room, need, problem.base.size)
             return _Deviation(vector, problem.values @ vector)
-        vector, cost = self._solve(row, need, published, self._movable(row))
+        try:
+            vector, cost = self._solve(row, need, published, self._movable(row))
+        except NoDeviationError:
+            # Sums that no hiding can release (an earlier release's published values) may close every deviation
+            # inside the value's own blocks: look across every block.
+            vector, cost = self._solve(row, need, published, np.arange(self.base.size))
+            return _Deviation(vector, problem.values @ vector)
         moves = problem.values @ vector
         if problem.blocks is not None and problem.dear is not None:
             moves_dear = np.any(published & (np.abs(moves) > _TOLERANCE) & (self.weights >= problem.dear))
@@ -170,7 +197,7 @@ class _Solver:
         result = linprog(cost, A_eq=equalities, b_eq=right, bounds=bounds, method="highs", options=_LP_OPTIONS)
         if result.status != 0:
             msg = f"disclosure control's LP found no protecting deviation ({result.message}); nothing was published"
-            raise RuntimeError(msg)
+            raise NoDeviationError(msg)
         vector = np.zeros(self.base.size)
         vector[movable] = result.x[:n_movable]
         return vector, float(result.fun)

@@ -16,6 +16,7 @@ from schemas import vocabulary as v
 REASONS: dict[str, tuple[str, str]] = {
     "few_contributors": ("非公開の会員が3者未満", "fewer than 3 confidential members"),
     "dominance": ("上位2者が大半を占める", "two members hold most of it"),
+    "revision": ("前回公表からの改訂が少数の会員によるもの", "its change since the last release is a few members' own"),
     "secondary": ("他の秘匿値の逆算防止", "to stop other withheld values being worked out"),
 }
 
