@@ -25,6 +25,7 @@ from pyiceberg.expressions import AlwaysTrue, And, BooleanExpression, In, Or
 from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC, PartitionField, PartitionSpec
 from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
+from pyiceberg.table.refs import SnapshotRefType
 from pyiceberg.transforms import IdentityTransform
 
 from infra.ledger import create_database_if_missing
@@ -33,7 +34,7 @@ from schemas.tables import TABLES
 logger = logging.getLogger(__name__)
 
 CATALOG_NAME: Final = "junkan"
-NAMESPACES: Final = ("core", "mart")
+NAMESPACES: Final = ("core", "draft", "mart")
 PARTITION_COLUMN: Final = "period"
 COMMIT_ATTEMPTS: Final = 6
 COMMIT_BACKOFF_SECONDS: Final = 0.2
@@ -177,15 +178,33 @@ class Warehouse:
         snapshot = self.table(table).current_snapshot()
         return snapshot.snapshot_id if snapshot is not None else None
 
-    def read(self, table: str, *, where: Mapping[str, Sequence[str]] | None = None) -> pl.DataFrame:
-        """Rows of a table (those where every `column IN values` of `where` holds), sorted by all columns."""
+    def read(
+        self, table: str, *, where: Mapping[str, Sequence[str]] | None = None, tag: str | None = None
+    ) -> pl.DataFrame:
+        """Rows of a table (those where every `column IN values` of `where` holds), sorted by all columns.
+
+        With `tag`, the rows of the snapshot that tag names (a release, `release/<period>/<n>`).
+        """
         expected = TABLES[_known(table)]
         row_filter = _expression(_typed_match(table, where, expected))
-        arrow = self.table(table).scan(row_filter=row_filter).to_arrow()
+        iceberg_table = self.table(table)
+        snapshot_id = None
+        if tag is not None:
+            snapshot = iceberg_table.snapshot_by_name(tag)
+            if snapshot is None:
+                msg = f"{table} has no snapshot tagged {tag!r}; its tags are: {', '.join(self.tags(table)) or 'none'}"
+                raise ValueError(msg)
+            snapshot_id = snapshot.snapshot_id
+        arrow = iceberg_table.scan(row_filter=row_filter, snapshot_id=snapshot_id).to_arrow()
         frame = pl.from_arrow(arrow)
         assert isinstance(frame, pl.DataFrame)
         frame = frame.select([pl.col(name).cast(dtype) for name, dtype in expected.items()])
         return frame.sort(list(expected), nulls_last=True, maintain_order=True)
+
+    def tags(self, table: str) -> list[str]:
+        """The table's tags (releases), sorted."""
+        refs = self.table(table).metadata.refs
+        return sorted(name for name, ref in refs.items() if ref.snapshot_ref_type == SnapshotRefType.TAG)
 
     def batches(
         self, table: str, *, where: Mapping[str, Sequence[str]] | None = None, columns: Sequence[str] | None = None

@@ -1,7 +1,8 @@
 """Schemas of the published Iceberg tables, derived from the contracts where they mirror them.
 
-`core.*` is member-level and restricted; `mart.*` is public (summed over members) and disclosure-controlled:
-every `mart.*` table ends with `suppressed` and `suppression_reason` (see `transforms.disclosure`).
+`core.*` is member-level and restricted; `mart.*` is public (summed over members), disclosure-controlled and changes
+only when a period is released; `draft.*` holds what the next release would publish (the secretariat reads it):
+every `mart.*` table but `mart.releases` ends with `suppressed` and `suppression_reason` (`transforms.disclosure`).
 """
 
 from __future__ import annotations
@@ -390,6 +391,72 @@ TABLES["mart.member_targets"] = _merge(
 def unsuppressed(schema: pl.Schema) -> pl.Schema:
     """A table schema without the disclosure-control columns: what a mart builder produces before suppression."""
     return pl.Schema({name: dtype for name, dtype in schema.items() if name not in SUPPRESSION_COLUMNS})
+
+
+# Releases (issue 24). The public tables change only when the secretariat releases a period; every release is an
+# Iceberg tag `release/<period>/<n>` on each public table. mart.releases says what each release changed, by table
+# and material group (never by member): one row per release with table_name and material_group "all" (its
+# totals), and one per table and material group where a value was revised or withheld for revision.
+TABLES["mart.releases"] = pl.Schema(
+    {
+        "period": pl.String(),
+        "release": pl.Int32(),
+        "released_at": pl.Datetime("us", "UTC"),
+        "released_by": pl.String(),
+        "table_name": pl.String(),
+        "material_group": pl.String(),
+        "values_published": pl.Int64(),
+        "values_revised": pl.Int64(),
+        "values_withheld_for_revision": pl.Int64(),
+    }
+)
+# What each release of a period was built from: members' flow cells as publishing sums them
+# (flows.stages.publish.flow_cells). The next release's protection takes them as what the attacker's equations of
+# that release were made of.
+TABLES["core.released_cells"] = _merge(
+    pl.Schema({"release": pl.Int32(), "member_id": pl.String()}),
+    PERIOD_COLUMNS,
+    pl.Schema(
+        {
+            "material": pl.String(),
+            "material_group": pl.String(),
+            "region": pl.String(),
+            "origin_region": pl.String(),
+            "destination_region": pl.String(),
+            "source_stage": pl.String(),
+            "target_stage": pl.String(),
+            "is_renewable": pl.Boolean(),
+            "quantity_t": pl.Float64(),
+        }
+    ),
+)
+
+# The public tables: BI readers see these, and only as released.
+PUBLIC_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name.startswith("mart."))
+
+
+def draft_table(public_table: str) -> str:
+    """The draft of a public table: what runs rebuild between releases, readable by the secretariat only.
+
+    Examples:
+        >>> draft_table("mart.flows")
+        'draft.flows'
+
+    """
+    namespace, _, name = public_table.partition(".")
+    if namespace != "mart" or public_table not in TABLES:
+        msg = f"{public_table!r} is not a public table; public tables are: {', '.join(PUBLIC_TABLES)}"
+        raise ValueError(msg)
+    return f"draft.{name}"
+
+
+def public_table(draft: str) -> str:
+    """The public table a draft is released to (`draft.flows` → `mart.flows`)."""
+    return "mart." + draft.removeprefix("draft.")
+
+
+# mart.releases is written by releases themselves; every other public table has a draft.
+TABLES |= {draft_table(name): TABLES[name] for name in PUBLIC_TABLES if name != "mart.releases"}
 
 
 # Tables replaced one period at a time (the others, without `period`, are replaced whole).
