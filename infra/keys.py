@@ -1,7 +1,8 @@
 """Object keys: where inbox files, quarantined rows and reports live, and which keys are safe.
 
 Layout: `inbox/<member_id>/<dataset>/<file>`, `quarantine/<member_id>/<dataset>/<submission_id>.parquet`,
-`reports/<member_id>/<dataset>/<submission_id>.html|.json` and `warehouse/...` (written by pyiceberg).
+`reports/<member_id>/<dataset>/<submission_id>.html|.json` (and `.preview.html` beside a flows report) and
+`warehouse/...` (written by pyiceberg).
 Every key is checked by `check_key` before it touches storage, so a crafted file name can never reach
 outside a member's prefix or the storage root.
 """
@@ -287,6 +288,18 @@ def report_key(member_id: str, dataset: str, submission_id: str, *, extension: L
     check_dataset(dataset)
     check_submission_id(submission_id)
     return check_key(f"{REPORTS}/{member_id}/{dataset}/{submission_id}.{extension}")
+
+
+def preview_key(member_id: str, dataset: str, submission_id: str) -> str:
+    """Key of a submission's publication preview, beside its report in the member's report folder.
+
+    Examples:
+        >>> preview_key("city-kitakyushu", "flows", "s20250101T000000000000Z-0a1b2c3d4e5f")
+        'reports/city-kitakyushu/flows/s20250101T000000000000Z-0a1b2c3d4e5f.preview.html'
+
+    """
+    report = report_key(member_id, dataset, submission_id, extension="html")
+    return check_key(report.removesuffix(".html") + ".preview.html")
 
 
 def area_prefix(area: str, member_id: str | None = None, dataset: str | None = None) -> str:

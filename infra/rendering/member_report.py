@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 
 from expectations.report import STATUS_LABELS, Report
+from infra.keys import preview_key
 from infra.rendering.templates import template
+from schemas import FLOWS
 from schemas.vocabulary import CONFIDENTIAL, DISCLOSURE_CLASSES, PUBLIC, labels
 from transforms.disclosure import MIN_CONTRIBUTORS
 
@@ -38,12 +40,28 @@ def disclosure_note(disclosure_class: str) -> DisclosureNote:
     return DisclosureNote(term.code, term.label_ja, term.label_en, meaning_ja, meaning_en)
 
 
+def preview_file_name(report: Report) -> str | None:
+    """The file name of the publication preview beside a flows report with accepted rows; None for other reports.
+
+    The preview itself is written later, once the drafts of the file's periods are rebuilt (`flows.stages.preview`).
+    """
+    submission = report.submission
+    if (
+        submission.dataset != FLOWS.name
+        or report.rejection is not None
+        or report.replaced
+        or not report.counts.accepted
+    ):
+        return None
+    return preview_key(submission.member_id, submission.dataset, submission.submission_id).rsplit("/", 1)[-1]
+
+
 def member_report_html(report: Report, *, disclosure_class: str | None = None) -> str:
     """Self-contained bilingual HTML; member text is escaped. `disclosure_class` is the member's class for flows."""
     status_en, status_ja = STATUS_LABELS[report.status]
     note = None if disclosure_class is None else disclosure_note(disclosure_class)
     return template("member_report.html.j2").render(
-        report=report, status_en=status_en, status_ja=status_ja, disclosure=note
+        report=report, status_en=status_en, status_ja=status_ja, disclosure=note, preview=preview_file_name(report)
     )
 
 

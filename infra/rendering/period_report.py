@@ -2,7 +2,8 @@
 
 The Sankey layout (`infra.rendering.sankey`) is drawn as inline SVG, so the page needs no script library, font or
 stylesheet from the network and opens offline. Suppressed (秘匿) cells are never drawn; the page says how
-many were withheld.
+many were withheld. The public report is drawn from the released `mart.*` tables and lists the period's releases;
+a draft report, for the secretariat, is drawn from their `draft.*` twins under a banner saying it is not released.
 """
 
 from __future__ import annotations
@@ -19,19 +20,24 @@ from infra.rendering.compliance import compliance_rows, latest_year
 from infra.rendering.disclosure_notes import withheld_notes
 from infra.rendering.formatting import format_value
 from infra.rendering.regional_map import regional_map_context
+from infra.rendering.release_notes import release_rows
 from infra.rendering.roadmap_chart import roadmap_context
 from infra.rendering.sankey import NODE_WIDTH, SankeyLayout, layout_sankey
 from infra.rendering.target_register import target_register_context
 from infra.rendering.templates import template
 from infra.storage import REPORTS
 from schemas import vocabulary as v
-from schemas.tables import INDICATOR_COLUMNS, TABLES
+from schemas.tables import INDICATOR_COLUMNS, TABLES, draft_table
+from transforms.disclosure import MIN_CONTRIBUTORS
 
 if TYPE_CHECKING:
     from infra.resources import Resources
 
 Language = Literal["ja", "en"]
 LANGUAGES: Final[tuple[Language, ...]] = ("ja", "en")
+# Where a report's tables are read from: the released public tables, or the drafts the next release would publish.
+Namespace = Literal["mart", "draft"]
+NAMESPACES: Final[tuple[Namespace, ...]] = ("mart", "draft")
 SANKEY_TABLE: Final = "mart.sankey_links"
 INDICATORS_TABLE: Final = "mart.indicators"
 TARGET_PROGRESS_TABLE: Final = "mart.target_progress"
@@ -40,6 +46,7 @@ COMPLIANCE_TABLE: Final = "mart.member_compliance"
 REGIONAL_FLOWS_TABLE: Final = "mart.regional_flows"
 MEMBER_TARGETS_TABLE: Final = "mart.member_targets"
 PUBLICATION_SUMMARY_TABLE: Final = "mart.publication_summary"
+RELEASES_TABLE: Final = "mart.releases"
 SUPPRESSED: Final = "suppressed"
 ALL_MEMBER_KINDS: Final = "all"
 BAR_LENGTH: Final = 360.0
@@ -220,15 +227,19 @@ def _target_bars(progress: pl.DataFrame | None) -> tuple[list[TargetBar], int]:
     return [bar for _, bar in sorted(bars, key=lambda item: item[0])], withheld.height
 
 
-def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], language: Language = "ja") -> str:
+def build_period_report(
+    *, period: str, tables: Mapping[str, pl.DataFrame], language: Language = "ja", is_draft: bool = False
+) -> str:
     """The period's report as one self-contained HTML page, from frames of the published tables.
 
     `tables` holds `mart.sankey_links` (at least the period's rows), `mart.indicators` (every period, for the
     time series) and, when published, `mart.target_progress`, `mart.member_compliance` (shown for the period's
-    fiscal year, or the latest one judged), `mart.member_targets` (the public register of targets) and
-    `mart.publication_summary` (what disclosure control withheld, said under each table). The map
-    of Japan draws `mart.indicators` by prefecture and bloc and, when `mart.regional_flows` is there and has rows
-    for the period, its largest transfers.
+    fiscal year, or the latest one judged), `mart.member_targets` (the public register of targets),
+    `mart.publication_summary` (what disclosure control withheld, said under each table) and `mart.releases`
+    (the period's releases and what each revised, with the revision policy). The map of Japan draws
+    `mart.indicators` by prefecture and bloc and, when `mart.regional_flows` is there and has rows for the period,
+    its largest transfers. `is_draft`: the frames are the drafts of the next release (keyed by their public
+    names), and the page says in a banner that it is not released.
     """
     if language not in LANGUAGES:
         msg = f"language must be one of {', '.join(LANGUAGES)}, not {language!r}"
@@ -267,36 +278,68 @@ def build_period_report(*, period: str, tables: Mapping[str, pl.DataFrame], lang
         **regional_map_context(
             period=period, indicators=tables[INDICATORS_TABLE], regional_flows=tables.get(REGIONAL_FLOWS_TABLE)
         ),
+        is_draft=is_draft,
+        has_releases=RELEASES_TABLE in tables,
+        releases=release_rows(tables.get(RELEASES_TABLE), period),
+        min_contributors=MIN_CONTRIBUTORS,
     )
 
 
 def period_report_key(period: str) -> str:
     """Storage key of a period's report: `reports/_periods/<period>.html` (member ids cannot start with `_`)."""
+    return check_key(f"{REPORTS}/_periods/{_checked_period(period)}.html")
+
+
+def draft_period_report_key(period: str) -> str:
+    """Storage key of a period's draft report, for the secretariat: `reports/_drafts/<period>.html`."""
+    return check_key(f"{REPORTS}/_drafts/{_checked_period(period)}.html")
+
+
+def _checked_period(period: str) -> str:
     if "/" in period:
         msg = f"period {period!r} cannot contain '/'"
         raise ValueError(msg)
-    return check_key(f"{REPORTS}/_periods/{period}.html")
+    return period
 
 
-def read_report_tables(resources: Resources, period: str) -> dict[str, pl.DataFrame]:
-    """The published frames a period report is drawn from."""
+def read_report_tables(resources: Resources, period: str, *, namespace: Namespace = "mart") -> dict[str, pl.DataFrame]:
+    """The frames a period report is drawn from, keyed by their public names.
+
+    `namespace` "mart" reads the released public tables, "draft" their `draft.*` twins (what the next release
+    would publish). Either way `mart.releases` is read for the period: a draft has no releases of its own.
+    """
+    if namespace not in NAMESPACES:
+        msg = f"namespace must be one of {', '.join(NAMESPACES)}, not {namespace!r}"
+        raise ValueError(msg)
     warehouse = resources.warehouse
+
+    def read(table: str, where: Mapping[str, Sequence[str]] | None = None) -> pl.DataFrame:
+        return warehouse.read(table if namespace == "mart" else draft_table(table), where=where)
+
     tables = {
-        SANKEY_TABLE: warehouse.read(SANKEY_TABLE, where={"period": [period]}),
-        INDICATORS_TABLE: warehouse.read(INDICATORS_TABLE),
-        REGIONAL_FLOWS_TABLE: warehouse.read(REGIONAL_FLOWS_TABLE, where={"period": [period]}),
-        PUBLICATION_SUMMARY_TABLE: warehouse.read(PUBLICATION_SUMMARY_TABLE, where={"period": [period]}),
+        SANKEY_TABLE: read(SANKEY_TABLE, where={"period": [period]}),
+        INDICATORS_TABLE: read(INDICATORS_TABLE),
+        REGIONAL_FLOWS_TABLE: read(REGIONAL_FLOWS_TABLE, where={"period": [period]}),
+        PUBLICATION_SUMMARY_TABLE: read(PUBLICATION_SUMMARY_TABLE, where={"period": [period]}),
     }
     for table in (TARGET_PROGRESS_TABLE, COMPLIANCE_TABLE, MEMBER_TARGETS_TABLE):
         if table in TABLES:
-            tables[table] = warehouse.read(table)
-    tables[ROADMAP_PROGRESS_TABLE] = warehouse.read(ROADMAP_PROGRESS_TABLE)
+            tables[table] = read(table)
+    tables[ROADMAP_PROGRESS_TABLE] = read(ROADMAP_PROGRESS_TABLE)
+    tables[RELEASES_TABLE] = warehouse.read(RELEASES_TABLE, where={"period": [period]})
     return tables
 
 
-def write_period_report(resources: Resources, period: str, *, language: Language = "ja") -> str:
-    """Render a period's report from the warehouse and store it; returns its storage key."""
-    key = period_report_key(period)
-    html = build_period_report(period=period, tables=read_report_tables(resources, period), language=language)
+def write_period_report(
+    resources: Resources, period: str, *, language: Language = "ja", namespace: Namespace = "mart"
+) -> str:
+    """Render a period's report from the warehouse and store it; returns its storage key.
+
+    `namespace` "mart": the public report (`period_report_key`), changed only by a release; "draft": the
+    secretariat's draft report (`draft_period_report_key`), rebuilt by every run.
+    """
+    key = period_report_key(period) if namespace == "mart" else draft_period_report_key(period)
+    tables = read_report_tables(resources, period, namespace=namespace)
+    html = build_period_report(period=period, tables=tables, language=language, is_draft=namespace == "draft")
     resources.storage.put_bytes(key, html.encode("utf-8"), content_type="text/html; charset=utf-8")
     return key

@@ -9,6 +9,7 @@ import pytest
 from expectations.report import Report, SubmissionInfo, build_rejection_report
 from infra.rendering.member_report import disclosure_note, member_report_html
 from schemas.errors import FileRejected
+from schemas.outcomes import Counts, SubmissionStatus
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +44,21 @@ def test_without_a_class_the_report_has_no_disclosure_line(report: Report) -> No
 def test_an_unknown_class_is_an_error_not_a_silent_line() -> None:
     with pytest.raises(KeyError):
         disclosure_note("secret")
+
+
+def accepted_report(dataset: str) -> Report:
+    info = SubmissionInfo("s1", "corp-b", dataset, "flows.csv", datetime(2025, 6, 1, tzinfo=UTC))
+    return Report(submission=info, status=SubmissionStatus.VALID, counts=Counts(read=2, accepted=2, quarantined=0))
+
+
+def test_a_flows_report_with_accepted_rows_links_to_its_preview_beside_it() -> None:
+    html = member_report_html(accepted_report("flows"), disclosure_class="confidential")
+
+    assert '<a href="s1.preview.html">' in html
+    assert "公表プレビュー" in html
+    assert "The public tables change only when the secretariat releases the period." in html
+
+
+def test_refused_files_and_other_datasets_have_no_preview(report: Report) -> None:
+    assert "preview.html" not in member_report_html(report)  # the whole file was refused
+    assert "preview.html" not in member_report_html(accepted_report("targets"))
