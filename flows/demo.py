@@ -123,6 +123,7 @@ class DemoResult:
     roadmaps: pl.DataFrame
     published: pl.DataFrame  # PUBLISHED_SHARE_QUERY
     visibility: pl.DataFrame  # `visibility`
+    releases: pl.DataFrame  # mart.releases: the demo's release of each period
     storage_url: str  # as safe to print: no password or query values (infra.redact)
     catalog_url: str
     reports_uri: str
@@ -164,17 +165,20 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
     finally:
         resources.close()
 
-    from flows.pipeline import nightly
+    from flows.pipeline import nightly, release
 
     summary = nightly()
+    # The runs built drafts; the secretariat's release is what makes them public (as `junkan release`).
+    released = release(None, "demo secretariat")
     resources = build_resources(settings)
     try:
+        release_notes = resources.warehouse.read("mart.releases").sort("period", "release", "table_name")
         headline = resources.warehouse.sql(HEADLINE_QUERY)
         roadmaps = resources.warehouse.sql(ROADMAP_QUERY)
         published = resources.warehouse.sql(PUBLISHED_SHARE_QUERY)
         seen = visibility(resources, pl.DataFrame(summary.information_loss, schema=TABLES["mart.publication_summary"]))
         reports_uri = f"{resources.storage.url.rstrip('/')}/{REPORTS}/"
-        period_report_uris = tuple(resources.storage.uri(key) for key in summary.report_keys)
+        period_report_uris = tuple(resources.storage.uri(key) for key in released.report_keys)
     finally:
         resources.close()
     return DemoResult(
@@ -184,6 +188,7 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         roadmaps=roadmaps,
         published=published,
         visibility=seen,
+        releases=release_notes,
         storage_url=redact_url(settings.resolved_storage_url),
         catalog_url=redact_url(settings.resolved_catalog_url),
         reports_uri=reports_uri,

@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
-from prefect import flow, task
+from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
@@ -28,6 +29,7 @@ from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
 from infra.sources import PullOutcome, pull_sources
+from schemas.outcomes import PUBLISHABLE
 
 _RESOURCES: dict[str, Resources] = {}
 _RESOURCES_LOCK = threading.Lock()
@@ -110,14 +112,27 @@ def publish_roadmaps() -> Timings:
 
 
 @task(name="report", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def render_report(period: str) -> tuple[str, Timings]:
-    """Regenerate one period's HTML report."""
+def render_report(period: str, namespace: Literal["mart", "draft"] = "draft") -> tuple[str, Timings]:
+    """Regenerate one period's HTML report: the secretariat's draft on runs, the public one on release."""
     from infra.rendering.period_report import write_period_report
 
     timings: Timings = {}
     with timed(timings, "publish"):  # the period's report is published with its tables
-        key = write_period_report(current_resources(), period)
+        key = write_period_report(current_resources(), period, namespace=namespace)
     return key, timings
+
+
+@task(name="previews", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def write_member_previews(submission_ids: list[str]) -> Timings:
+    """Tell members which of their cells the current drafts would publish (after the drafts were rebuilt)."""
+    from flows.stages.preview import write_previews
+
+    resources = current_resources()
+    timings: Timings = {}
+    with timed(timings, "publish"):
+        found = [resources.ledger.get_submission(submission_id) for submission_id in submission_ids]
+        write_previews(resources, [submission for submission in found if submission is not None])
+    return timings
 
 
 def _merge(summary: RunSummary, timings: Timings) -> None:
@@ -159,6 +174,9 @@ def _process(submission_ids: list[str], summary: RunSummary) -> None:
     take_out_withdrawn(resources, unfinished)
     periods = sorted({p for s in unfinished if s.dataset == "flows" for p in s.periods})
     _publish(periods, summary, targets=bool(unfinished))
+    flows_files = [s.submission_id for s in unfinished if s.dataset == "flows" and s.status in PUBLISHABLE]
+    if flows_files:
+        _merge(summary, write_member_previews(flows_files))
     resources.ledger.mark_published([s.submission_id for s in unfinished])
 
 
@@ -250,3 +268,24 @@ def backfill(period_from: str, period_to: str) -> RunSummary:
         _publish(periods_between(current_resources(), period_from, period_to), summary, targets=True)
 
     return _recorded("backfill", {"period_from": period_from, "period_to": period_to}, body)
+
+
+@flow(name="release", log_prints=False)
+def release(periods: list[str] | None = None, released_by: str = "secretariat") -> RunSummary:
+    """Release periods (every period with flows when none are named): the public tables change only here."""
+    from flows.stages.release import releasable_periods, release_periods
+
+    def body(summary: RunSummary) -> None:
+        resources = current_resources()
+        wanted = periods or releasable_periods(resources)
+        timings: Timings = {}
+        released = release_periods(resources, wanted, released_by=released_by, timings=timings)
+        _merge(summary, timings)
+        summary.published_periods += [one.period for one in released]
+        for key, report_timings in [
+            future.result() for future in render_report.map(wanted, namespace=unmapped("mart"))
+        ]:
+            summary.report_keys.append(key)
+            _merge(summary, report_timings)
+
+    return _recorded("release", {"periods": periods, "released_by": released_by}, body)

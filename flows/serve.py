@@ -43,7 +43,7 @@ BACKFILL_DEPLOYMENT = "backfill/backfill"
 
 
 def build_deployments(settings: Settings) -> list[RunnerDeployment]:
-    """The `nightly`, `ingest` and `backfill` deployments for these settings."""
+    """The `nightly`, `ingest`, `backfill` and `release` deployments for these settings."""
     window = timedelta(seconds=settings.ingest_window_seconds)
     nightly = pipeline.nightly.to_deployment(
         name="nightly",
@@ -74,7 +74,16 @@ def build_deployments(settings: Settings) -> list[RunnerDeployment]:
         concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
         description="Republish every period between period_from and period_to from the core tables.",
     )
-    return [_built(nightly), _built(ingest), _built(backfill)]
+    # Public tables change only here: the secretariat runs it (`junkan release`, or from the UI) or schedules it.
+    release = pipeline.release.to_deployment(
+        name="release",
+        schedules=[Cron(settings.release_cron, timezone=settings.timezone, slug="release-cron")]
+        if settings.release_cron
+        else None,
+        concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+        description="Release periods: rebuild their public tables, protected against earlier releases, and tag them.",
+    )
+    return [_built(nightly), _built(ingest), _built(backfill), _built(release)]
 
 
 def _built(deployment: object) -> RunnerDeployment:

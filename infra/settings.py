@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     prefect_port: int | None = Field(default=None, ge=1, le=65535, description="Background server port; default free")
     prefect_start_timeout: float = Field(default=180.0, gt=0, description="Seconds to wait for the server's health")
     nightly_cron: str = Field(default="0 2 * * *", description="When the nightly sweep runs (cron)")
+    release_cron: str | None = Field(
+        default=None,
+        description="When the release deployment releases every period (cron, e.g. after each reporting window); "
+        "none: only when the secretariat runs it",
+    )
     timezone: str = Field(default="Asia/Tokyo", description="Time zone of nightly_cron and of backfill dates")
     ingest_window_seconds: float = Field(
         default=30.0, ge=1.0, le=3600.0, description="Upload-event trigger fires at most once per window"

@@ -1,4 +1,4 @@
-"""A small published warehouse for BI-access checks: one member's flow in `core.flows`, one cell in `mart.indicators`.
+"""A small released warehouse for BI-access checks: one member's flow in `core.flows`, one cell in `mart.indicators`.
 
 Used by tests/integration/test_bi_access.py, tests/integration/test_readme_bi.py and by
 infra/scripts/trino_check.sh (`python -m tests.bi_sample` publishes into the warehouse that JUNKAN_* settings
@@ -14,12 +14,14 @@ import polars as pl
 
 from infra.resources import build_resources
 from infra.settings import get_settings
+from infra.staging import tag_and_expire
 from infra.storage_s3 import S3Storage
 from infra.warehouse import Warehouse
 from schemas.tables import TABLES
 from tests.factories import make_flows
 
 PERIOD = "FY2024"
+RELEASE = "release/FY2024/1"
 # One published cell, worked out by hand: 40 t cyclical use against 60 t natural resource input.
 INDICATOR = {
     "period": PERIOD,
@@ -57,6 +59,8 @@ def publish_sample(warehouse: Warehouse) -> None:
     warehouse.replace("core.flows", flows, match={"member_id": [CORE_MEMBER], "period": [PERIOD]})
     indicators = pl.DataFrame([INDICATOR], schema=TABLES["mart.indicators"])
     warehouse.replace("mart.indicators", indicators, match={"period": [PERIOD]})
+    # As a release leaves it: the snapshot tagged, nothing else readable (flows/stages/release.py).
+    tag_and_expire(warehouse.table("mart.indicators"), [RELEASE])
 
 
 def publish_sample_on_s3(*, catalog_url: str, bucket: str, endpoint: str, access_key: str, secret_key: str) -> None:

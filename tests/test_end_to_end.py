@@ -1,4 +1,4 @@
-"""The real CLI on small data, as a new user would run it: members, validate, submit, run, backfill, sql."""
+"""The real CLI on small data, as a new user would run it: members, validate, submit, run, backfill, sql, release."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def test_end_to_end_through_the_cli(
     assert "valid" in out
     assert "read 4, accepted 4, quarantined 0" in out
     assert "published periods: FY2023, FY2024" in out
-    assert "reports/_periods/FY2024.html" in out
+    assert "reports/_drafts/FY2024.html" in out  # the secretariat's draft: runs never touch the public report
 
     # an upload without an event is picked up by the nightly run
     inbox = home / "inbox" / "corp-b" / "flows"
@@ -133,6 +133,18 @@ def test_end_to_end_through_the_cli(
     assert snapshot(home) == first
     assert "published periods: FY2023, FY2024" in junkan(home, "backfill", "--from", "FY2023", "--to", "FY2024")
     assert snapshot(home) == first
+
+    # the runs built drafts; the public tables and the period report change only when the secretariat releases
+    assert first["draft.indicators"] != []
+    assert first["mart.indicators"] == []
+    out = junkan(home, "release", "--by", "e2e")
+    assert "FY2023 release 1" in out
+    assert "FY2024 release 1" in out
+    assert "reports/_periods/FY2024.html" in out
+    released = snapshot(home)
+    # the first release of unchanged core.flows publishes what the drafts said it would
+    assert released["mart.flows"] == first["draft.flows"]
+    assert released["mart.indicators"] == first["draft.indicators"]
 
 
 def council_file(member_id: str, tonnes: int) -> str:

@@ -31,10 +31,11 @@ def test_the_shipped_reference_files_load_through_the_cli(
     assert len(rows) == 5
     assert all(row["source"] for row in rows)
 
+    # The load rebuilt the draft of the roadmap progress: the public table follows on the next release.
     progress = junkan(
         home,
         "sql",
-        "SELECT roadmap_id, basis, actual_period, actual_value FROM mart.roadmap_progress"
+        "SELECT roadmap_id, basis, actual_period, actual_value FROM draft.roadmap_progress"
         " WHERE is_latest AND basis = 'official' ORDER BY roadmap_id",
         "--format",
         "csv",

@@ -47,6 +47,23 @@ def demo(
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, float_precision=3, tbl_hide_dataframe_shape=True):
         typer.echo(str(result.visibility))
     typer.echo("")
+    typer.echo(
+        "release notes (mart.releases): the runs above built drafts; `junkan release` made them public, tagged"
+        " release/<period>/<n> on every public table:"
+    )
+    notes = result.releases.select(
+        "period",
+        "release",
+        "released_by",
+        "table_name",
+        "material_group",
+        "values_published",
+        "values_revised",
+        "values_withheld_for_revision",
+    )
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+        typer.echo(str(notes))
+    typer.echo("")
     typer.echo(f"storage (inbox, quarantine, reports, warehouse): {result.storage_url}")
     typer.echo(f"Iceberg catalog and ledger: {result.catalog_url}")
     typer.echo(f"members' validation reports: {result.reports_uri}")

@@ -1,4 +1,4 @@
-"""`junkan submit | run | backfill | validate`: members' files in, periods out."""
+"""`junkan submit | run | backfill | release | validate`: members' files in, periods out."""
 
 from __future__ import annotations
 
@@ -157,6 +157,61 @@ def backfill(
     print_summary(summary)
 
 
+def release(
+    periods: Annotated[
+        list[str] | None, typer.Argument(help="Periods to release, e.g. FY2024; none: every period with flows")
+    ] = None,
+    released_by: Annotated[str, typer.Option("--by", help="Who releases, for the release notes")] = "secretariat",
+) -> None:
+    """Release periods: the public tables, the period report and BI readers change only now.
+
+    Each release is tagged `release/<period>/<n>` on every public table and protected against the period's
+    earlier releases: a value whose change would give away the few members that changed is withheld
+    (`revision`) until enough changes have accumulated.
+    """
+    from flows.stages.publish import period_bounds
+
+    for period in periods or []:
+        try:
+            period_bounds(period)
+        except ValueError as error:
+            raise fail(str(error)) from None
+    try:
+        summary = run_flow("release", periods or None, released_by)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    print_release_notes(summary.published_periods)
+    print_reports(summary)
+
+
+def print_release_notes(periods: list[str]) -> None:
+    """Each period's latest release: what it published, revised and withheld for revision, by table and group."""
+    import polars as pl
+
+    from flows.stages.release import releases
+
+    resources = open_resources()
+    try:
+        for period in periods:
+            notes = releases(resources, period)
+            latest = notes.filter(pl.col("release") == notes.get_column("release").max())
+            for row in latest.iter_rows(named=True):
+                if row["table_name"] == "all":
+                    typer.echo(
+                        f"{period} release {row['release']} ({row['released_at']:%Y-%m-%d %H:%M} UTC, "
+                        f"by {row['released_by']}): {row['values_published']:,} values published, "
+                        f"{row['values_revised']:,} revised, {row['values_withheld_for_revision']:,} withheld "
+                        "for revision"
+                    )
+            for row in latest.filter(pl.col("table_name") != "all").iter_rows(named=True):
+                typer.echo(
+                    f"  {row['table_name']:<28} {row['material_group']:<14} revised {row['values_revised']:>5}"
+                    f"  withheld for revision {row['values_withheld_for_revision']:>5}"
+                )
+    finally:
+        resources.close()
+
+
 def validate_file(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     member: Annotated[str, typer.Option(help="Submitting member id")],
@@ -222,4 +277,5 @@ def register(app: typer.Typer) -> None:
     app.command("withdraw")(withdraw)
     app.command("run")(run)
     app.command("backfill")(backfill)
+    app.command("release")(release)
     app.command("validate")(validate_file)

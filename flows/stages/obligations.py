@@ -74,11 +74,11 @@ def compliance_tables(resources: Resources, as_of: date) -> tuple[pl.DataFrame, 
 
 
 def publish_obligations(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:
-    """Rebuild `core.member_obligations` (on `as_of`) and `mart.member_compliance`, whole; returns rows per table."""
+    """Rebuild `core.member_obligations` (on `as_of`) and the draft of `mart.member_compliance`; rows per table."""
 
     def once() -> dict[str, int]:
         current, mart = compliance_tables(resources, as_of)
-        frames = {"core.member_obligations": current, "mart.member_compliance": mart}
+        frames = {"core.member_obligations": current, "draft.member_compliance": mart}
         for table, frame in frames.items():
             resources.warehouse.replace(table, frame, match={})
         return {table: frame.height for table, frame in frames.items()}

@@ -21,10 +21,10 @@ from infra.resources import Resources
 from schemas import MEMBERS, periods
 from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE, SubmissionStatus
 from schemas.reference import SECRETARIAT_ID
-from schemas.tables import PERIOD_COLUMNS, TABLES
+from schemas.tables import PERIOD_COLUMNS, PUBLIC_TABLES, TABLES, draft_table
 from transforms.indicators import compute_indicators
 from transforms.information_loss import publication_summary
-from transforms.linked_disclosure import suppress_publication
+from transforms.linked_disclosure import PUBLISHED_BUILDERS, EarlierRelease, suppress_publication
 from transforms.member_targets import build_member_targets
 from transforms.normalize import parse_period
 from transforms.regional import with_ends
@@ -63,20 +63,40 @@ class PublishedPeriod:
 
 
 def publish_period(resources: Resources, period: str, *, timings: Timings | None = None) -> PublishedPeriod:
-    """Rebuild every published table's slice for one period from `core.flows`.
+    """Rebuild a period's draft of every public table from `core.flows`, and `core.member_indicators`.
 
-    `mart.*` cells that would reveal one organisation are suppressed, all tables of the period together
-    (`transforms.linked_disclosure`); `core.member_indicators` keeps them.
+    The draft is what releasing the period now would publish: suppressed as one linked system
+    (`transforms.linked_disclosure`) and protected against every earlier release of the period. Public tables
+    change only on release (`flows.stages.release`).
     """
     with timed(timings, "publish"):
         return on_stable_input(resources, ["core.flows"], lambda: _publish_period_once(resources, period), what=period)
 
 
 def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
-    flows = flow_cells(resources, period).lazy()
+    frames, loss = period_frames(resources, period)
+    for table, frame in frames.items():
+        resources.warehouse.replace(draft_or_core(table), frame, match={"period": [period]})
+    return PublishedPeriod({table: frame.height for table, frame in frames.items()}, loss)
+
+
+def draft_or_core(table: str) -> str:
+    """Where a run writes a table it builds: a public table's draft, any other table itself."""
+    return draft_table(table) if table in PUBLIC_TABLES else table
+
+
+def period_frames(
+    resources: Resources, period: str, *, cells: pl.DataFrame | None = None
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """A period's `core.member_indicators` and public tables as a release now would publish them, and their loss.
+
+    `cells` are the period's member cells (`flow_cells`), when the caller read them already.
+    """
+    flows = (flow_cells(resources, period) if cells is None else cells).lazy()
     classes = disclosure_frame(resources, dataset="flows")
     publication = suppress_publication(
         flows,
+        earlier=earlier_releases(resources, period),
         public_members=frozenset(classes.filter("is_public").get_column("member_id").to_list()),
         member_kinds=dict(classes.select("member_id", "kind").iter_rows()),
         min_contributors=resources.settings.disclosure_min_contributors,
@@ -87,9 +107,48 @@ def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
         **publication.tables,
         "mart.publication_summary": publication_summary(publication.information_loss),
     }
-    for table, frame in frames.items():
-        resources.warehouse.replace(table, frame, match={"period": [period]})
-    return PublishedPeriod({table: frame.height for table, frame in frames.items()}, publication.information_loss)
+    return frames, publication.information_loss
+
+
+RELEASE_TAG_PREFIX = "release/"
+
+
+def release_tag(period: str, release: int) -> str:
+    """The Iceberg tag of a period's release on every public table.
+
+    Examples:
+        >>> release_tag("FY2024", 2)
+        'release/FY2024/2'
+
+    """
+    return f"{RELEASE_TAG_PREFIX}{period}/{release}"
+
+
+def release_numbers(resources: Resources, period: str) -> list[int]:
+    """The releases of a period so far, from the tags of `mart.flows` (a release tags every public table)."""
+    prefix = release_tag(period, 0)[:-1]
+    return sorted(
+        int(tag.removeprefix(prefix)) for tag in resources.warehouse.tags("mart.flows") if tag.startswith(prefix)
+    )
+
+
+def earlier_releases(resources: Resources, period: str) -> list[EarlierRelease]:
+    """Every release of the period so far, as the attacker holds it: what it published, and what it was built from."""
+    numbers = release_numbers(resources, period)
+    if not numbers:
+        return []
+    warehouse = resources.warehouse
+    cells = warehouse.read("core.released_cells", where={"period": [period]})
+    return [
+        EarlierRelease(
+            flows=cells.filter(pl.col("release") == number).drop("release"),
+            tables={
+                table: warehouse.read(table, where={"period": [period]}, tag=release_tag(period, number))
+                for table in PUBLISHED_BUILDERS
+            },
+        )
+        for number in numbers
+    ]
 
 
 # What every mart of a period needs from core.flows: a member's flows summed over its processes and files
@@ -162,6 +221,14 @@ def publish_targets(resources: Resources, *, as_of: date, timings: Timings | Non
 
 
 def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int]:
+    frames = target_frames(resources, as_of=as_of)
+    for table, frame in frames.items():
+        resources.warehouse.replace(draft_or_core(table), frame, match={})
+    return {table: frame.height for table, frame in frames.items()}
+
+
+def target_frames(resources: Resources, *, as_of: date) -> dict[str, pl.DataFrame]:
+    """`core.target_progress`, the public summaries of target progress, and the public register of targets."""
     warehouse = resources.warehouse
     targets = warehouse.read("core.targets").lazy()
     progress = warehouse.read("core.progress").lazy()
@@ -172,7 +239,7 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
     minimum = resources.settings.disclosure_min_contributors
     progress_classes = disclosure_frame(resources, dataset="progress", as_of=as_of)
     public_progress = progress_classes.filter("is_public").get_column("member_id").to_list()
-    frames = {
+    return {
         "core.target_progress": target_progress,
         # The register below shows public members' progress: the summary protects the others against it.
         "mart.target_progress": summarize_target_progress(
@@ -195,9 +262,6 @@ def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int
             targets, target_progress.lazy(), members, progress_classes.lazy()
         ).collect(),
     }
-    for table, frame in frames.items():
-        warehouse.replace(table, frame, match={})
-    return {table: frame.height for table, frame in frames.items()}
 
 
 def members_frame(resources: Resources) -> pl.DataFrame:

@@ -2,19 +2,22 @@
 
 `mart.material_circularity` is a period's table like the other flow marts, disclosure-controlled with them
 (`flows.stages.publish.publish_period`). `mart.resource_productivity` and `mart.roadmap_progress` are replaced
-whole after the periods and targets, since they read the published `mart.indicators` of every period, the
-secretariat's reference data and members' targets.
+whole after the periods and targets, since they read the members' aggregate indicators of every period (a run's
+drafts, or as a release publishes them), the secretariat's reference data and members' targets.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
+
 from flows.stages.publish import on_stable_input  # the marts' one guard against races
 from flows.stages.summary import Timings, timed
 from infra.ledger import Member
 from infra.resources import Resources
 from schemas.reference import SECRETARIAT_ID, SECRETARIAT_KIND, SECRETARIAT_NAME
+from schemas.tables import draft_table
 from transforms.roadmaps import compute_resource_productivity, compute_roadmap_progress
 
 
@@ -27,11 +30,11 @@ def ensure_secretariat(resources: Resources) -> bool:
 
 
 # What the roadmap tables read: built again when one of them changed while they were built.
-ROADMAP_INPUTS = ("core.reference_statistics", "core.roadmap_targets", "core.targets", "mart.indicators")
+ROADMAP_INPUTS = ("core.reference_statistics", "core.roadmap_targets", "core.targets", "draft.indicators")
 
 
 def publish_roadmaps(resources: Resources, *, timings: Timings | None = None) -> dict[str, int]:
-    """Rebuild `mart.resource_productivity` and `mart.roadmap_progress` whole; returns rows per table."""
+    """Rebuild the drafts of `mart.resource_productivity` and `mart.roadmap_progress` whole; returns rows per table."""
     with timed(timings, "publish"):
         return on_stable_input(
             resources, list(ROADMAP_INPUTS), lambda: _publish_roadmaps_once(resources), what="roadmaps"
@@ -39,19 +42,26 @@ def publish_roadmaps(resources: Resources, *, timings: Timings | None = None) ->
 
 
 def _publish_roadmaps_once(resources: Resources) -> dict[str, int]:
+    frames = roadmap_frames(resources, resources.warehouse.read("draft.indicators"))
+    for table, frame in frames.items():
+        resources.warehouse.replace(draft_table(table), frame, match={})
+    return {table: frame.height for table, frame in frames.items()}
+
+
+def roadmap_frames(resources: Resources, indicators: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """`mart.resource_productivity` and `mart.roadmap_progress` from the members' aggregate `indicators`.
+
+    Runs give them the drafts' indicators; a release gives them the indicators as released.
+    """
     warehouse = resources.warehouse
     statistics = warehouse.read("core.reference_statistics").lazy()
-    indicators = warehouse.read("mart.indicators").lazy()
-    productivity = compute_resource_productivity(statistics, indicators).collect()
+    productivity = compute_resource_productivity(statistics, indicators.lazy()).collect()
     progress = compute_roadmap_progress(
         warehouse.read("core.roadmap_targets").lazy(),
         statistics,
-        indicators,
+        indicators.lazy(),
         productivity.lazy(),
         warehouse.read("core.targets").lazy(),
         min_contributors=resources.settings.disclosure_min_contributors,
     ).collect()
-    frames = {"mart.resource_productivity": productivity, "mart.roadmap_progress": progress}
-    for table, frame in frames.items():
-        warehouse.replace(table, frame, match={})
-    return {table: frame.height for table, frame in frames.items()}
+    return {"mart.resource_productivity": productivity, "mart.roadmap_progress": progress}

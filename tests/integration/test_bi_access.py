@@ -185,6 +185,15 @@ def test_core_data_files_are_not_readable_with_the_bi_keys(world: World) -> None
         list(reader.list_objects(world.bucket, prefix="warehouse/core/", recursive=True))
 
 
+def test_pyiceberg_is_refused_on_the_drafts_and_their_files(world: World) -> None:
+    # The drafts are what the next release would publish: the secretariat's, until it releases them.
+    assert _keys(world, "warehouse/draft/indicators/metadata/"), "the sample's warehouse has no draft.indicators"
+    with world.reader_catalog() as catalog, pytest.raises(OSError, match=r"(?i)access.?denied|forbidden"):
+        catalog.load_table("draft.indicators")
+    with pytest.raises(S3Error, match="Access Denied"):
+        list(world.reader_s3().list_objects(world.bucket, prefix="warehouse/draft/", recursive=True))
+
+
 def test_the_bi_keys_cannot_write_or_delete_in_mart(world: World) -> None:
     reader = world.reader_s3()
     mart_file = next(key for key in _keys(world, "warehouse/mart/indicators/") if key.endswith(".parquet"))
@@ -206,7 +215,8 @@ def test_the_role_reads_the_catalog_tables_and_nothing_else(world: World) -> Non
         }
     with _reader(world) as reader:
         namespaces = reader.execute("SELECT DISTINCT table_namespace FROM iceberg_tables ORDER BY 1").fetchall()
-        assert namespaces == [("core",), ("mart",)]
+        # The catalog rows of core.* and of the drafts are listed; their files are not readable (the tests above).
+        assert namespaces == [("core",), ("draft",), ("mart",)]
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             reader.execute("SELECT * FROM ledger_probe")
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):

@@ -3,9 +3,10 @@
 Real servers only: MinIO (infra/scripts/minio.sh), a Prefect server (infra/scripts/prefect.sh), and the real
 CLI's `junkan serve` and `junkan events` as subprocesses. A member with its own MinIO credentials (from
 `junkan members add`) uploads a flows file with the minio client; the receiver turns MinIO's notification into
-a Prefect event, the ingest deployment's trigger starts a run, and the rows appear in `core.flows` and
-`mart.flows`. Then the receiver is stopped, a second file is uploaded, and the receiver is started again:
-MinIO's queue delivers the notification late, and the file is ingested exactly once.
+a Prefect event, the ingest deployment's trigger starts a run, and the rows appear in `core.flows` and the
+draft `draft.flows` (the public `mart.flows` changes only on a release). Then the receiver is stopped, a second
+file is uploaded, and the receiver is started again: MinIO's queue delivers the notification late, and the file
+is ingested exactly once.
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ def submissions_for(installation: Installation, key: str) -> list[Any]:
 
 
 def published(installation: Installation, key: str) -> tuple[Any, pl.DataFrame, pl.DataFrame] | None:
-    """The key's submission with its core.flows rows and the mart.flows rows of its periods, once published."""
+    """The key's submission with its core.flows rows and the draft.flows rows of its periods, once published."""
     resources = installation.resources()
     try:
         done = [s for s in resources.ledger.submissions() if s.key == key and s.status == "published"]
@@ -225,11 +226,11 @@ def published(installation: Installation, key: str) -> tuple[Any, pl.DataFrame, 
             return None
         [submission] = done
         periods = list(submission.periods)
-        mart = resources.warehouse.read("mart.flows", where={"period": periods})
-        if mart.is_empty():
+        draft = resources.warehouse.read("draft.flows", where={"period": periods})
+        if draft.is_empty():
             return None
         core = resources.warehouse.read("core.flows", where={"submission_id": [submission.submission_id]})
-        return submission, core, mart
+        return submission, core, draft
     finally:
         resources.close()
 
@@ -279,14 +280,14 @@ def test_upload_is_ingested_by_events_and_once_after_a_receiver_outage(
     key_2024 = f"inbox/{MEMBER}/flows/fy2024.csv"
     uploaded_at = time.monotonic()
     upload(member_client, inst.bucket, key_2024, tmp_path / "fy2024.csv", FILE_FY2024)
-    submission, core, mart = wait_for(
+    submission, core, draft = wait_for(
         "FY2024 file published", lambda: published(inst, key_2024), inst, timeout=INGEST_DEADLINE_S
     )
     assert time.monotonic() - uploaded_at <= INGEST_DEADLINE_S
     assert (submission.counts.read, submission.counts.accepted, submission.counts.quarantined) == (2, 2, 0)
     assert sorted(core.get_column("quantity_t").to_list()) == pytest.approx([80.0, 100.0])  # 80 000 kg = 80 t
-    assert set(mart.get_column("period")) == {"FY2024"}
-    assert set(mart.get_column("contributors")) == {1}
+    assert set(draft.get_column("period")) == {"FY2024"}
+    assert set(draft.get_column("contributors")) == {1}
 
     # Let the run settle, so nothing running now can pick up the next file by its own sweep.
     wait_for("ingest run finished", lambda: active_ingest_runs(inst.api_url) == 0, inst, timeout=60)
@@ -301,16 +302,21 @@ def test_upload_is_ingested_by_events_and_once_after_a_receiver_outage(
 
     # 3. Receiver back: MinIO replays its queue (every 3 s), and the file is ingested, once.
     inst.start("events", "events")
-    submission, core, mart = wait_for(
+    submission, core, draft = wait_for(
         "FY2023 file published after the receiver restarted",
         lambda: published(inst, key_2023),
         inst,
         timeout=INGEST_DEADLINE_S,
     )
     assert sorted(core.get_column("quantity_t").to_list()) == pytest.approx([20.0, 50.0])
-    assert set(mart.get_column("period")) == {"FY2023"}
+    assert set(draft.get_column("period")) == {"FY2023"}
     wait_for("ingest runs finished", lambda: active_ingest_runs(inst.api_url) == 0, inst, timeout=60)
     [only] = submissions_for(inst, key_2023)
     assert only.submission_id == submission.submission_id
     assert runs_that_validated(inst, submission.submission_id) == 1
     assert len(submissions_for(inst, key_2024)) == 1
+    resources = inst.resources()
+    try:
+        assert resources.warehouse.read("mart.flows").is_empty()  # the public table waits for `junkan release`
+    finally:
+        resources.close()

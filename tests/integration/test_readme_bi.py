@@ -353,7 +353,10 @@ def test_the_readmes_pyiceberg_block_reads_mart_indicators_and_not_core(
 ) -> None:
     block = blocks["pyiceberg"]
     probe = """
-result = {"rates": frame.select("material", "input_cyclical_use_rate").rows()}
+result = {
+    "rates": frame.select("material", "input_cyclical_use_rate").rows(),
+    "released": released.filter(~pl.col("suppressed")).select("material", "input_cyclical_use_rate").rows(),
+}
 try:
     catalog.load_table("core.flows")
 except OSError as error:
@@ -371,5 +374,7 @@ catalog.engine.dispose()
         work=tmp_path,
     )
     assert result["rates"] == [["plastics", 0.4]]
+    assert result["released"] == [["plastics", 0.4]]  # the tagged release the block reads
+    assert "release/FY2024/1" in shown
     assert re.search(r"(?i)access.?denied|forbidden", result["core_flows"]), result["core_flows"]
     assert "plastics" in shown  # print(frame)

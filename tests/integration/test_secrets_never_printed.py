@@ -124,12 +124,14 @@ def test_no_command_prints_or_logs_a_secret(
     printed = [
         junkan(found, "demo"),
         junkan(found, "run"),
+        junkan(found, "release", "--by", "secretariat"),  # the public tables' one catalog transaction, on PostgreSQL
         junkan(found, "members", "list"),
         junkan(found, "sql", "SELECT period, contributors FROM mart.indicators LIMIT 3"),
         junkan(found, "server", "status", expect=3),  # no background server: the configured one is used
     ]
     # The demo ran through, on the servers whose secrets are looked for, and still says where things are.
     assert "published periods:" in printed[0]
+    assert "release 2 (" in printed[2]  # the demo released every period once already
     assert f"storage (inbox, quarantine, reports, warehouse): {found.environment['JUNKAN_STORAGE_URL']}" in printed[0]
     assert re.search(
         r"Iceberg catalog and ledger: postgresql\+psycopg://leak_[0-9a-f]+:\*\*\*@127\.0\.0\.1:", printed[0]

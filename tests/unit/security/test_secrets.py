@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import publish_period
 from flows.stages.receive import register_keys
+from flows.stages.release import release_periods
 from flows.stages.summary import RunSummary
 from infra import keys
 from infra.exports import write_floweaver_csv
@@ -96,6 +97,8 @@ def test_a_full_local_run_leaks_no_secret(
         summary.outcomes += validate_submissions(resources, waiting)
         assert {outcome.status for outcome in summary.outcomes} == {"valid", "rejected"}
         publish_period(resources, "FY2024")
+        write_period_report(resources, "FY2024", namespace="draft")
+        release_periods(resources, ["FY2024"], released_by="secretariat")
         write_period_report(resources, "FY2024")
         write_floweaver_csv(resources.warehouse, tmp_path / "exports", "FY2024")
         assert_no_secret(str(summary.as_dict()), "the run summary")

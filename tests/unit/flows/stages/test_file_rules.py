@@ -88,7 +88,7 @@ def test_a_new_version_under_the_same_name_replaces_the_old_whatever_its_rows(re
     # FY2024 lost its only file: it is republished too, and the old file's period is among those to publish.
     assert {p for s in unpublished_submissions(resources) for p in s.periods} == {"FY2023", "FY2024"}
     publish_period(resources, "FY2024")
-    assert resources.warehouse.read("mart.flows").filter(pl.col("period") == "FY2024").height == 0
+    assert resources.warehouse.read("draft.flows").filter(pl.col("period") == "FY2024").height == 0
     assert resources.ledger.get_submission(old.submission_id).superseded_by == new.submission_id  # type: ignore[union-attr]
 
 
@@ -241,7 +241,7 @@ def test_a_file_deleted_from_the_inbox_is_withdrawn_and_its_periods_republished(
     gone = upload(resources, tmp_path, "city-a", "flows", "工場B.csv", _rows("city-a,FY2023,glass,use,collection,5,t"))
     ingest(resources, [kept, gone])
     _finish_run(resources)
-    assert resources.warehouse.read("mart.flows").filter(pl.col("period") == "FY2023").height > 0
+    assert resources.warehouse.read("draft.flows").filter(pl.col("period") == "FY2023").height > 0
 
     (resources.settings.resolved_home / gone).unlink()  # the member deletes the file
     [withdrawn] = withdraw_deleted(resources)
@@ -249,7 +249,7 @@ def test_a_file_deleted_from_the_inbox_is_withdrawn_and_its_periods_republished(
     _finish_run(resources)
 
     assert _core(resources) == [("FY2024", "paper", "use", 10.0)]
-    assert resources.warehouse.read("mart.flows").filter(pl.col("period") == "FY2023").height == 0
+    assert resources.warehouse.read("draft.flows").filter(pl.col("period") == "FY2023").height == 0
     assert resources.ledger.get_submission(withdrawn.submission_id).status == "withdrawn"  # type: ignore[union-attr]
     assert withdraw_deleted(resources) == []  # once only
 

@@ -52,10 +52,10 @@ def test_the_planted_leak_is_closed_and_the_loss_reported(resources: Resources, 
         uploaded.append(key)
     validate_submissions(resources, register_keys(resources, uploaded, RunSummary()))
 
-    published = publish_period(resources, "FY2024")
+    published = publish_period(resources, "FY2024")  # the drafts: what releasing FY2024 now would publish
 
-    flows = resources.warehouse.read("mart.flows", where={"period": ["FY2024"]})
-    indicators = resources.warehouse.read("mart.indicators", where={"period": ["FY2024"]})
+    flows = resources.warehouse.read("draft.flows", where={"period": ["FY2024"]})
+    indicators = resources.warehouse.read("draft.indicators", where={"period": ["FY2024"]})
     national = indicators.filter(material_level="all", region_level="all")
     # The national total stays published; JP-13's flows cell, which gave JP-14 back by subtraction, does not.
     assert national.get_column("natural_resource_input_t").to_list() == [190.0]
@@ -64,7 +64,7 @@ def test_the_planted_leak_is_closed_and_the_loss_reported(resources: Resources, 
         ("JP-14", None, "few_contributors"),
     ]
 
-    summary = resources.warehouse.read("mart.publication_summary", where={"period": ["FY2024"]})
+    summary = resources.warehouse.read("draft.publication_summary", where={"period": ["FY2024"]})
     assert summary.schema == TABLES["mart.publication_summary"]  # counts only: no tonnes by reason in public
     flows_summary = summary.filter(table_name="mart.flows").sort("suppression_reason")
     assert flows_summary.select("suppression_reason", "n_cells").rows() == [("few_contributors", 1), ("secondary", 1)]

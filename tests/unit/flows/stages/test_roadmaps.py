@@ -113,7 +113,8 @@ def test_roadmap_progress_has_national_actuals_and_the_members_aggregate(resourc
     publish_period(resources, "FY2024")
     publish_roadmaps(resources)
 
-    progress = resources.warehouse.read("mart.roadmap_progress").filter(pl.col("is_latest"))
+    # The drafts: what a run builds and releasing FY2024 now would publish.
+    progress = resources.warehouse.read("draft.roadmap_progress").filter(pl.col("is_latest"))
     official = progress.filter(basis="official", roadmap_id="plan5.input_cyclical_use_rate").row(0, named=True)
     assert (official["actual_period"], official["actual_value"]) == ("FY2019", pytest.approx(0.157))
     assert official["trajectory_value"] == pytest.approx(0.157)  # the baseline year
@@ -126,11 +127,13 @@ def test_roadmap_progress_has_national_actuals_and_the_members_aggregate(resourc
     assert (plastics["actual_value"], plastics["trajectory_value"]) == (0.5, None)  # no baseline was published
     assert progress.select("roadmap_id", "basis").n_unique() == 10
 
-    circularity = resources.warehouse.read("mart.material_circularity").filter(material_level="all", region_level="all")
+    circularity = resources.warehouse.read("draft.material_circularity").filter(
+        material_level="all", region_level="all"
+    )
     assert circularity.select("inflow_recycled_share", "outflow_recycled_share", "outflow_disposal_share").row(0) == (
         0.4,
         0.5,
         0.5,
     )
     # no GDP or population was shipped: nothing to divide by
-    assert resources.warehouse.read("mart.resource_productivity").is_empty()
+    assert resources.warehouse.read("draft.resource_productivity").is_empty()
