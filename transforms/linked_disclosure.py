@@ -238,35 +238,6 @@ def base_keys() -> list[str]:
     return [*table_keys(BASE_TABLE), RENEWABLE]
 
 
-def base_cells(flows: pl.DataFrame, public: frozenset[str]) -> pl.DataFrame:
-    """The unknowns: each base cell's confidential tonnes and confidential members, in a fixed order.
-
-    A public member's part of a cell is known to the attacker, so only the confidential part can move.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> from datetime import date
-    >>> cells = pl.DataFrame({"member_id": ["city", "firm"], "period": ["FY2024"] * 2,
-    ...     "period_start": [date(2024, 4, 1)] * 2, "period_end": [date(2025, 3, 31)] * 2,
-    ...     "grain": ["fiscal_year"] * 2, "material": ["paper"] * 2, "material_group": ["paper"] * 2,
-    ...     "region": ["JP-13"] * 2, "origin_region": ["JP-13"] * 2, "destination_region": ["JP-13"] * 2,
-    ...     "source_stage": ["use"] * 2, "target_stage": ["collection"] * 2, "quantity_t": [90.0, 10.0]})
-    >>> base_cells(with_renewable(cells), frozenset({"city"})).select("_confidential_t", "_n_confidential").row(0)
-    (10.0, 1)
-
-    """
-    confidential = ~pl.col(MEMBER_ID).is_in(list(public))
-    return (
-        flows.group_by(base_keys())
-        .agg(
-            pl.col("quantity_t").fill_null(0.0).filter(confidential).sum().alias("_confidential_t"),
-            pl.col(MEMBER_ID).filter(confidential).n_unique().cast(pl.Int64).alias("_n_confidential"),
-        )
-        .sort(base_keys(), nulls_last=True)
-    )
-
-
 def _numbered(cells: pl.DataFrame, offset: int) -> pl.DataFrame:
     """A table's rows with their `_cell` number in the whole publication."""
     return cells.with_row_index(CELL).with_columns(pl.col(CELL) + offset)
