@@ -52,15 +52,8 @@ from transforms.disclosure import (
     REASON,
     member_contributions,
 )
-from transforms.linked_disclosure import (
-    _PROTECTION,
-    FREQUENCY_SAFETY_RANGE,
-    PUBLISHED_BUILDERS,
-    _judge_values,
-    suppress_publication,
-    table_keys,
-    with_renewable,
-)
+from transforms.linked_disclosure import FREQUENCY_SAFETY_RANGE, _judge_values, suppress_publication
+from transforms.publication import PROTECTION, PUBLISHED_BUILDERS, table_keys, with_renewable
 from transforms.regional import with_ends
 
 if TYPE_CHECKING:
@@ -144,9 +137,9 @@ def measure_truth(workload: Workload) -> Truth:
             .with_columns(pl.col("true_t").fill_null(0.0))
         )
         rows = built.select(*keys).with_row_index(CELL)
-        sensitive = judged.filter(pl.col(REASON).is_not_null() & (pl.col(_PROTECTION) > 0)).join(rows, on=CELL)
+        sensitive = judged.filter(pl.col(REASON).is_not_null() & (pl.col(PROTECTION) > 0)).join(rows, on=CELL)
         values[table] = truth.join(
-            sensitive.select(*keys, COLUMN, REASON, _PROTECTION), on=on, how="left", nulls_equal=True
+            sensitive.select(*keys, COLUMN, REASON, PROTECTION), on=on, how="left", nulls_equal=True
         )
         confidential = contributions.filter(~pl.col(MEMBER_ID).is_in(list(workload.public)))
         parts[table] = (
@@ -193,8 +186,8 @@ def unprotected(parts: pl.DataFrame, sensitive: pl.DataFrame, factors: pl.DataFr
         .join(insiders, on=on, how="left", nulls_equal=True)
         .select(
             *on,
-            (pl.min_horizontal(outsider, "_true") < pl.col(_PROTECTION)).alias("unprotected"),
-            (pl.min_horizontal(outsider, "_own_m") < pl.col(_PROTECTION)).alias("unprotected_own_m"),
+            (pl.min_horizontal(outsider, "_true") < pl.col(PROTECTION)).alias("unprotected"),
+            (pl.min_horizontal(outsider, "_own_m") < pl.col(PROTECTION)).alias("unprotected_own_m"),
         )
     )
 
@@ -214,7 +207,7 @@ def add_noise(truth: Truth, public: frozenset[str], *, seed: int, low: float, hi
             .join(noisy, on=[*keys, COLUMN], how="left", nulls_equal=True)
             .with_columns(change.alias("change"))
         )
-        sensitive = values.filter(pl.col(REASON).is_not_null()).select(*keys, COLUMN, _PROTECTION)
+        sensitive = values.filter(pl.col(REASON).is_not_null()).select(*keys, COLUMN, PROTECTION)
         exposed = unprotected(truth.parts[table], sensitive, factors, keys)
         out[table] = values.join(exposed, on=[*keys, COLUMN], how="left", nulls_equal=True).with_columns(
             (pl.col("change") < FLAG_EDGES[1]).alias("published"),

@@ -26,17 +26,15 @@ group above a leaf; the whole country above a bloc above a prefecture), so detai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 import numpy as np
 import polars as pl
 from scipy import sparse
 
-from schemas.tables import CONTRIBUTORS, TABLES, unsuppressed
-from transforms.balance import compute_stage_balance
+from schemas.tables import TABLES
 from transforms.disclosure import (
     CELL,
     COLUMN,
@@ -47,54 +45,32 @@ from transforms.disclosure import (
     MEMBER_ID,
     MIN_CONTRIBUTORS,
     REASON,
-    REVISION,
     SECONDARY,
     member_contributions,
     withhold,
 )
 from transforms.disclosure_costs import COST, LEVEL_COST, WIDE_RANK, value_costs
-from transforms.indicators import compute_indicators
 from transforms.information_loss import information_loss, kinds_of
-from transforms.iso59020 import compute_circularity
-from transforms.marts import summarize_flows
 from transforms.protection import ProtectionProblem, protect
-from transforms.regional import compute_regional_balance, compute_regional_flows, with_ends
-from transforms.release_history import Segments, judge_changes, segments
-from transforms.sankey import build_sankey_links
+from transforms.publication import (
+    BASE,
+    COEFFICIENT,
+    MEMBERS,
+    PROTECTION,
+    PUBLISHED_BUILDERS,
+    base_keys,
+    numbered,
+    table_keys,
+    with_renewable,
+)
+from transforms.regional import with_ends
+from transforms.release_history import Segments, segments
+from transforms.release_protection import EarlierRelease, earlier_equations, earlier_targets, mark_revisions
 
-Builder = Callable[[pl.LazyFrame], pl.LazyFrame]
+_ROW, _SLOT = "_row", "_slot"  # a row of a built table; one value of one cell: what is hidden or published
 
-# Every table of a period's publication; the period report and the BI exports show these tables' cells only.
-PUBLISHED_BUILDERS: Mapping[str, Builder] = {
-    "mart.flows": summarize_flows,
-    "mart.stage_balance": compute_stage_balance,
-    "mart.indicators": compute_indicators,
-    "mart.sankey_links": build_sankey_links,
-    "mart.regional_flows": compute_regional_flows,
-    "mart.regional_balance": compute_regional_balance,
-    "mart.material_circularity": compute_circularity,
-}
-BASE_TABLE = "mart.flows"  # its cells, split by renewable origin, are the unknowns every published value sums
-RENEWABLE = "is_renewable"  # what mart.material_circularity splits inflows by, and mart.flows does not show
 # τ-ARGUS's frequency-rule safety range (FREQ(3,10)): a cell of too few members is protected by ±10 %.
 FREQUENCY_SAFETY_RANGE = 0.10
-
-_BASE, _COEFFICIENT, _ROW, _PROTECTION = "_base", "_coefficient", "_row", "_protection"
-_SLOT = "_slot"  # one value of one cell: what is hidden or published
-_MEMBERS = "_members"  # the confidential members a primary value protects
-
-
-@dataclass(frozen=True)
-class EarlierRelease:
-    """An earlier release of the same period, as the attacker holds it.
-
-    `flows` are the member cells it was built from (as `flows.stages.publish.flow_cells` gives them: member_id,
-    the period's columns, the `mart.flows` keys, `is_renewable`, `quantity_t`); `tables` are the public tables it
-    published (`mart.*` schemas, withheld values null). Only values it published are known equations.
-    """
-
-    flows: pl.DataFrame
-    tables: Mapping[str, pl.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -103,13 +79,6 @@ class Publication:
 
     tables: dict[str, pl.DataFrame]
     information_loss: pl.DataFrame
-
-
-def table_keys(table: str) -> list[str]:
-    """The columns that name a cell of a published table (everything but its values and counts)."""
-    spec = DISCLOSURE_SPECS[table]
-    not_keys = {*spec.value_columns, *spec.derived_columns, *CONTRIBUTORS}
-    return [name for name in unsuppressed(TABLES[table]) if name not in not_keys]
 
 
 def suppress_publication(
@@ -180,7 +149,7 @@ def suppress_publication(
     judged = pl.concat(
         [
             judge(
-                _numbered(cells, offsets[table]),
+                numbered(cells, offsets[table]),
                 member_contributions(frame.lazy(), PUBLISHED_BUILDERS[table]),
                 keys=table_keys(table),
                 value_columns=list(DISCLOSURE_SPECS[table].value_columns),
@@ -193,12 +162,12 @@ def suppress_publication(
         "dominance_share": dominance_share,
         "safety_range": safety_range,
     }
-    known, change_targets = _earlier_equations(
+    known, change_targets = earlier_equations(
         earlier, frames, built, offsets, coefficients, public=public, thresholds=thresholds
     )
-    judged = _mark_revisions(judged, change_targets)
-    earlier_targets = _earlier_targets(earlier, frames, coefficients, judge)
-    problem = _problem(functionals, zeros, history, judged, known, change_targets, _blocks(base), earlier_targets)
+    judged = mark_revisions(judged, change_targets)
+    targets_before = earlier_targets(earlier, frames, coefficients, judge)
+    problem = _problem(functionals, zeros, history, judged, known, change_targets, _blocks(base), targets_before)
     primary = judged.get_column(REASON).is_not_null().to_numpy()
     # A change to protect, or an earlier release's sensitive value, is a value of its own that this release does not
     # publish: a slot after the real ones, hidden from the start.
@@ -216,7 +185,7 @@ def suppress_publication(
     tables = {table: _apply(table, cells, by_table[table]) for table, cells in built.items()}
     # The confidential members whose own figures made a value sensitive: counted by kind, never named.
     protected = (
-        pl.concat([judged.get_column(_MEMBERS), change_targets.get_column(_MEMBERS)])
+        pl.concat([judged.get_column(MEMBERS), change_targets.get_column(MEMBERS)])
         .explode()
         .drop_nulls()
         .unique()
@@ -224,23 +193,6 @@ def suppress_publication(
     )
     loss = information_loss(built, by_table, protected_kinds=kinds_of(protected, member_kinds or {}))
     return Publication(tables=tables, information_loss=loss)
-
-
-def with_renewable(flows: pl.DataFrame) -> pl.DataFrame:
-    """Member cells with the renewable flag the circularity split reads (null: as the material group says)."""
-    if RENEWABLE in flows.columns:
-        return flows.with_columns(pl.col(RENEWABLE).cast(pl.Boolean()))
-    return flows.with_columns(pl.lit(None, dtype=pl.Boolean()).alias(RENEWABLE))
-
-
-def base_keys() -> list[str]:
-    """What names a base cell: a `mart.flows` cell, split by the renewable flag."""
-    return [*table_keys(BASE_TABLE), RENEWABLE]
-
-
-def _numbered(cells: pl.DataFrame, offset: int) -> pl.DataFrame:
-    """A table's rows with their `_cell` number in the whole publication."""
-    return cells.with_row_index(CELL).with_columns(pl.col(CELL) + offset)
 
 
 def _coefficients(base: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -251,8 +203,8 @@ def _coefficients(base: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """
     unit = (
         base.select(base_keys())
-        .with_row_index(_BASE)
-        .with_columns(pl.col(_BASE).cast(pl.String).alias(MEMBER_ID), pl.lit(1.0).alias("quantity_t"))
+        .with_row_index(BASE)
+        .with_columns(pl.col(BASE).cast(pl.String).alias(MEMBER_ID), pl.lit(1.0).alias("quantity_t"))
     )
     found = {}
     for table, build in PUBLISHED_BUILDERS.items():
@@ -260,14 +212,14 @@ def _coefficients(base: pl.DataFrame) -> dict[str, pl.DataFrame]:
         found[table] = (
             member_contributions(unit.lazy(), build)
             .collect()
-            .with_columns(pl.col(MEMBER_ID).cast(pl.UInt32).alias(_BASE))
+            .with_columns(pl.col(MEMBER_ID).cast(pl.UInt32).alias(BASE))
             .unpivot(
-                index=[*keys, _BASE],
+                index=[*keys, BASE],
                 on=list(DISCLOSURE_SPECS[table].value_columns),
                 variable_name=COLUMN,
-                value_name=_COEFFICIENT,
+                value_name=COEFFICIENT,
             )
-            .filter(pl.col(_COEFFICIENT) != 0)
+            .filter(pl.col(COEFFICIENT) != 0)
         )
     return found
 
@@ -294,7 +246,7 @@ def _linear_system(
                     "_equation"
                 ),
             )
-            .select(CELL, COLUMN, _BASE, _COEFFICIENT, "_equation")
+            .select(CELL, COLUMN, BASE, COEFFICIENT, "_equation")
         )
     system = pl.concat(parts)
     return system.filter(pl.col(CELL).is_not_null()).drop("_equation"), system.filter(pl.col(CELL).is_null())
@@ -332,7 +284,7 @@ def _judge_values(
             pl.col("_part").sum().alias("_value"),
             pl.col("_part").top_k(2).sum().alias("_top_two"),
             pl.col(MEMBER_ID).filter(pl.col("_part") > 0).n_unique().alias("_n"),
-            pl.col(MEMBER_ID).filter(pl.col("_part") > 0).alias(_MEMBERS),
+            pl.col(MEMBER_ID).filter(pl.col("_part") > 0).alias(MEMBERS),
         )
         .collect()
     )
@@ -358,8 +310,8 @@ def _judge_values(
             CELL,
             COLUMN,
             pl.when(few).then(pl.lit(FEW_CONTRIBUTORS)).when(dominated).then(pl.lit(DOMINANCE)).alias(REASON),
-            protection.alias(_PROTECTION),
-            pl.when(few | dominated).then(pl.col(_MEMBERS)).alias(_MEMBERS),
+            protection.alias(PROTECTION),
+            pl.when(few | dominated).then(pl.col(MEMBERS)).alias(MEMBERS),
         )
         .sort(CELL, COLUMN)
     )
@@ -374,195 +326,6 @@ def _blocks(base: pl.DataFrame) -> np.ndarray:
     but hid nationwide totals (the deviation could not compensate through another bloc).
     """
     return base.select(pl.col("material_group").fill_null("").rank("dense")).to_series().to_numpy().astype(np.int64)
-
-
-def _earlier_equations(
-    earlier: Sequence[EarlierRelease],
-    frames: Sequence[pl.DataFrame],
-    built: Mapping[str, pl.DataFrame],
-    offsets: Mapping[str, int],
-    coefficients: Mapping[str, pl.DataFrame],
-    *,
-    public: frozenset[str],
-    thresholds: dict[str, Any],
-) -> tuple[list[pl.DataFrame], pl.DataFrame]:
-    """What the earlier releases fix, and the changes since each of them that need protecting.
-
-    Returns, per earlier release, its known sums over base cells (`_equation`, `_base`, `_coefficient`: every
-    value it published, and every value it left out as 0); and the changes to protect: (`_cell`, `_column`,
-    `member_id`, `_protection`, `_members`, `_kind`, `_known_then`, `_release`): a current value's change since
-    release `_release` (`_kind` net), judged on the members that changed (`release_history.judge_changes`), and
-    each of those members' figures then and now (`_kind` then, now). `_known_then`: the value was published (or
-    absent, so 0) in that release, so the change is there for anyone to subtract.
-    """
-    known: list[pl.DataFrame] = []
-    targets: list[pl.DataFrame] = []
-    current = frames[-1]
-    for release, (before, flows) in enumerate(zip(earlier, frames, strict=False)):
-        equations = []
-        knowable = []
-        for table, cells in built.items():
-            keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
-            released = before.tables.get(table, pl.DataFrame(schema=TABLES[table]))
-            # A value of that release is known when published (not null), or left out (0).
-            state = (
-                released.select(*keys, *values)
-                .unpivot(index=keys, on=values, variable_name=COLUMN, value_name="_then")
-                .select(*keys, COLUMN, pl.col("_then").is_not_null().alias("_published"))
-            )
-            equations.append(
-                coefficients[table]
-                .join(state, on=[*keys, COLUMN], how="left", nulls_equal=True)
-                .filter(pl.col("_published").fill_null(value=True))
-                .select(
-                    pl.concat_str(
-                        pl.lit(table), COLUMN, *(pl.col(k).cast(pl.String).fill_null("") for k in keys)
-                    ).alias("_equation"),
-                    _BASE,
-                    _COEFFICIENT,
-                )
-            )
-            knowable.append(
-                _numbered(cells, offsets[table])
-                .select(CELL, *keys)
-                .join(pl.DataFrame({COLUMN: values}), how="cross")
-                .join(state, on=[*keys, COLUMN], how="left", nulls_equal=True)
-                .select(CELL, COLUMN, pl.col("_published").fill_null(value=True).alias("_known_then"))
-            )
-        known.append(pl.concat(equations))
-        known_then = pl.concat(knowable)
-        for table, cells in built.items():
-            keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
-            sensitive, figures = judge_changes(
-                _confidential_parts(current, table, public),
-                _confidential_parts(flows, table, public),
-                keys,
-                **thresholds,
-            )
-            if sensitive.is_empty():
-                continue
-            rows = _numbered(cells, offsets[table]).select(CELL, *keys)
-            net = sensitive.join(rows, on=keys, how="inner", nulls_equal=True).select(
-                CELL,
-                COLUMN,
-                pl.lit(None, dtype=pl.String()).alias(MEMBER_ID),
-                _PROTECTION,
-                _MEMBERS,
-                pl.lit("net").alias("_kind"),
-            )
-            # Each changed member's figure before and after, ±`safety_range` of it.
-            own = figures.join(rows, on=keys, how="inner", nulls_equal=True).unpivot(
-                index=[CELL, COLUMN, MEMBER_ID], on=["_then", "_now"], variable_name="_kind", value_name="_figure"
-            )
-            own = own.filter(pl.col("_figure") > 0).select(
-                CELL,
-                COLUMN,
-                MEMBER_ID,
-                (pl.col("_figure") * thresholds["safety_range"]).alias(_PROTECTION),
-                pl.concat_list(MEMBER_ID).alias(_MEMBERS),
-                pl.col("_kind").str.strip_prefix("_"),
-            )
-            targets.append(
-                pl.concat([net, own])
-                .join(known_then, on=[CELL, COLUMN], how="left")
-                .with_columns(
-                    pl.lit(release, dtype=pl.Int64).alias("_release"), pl.col("_known_then").fill_null(value=True)
-                )
-            )
-    schema = {
-        CELL: pl.UInt32(),
-        COLUMN: pl.String(),
-        MEMBER_ID: pl.String(),
-        _PROTECTION: pl.Float64(),
-        _MEMBERS: pl.List(pl.String()),
-        "_kind": pl.String(),
-        "_known_then": pl.Boolean(),
-        "_release": pl.Int64(),
-    }
-    frame = pl.concat([pl.DataFrame(schema=schema), *(t.select(list(schema)).cast(schema) for t in targets)])  # type: ignore[arg-type]
-    return known, frame.sort(CELL, COLUMN, "_release", "_kind", MEMBER_ID, nulls_last=True)
-
-
-def _confidential_parts(flows: pl.DataFrame, table: str, public: frozenset[str]) -> pl.DataFrame:
-    """Each confidential member's part of each value of a table built from `flows`: (keys…, member, column, part)."""
-    keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
-    return (
-        member_contributions(flows.lazy(), PUBLISHED_BUILDERS[table])
-        .filter(~pl.col(MEMBER_ID).is_in(list(public)))
-        .group_by([*keys, MEMBER_ID])
-        .agg(pl.col(name).fill_null(0.0).sum() for name in values)
-        .unpivot(index=[*keys, MEMBER_ID], on=values, variable_name=COLUMN, value_name="_part")
-        .filter(pl.col("_part") != 0)
-        .collect()
-    )
-
-
-def _earlier_targets(
-    earlier: Sequence[EarlierRelease],
-    frames: Sequence[pl.DataFrame],
-    coefficients: Mapping[str, pl.DataFrame],
-    judge: Callable[..., pl.DataFrame],
-) -> pl.DataFrame:
-    """The sensitive values of earlier releases, which this release must not give away either.
-
-    Each earlier release withheld its own sensitive values (a member alone in a cell then); a value this release
-    publishes can still pin one of them down together with what the earlier release published (its total minus
-    a cell this release shows). So they stay targets: (`_target`, `_release`, `_base`, `_coefficient`,
-    `_protection`), each value of release `_release` as a sum of base cells, with the protection it needed then.
-    """
-    parts = []
-    for release, (before, flows) in enumerate(zip(earlier, frames, strict=False)):
-        for table, released in before.tables.items():
-            if table not in PUBLISHED_BUILDERS or released.is_empty():
-                continue
-            keys = table_keys(table)
-            sensitive = judge(
-                _numbered(released, 0),
-                member_contributions(flows.lazy(), PUBLISHED_BUILDERS[table]),
-                keys=keys,
-                value_columns=list(DISCLOSURE_SPECS[table].value_columns),
-            ).filter(pl.col(_PROTECTION) > 0)
-            if sensitive.is_empty():
-                continue
-            rows = released.select(keys).with_row_index(CELL)
-            parts.append(
-                sensitive.select(CELL, COLUMN, _PROTECTION)
-                .join(rows, on=CELL)
-                .join(coefficients[table], on=[*keys, COLUMN], how="inner", nulls_equal=True)
-                .select(
-                    pl.concat_str(
-                        pl.lit(f"{release}:{table}:"), pl.col(CELL).cast(pl.String), pl.lit(":"), COLUMN
-                    ).alias("_target"),
-                    pl.lit(release, dtype=pl.Int64).alias("_release"),
-                    _BASE,
-                    _COEFFICIENT,
-                    _PROTECTION,
-                )
-            )
-    schema = {
-        "_target": pl.String(),
-        "_release": pl.Int64(),
-        _BASE: pl.UInt32(),
-        _COEFFICIENT: pl.Float64(),
-        _PROTECTION: pl.Float64(),
-    }
-    found = pl.concat([pl.DataFrame(schema=schema), *(part.cast(schema) for part in parts)])  # type: ignore[arg-type]
-    return found.sort("_target", _BASE)
-
-
-def _mark_revisions(judged: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
-    """A value no primary rule withholds, whose change since a release that showed it is sensitive: `revision`."""
-    revised = (
-        changes.filter(pl.col("_known_then") & (pl.col("_kind") == "net"))
-        .select(CELL, COLUMN)
-        .unique()
-        .with_columns(pl.lit(REVISION).alias("_rev"))
-    )
-    return (
-        judged.join(revised, on=[CELL, COLUMN], how="left", maintain_order="left")
-        .with_columns(pl.coalesce(REASON, "_rev").alias(REASON))
-        .drop("_rev")
-    )
 
 
 def _problem(
@@ -588,13 +351,13 @@ def _problem(
     values = (
         functionals.select(CELL, COLUMN)
         .unique()
-        .join(judged.select(_SLOT, CELL, COLUMN, _PROTECTION, COST), on=[CELL, COLUMN])
+        .join(judged.select(_SLOT, CELL, COLUMN, PROTECTION, COST), on=[CELL, COLUMN])
         .sort(_SLOT)
         .with_row_index("_value")
     )
-    entries = functionals.join(values, on=[CELL, COLUMN]).sort("_value", _BASE)
+    entries = functionals.join(values, on=[CELL, COLUMN]).sort("_value", BASE)
     on_base = sparse.csr_matrix(
-        (entries[_COEFFICIENT].to_numpy(), (entries["_value"].to_numpy(), entries[_BASE].to_numpy())),
+        (entries[COEFFICIENT].to_numpy(), (entries["_value"].to_numpy(), entries[BASE].to_numpy())),
         shape=(values.height, n_base),
     )
     sums = [(zeros.with_columns(pl.concat_str("_equation", COLUMN).alias("_equation")), current)]
@@ -620,20 +383,18 @@ def _problem(
     for (release,), target in earlier_targets.group_by(["_release"], maintain_order=True):
         ids = target.select(pl.col("_target").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
         on_cells = sparse.csr_matrix(
-            (target[_COEFFICIENT].to_numpy(), (ids, target[_BASE].to_numpy())), shape=(int(ids.max()) + 1, n_base)
+            (target[COEFFICIENT].to_numpy(), (ids, target[BASE].to_numpy())), shape=(int(ids.max()) + 1, n_base)
         )
         earlier_rows.append(on_cells @ history.in_release(int(release)))
         earlier_protection += (
-            target.group_by("_target").agg(pl.col(_PROTECTION).first()).sort("_target")[_PROTECTION].to_list()
+            target.group_by("_target").agg(pl.col(PROTECTION).first()).sort("_target")[PROTECTION].to_list()
         )
     matrix = sparse.vstack([on_base @ current, *change_rows, *earlier_rows], format="csr")
     own = values.get_column(_SLOT).to_numpy()
     n_virtual = rows.height + len(earlier_protection)
     owner = np.concatenate([own, judged.height + np.arange(n_virtual)])
-    targets = [
-        (int(i), float(p)) for i, p in values.filter(pl.col(_PROTECTION) > 0).select("_value", _PROTECTION).rows()
-    ]
-    targets += [(values.height + i, float(p)) for i, p in enumerate(rows.get_column(_PROTECTION).to_list())]
+    targets = [(int(i), float(p)) for i, p in values.filter(pl.col(PROTECTION) > 0).select("_value", PROTECTION).rows()]
+    targets += [(values.height + i, float(p)) for i, p in enumerate(rows.get_column(PROTECTION).to_list())]
     targets += [(values.height + rows.height + i, float(p)) for i, p in enumerate(earlier_protection)]
     return ProtectionProblem(
         values=matrix,
@@ -660,10 +421,10 @@ def _sums(equations: pl.DataFrame, n_base: int) -> sparse.csr_matrix:
     """Known sums (`_equation`, `_base`, `_coefficient`) as rows over the base cells, in a fixed order."""
     if equations.is_empty():
         return sparse.csr_matrix((0, n_base))
-    ordered = equations.sort("_equation", _BASE)
+    ordered = equations.sort("_equation", BASE)
     ids = ordered.select(pl.col("_equation").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
     return sparse.csr_matrix(
-        (ordered[_COEFFICIENT].to_numpy(), (ids, ordered[_BASE].to_numpy())), shape=(int(ids.max()) + 1, n_base)
+        (ordered[COEFFICIENT].to_numpy(), (ids, ordered[BASE].to_numpy())), shape=(int(ids.max()) + 1, n_base)
     )
 
 

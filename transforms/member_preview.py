@@ -16,7 +16,7 @@ import polars as pl
 
 from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.disclosure import DISCLOSURE_SPECS, MEMBER_ID, SUPPRESSION_REASON, member_contributions
-from transforms.linked_disclosure import PUBLISHED_BUILDERS, table_keys, with_renewable
+from transforms.publication import PUBLISHED_BUILDERS, table_keys, with_renewable
 from transforms.regional import with_ends
 
 FLOWS_TABLE: Final = "mart.flows"

@@ -20,8 +20,8 @@ from infra.rendering.member_preview import PeriodPreview, member_preview_html, p
 from infra.resources import Resources
 from schemas import FLOWS
 from schemas.tables import draft_table
-from transforms.linked_disclosure import PUBLISHED_BUILDERS
 from transforms.member_preview import preview_members
+from transforms.publication import PUBLISHED_BUILDERS
 
 logger = logging.getLogger(__name__)
 

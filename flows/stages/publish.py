@@ -24,10 +24,12 @@ from schemas.reference import SECRETARIAT_ID
 from schemas.tables import PERIOD_COLUMNS, PUBLIC_TABLES, TABLES, draft_table
 from transforms.indicators import compute_indicators
 from transforms.information_loss import publication_summary
-from transforms.linked_disclosure import PUBLISHED_BUILDERS, EarlierRelease, suppress_publication
+from transforms.linked_disclosure import suppress_publication
 from transforms.member_targets import build_member_targets
 from transforms.normalize import parse_period
+from transforms.publication import PUBLISHED_BUILDERS
 from transforms.regional import with_ends
+from transforms.release_protection import EarlierRelease
 from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
 
 logger = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ from flows.stages.summary import Timings, timed
 from infra.resources import Resources
 from infra.staging import forget_unreleased, staged, tag_and_expire
 from schemas.tables import PUBLIC_TABLES, TABLES
-from transforms.linked_disclosure import PUBLISHED_BUILDERS
+from transforms.publication import PUBLISHED_BUILDERS
 from transforms.revisions import release_notes
 
 logger = logging.getLogger(__name__)

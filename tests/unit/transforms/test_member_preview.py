@@ -9,8 +9,8 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from schemas.tables import TABLES
-from transforms.linked_disclosure import PUBLISHED_BUILDERS
 from transforms.member_preview import PREVIEW_SCHEMA, preview_counts, preview_member
+from transforms.publication import PUBLISHED_BUILDERS
 
 PERIOD = {"period": "FY2024", "period_start": date(2024, 4, 1), "period_end": date(2025, 3, 31), "grain": "fiscal_year"}
 FLOW = "plastics.pet | JP-14 | use → collection"
