@@ -168,7 +168,7 @@ def pandas_run(generated: generate.Generated, out: Path, environment: dict[str, 
 
 
 def check_indicators(home: Path, pandas_out: Path, environment: dict[str, str]) -> dict[str, Any]:
-    """Compare the `mart.indicators` a release of junkan's run would publish with the pandas baseline's, number by number.
+    """Compare the `mart.indicators` a release of junkan's run would publish with the pandas baseline's, value by value.
 
     A run builds the drafts (`draft.indicators`, what releasing the period now publishes); the public table waits for
     `junkan release`, which the workloads do not time.
