@@ -1,9 +1,9 @@
-"""Prefect flows: `ingest` (given objects), `nightly` (everything waiting) and `backfill` (republish periods).
+"""Prefect flows: `ingest`, `nightly` and `backfill` rebuild core tables and drafts; `release` the public tables.
 
-Flows only wire the steps in `flows.steps`. Tasks are coarse (a batch of submissions, one period), take
-and return plain values and build their resources from settings in whichever process runs them, so the
-same flows run on threads or on a Dask cluster. IO-bound tasks retry, which is safe because every step
-is idempotent.
+`ingest` takes given objects, `nightly` everything waiting, `backfill` a range of periods. Flows only wire the
+stages in `flows.stages`. Tasks are coarse (a batch of submissions, one period), take and return plain values
+and build their resources from settings in whichever process runs them, so the same flows run on threads or on a
+Dask cluster. IO-bound tasks retry, which is safe because every step is idempotent.
 """
 
 from __future__ import annotations
