@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import polars as pl
 
 from expectations.plan import DERIVED_RULE_KINDS, number_column, rule_column
 from schemas.contract import Contract, Rule
+from schemas.datasets import RULE_REFERENCES
 
 
 def add_check_columns(
-    contract: Contract,
-    frame: pl.DataFrame,
-    *,
-    known_targets: pl.DataFrame | None,
-    known_projects: pl.DataFrame | None = None,
+    contract: Contract, frame: pl.DataFrame, *, references: Mapping[str, pl.DataFrame] | None = None
 ) -> pl.DataFrame:
-    """`frame` plus one boolean column per derived rule and a NaN-as-null copy of each required float column."""
+    """`frame` plus one boolean column per derived rule and a NaN-as-null copy of each required float column.
+
+    `references` are the rows of other datasets the contract's rules look up, by the names `schemas.datasets`
+    registers (`targets` for progress, `projects` for disclosures).
+    """
     numbers = [
         pl.col(check.column).fill_nan(None).alias(number_column(check.column))
         for check in contract.checks
@@ -27,15 +29,13 @@ def add_check_columns(
     for rule in contract.rules:
         if rule.kind not in DERIVED_RULE_KINDS:
             continue
-        if rule.kind == "known_target":
-            result = _add_known_target(result, rule, known_targets=known_targets)
-        elif rule.kind == "known_project":
-            result = _add_known(result, rule, known_projects, what="known_projects")
+        if rule.kind in ("known_target", "known_project"):
+            result = _add_known(result, rule, _reference(rule, references))
         elif rule.kind == "not_future":
             (year,) = rule.columns
             result = result.with_columns((pl.col(year) <= datetime.now(UTC).year).alias(rule_column(rule)))
         elif rule.kind == "from_baseline":
-            result = _add_from_baseline(result, rule, known_targets=known_targets)
+            result = _add_from_baseline(result, rule, _reference(rule, references))
         else:
             result = result.with_columns(_distinct_stages(rule).alias(rule_column(rule)))
     return result
@@ -52,10 +52,23 @@ def _distinct_stages(rule: Rule) -> pl.Expr:
     return ~(same_stage & same_process)
 
 
-def _add_from_baseline(frame: pl.DataFrame, rule: Rule, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
+def _reference(rule: Rule, references: Mapping[str, pl.DataFrame] | None) -> pl.DataFrame:
+    """The rows a look-up rule reads, or a clear error naming what the caller must pass."""
+    name = RULE_REFERENCES[rule.kind]
+    found = (references or {}).get(name)
+    if found is None:
+        msg = (
+            f"rule {rule.id} needs known_{name} (references[{name!r}]: columns {', '.join(rule.columns)}) "
+            "from the ledger"
+        )
+        raise ValueError(msg)
+    return found
+
+
+def _add_from_baseline(frame: pl.DataFrame, rule: Rule, known_targets: pl.DataFrame) -> pl.DataFrame:
     """True where the year is not before the named target's baseline year; null where the target is unknown."""
-    if known_targets is None or "baseline_year" not in known_targets.columns:
-        msg = f"rule {rule.id} needs known_targets with their baseline_year from the ledger"
+    if "baseline_year" not in known_targets.columns:
+        msg = f"rule {rule.id} needs the targets' baseline_year from the ledger"
         raise ValueError(msg)
     member_id, target_id, year = rule.columns
     baselines = (
@@ -74,16 +87,8 @@ def _add_from_baseline(frame: pl.DataFrame, rule: Rule, *, known_targets: pl.Dat
     )
 
 
-def _add_known_target(frame: pl.DataFrame, rule: Rule, *, known_targets: pl.DataFrame | None) -> pl.DataFrame:
-    """True where the row's key is in `known_targets`; null where part of the key is missing."""
-    return _add_known(frame, rule, known_targets, what="known_targets")
-
-
-def _add_known(frame: pl.DataFrame, rule: Rule, known_keys: pl.DataFrame | None, *, what: str) -> pl.DataFrame:
+def _add_known(frame: pl.DataFrame, rule: Rule, known_keys: pl.DataFrame) -> pl.DataFrame:
     """True where the row's key (the rule's columns) is in `known_keys`; null where part of the key is missing."""
-    if known_keys is None:
-        msg = f"rule {rule.id} needs {what} (columns {', '.join(rule.columns)}) from the ledger"
-        raise ValueError(msg)
     keys = list(rule.columns)
     name = rule_column(rule)
     known = (

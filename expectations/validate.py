@@ -33,19 +33,18 @@ def validate(
     contract: Contract,
     frame: pl.DataFrame,
     *,
-    known_targets: pl.DataFrame | None = None,
-    known_projects: pl.DataFrame | None = None,
+    references: Mapping[str, pl.DataFrame] | None = None,
 ) -> ValidationResult:
     """Validate normalised rows of one or more submissions; every cross-row rule stays within a submission.
 
     `frame` holds `source_row`, `submission_id`, `submitter_id` (who sent that file) and the
-    columns of `contract.schema`; `known_targets` (member_id, target_id) is needed by the
-    `known_target` rule, `known_projects` (member_id, project_id) by `known_project`. Rows sharing a duplicated
-    key are all quarantined.
+    columns of `contract.schema`; `references` are the rows of other datasets its rules look up, by the names
+    `schemas.datasets` registers for the dataset (`targets` for progress, `projects` for disclosures). Rows
+    sharing a duplicated key are all quarantined.
     """
     _check_input(contract, frame)
     indexed = frame.with_row_index(ROW_INDEX)
-    errors = _suite_failures(contract, indexed, known_targets=known_targets, known_projects=known_projects)
+    errors = _suite_failures(contract, indexed, references=references)
     error_rows = errors.filter(pl.col("severity") == "error").select(ROW_INDEX).unique()
     clean = indexed.join(error_rows, on=ROW_INDEX, how="anti")
     failures = pl.concat([errors, _post_suite_failures(contract, clean)])
@@ -56,8 +55,7 @@ def validate_parts(
     contract: Contract,
     parts: Sequence[Path],
     *,
-    known_targets: pl.DataFrame | None = None,
-    known_projects: pl.DataFrame | None = None,
+    references: Mapping[str, pl.DataFrame] | None = None,
 ) -> Iterator[ValidationResult]:
     """Validate one large file stored as Parquet parts of normalised rows, holding one part at a time.
 
@@ -76,9 +74,7 @@ def validate_parts(
         frame = pl.read_parquet(part)
         _check_input(contract, frame)
         indexed = frame.with_row_index(ROW_INDEX)
-        failing = _suite_failures(
-            contract, indexed, known_targets=known_targets, known_projects=known_projects, duplicates=duplicates
-        )
+        failing = _suite_failures(contract, indexed, references=references, duplicates=duplicates)
         # Kept by source row (a part's row positions are re-made when it is read again below).
         failing = failing.join(indexed.select(ROW_INDEX, SOURCE_ROW), on=ROW_INDEX).drop(ROW_INDEX)
         suite.append(failing)
@@ -150,8 +146,7 @@ def _suite_failures(
     contract: Contract,
     indexed: pl.DataFrame,
     *,
-    known_targets: pl.DataFrame | None,
-    known_projects: pl.DataFrame | None = None,
+    references: Mapping[str, pl.DataFrame] | None,
     duplicates: Mapping[str, pl.Series] | None = None,
 ) -> pl.DataFrame:
     """Run the GX suite over chunks of the batch; one record per failing (row, check).
@@ -164,7 +159,7 @@ def _suite_failures(
         # Imported here: the GX import costs seconds and an empty batch must not pay it.
         from expectations.gx_suite import run_suite
 
-        checked = add_check_columns(contract, indexed, known_targets=known_targets, known_projects=known_projects)
+        checked = add_check_columns(contract, indexed, references=references)
         columns = suite_inputs(contract)
         # Bounded chunks, so pandas never holds a large batch whole; uniqueness spans chunks, so it is
         # then judged by Polars over the whole batch (GX's per-chunk verdict is replaced).

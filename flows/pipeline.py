@@ -29,6 +29,7 @@ from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
 from infra.sources import PullOutcome, pull_sources
+from schemas.datasets import DATASET_SPECS
 from schemas.outcomes import PUBLISHABLE
 
 _RESOURCES: dict[str, Resources] = {}
@@ -172,9 +173,11 @@ def _process(submission_ids: list[str], summary: RunSummary) -> None:
     # Periods of submissions validated but never published (a run that died before publishing) count too.
     unfinished = unpublished_submissions(resources)
     take_out_withdrawn(resources, unfinished)
-    periods = sorted({p for s in unfinished if s.dataset == "flows" for p in s.periods})
+    # What each dataset's files republish is registered with the dataset (`schemas.datasets`).
+    by_period = [s for s in unfinished if DATASET_SPECS[s.dataset].republishes_periods]
+    periods = sorted({p for s in by_period for p in s.periods})
     _publish(periods, summary, targets=bool(unfinished))
-    flows_files = [s.submission_id for s in unfinished if s.dataset == "flows" and s.status in PUBLISHABLE]
+    flows_files = [s.submission_id for s in by_period if s.status in PUBLISHABLE]
     if flows_files:
         _merge(summary, write_member_previews(flows_files))
     resources.ledger.mark_published([s.submission_id for s in unfinished])

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from schemas.contract import Check, Column, Contract, Rule
+from schemas.datasets import DATASET_SPECS
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.members import MEMBERS
 from schemas.plans import PLANS
 from schemas.progress import PROGRESS
 from schemas.projects import PROJECTS
-from schemas.reference import REFERENCE_CONTRACTS
 from schemas.tables import LINEAGE, TABLES
 from schemas.targets import TARGETS
 
-# Datasets members submit, by the name used in inbox paths and on the command line.
-CONTRACTS: dict[str, Contract] = {
-    contract.name: contract for contract in (FLOWS, TARGETS, PROGRESS, PROJECTS, DISCLOSURES, PLANS)
-}
-# The secretariat's reference data (roadmap targets, national statistics), judged like members' files.
-CONTRACTS |= {contract.name: contract for contract in REFERENCE_CONTRACTS}
+# Every dataset's contract, by the name used in inbox paths and on the command line: members' datasets, then the
+# secretariat's reference data (roadmap targets, national statistics), judged like members' files
+# (`schemas.datasets` registers them).
+CONTRACTS: dict[str, Contract] = {name: spec.contract for name, spec in DATASET_SPECS.items()}
 DATASETS: tuple[str, ...] = tuple(CONTRACTS)
 # The order a run validates datasets in: targets, then progress (which names targets), then flows; projects
 # before disclosures (which name projects).

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import typer
 
+from schemas.datasets import MEMBER_DATASETS
 from schemas.outcomes import SubmissionStatus
 
 if TYPE_CHECKING:
@@ -14,15 +16,22 @@ if TYPE_CHECKING:
     from infra.resources import Resources
 
 
-class Dataset(StrEnum):
-    """Datasets members submit."""
+def choices(name: str, values: Sequence[str]) -> type[StrEnum]:
+    """A command-line choice of `values` (Typer reads choices from an enum), made from a registry, never copied.
 
-    flows = "flows"
-    targets = "targets"
-    progress = "progress"
-    projects = "projects"
-    disclosures = "disclosures"
-    plans = "plans"
+    Examples:
+        >>> [one.value for one in choices("Colour", ("red", "blue"))]
+        ['red', 'blue']
+
+    """
+    return StrEnum(name, {value: value for value in values})  # type: ignore[return-value]
+
+
+if TYPE_CHECKING:
+    Dataset = StrEnum
+else:
+    # Datasets members submit, as `schemas.datasets` registers them.
+    Dataset = choices("Dataset", MEMBER_DATASETS)
 
 
 class OutputFormat(StrEnum):

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import fail, open_resources
+from flows.cli.common import choices, fail, open_resources
+from schemas.members import DISCLOSURE_DATASETS
+from schemas.vocabulary import DISCLOSURE_CLASS_CODES, PUBLIC
 
 if TYPE_CHECKING:
     import polars as pl
@@ -17,18 +19,14 @@ if TYPE_CHECKING:
     from flows.stages.members import MemberImport
 
 
-class DisclosureClass(StrEnum):
-    """How a member's figures are treated when published: DISCLOSURE_CLASS_CODES (a test keeps them equal)."""
-
-    public = "public"
-    confidential = "confidential"
-
-
-class DisclosureDataset(StrEnum):
-    """Datasets that carry a disclosure class: DISCLOSURE_DATASETS (a test keeps them equal)."""
-
-    flows = "flows"
-    progress = "progress"
+if TYPE_CHECKING:
+    DisclosureClass = StrEnum
+    DisclosureDataset = StrEnum
+else:
+    # How a member's figures are treated when published (the vocabulary's classes, the consented one first), and the
+    # datasets that carry a class (schemas.members).
+    DisclosureClass = choices("DisclosureClass", sorted(DISCLOSURE_CLASS_CODES, key=lambda code: code != PUBLIC))
+    DisclosureDataset = choices("DisclosureDataset", DISCLOSURE_DATASETS)
 
 
 def _day(text: str, *, option: str) -> date:

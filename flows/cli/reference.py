@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import fail, open_resources
+from flows.cli.common import choices, fail, open_resources
 from flows.cli.submissions import deliver, submitted_files
+from schemas.datasets import SECRETARIAT_DATASETS
 
 reference_app = typer.Typer(
     help="The secretariat's reference data: roadmap targets and published national statistics.",
@@ -17,11 +18,11 @@ reference_app = typer.Typer(
 )
 
 
-class ReferenceDataset(StrEnum):
-    """Reference datasets the secretariat loads."""
-
-    roadmap_targets = "roadmap_targets"
-    reference_statistics = "reference_statistics"
+if TYPE_CHECKING:
+    ReferenceDataset = StrEnum
+else:
+    # Reference datasets the secretariat loads, as `schemas.datasets` registers them.
+    ReferenceDataset = choices("ReferenceDataset", SECRETARIAT_DATASETS)
 
 
 def dataset_of(file: Path) -> str | None:

@@ -10,9 +10,8 @@ import polars as pl
 
 from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
 from flows.stages.judge import (
-    KNOWN_PROJECT_COLUMNS,
-    KNOWN_TARGET_COLUMNS,
     lineage,
+    load_references,
     unregistered_member_ids,
     validate_rows,
     written_member_ids,
@@ -21,6 +20,7 @@ from infra.limits import limits_from_settings
 from infra.readers import read_table
 from infra.settings import get_settings
 from schemas import get_contract
+from schemas.datasets import references_of
 from schemas.errors import FileRejected
 
 CHECK_ID = "local-check"
@@ -31,13 +31,12 @@ class _Context:
     """What the ledger here knows around a file: nothing when there is no ledger yet."""
 
     region: str | None = None
-    known_targets: pl.DataFrame | None = None
+    references: dict[str, pl.DataFrame] | None = None
     unregistered: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    known_projects: pl.DataFrame | None = None
 
 
 def _known_context(member_id: str, dataset: str, written: set[str]) -> _Context:
-    """The member's region and known targets, and the `written` ids nobody registered, if a ledger exists here.
+    """The member's region, what its rules look up, and the `written` ids nobody registered, if a ledger exists here.
 
     Never creates a ledger: without one, nothing is known.
     """
@@ -50,20 +49,9 @@ def _known_context(member_id: str, dataset: str, written: set[str]) -> _Context:
     resources = build_resources(settings, ensure_tables=False)
     try:
         member = resources.ledger.get_member(member_id)
-        known_targets = None
-        if dataset == "progress":
-            try:
-                known_targets = resources.warehouse.read("core.targets", where={"member_id": [member_id]})
-            except ValueError:  # no tables published yet: no known targets
-                known_targets = None
-        known_projects = None
-        if dataset == "disclosures":
-            try:
-                known_projects = resources.warehouse.read("core.projects", where={"member_id": [member_id]})
-            except ValueError:  # no tables published yet: no known projects
-                known_projects = None
+        references = load_references(resources, dataset, [member_id])
         unregistered = unregistered_member_ids(resources, written)
-        return _Context(member.region if member else None, known_targets, unregistered, known_projects)
+        return _Context(member.region if member else None, references, unregistered)
     finally:
         resources.close()
 
@@ -80,20 +68,12 @@ def check_file(path: Path, *, member_id: str, dataset: str) -> Report:
         return build_rejection_report(submission=info, rejected=rejected)
     written = written_member_ids([raw.frame.with_columns(submitter_id=pl.lit(member_id))])
     context = _known_context(member_id, dataset, written)
-    known_targets = context.known_targets
     frame = lineage(raw.frame, submission_id=CHECK_ID, submitter_id=member_id, registered_region=context.region)
-    if known_targets is not None:
-        known_targets = known_targets.select(KNOWN_TARGET_COLUMNS)
-    elif dataset == "progress":
-        known_targets = pl.DataFrame(
-            schema={"member_id": pl.String(), "target_id": pl.String(), "baseline_year": pl.Int64()}
-        )
-    known_projects = context.known_projects
-    if known_projects is not None:
-        known_projects = known_projects.select(KNOWN_PROJECT_COLUMNS)
-    elif dataset == "disclosures":
-        known_projects = pl.DataFrame(schema={"member_id": pl.String(), "project_id": pl.String()})
-    result = validate_rows(contract, frame, known_targets=known_targets, known_projects=known_projects)
+    # Without a ledger here, nothing is known: every reference is empty.
+    references = context.references
+    if references is None:
+        references = {name: reference.empty() for name, reference in references_of(dataset).items()}
+    result = validate_rows(contract, frame, references=references)
     return build_report(
         submission=info,
         contract=contract,

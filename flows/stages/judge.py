@@ -28,6 +28,7 @@ from infra.readers import RawTable, read_table
 from infra.resources import Resources
 from schemas import CONTRACTS, get_contract
 from schemas.contract import Contract
+from schemas.datasets import references_of
 from schemas.errors import FileRejected
 from schemas.members import close_member_ids
 from schemas.tables import TABLES
@@ -91,8 +92,7 @@ def judge(
             result = validate_rows(
                 contract,
                 pl.concat(raw_frames, how="vertical"),
-                known_targets=known_targets(resources, contract.name, members),
-                known_projects=known_projects(resources, contract.name, members),
+                references=load_references(resources, contract.name, members),
             )
     with timed(timings, "write"):  # the members' reports are written out with the outcomes
         unregistered = unregistered_member_ids(resources, written_member_ids(raw_frames))
@@ -129,16 +129,12 @@ def batch_core_rows(
 
 
 def validate_rows(
-    contract: Contract,
-    frame: pl.DataFrame,
-    *,
-    known_targets: pl.DataFrame | None,
-    known_projects: pl.DataFrame | None = None,
+    contract: Contract, frame: pl.DataFrame, *, references: Mapping[str, pl.DataFrame] | None = None
 ) -> ValidationResult:
     """Normalise rows read (with lineage) and validate them: one call for however many files they came from."""
     from expectations.validate import validate
 
-    return validate(contract, normalized(frame, contract), known_targets=known_targets, known_projects=known_projects)
+    return validate(contract, normalized(frame, contract), references=references)
 
 
 def lineage(raw: pl.DataFrame, *, submission_id: str, submitter_id: str, registered_region: str | None) -> pl.DataFrame:
@@ -165,29 +161,20 @@ def normalized(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     return normalize(frame, contract=contract, default_region=pl.col("registered_region")).collect()
 
 
-def known_targets(resources: Resources, dataset: str, members: Sequence[str]) -> pl.DataFrame | None:
-    """The targets progress rows may refer to (member_id, target_id, baseline_year); None for other datasets."""
-    if dataset != "progress":
-        return None
-    targets = resources.warehouse.read("core.targets", where={"member_id": list(members)})
-    return targets.select(KNOWN_TARGET_COLUMNS)
+def load_references(resources: Resources, dataset: str, members: Sequence[str]) -> dict[str, pl.DataFrame]:
+    """The rows of other datasets the dataset's rules look up, for these members (`schemas.datasets`).
 
-
-KNOWN_TARGET_COLUMNS = ("member_id", "target_id", "baseline_year")
-
-
-def known_projects(resources: Resources, dataset: str, members: Sequence[str]) -> pl.DataFrame | None:
-    """The projects disclosures may refer to (member_id, project_id); None for other datasets.
-
-    Projects are validated and recorded before disclosures (`validation_order`), so a batch's own projects count.
+    Datasets are validated in `validation_order` and recorded before the next dataset, so a batch's own targets
+    or projects count. Before anything is published, a reference has no rows.
     """
-    if dataset != "disclosures":
-        return None
-    projects = resources.warehouse.read("core.projects", where={"member_id": list(members)})
-    return projects.select(KNOWN_PROJECT_COLUMNS)
-
-
-KNOWN_PROJECT_COLUMNS = ("member_id", "project_id")
+    found = {}
+    for name, reference in references_of(dataset).items():
+        try:
+            rows = resources.warehouse.read(reference.table, where={"member_id": list(members)})
+        except ValueError:  # the table does not exist yet (a `junkan validate` before anything was published)
+            rows = reference.empty()
+        found[name] = rows.select(reference.columns)
+    return found
 
 
 def submission_info(submission: Submission) -> SubmissionInfo:

@@ -21,8 +21,7 @@ from expectations.report import ReportParts
 from flows.stages.judge import (
     Checked,
     core_rows,
-    known_projects,
-    known_targets,
+    load_references,
     normalized,
     quarantine_rows,
     rows_per_scope,
@@ -92,9 +91,8 @@ def judge_and_record_large(
             accepted_parts: list[Path] = []
             quarantined_parts: list[Path] = []
             counted: Counter[str] = Counter()
-            known = known_targets(resources, dataset, [submission.member_id])
-            projects = known_projects(resources, dataset, [submission.member_id])
-            results = validate_parts(contract, parts, known_targets=known, known_projects=projects)
+            references = load_references(resources, dataset, [submission.member_id])
+            results = validate_parts(contract, parts, references=references)
             for index, (result, raw) in enumerate(zip(results, chunks.frames(), strict=True)):
                 report.add(result, raw)
                 accepted = core_rows(dataset, result.accepted, received_on=submission.received_at.date())

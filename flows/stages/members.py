@@ -67,7 +67,7 @@ def import_members(resources: Resources, raw: pl.DataFrame, *, file: str) -> Mem
     if "source_row" not in raw.columns:
         raw = raw.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
     batch = lineage(raw, submission_id="members", submitter_id="operator", registered_region=DEFAULT_REGION)
-    result = validate_rows(MEMBERS, batch, known_targets=None)
+    result = validate_rows(MEMBERS, batch)
     unreadable = _unreadable_consents(raw)
     n_created = n_changes = 0
     refused: list[UnreadableConsent] = []

@@ -264,7 +264,7 @@ def test_progress_needs_a_target_the_member_has() -> None:
         {"member_id": [MEMBER_ID, OTHER_MEMBER], "target_id": ["T1", "T2"], "baseline_year": [2020] * 2}
     )
 
-    result = validate(PROGRESS, frame, known_targets=known)
+    result = validate(PROGRESS, frame, references={"targets": known})
 
     assert failed(result) == [("sub-1", 3, "progress.known_target")]
     assert counts(result) == [("sub-1", 3, 2, 1, 0)]
@@ -277,7 +277,7 @@ def test_progress_for_a_future_year_or_before_the_baseline_is_an_error() -> None
     )
     known = pl.DataFrame({"member_id": [MEMBER_ID], "target_id": ["T1"], "baseline_year": [2020]})
 
-    result = validate(PROGRESS, frame, known_targets=known)
+    result = validate(PROGRESS, frame, references={"targets": known})
 
     assert failed(result) == [("sub-1", 3, "progress.future_year"), ("sub-1", 4, "progress.before_baseline")]
     messages = dict(zip(result.failures["check_id"], result.failures["message_en"], strict=False))

@@ -25,7 +25,7 @@ def test_a_disclosure_for_an_unknown_project_is_an_error() -> None:
     # P2 is known, but for another member.
     known = pl.DataFrame({"member_id": [UNIVERSITY_ID, "univ-other"], "project_id": ["P1", "P2"]})
 
-    result = validate(DISCLOSURES, frame, known_projects=known)
+    result = validate(DISCLOSURES, frame, references={"projects": known})
 
     assert failed(result) == [(3, "disclosures.known_project")]
     assert result.accepted.height == 2
