@@ -32,6 +32,13 @@ from scipy.optimize import linprog
 
 from schemas import vocabulary as v
 from schemas.regions import PREFECTURE_TO_BLOC
+from tests.table_suppression import (
+    suppress_flows,
+    suppress_indicators,
+    suppress_sankey,
+    suppress_stage_balance,
+    suppress_table,
+)
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import DISCLOSURE_SPECS, member_contributions
 from transforms.indicators import compute_indicators
@@ -40,13 +47,6 @@ from transforms.linked_disclosure import suppress_publication
 from transforms.marts import summarize_flows
 from transforms.regional import compute_regional_balance, compute_regional_flows
 from transforms.sankey import build_sankey_links
-from transforms.table_suppression import (
-    suppress_flows,
-    suppress_indicators,
-    suppress_sankey,
-    suppress_stage_balance,
-    suppress_table,
-)
 
 MIN_CONTRIBUTORS = 3
 DOMINANCE_SHARE = 0.85

@@ -17,14 +17,14 @@ from polars.testing import assert_frame_equal
 from schemas.regions import PREFECTURE_TO_BLOC
 from schemas.tables import PERIOD_COLUMNS, SCOPE_COLUMNS, SUPPRESSION_COLUMNS, TABLES
 from tests.factories import make_flows
-from transforms.disclosure import suppress_cells
-from transforms.indicators import QUANTITY_FLOWS, RATES, compute_indicators
-from transforms.table_suppression import (
+from tests.table_suppression import (
     suppress_flows,
     suppress_indicators,
     suppress_sankey,
     suppress_stage_balance,
 )
+from transforms.disclosure import suppress_cells
+from transforms.indicators import QUANTITY_FLOWS, RATES, compute_indicators
 
 Row = dict[str, Any]
 # A hierarchy as the attacker knows it: for a row, the (equation name, key overrides of its total) it is a child in.

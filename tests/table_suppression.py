@@ -1,8 +1,8 @@
 """Suppression of one mart table on its own hierarchies: what publishing did before the joint pass.
 
 Publishing protects a period's tables together (`transforms.linked_disclosure`): suppressing each table alone
-leaves the links between tables open. These remain as the baseline the attacker test and the disclosure
-benchmark show that leak on.
+leaves the links between tables open. These remain, with the tests, as the baseline the attacker test shows that
+leak on.
 """
 
 from __future__ import annotations
