@@ -103,11 +103,11 @@ def _check_definitions() -> None:
 _check_definitions()
 
 
-def compute_indicators(flows: pl.LazyFrame, *, by_member: bool = False) -> pl.LazyFrame:
+def compute_indicators(flows: pl.LazyFrame) -> pl.LazyFrame:
     """Indicator quantities and rates per period at every material level (leaf/group/all) and region level.
 
-    `by_member=False` sums over members (`mart.indicators`, with `contributors`);
-    `by_member=True` keeps one row set per member (`core.member_indicators`).
+    Summed over members, with `contributors`: `mart.indicators` before disclosure control. One member's own are
+    `compute_member_indicators`.
 
     Examples
     --------
@@ -133,6 +133,15 @@ def compute_indicators(flows: pl.LazyFrame, *, by_member: bool = False) -> pl.La
     (0.25, 1.0, 0.0, 1)
 
     """
+    return _indicators(flows, by_member=False)
+
+
+def compute_member_indicators(flows: pl.LazyFrame) -> pl.LazyFrame:
+    """Each member's own indicator quantities and rates, as `compute_indicators` (`core.member_indicators`)."""
+    return _indicators(flows, by_member=True)
+
+
+def _indicators(flows: pl.LazyFrame, *, by_member: bool) -> pl.LazyFrame:
     schema = TABLES["core.member_indicators"] if by_member else unsuppressed(TABLES["mart.indicators"])
     keys = [*(["member_id"] if by_member else []), *PERIOD_COLUMNS, *SCOPE_COLUMNS]
     return (

@@ -22,7 +22,7 @@ from schemas import MEMBERS, periods
 from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE, SubmissionStatus
 from schemas.reference import SECRETARIAT_ID
 from schemas.tables import PERIOD_COLUMNS, PUBLIC_TABLES, TABLES, draft_table
-from transforms.indicators import compute_indicators
+from transforms.indicators import compute_member_indicators
 from transforms.information_loss import publication_summary
 from transforms.linked_disclosure import suppress_publication
 from transforms.member_targets import build_member_targets
@@ -105,7 +105,7 @@ def period_frames(
         dominance_share=resources.settings.disclosure_dominance_share,
     )
     frames: dict[str, pl.DataFrame] = {
-        "core.member_indicators": compute_indicators(flows, by_member=True).collect(),
+        "core.member_indicators": compute_member_indicators(flows).collect(),
         **publication.tables,
         "mart.publication_summary": publication_summary(publication.information_loss),
     }

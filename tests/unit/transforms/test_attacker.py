@@ -41,7 +41,7 @@ from tests.table_suppression import (
 )
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import DISCLOSURE_SPECS, member_contributions
-from transforms.indicators import compute_indicators
+from transforms.indicators import compute_indicators, compute_member_indicators
 from transforms.iso59020 import compute_circularity
 from transforms.linked_disclosure import suppress_publication
 from transforms.marts import summarize_flows
@@ -154,7 +154,7 @@ def per_table(flows: pl.DataFrame) -> Tables:
         "mart.flows": suppress_flows(summarize_flows(lazy), core_flows=lazy).collect(),
         "mart.stage_balance": suppress_stage_balance(compute_stage_balance(lazy), core_flows=lazy).collect(),
         "mart.indicators": suppress_indicators(
-            compute_indicators(lazy), member_indicators=compute_indicators(lazy, by_member=True)
+            compute_indicators(lazy), member_indicators=compute_member_indicators(lazy)
         ).collect(),
         "mart.sankey_links": suppress_sankey(build_sankey_links(lazy), core_flows=lazy).collect(),
         **{

@@ -24,7 +24,7 @@ from tests.table_suppression import (
     suppress_stage_balance,
 )
 from transforms.disclosure import suppress_cells
-from transforms.indicators import QUANTITY_FLOWS, RATES, compute_indicators
+from transforms.indicators import QUANTITY_FLOWS, RATES, compute_member_indicators
 
 Row = dict[str, Any]
 # A hierarchy as the attacker knows it: for a row, the (equation name, key overrides of its total) it is a child in.
@@ -121,7 +121,7 @@ def _flow(
 
 def _indicator_tables(rows: list[Row]) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """`core.member_indicators` and the public cells: member rows summed, members counted, rates recomputed."""
-    member_indicators = compute_indicators(make_flows(rows=rows).lazy(), by_member=True)
+    member_indicators = compute_member_indicators(make_flows(rows=rows).lazy())
     public = (
         member_indicators.group_by(INDICATOR_KEYS)
         .agg(*(pl.col(name).sum() for name in QUANTITY_FLOWS), pl.col("member_id").n_unique().alias("contributors"))

@@ -11,7 +11,7 @@ from polars.testing import assert_frame_equal
 
 from schemas.tables import TABLES, unsuppressed
 from tests.factories import make_flows
-from transforms.indicators import compute_indicators
+from transforms.indicators import compute_indicators, compute_member_indicators
 
 A = "city-a"  # reports in JP-40
 B = "company-b"  # reports in JP-13
@@ -164,7 +164,7 @@ def test_zero_denominator_is_null_not_nan() -> None:
 
 def test_indicators_by_member() -> None:
     schema = TABLES["core.member_indicators"]
-    result = compute_indicators(example_flows(), by_member=True).collect()
+    result = compute_member_indicators(example_flows()).collect()
     assert result.schema == schema
     # B (#10-#14): its rows equal the JP-13 rows of the mart, with Kanto and "all" regions equal to JP-13
     # (B reports nowhere else): 2 leaves + 2 groups + all, each at JP-13, Kanto and all = 15 rows
