@@ -74,7 +74,7 @@ class Settings(BaseSettings):
 
     log_file: Path | None = Field(default=None, description="Where library chatter goes; default home/logs")
 
-    # --- input limits --- (owned with infra/limits.py: names match `Limits` fields; defaults are its defaults)
+    # --- input limits --- (owned with infra/readers/limits.py: names match `Limits` fields; defaults are its defaults)
     max_file_bytes: int = Field(default=1 << 30, ge=1, description="Largest submitted file in bytes")
     max_rows: int = Field(default=20_000_000, ge=1, description="Most rows (including blank ones) in a file")
     max_columns: int = Field(default=200, ge=1, description="Most columns in a file's header")

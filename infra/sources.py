@@ -33,9 +33,9 @@ from sqlalchemy.pool import NullPool
 from infra.hashing import sha256_file, sha256_stream
 from infra.keys import inbox_key
 from infra.ledger import PullSource, check_http_url, check_table_name
-from infra.limits import limits_from_settings
 from infra.prefect_secrets import prefect_secret
 from infra.readers import cell_text
+from infra.readers.limits import limits_from_settings
 from infra.redact import redact_url
 from infra.resources import Resources
 from infra.storage import Storage

@@ -16,8 +16,8 @@ from flows.stages.judge import (
     validate_rows,
     written_member_ids,
 )
-from infra.limits import limits_from_settings
 from infra.readers import read_table
+from infra.readers.limits import limits_from_settings
 from infra.settings import get_settings
 from schemas import get_contract
 from schemas.datasets import references_of

@@ -23,8 +23,8 @@ from expectations.result import ValidationResult
 from flows.stages.receive import download_submission, file_name
 from flows.stages.summary import Timings, timed
 from infra.ledger import Submission
-from infra.limits import limits_from_settings
 from infra.readers import RawTable, read_table
+from infra.readers.limits import limits_from_settings
 from infra.resources import Resources
 from schemas import CONTRACTS, get_contract
 from schemas.contract import Contract

@@ -35,8 +35,8 @@ from flows.stages.record import QUARANTINE_CONTENT_TYPE, record_outcomes, write_
 from flows.stages.summary import SubmissionOutcome, Timings, timed
 from infra import keys
 from infra.ledger import Submission
-from infra.limits import limits_from_settings
 from infra.readers import read_csv_chunks
+from infra.readers.limits import limits_from_settings
 from infra.resources import Resources
 from schemas import get_contract
 

@@ -14,7 +14,7 @@ row with fewer fields than the header is read with the missing trailing fields n
 fields than the header is read when the extra fields are empty (trailing commas) and otherwise
 rejects the file, naming the row, because its values are shifted (usually an unquoted comma).
 
-Size limits (`infra.limits.Limits`: file bytes, rows, columns, value and line length, XLSX expansion,
+Size limits (`infra.readers.limits.Limits`: file bytes, rows, columns, value and line length, XLSX expansion,
 JSON nesting) are checked as early as the format allows, before the costly step they guard.
 
 The package holds one module per format (`csv_fast`, `csv_rows`, `csv_chunks`, `xlsx`, `parquet`,
@@ -26,12 +26,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.limits import DEFAULT_LIMITS, Limits, check_file_size
 from infra.readers.common import CHUNK_ROWS, SOURCE_ROW, FileFormat, RawTable, cell_text, normalize_header
 from infra.readers.csv_chunks import CsvChunks, read_csv_chunks
 from infra.readers.csv_rows import read_csv
 from infra.readers.encoding import detect_encoding
 from infra.readers.jsonl import read_jsonl
+from infra.readers.limits import DEFAULT_LIMITS, Limits, check_file_size
 from infra.readers.parquet import read_parquet
 from infra.readers.xlsx import read_xlsx
 from schemas.contract import Contract
@@ -63,7 +63,7 @@ FORMATS: dict[str, FileFormat] = {
 def read_table(path: Path, contract: Contract, *, name: str | None = None, limits: Limits | None = None) -> RawTable:
     """Read a submitted file as text columns of `contract`, or raise `FileRejected` saying why.
 
-    `limits` bounds the file's size and shape (default: `infra.limits.DEFAULT_LIMITS`).
+    `limits` bounds the file's size and shape (default: `infra.readers.limits.DEFAULT_LIMITS`).
     """
     file = name or path.name
     limits = limits or DEFAULT_LIMITS

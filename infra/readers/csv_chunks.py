@@ -21,10 +21,10 @@ from pathlib import Path
 
 import polars as pl
 
-from infra.limits import DEFAULT_LIMITS, MIB, Limits, check_file_size
 from infra.readers.common import Layout, unnamed_ignored
 from infra.readers.csv_fast import FastRows, csv_fast_layout, read_csv_fast_rows
 from infra.readers.encoding import CP932_STRAY_BYTE, ENCODING_SAMPLE_CHARS, looks_like_shift_jis, reject_binary
+from infra.readers.limits import DEFAULT_LIMITS, MIB, Limits, check_file_size
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from infra.limits import Limits
 from infra.readers.common import SOURCE_ROW, Layout, RawTable, is_blank, match_header, normalize_header, unnamed_ignored
-from infra.readers.limits import check_header_width
+from infra.readers.limits import Limits, check_header_width
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 

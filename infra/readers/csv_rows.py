@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infra.limits import CSV_FIELD_LIMIT, Limits, over_limit
 from infra.readers.common import FrameBuilder, RawTable, UnnamedColumns, is_blank, match_header, no_header
 from infra.readers.csv_fast import read_csv_fast
 from infra.readers.encoding import detect_encoding, reject_binary
-from infra.readers.limits import check_header_width, check_row
+from infra.readers.limits import CSV_FIELD_LIMIT, Limits, check_header_width, check_row, over_limit
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 

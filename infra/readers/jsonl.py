@@ -8,9 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
-from infra.limits import Limits, check_json_line, over_limit
 from infra.readers.common import SOURCE_ROW, RawTable, cell_text
 from infra.readers.encoding import reject_undecodable
+from infra.readers.limits import Limits, check_json_line, over_limit
 from infra.readers.named_columns import from_named_columns
 from schemas.contract import Contract
 from schemas.errors import FileRejected

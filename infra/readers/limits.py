@@ -1,13 +1,199 @@
-"""The size limits of `infra.limits` applied to rows, headers and text columns as the readers meet them."""
+"""Limits on what a member's file may hold, so a huge or hostile file is refused before it costs memory.
+
+Every limit has a safe default and a setting (`JUNKAN_MAX_…`) that raises it. A file over a limit raises
+`FileRejected` with a bilingual message naming the limit and that setting. Zip containers (XLSX) are judged
+from their central directory before anything is decompressed; Python's `zipfile` never inflates an entry past
+the size its directory declares (it fails the CRC instead), so a lying directory cannot slip a bomb through.
+The readers apply the limits to rows, headers and text columns as they meet them (the functions at the end).
+"""
 
 from __future__ import annotations
 
+import re
+import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from infra.limits import Limits, over_limit
 from infra.readers.common import SOURCE_ROW
+from schemas.errors import FileRejected
+
+if TYPE_CHECKING:
+    from infra.settings import Settings
+
+GIB = 1 << 30
+MIB = 1 << 20
+# Python's csv module refuses longer fields itself ("field larger than field limit"), so a field limit
+# above it could never be reached; raising it would mean changing csv.field_size_limit process-wide.
+CSV_FIELD_LIMIT = 131_072
+# Entries smaller than this are never judged by their compression ratio: tiny XML compresses very well.
+RATIO_FLOOR_BYTES = MIB
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a submitted file and its parts may be; defaults are safe for a laptop with 8 GiB."""
+
+    max_file_bytes: int = GIB
+    max_rows: int = 20_000_000
+    max_columns: int = 200
+    max_field_chars: int = 10_000
+    max_line_chars: int = 1_000_000
+    max_uncompressed_bytes: int = 4 * GIB
+    max_compression_ratio: float = 200.0
+    max_json_depth: int = 32
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            if getattr(self, field.name) <= 0:
+                msg = f"limit {field.name} must be positive, not {getattr(self, field.name)!r}"
+                raise ValueError(msg)
+        if self.max_field_chars > CSV_FIELD_LIMIT:
+            msg = f"max_field_chars cannot exceed {CSV_FIELD_LIMIT} (Python's csv field limit)"
+            raise ValueError(msg)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def limits_from_settings(settings: Settings) -> Limits:
+    """The limits the settings ask for (JUNKAN_MAX_FILE_BYTES, JUNKAN_MAX_ROWS, …)."""
+    return Limits(**{field.name: getattr(settings, field.name) for field in fields(Limits)})
+
+
+def setting_name(limit: str) -> str:
+    """The environment variable that raises a limit.
+
+    Examples:
+        >>> setting_name("max_rows")
+        'JUNKAN_MAX_ROWS'
+
+    """
+    return f"JUNKAN_{limit.upper()}"
+
+
+def over_limit(
+    file: str,
+    limit: str,
+    value: int | float | str,
+    *,
+    what_en: str,
+    what_ja: str,
+    row: int | None = None,
+    column: str | None = None,
+    limits: Limits,
+) -> FileRejected:
+    """The rejection for a file over one limit: what is too big, the limit, and the setting that raises it."""
+    allowed = getattr(limits, limit)
+    env = setting_name(limit)
+    shown = value if isinstance(value, str) else f"{value:,}"
+    return FileRejected(
+        file,
+        f"{what_en} ({shown}) exceeds the limit {limit} = {allowed:,}; split the file into smaller files, or ask "
+        f"the secretariat to raise {env}",
+        f"{what_ja}（{shown}）が上限 {limit} = {allowed:,} を超えています。ファイルを分割するか、"
+        f"事務局に {env} の引き上げを依頼してください",
+        row=row,
+        column=column,
+    )
+
+
+def check_file_size(path: Path, file: str, limits: Limits) -> int:
+    """The file's size in bytes, or reject it when it is larger than `max_file_bytes`."""
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise over_limit(
+            file, "max_file_bytes", size, what_en="the file size in bytes", what_ja="ファイルサイズ", limits=limits
+        )
+    return size
+
+
+def check_zip(path: Path, file: str, limits: Limits) -> None:
+    """Reject a zip (XLSX) whose declared expansion is too large, reading only its central directory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise FileRejected(
+            file,
+            f"the file cannot be opened as an Excel workbook (.xlsx): {error}; save it again from Excel as .xlsx "
+            "or as CSV UTF-8",
+            f"Excelブック（.xlsx）として開けません（{error}）。"
+            "Excelで .xlsx または CSV UTF-8 として保存し直してください",
+        ) from None
+    total = sum(entry.file_size for entry in entries)
+    if total > limits.max_uncompressed_bytes:
+        raise over_limit(
+            file,
+            "max_uncompressed_bytes",
+            total,
+            what_en="the workbook's uncompressed size in bytes",
+            what_ja="ブックの展開後のサイズ",
+            limits=limits,
+        )
+    for entry in entries:
+        if entry.file_size < RATIO_FLOOR_BYTES:
+            continue
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if ratio > limits.max_compression_ratio:
+            raise over_limit(
+                file,
+                "max_compression_ratio",
+                round(ratio),
+                what_en=f"the compression ratio of the workbook part {entry.filename!r} (a zip bomb?)",
+                what_ja=f"ブック内の {entry.filename} の圧縮率（ZIP爆弾の疑い）",
+                limits=limits,
+            )
+
+
+def json_depth(line: str) -> int:
+    """Deepest nesting of arrays and objects on one JSON line, ignoring brackets inside strings.
+
+    Examples:
+        >>> json_depth('{"a": "[[[", "b": [1, {"c": 2}]}')
+        3
+
+    """
+    depth = deepest = 0
+    for token in _JSON_TOKEN.finditer(line):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def check_json_line(line: str, file: str, line_number: int, limits: Limits) -> None:
+    """Reject a JSON Lines line that is too long or nested too deeply, before `json.loads` recurses into it."""
+    if len(line) > limits.max_line_chars:
+        raise over_limit(
+            file,
+            "max_line_chars",
+            len(line),
+            what_en=f"line {line_number} length in characters",
+            what_ja=f"{line_number}行目の文字数",
+            row=line_number,
+            limits=limits,
+        )
+    # Counting brackets is C-fast; only a line with more brackets than the limit can be too deep.
+    if line.count("[") + line.count("{") > limits.max_json_depth:
+        depth = json_depth(line)
+        if depth > limits.max_json_depth:
+            raise over_limit(
+                file,
+                "max_json_depth",
+                depth,
+                what_en=f"line {line_number} nesting depth",
+                what_ja=f"{line_number}行目の入れ子の深さ",
+                row=line_number,
+                limits=limits,
+            )
 
 
 def check_header_width(header: Sequence[str | None], file: str, limits: Limits, *, row: int | None) -> None:

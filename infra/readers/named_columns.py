@@ -6,9 +6,8 @@ from datetime import time
 
 import polars as pl
 
-from infra.limits import Limits
 from infra.readers.common import SOURCE_ROW, FileFormat, RawTable, match_header
-from infra.readers.limits import check_header_width, check_text_columns
+from infra.readers.limits import Limits, check_header_width, check_text_columns
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 

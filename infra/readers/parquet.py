@@ -6,8 +6,8 @@ from pathlib import Path
 
 import polars as pl
 
-from infra.limits import Limits, over_limit
 from infra.readers.common import SOURCE_ROW, RawTable
+from infra.readers.limits import Limits, over_limit
 from infra.readers.named_columns import from_named_columns
 from schemas.contract import Contract
 from schemas.errors import FileRejected

@@ -20,7 +20,6 @@ from typing import Any
 
 import polars as pl
 
-from infra.limits import Limits, check_zip, over_limit
 from infra.readers.common import (
     FrameBuilder,
     Layout,
@@ -32,7 +31,7 @@ from infra.readers.common import (
     is_blank,
     no_header,
 )
-from infra.readers.limits import check_header_width, check_row
+from infra.readers.limits import Limits, check_header_width, check_row, check_zip, over_limit
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.workbooks import SHEET_ROW_STRIDE, Sheet, SkippedSheet

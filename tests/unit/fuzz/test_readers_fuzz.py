@@ -14,8 +14,8 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infra.limits import Limits
 from infra.readers import SOURCE_ROW, RawTable, read_table
+from infra.readers.limits import Limits
 from schemas import CONTRACTS, FLOWS
 from schemas.contract import Contract
 from schemas.errors import FileRejected

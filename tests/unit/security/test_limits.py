@@ -10,8 +10,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from infra.limits import DEFAULT_LIMITS, Limits, json_depth, limits_from_settings
 from infra.readers import read_table
+from infra.readers.limits import DEFAULT_LIMITS, Limits, json_depth, limits_from_settings
 from infra.settings import Settings
 from schemas import FLOWS
 from schemas.errors import FileRejected

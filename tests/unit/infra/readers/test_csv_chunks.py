@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from infra.limits import DEFAULT_LIMITS, Limits
 from infra.readers import CsvChunks, RawTable, csv_fast, read_csv_chunks, read_table
+from infra.readers.limits import DEFAULT_LIMITS, Limits
 from schemas import FLOWS
 from schemas.errors import FileRejected
 

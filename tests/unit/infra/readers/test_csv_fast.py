@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from infra.limits import DEFAULT_LIMITS, Limits
 from infra.readers import RawTable, csv_fast, csv_rows, read_table
+from infra.readers.limits import DEFAULT_LIMITS, Limits
 from schemas import FLOWS
 from schemas.errors import FileRejected
 
