@@ -252,7 +252,7 @@ def ingest_flow_runs(api_url: str, origin: float) -> list[dict[str, Any]]:
 
 def deployment_ready(api_url: str) -> bool:
     """Whether `junkan serve` has registered the ingest deployment and its trigger's automation."""
-    from flows.serve import INGEST_TRIGGER_NAME
+    from flows.deployments import INGEST_TRIGGER_NAME
 
     try:
         deployment = httpx.get(f"{api_url}/deployments/name/{INGEST_DEPLOYMENT}", timeout=5)

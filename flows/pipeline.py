@@ -247,7 +247,7 @@ def nightly() -> RunSummary:
 def ingest_pending(settle_seconds: float = 30.0, first_key: str | None = None) -> RunSummary:
     """Ingest everything waiting, sweeping until `settle_seconds` have passed and a sweep finds nothing new.
 
-    What an upload event triggers (see flows/serve.py for how a burst becomes a handful of runs).
+    What an upload event triggers (see flows/deployments.py for how a burst becomes a handful of runs).
     """
 
     def body(summary: RunSummary) -> None:

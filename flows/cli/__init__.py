@@ -19,10 +19,10 @@ from flows.cli import (  # noqa: E402
     demo,
     followup,
     members,
+    prefect_server,
     reference,
     report,
     serve,
-    server,
     sources,
     submissions,
     tables,
@@ -37,7 +37,7 @@ app = typer.Typer(
 )
 
 
-for group in (members, submissions, tables, demo, report, followup, sources, serve, server, bi, reference):
+for group in (members, submissions, tables, demo, report, followup, sources, serve, prefect_server, bi, reference):
     group.register(app)
 
 

@@ -61,7 +61,7 @@ def open_resources() -> Resources:
 
 def run_flow(name: str, *arguments: object) -> RunSummary:
     """Run a pipeline flow in this process, its tasks on the configured task runner (threads or Dask)."""
-    from flows.cli.server import prepare_flows
+    from flows.cli.prefect_server import prepare_flows
     from flows.cli.stops import after_a_flow
     from infra.settings import get_settings
 

@@ -18,7 +18,7 @@ def demo(
     """Generate a realistic year of members' files, run the whole path, and show where everything landed."""
     import polars as pl
 
-    from flows.cli.server import prepare_flows
+    from flows.cli.prefect_server import prepare_flows
     from flows.demo import run_demo
     from infra.settings import get_settings
 

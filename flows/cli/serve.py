@@ -42,7 +42,7 @@ def serve(
         raise typer.Exit(2)
     if configure_minio:
         _configure_minio()
-    from flows.serve import serve_deployments
+    from flows.deployments import serve_deployments
     from infra.redact import redact_url
 
     server = redact_url(os.environ["PREFECT_API_URL"])

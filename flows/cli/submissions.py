@@ -137,11 +137,11 @@ def backfill(
     period_to: Annotated[str, typer.Option("--to", help="Last period, e.g. FY2024")],
 ) -> None:
     """Republish every period between two periods (inclusive): on the server's backfill deployment if one is set."""
-    from flows.cli.server import prepare_flows
+    from flows.cli.prefect_server import prepare_flows
     from infra.settings import get_settings
 
     background = prepare_flows(get_settings())
-    from flows.serve import submit_backfill
+    from flows.deployments import submit_backfill
 
     try:  # nobody serves deployments on the background server: run it here
         flow_run_id = None if background else submit_backfill(period_from, period_to)

@@ -29,7 +29,7 @@ import pytest
 from minio import Minio
 from pydantic import SecretStr
 
-from flows.serve import INGEST_TRIGGER_NAME
+from flows.deployments import INGEST_TRIGGER_NAME
 from infra.events import NOTIFICATION_PATH
 from infra.minio_admin import AdminConnection
 from infra.minio_notifications import configure_notifications

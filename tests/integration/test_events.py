@@ -14,7 +14,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from pydantic import SecretStr
 
-from flows.serve import build_deployments, submit_backfill
+from flows.deployments import build_deployments, submit_backfill
 from infra.events import NOTIFICATION_PATH, SUBMISSION_RECEIVED, create_app, event_id
 from infra.settings import Settings
 from tests.integration.conftest import free_port

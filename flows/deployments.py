@@ -57,7 +57,7 @@ def build_deployments(settings: Settings) -> list[RunnerDeployment]:
         triggers=[
             DeploymentEventTrigger(
                 name=INGEST_TRIGGER_NAME,
-                description="Uploads to the inbox, at most one run per window (see flows/serve.py).",
+                description="Uploads to the inbox, at most one run per window (see flows/deployments.py).",
                 expect={SUBMISSION_RECEIVED},
                 match={"prefect.resource.id": f"{RESOURCE_PREFIX}*"},
                 posture=Posture.Reactive,
