@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from flows import cli, serve
+from flows import cli, deployments
 from infra.ledger import Ledger, Member
 from infra.settings import get_settings
 
@@ -97,7 +97,7 @@ def assert_nothing_leaked(result: Result, home: Path) -> None:
 
 
 def test_serve_names_its_prefect_server_without_the_password(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serve, "serve_deployments", lambda settings, **_: None)
+    monkeypatch.setattr(deployments, "serve_deployments", lambda settings, **_: None)
 
     result = invoke("serve")
 
