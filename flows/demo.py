@@ -13,13 +13,12 @@ from flows.runtime import prepare_environment
 from flows.stages.members import import_members
 from flows.stages.roadmaps import ensure_secretariat
 from flows.stages.summary import RunSummary
-from infra import keys
 from infra.demo_data.generate import DemoFile, DemoManifest, generate_demo
 from infra.hashing import sha256_stream
 from infra.redact import redact_url
 from infra.resources import Resources, build_resources
 from infra.settings import get_settings
-from infra.storage import REPORTS
+from infra.storage import REPORTS, keys
 from schemas.reference import SECRETARIAT_ID
 from schemas.tables import TABLES
 from transforms.indicators import QUANTITY_FLOWS

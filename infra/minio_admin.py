@@ -25,9 +25,9 @@ from minio.credentials.providers import StaticProvider
 from minio.error import MinioAdminException, S3Error
 from pydantic import SecretStr
 
-from infra.keys import check_member_id
 from infra.settings import Settings
 from infra.storage import INBOX, REPORTS
+from infra.storage.keys import check_member_id
 
 logger = logging.getLogger(__name__)
 

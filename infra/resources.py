@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from infra.ledger import Ledger
 from infra.settings import Settings
 from infra.storage import Storage
-from infra.storage_local import LocalStorage
+from infra.storage.local import LocalStorage
 
 if TYPE_CHECKING:
     from infra.warehouse import Warehouse
@@ -109,7 +109,7 @@ def _file_url_path(url: str) -> Path:
 
 def _s3(url: str, settings: Settings) -> tuple[Storage, dict[str, str]]:
     """S3Storage for s3://bucket and the matching pyiceberg FileIO properties."""
-    from infra.storage_s3 import S3Storage  # only when S3 is used: local runs never load minio
+    from infra.storage.s3 import S3Storage  # only when S3 is used: local runs never load minio
 
     parts = urlsplit(url)
     bucket = parts.netloc

@@ -31,7 +31,6 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from infra.hashing import sha256_file, sha256_stream
-from infra.keys import inbox_key
 from infra.ledger import PullSource, check_http_url, check_table_name
 from infra.prefect_secrets import prefect_secret
 from infra.readers import cell_text
@@ -39,6 +38,7 @@ from infra.readers.limits import limits_from_settings
 from infra.redact import redact_url
 from infra.resources import Resources
 from infra.storage import Storage
+from infra.storage.keys import inbox_key
 from schemas import get_contract
 from schemas.contract import Contract
 from schemas.outcomes import SubmissionStatus

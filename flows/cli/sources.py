@@ -69,8 +69,8 @@ def add_http(
     ] = None,
 ) -> None:
     """Pull a dataset from a member's HTTP endpoint every night."""
-    from infra.keys import check_dataset
     from infra.ledger import check_http_url, check_secret_block
+    from infra.storage.keys import check_dataset
 
     if token_env is not None and token_block is not None:
         raise fail("give at most one of --token-env and --token-block")
@@ -114,8 +114,8 @@ def add_sql(
     """Pull a dataset from a table in a member's database every night."""
     import sqlalchemy as sa
 
-    from infra.keys import check_dataset
     from infra.ledger import check_table_name
+    from infra.storage.keys import check_dataset
 
     url = _from_environment(url_env)
     try:

@@ -40,7 +40,7 @@ def deliver(files: dict[tuple[str, str], list[Path]], *, no_run: bool) -> None:
     `junkan reference load` sends the secretariat's reference files through here too.
     """
     from flows.stages.judge import unregistered_member_ids
-    from infra.keys import inbox_key
+    from infra.storage.keys import inbox_key
 
     members = sorted({member_id for member_id, _ in files})
     resources = open_resources()
@@ -76,7 +76,7 @@ def deliver(files: dict[tuple[str, str], list[Path]], *, no_run: bool) -> None:
 
 def not_registered(member_id: str, close: Sequence[str]) -> str:
     """What `submit` says of a member id nobody registered: the close registered ids, and how to register it."""
-    from infra.keys import check_member_id
+    from infra.storage.keys import check_member_id
 
     try:
         register = f"run: junkan members add {check_member_id(member_id)} --kind … --name …"

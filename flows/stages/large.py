@@ -33,11 +33,11 @@ from flows.stages.judge import (
 from flows.stages.receive import download_submission, file_name
 from flows.stages.record import QUARANTINE_CONTENT_TYPE, record_outcomes, write_core
 from flows.stages.summary import SubmissionOutcome, Timings, timed
-from infra import keys
 from infra.ledger import Submission
 from infra.readers import read_csv_chunks
 from infra.readers.limits import limits_from_settings
 from infra.resources import Resources
+from infra.storage import keys
 from schemas import get_contract
 
 logger = logging.getLogger(__name__)

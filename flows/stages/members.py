@@ -152,7 +152,7 @@ def provision_storage_access(
     resources: Resources, member_id: str, *, rotate_secret: bool = False
 ) -> MemberCredentials | None:
     """On S3/MinIO, the member's own user limited to its inbox and reports; None on local storage."""
-    from infra.storage_s3 import S3Storage
+    from infra.storage.s3 import S3Storage
 
     if not isinstance(resources.storage, S3Storage):
         return None

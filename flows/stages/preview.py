@@ -1,7 +1,7 @@
 """Previews: after a run rebuilds the drafts, each flows submission's member sees what would become public of it.
 
 The member's validation report is written at validation, before the drafts change, so the preview is its own page
-beside the report (`infra.keys.preview_key`), rewritten whenever the member's submission is processed again. The
+beside the report (`infra.storage.keys.preview_key`), rewritten whenever the member's submission is processed again. The
 report cannot be re-rendered here: storage holds its HTML and JSON, not the `Report` it was rendered from.
 """
 
@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import polars as pl
 
 from flows.stages.publish import flow_cells
-from infra import keys
 from infra.ledger import Submission
 from infra.rendering.member_preview import PeriodPreview, member_preview_html, period_preview
 from infra.resources import Resources
+from infra.storage import keys
 from schemas import FLOWS
 from schemas.tables import draft_table
 from transforms.member_preview import preview_members

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.stages.summary import RunSummary
-from infra import keys
 from infra.hashing import sha256_copy, sha256_stream
 from infra.ledger import Submission
 from infra.resources import Resources
-from infra.storage import INBOX, ObjectInfo
+from infra.storage import INBOX, ObjectInfo, keys
 from schemas import DATASET_ORDER
 from schemas.outcomes import SubmissionStatus
 from schemas.reference import REFERENCE_DATASETS, SECRETARIAT_ID

@@ -16,10 +16,10 @@ import polars as pl
 from flows.stages.judge import Checked
 from flows.stages.replacing import FilePlan, plan_files, row_keys, shared_rows
 from flows.stages.summary import SubmissionOutcome
-from infra import keys
 from infra.ledger import Submission, Validation
 from infra.rendering.member_report import member_report_html, member_report_json
 from infra.resources import Resources
+from infra.storage import keys
 from schemas import CONTRACTS, FLOWS
 from schemas.outcomes import SubmissionStatus
 from schemas.tables import TABLES

@@ -21,8 +21,8 @@ from typing import Literal
 import polars as pl
 
 from expectations.relations import FileRelation
-from infra import keys
 from infra.ledger import Submission
+from infra.storage import keys
 from schemas import CONTRACTS
 
 ROW_KEY = "row_key"

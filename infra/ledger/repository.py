@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from infra.keys import check_dataset, check_member_id
 from infra.ledger.database import create_engine, upgrade
 from infra.ledger.disclosure import DisclosureLedger
 from infra.ledger.names import (
@@ -31,6 +30,7 @@ from infra.ledger.records import (
 from infra.ledger.session import chunks, new_id, now
 from infra.ledger.submissions import SubmissionLedger
 from infra.ledger.tables import MemberRow, RunRow, SourceRow
+from infra.storage.keys import check_dataset, check_member_id
 from schemas.vocabulary import MEMBER_KIND_CODES, REGION_PATTERN
 
 

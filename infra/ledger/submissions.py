@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from infra.keys import check_dataset, check_key
 from infra.ledger.records import (
     LIVE_STATUSES,
     PUBLISHABLE_STATUSES,
@@ -28,6 +27,7 @@ from infra.ledger.records import (
 )
 from infra.ledger.session import SessionScope, chunks, new_id, now
 from infra.ledger.tables import MemberRow, SubmissionPeriodRow, SubmissionRow
+from infra.storage.keys import check_dataset, check_key
 from schemas.outcomes import Counts, SubmissionStatus
 
 

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 
 from expectations.report import STATUS_LABELS, Report
-from infra.keys import preview_key
 from infra.rendering.templates import template
+from infra.storage.keys import preview_key
 from schemas import FLOWS
 from schemas.vocabulary import CONFIDENTIAL, DISCLOSURE_CLASSES, PUBLIC, labels
 from transforms.disclosure import MIN_CONTRIBUTORS

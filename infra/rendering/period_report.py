@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import polars as pl
 
-from infra.keys import check_key
 from infra.rendering.compliance import compliance_rows, latest_year
 from infra.rendering.disclosure_notes import withheld_notes
 from infra.rendering.formatting import format_value
@@ -26,6 +25,7 @@ from infra.rendering.sankey import NODE_WIDTH, SankeyLayout, layout_sankey
 from infra.rendering.target_register import target_register_context
 from infra.rendering.templates import template
 from infra.storage import REPORTS
+from infra.storage.keys import check_key
 from schemas import vocabulary as v
 from schemas.tables import INDICATOR_COLUMNS, TABLES, draft_table
 from transforms.disclosure import MIN_CONTRIBUTORS

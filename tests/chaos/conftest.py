@@ -29,10 +29,10 @@ from minio import Minio
 from pydantic import SecretStr
 
 from flows.stages.publish import publish_period, published_periods
-from infra import keys
 from infra.ledger import LIVE_STATUSES, Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 from schemas.tables import TABLES
 from tests.integration.conftest import (
     MINIO_START_TIMEOUT_S,

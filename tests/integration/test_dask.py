@@ -18,7 +18,6 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from flows.stages.members import import_members
-from infra import keys
 from infra.demo_data.generate import generate_demo
 from infra.demo_data.members import (
     CP932_MEMBER,
@@ -29,6 +28,7 @@ from infra.demo_data.members import (
 )
 from infra.resources import build_resources
 from infra.settings import Settings
+from infra.storage import keys
 from schemas.regions import PREFECTURE_TO_BLOC
 from schemas.tables import TABLES, draft_table
 from tests.integration.conftest import REPO, free_port, log_tail

@@ -18,7 +18,7 @@ from minio.error import S3Error
 from pyiceberg.catalog.sql import SqlCatalog
 
 from infra.storage import Storage
-from infra.storage_s3 import PART_SIZE, READ_BUFFER_SIZE, S3Storage
+from infra.storage.s3 import PART_SIZE, READ_BUFFER_SIZE, S3Storage
 from tests.integration.conftest import MinioServer
 
 pytestmark = pytest.mark.integration

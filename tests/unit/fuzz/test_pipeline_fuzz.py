@@ -16,11 +16,11 @@ from flows.stages.batch import validate_submissions
 from flows.stages.check import check_file, describe
 from flows.stages.receive import register_keys
 from flows.stages.summary import RunSummary
-from infra import keys
 from infra.ledger import Member
 from infra.rendering.member_report import member_report_html
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 from schemas.errors import FileRejected
 from tests.unit.fuzz.nasty import HEADER, NASTY
 from tests.unit.fuzz.support import FUZZ, fuzz_stats

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infra.keys import (
+from infra.storage.keys import (
     InboxKey,
     area_prefix,
     check_key,

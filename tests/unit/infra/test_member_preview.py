@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from flows.stages.preview import write_previews
-from infra.keys import preview_key
 from infra.ledger import Submission
 from infra.rendering.member_preview import member_preview_html, period_preview
 from infra.resources import build_resources
 from infra.settings import Settings
+from infra.storage.keys import preview_key
 from schemas.outcomes import SubmissionStatus
 from schemas.tables import draft_table
 from tests.factories import make_flows

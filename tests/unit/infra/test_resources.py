@@ -6,7 +6,7 @@ import pytest
 
 from infra.resources import build_resources
 from infra.settings import Settings
-from infra.storage_local import LocalStorage
+from infra.storage.local import LocalStorage
 
 
 def test_local_resources_live_under_home(tmp_path: Path) -> None:

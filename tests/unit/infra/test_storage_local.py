@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from infra.storage import Storage
-from infra.storage_local import TEMP_PREFIX, LocalStorage
+from infra.storage.local import TEMP_PREFIX, LocalStorage
 
 KEY = "inbox/city-kitakyushu/flows/2024.csv"
 

@@ -10,11 +10,11 @@ import pytest
 
 from flows.stages.receive import register_keys, unseen_inbox_keys
 from flows.stages.summary import RunSummary
-from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
-from infra.storage_local import LocalStorage
+from infra.storage import keys
+from infra.storage.local import LocalStorage
 
 HOSTILE_KEYS = {
     "dot-dot file": "inbox/city-a/flows/..",

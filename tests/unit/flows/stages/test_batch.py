@@ -16,10 +16,10 @@ from flows.stages.judge import core_rows
 from flows.stages.publish import periods_between, publish_period
 from flows.stages.receive import in_dataset_order, register_keys, unseen_inbox_keys
 from flows.stages.summary import RunSummary, SubmissionOutcome
-from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 from tests.factories import make_flows
 
 HEADER = "member_id,period,material,source_stage,target_stage,quantity,unit"

@@ -20,10 +20,10 @@ from flows.stages.batch import validate_submissions
 from flows.stages.obligations import publish_obligations
 from flows.stages.receive import register_keys
 from flows.stages.summary import RunSummary, SubmissionOutcome
-from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 
 UNIVERSITY, CITY, COMPANY = "univ-a", "city-a", "corp-b"
 PROJECTS = "\n".join(

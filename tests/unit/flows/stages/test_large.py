@@ -18,10 +18,10 @@ from flows.stages.batch import is_large, validate_submissions
 from flows.stages.large import judge_and_record_large
 from flows.stages.receive import register_keys
 from flows.stages.summary import RunSummary
-from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 
 HEADER = "member_id,period,material,source_stage,target_stage,source,target,quantity,unit,region"
 # 14 rows over two periods, in CP932 (Japanese process names). Row 2 and row 12 share a key: both are

@@ -14,9 +14,9 @@ from flows.stages.batch import validate_submissions
 from flows.stages.members import disclosure_frame, import_members
 from flows.stages.receive import register_keys
 from flows.stages.summary import RunSummary
-from infra import keys
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 from schemas import MEMBERS
 
 COLUMNS = ("member_id", "name", "kind", "region", "joined_on", "disclosure", "consented_on")

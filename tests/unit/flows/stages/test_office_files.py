@@ -19,10 +19,10 @@ import pytest
 from flows.stages.batch import validate_submissions
 from flows.stages.receive import register_keys
 from flows.stages.summary import RunSummary, SubmissionOutcome
-from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 
 MEMBER = "city-a"
 HEADER_JA = ["会員ID", "年度", "品目", "投入元工程", "投入先工程", "数量", "単位"]

@@ -14,10 +14,10 @@ from flows.stages.batch import validate_submissions
 from flows.stages.publish import publish_period
 from flows.stages.receive import register_keys
 from flows.stages.summary import RunSummary
-from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 from schemas.tables import TABLES
 
 # Companies: confidential by default, so the planted leak needs protecting (a municipality's figures are public).

@@ -14,10 +14,10 @@ from flows.stages.publish import publish_period, release_tag, take_out_withdrawn
 from flows.stages.receive import register_keys
 from flows.stages.release import release_periods, releases
 from flows.stages.summary import RunSummary
-from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 from schemas.tables import PUBLIC_TABLES
 
 COMPANIES = ("corp-a", "corp-b", "corp-c", "corp-d", "corp-e", "corp-f")

@@ -15,10 +15,10 @@ from flows.stages.publish import members_frame, publish_period
 from flows.stages.receive import register_keys
 from flows.stages.roadmaps import ensure_secretariat, publish_roadmaps
 from flows.stages.summary import RunSummary, SubmissionOutcome
-from infra import keys
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
+from infra.storage import keys
 from schemas.reference import SECRETARIAT_ID
 
 REFERENCE = Path(__file__).resolve().parents[4] / "reference"

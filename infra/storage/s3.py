@@ -1,6 +1,6 @@
 """Storage on S3 (MinIO in development and CI) through the `minio` client, streaming both ways.
 
-Keys are checked with `infra.keys.check_key` before any request. Credentials live only inside the client
+Keys are checked with `infra.storage.keys.check_key` before any request. Credentials live only inside the client
 (and a private `SecretStr` for pyiceberg's FileIO): they never reach `repr`, logs or error messages.
 """
 
@@ -17,8 +17,8 @@ from minio import Minio
 from minio.error import S3Error
 from pydantic import SecretStr
 
-from infra.keys import check_key, check_prefix
 from infra.storage import WAREHOUSE, ObjectInfo
+from infra.storage.keys import check_key, check_prefix
 
 logger = logging.getLogger(__name__)
 

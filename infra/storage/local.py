@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from infra.keys import check_key, check_prefix
 from infra.storage import WAREHOUSE, ObjectInfo
+from infra.storage.keys import check_key, check_prefix
 
 logger = logging.getLogger(__name__)
 
