@@ -427,9 +427,9 @@ def _run(
 
 def configure(servers: Servers, *, bucket: str, events_port: int, token: str, work: Path) -> None:
     """Point MinIO's notifications for `bucket` at the receiver, queued on disk while it is down."""
+    from infra.access.minio_admin import AdminConnection
     from infra.events import NOTIFICATION_PATH
-    from infra.minio_admin import AdminConnection
-    from infra.minio_notifications import configure_notifications
+    from infra.events.minio_notifications import configure_notifications
 
     configure_notifications(
         admin=AdminConnection(servers.minio_endpoint, servers.access_key, SecretStr(servers.secret_key)),

@@ -8,7 +8,7 @@ Credentials live in Prefect Secret blocks; the ledger keeps only block names. Th
 `Callable[[str], str]` (Prefect's in production, a dict in tests), and no token, password or SQL URL
 ever reaches a log line, an exception message or the ledger.
 
-Prefect's Secret blocks themselves are read and written in `infra/prefect_secrets.py`.
+Prefect's Secret blocks themselves are read and written in `infra/access/prefect_secrets.py`.
 
 Over 400 lines because the two kinds of source (HTTP and SQL) share registration, the inbox key, the
 secret lookup and the redaction of errors; each kind's fetch is a short function here.
@@ -30,9 +30,9 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from infra.access.prefect_secrets import prefect_secret
 from infra.hashing import sha256_file, sha256_stream
 from infra.ledger import PullSource, check_http_url, check_table_name
-from infra.prefect_secrets import prefect_secret
 from infra.readers import cell_text
 from infra.readers.limits import limits_from_settings
 from infra.redact import redact_url

@@ -10,8 +10,8 @@ import typer
 from flows.cli.common import fail
 
 if TYPE_CHECKING:
-    from infra.bi_access import DatabaseRole
-    from infra.minio_admin import UserGrant
+    from infra.access.bi_access import DatabaseRole
+    from infra.access.minio_admin import UserGrant
     from infra.settings import Settings
 
 NAME_HELP = "BI reader name: 2-31 lower-case letters, digits and -, e.g. superset"
@@ -25,8 +25,8 @@ def bi_access_create(
 
     The secrets are printed once, here, for the operator to hand over; junkan stores and logs neither.
     """
-    from infra.bi_access import BiAccessError, check_bi_name, create_database_role, provision_storage_reader
-    from infra.minio_admin import AdminConnection, MinioAdminError
+    from infra.access.bi_access import BiAccessError, check_bi_name, create_database_role, provision_storage_reader
+    from infra.access.minio_admin import AdminConnection, MinioAdminError
     from infra.settings import get_settings
 
     settings = get_settings()
@@ -64,8 +64,8 @@ def bi_access_create(
 
 def bi_access_revoke(name: Annotated[str, typer.Argument(help=NAME_HELP)]) -> None:
     """Remove a BI reader's database role and MinIO user (revoking twice is harmless)."""
-    from infra.bi_access import BiAccessError, check_bi_name, drop_database_role, revoke_storage_reader
-    from infra.minio_admin import AdminConnection, MinioAdminError
+    from infra.access.bi_access import BiAccessError, check_bi_name, drop_database_role, revoke_storage_reader
+    from infra.access.minio_admin import AdminConnection, MinioAdminError
     from infra.settings import get_settings
 
     settings = get_settings()

@@ -57,9 +57,9 @@ def _configure_minio() -> None:
     """Bucket notifications for inbox writes to the receiver, queued on MinIO's disk while it is down."""
     from urllib.parse import urlsplit
 
+    from infra.access.minio_admin import AdminConnection, MinioAdminError
     from infra.events import NOTIFICATION_PATH
-    from infra.minio_admin import AdminConnection, MinioAdminError
-    from infra.minio_notifications import configure_notifications
+    from infra.events.minio_notifications import configure_notifications
     from infra.settings import get_settings
 
     settings = get_settings()

@@ -30,7 +30,7 @@ def _from_environment(variable: str) -> str:
 
 def _save_secret(name: str, value: str) -> None:
     """Save a Secret block on the configured Prefect server (JUNKAN_PREFECT_API_URL), else the local one."""
-    from infra.prefect_secrets import save_prefect_secret
+    from infra.access.prefect_secrets import save_prefect_secret
     from infra.settings import get_settings
 
     api_url = get_settings().prefect_api_url

@@ -15,8 +15,8 @@ import polars as pl
 
 from expectations.report import Report, SubmissionInfo, build_report
 from flows.stages.judge import lineage, validate_rows
+from infra.access.minio_admin import MemberCredentials
 from infra.ledger import Ledger, Member
-from infra.minio_admin import MemberCredentials
 from infra.resources import Resources
 from schemas import MEMBERS
 from schemas.members import DISCLOSURE_DATASETS
@@ -156,7 +156,7 @@ def provision_storage_access(
 
     if not isinstance(resources.storage, S3Storage):
         return None
-    from infra.minio_admin import AdminConnection, provision_member
+    from infra.access.minio_admin import AdminConnection, provision_member
 
     admin = AdminConnection.from_settings(resources.settings)
     return provision_member(

@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from flows import cli
-from infra.bi_access import BiAccessError, create_database_role, drop_database_role, held_privileges
+from infra.access.bi_access import BiAccessError, create_database_role, drop_database_role, held_privileges
 from schemas.tables import TABLES
 from tests.bi_sample import CORE_MEMBER, INDICATOR, publish_sample_on_s3, shown_secrets
 from tests.integration.conftest import MinioServer

@@ -30,9 +30,9 @@ from minio import Minio
 from pydantic import SecretStr
 
 from flows.deployments import INGEST_TRIGGER_NAME
+from infra.access.minio_admin import AdminConnection
 from infra.events import NOTIFICATION_PATH
-from infra.minio_admin import AdminConnection
-from infra.minio_notifications import configure_notifications
+from infra.events.minio_notifications import configure_notifications
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
 from tests.integration.conftest import REPO, MinioServer, free_port, log_tail

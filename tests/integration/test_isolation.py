@@ -16,7 +16,7 @@ from minio.credentials.providers import StaticProvider
 from minio.error import MinioAdminException, S3Error
 from pydantic import SecretStr
 
-from infra.minio_admin import (
+from infra.access.minio_admin import (
     AdminConnection,
     MemberCredentials,
     MinioAdminError,

@@ -26,8 +26,8 @@ from urllib.parse import unquote_plus
 import pytest
 from pydantic import SecretStr
 
-from infra.minio_admin import AdminConnection, MinioAdminError
-from infra.minio_notifications import configure_notifications
+from infra.access.minio_admin import AdminConnection, MinioAdminError
+from infra.events.minio_notifications import configure_notifications
 from tests.integration.conftest import MINIO_START_TIMEOUT_S, MinioServer, free_port, run_script
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 from flows import runtime
 from flows.cli import sources as cli_sources
 from flows.stages.batch import validate_submissions
+from infra.access.prefect_secrets import prefect_secret
 from infra.ledger import Member
-from infra.prefect_secrets import prefect_secret
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
 from infra.sources import pull_sources

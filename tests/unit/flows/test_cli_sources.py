@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from flows import runtime
 from flows.cli import sources as cli_sources
-from infra import prefect_secrets
+from infra.access import prefect_secrets
 from infra.ledger import Ledger, Member, PullSource
 from infra.settings import Settings
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows import cli
-from infra.bi_access import BiAccessError, bi_policy, bi_role_name, create_database_role
+from infra.access.bi_access import BiAccessError, bi_policy, bi_role_name, create_database_role
 
 
 def test_names_are_checked_before_they_reach_sql_or_minio() -> None:

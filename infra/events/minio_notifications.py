@@ -1,6 +1,6 @@
 """MinIO webhook notifications: the inbox's new objects announced to junkan's events receiver.
 
-The webhook target and its token are set through MinIO's admin API (`infra.minio_admin.AdminConnection`);
+The webhook target and its token are set through MinIO's admin API (`infra.access.minio_admin.AdminConnection`);
 the token is a `SecretStr`, sent only inside MinIO's encrypted admin bodies, never logged.
 """
 
@@ -22,7 +22,7 @@ from minio.error import MinioAdminException, S3Error
 from minio.notificationconfig import NotificationConfig, PrefixFilterRule, QueueConfig
 from pydantic import SecretStr
 
-from infra.minio_admin import AdminConnection, MinioAdminError, admin_call, ensure_bucket
+from infra.access.minio_admin import AdminConnection, MinioAdminError, admin_call, ensure_bucket
 from infra.storage import INBOX
 
 logger = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from psycopg import sql
 from pydantic import SecretStr
 
-from infra.minio_admin import AdminConnection, UserGrant, provision_user, revoke_user
+from infra.access.minio_admin import AdminConnection, UserGrant, provision_user, revoke_user
 from infra.storage import WAREHOUSE
 
 logger = logging.getLogger(__name__)

@@ -4,11 +4,11 @@ A member's user may write and read only `inbox/<member_id>/`, read only `reports
 those two prefixes; everything else (other members, quarantine, the warehouse, bucket-wide listing, buckets,
 admin calls) is denied by MinIO. Members may NOT delete, not even in their own inbox: an inbox file is the
 evidence behind a ledger entry, and a mistake is corrected by submitting a new file, never by erasing one.
-BI readers' policies are built in `infra/bi_access.py` and stored through the same `provision_user`.
+BI readers' policies are built in `infra/access/bi_access.py` and stored through the same `provision_user`.
 
 Secrets (member secret keys, the admin secret) are held as `SecretStr`, sent only inside MinIO's encrypted
 admin bodies, and never reach `repr`, logs or error messages. Inbox notifications are in
-`infra/minio_notifications.py`.
+`infra/events/minio_notifications.py`.
 """
 
 from __future__ import annotations

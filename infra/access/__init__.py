@@ -1,0 +1,1 @@
+"""Who may do what: MinIO users and policies, BI readers' roles, and the Secret blocks holding members' credentials."""
