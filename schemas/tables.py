@@ -9,6 +9,18 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.columns import (
+    CONTRIBUTORS,
+    INDICATOR_COLUMNS,
+    LINEAGE,
+    PERIOD_COLUMNS,
+    SCOPE_COLUMNS,
+    SUPPRESSION_COLUMNS,
+    TARGET_DEFINITION,
+    TARGET_PROGRESS_TARGET_COLUMNS,
+    TARGET_VERSION,
+    merge,
+)
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
@@ -17,82 +29,19 @@ from schemas.projects import PROJECTS
 from schemas.reference import REFERENCE_STATISTICS, ROADMAP_TARGETS
 from schemas.targets import TARGETS
 
-LINEAGE = pl.Schema({"submission_id": pl.String(), "source_row": pl.Int64()})
-
-PERIOD_COLUMNS = pl.Schema(
-    {"period": pl.String(), "period_start": pl.Date(), "period_end": pl.Date(), "grain": pl.String()}
-)
-
-# Indicator quantities (tonnes) and rates; one list, used by member-level and public tables.
-INDICATOR_COLUMNS = pl.Schema(
-    {
-        "natural_resource_input_t": pl.Float64(),
-        "cyclical_use_t": pl.Float64(),
-        "waste_generated_t": pl.Float64(),
-        "recovered_t": pl.Float64(),
-        "energy_recovery_t": pl.Float64(),
-        "final_disposal_t": pl.Float64(),
-        "input_cyclical_use_rate": pl.Float64(),
-        "output_cyclical_use_rate": pl.Float64(),
-        "recovery_rate": pl.Float64(),
-        "final_disposal_rate": pl.Float64(),
-    }
-)
-
-# material_level: leaf (material as reported), group (material group) or all (every material);
-# region_level: prefecture (the region as reported), bloc (the eight 地方区分; a region that is not a prefecture
-# stays itself) or all (every region): `schemas.regions`.
-SCOPE_COLUMNS = pl.Schema(
-    {
-        "material": pl.String(),
-        "material_level": pl.String(),
-        "region": pl.String(),
-        "region_level": pl.String(),
-    }
-)
-
-CONTRIBUTORS = pl.Schema({"contributors": pl.Int32()})
-
-# Disclosure control: a suppressed cell has its values null; the reason is few_contributors, dominance
-# or secondary (hidden so that another suppressed cell cannot be recovered from a published total).
-SUPPRESSION_COLUMNS = pl.Schema({"suppressed": pl.Boolean(), "suppression_reason": pl.String()})
-
-# What defines a target: a change in any of these is a new version (the URL and description may change freely).
-TARGET_DEFINITION: tuple[str, ...] = (
-    "indicator",
-    "material",
-    "baseline_year",
-    "baseline_value",
-    "target_year",
-    "target_value",
-    "unit",
-)
-# The target columns repeated in `core.target_progress`, in the contract's order.
-TARGET_PROGRESS_TARGET_COLUMNS: tuple[str, ...] = ("member_id", "target_id", *TARGET_DEFINITION)
-
-
-def _merge(*schemas: pl.Schema) -> pl.Schema:
-    merged: dict[str, pl.DataType] = {}
-    for schema in schemas:
-        merged.update(schema)
-    return pl.Schema(merged)
-
-
-TARGET_VERSION = pl.Schema({"valid_from": pl.Date()})
-
 TABLES: dict[str, pl.Schema] = {
-    "core.flows": _merge(FLOWS.schema, LINEAGE),
+    "core.flows": merge(FLOWS.schema, LINEAGE),
     # Every version of each target: a changed definition is a new row, in force from `valid_from` (the day the
     # file that set it arrived); progress is measured against the version in force for its year.
-    "core.targets": _merge(TARGETS.schema, TARGET_VERSION, LINEAGE),
-    "core.progress": _merge(PROGRESS.schema, LINEAGE),
-    "core.projects": _merge(PROJECTS.schema, LINEAGE),
-    "core.disclosures": _merge(DISCLOSURES.schema, LINEAGE),
-    "core.plans": _merge(PLANS.schema, LINEAGE),
-    "core.member_indicators": _merge(
+    "core.targets": merge(TARGETS.schema, TARGET_VERSION, LINEAGE),
+    "core.progress": merge(PROGRESS.schema, LINEAGE),
+    "core.projects": merge(PROJECTS.schema, LINEAGE),
+    "core.disclosures": merge(DISCLOSURES.schema, LINEAGE),
+    "core.plans": merge(PLANS.schema, LINEAGE),
+    "core.member_indicators": merge(
         pl.Schema({"member_id": pl.String()}), PERIOD_COLUMNS, SCOPE_COLUMNS, INDICATOR_COLUMNS
     ),
-    "mart.flows": _merge(
+    "mart.flows": merge(
         PERIOD_COLUMNS,
         pl.Schema(
             {
@@ -109,7 +58,7 @@ TABLES: dict[str, pl.Schema] = {
         CONTRIBUTORS,
         SUPPRESSION_COLUMNS,
     ),
-    "mart.stage_balance": _merge(
+    "mart.stage_balance": merge(
         PERIOD_COLUMNS,
         pl.Schema(
             {
@@ -125,9 +74,9 @@ TABLES: dict[str, pl.Schema] = {
         CONTRIBUTORS,
         SUPPRESSION_COLUMNS,
     ),
-    "mart.indicators": _merge(PERIOD_COLUMNS, SCOPE_COLUMNS, INDICATOR_COLUMNS, CONTRIBUTORS, SUPPRESSION_COLUMNS),
+    "mart.indicators": merge(PERIOD_COLUMNS, SCOPE_COLUMNS, INDICATOR_COLUMNS, CONTRIBUTORS, SUPPRESSION_COLUMNS),
     # The column set floWeaver reads (source, target, material, time, value) plus our period code.
-    "mart.sankey_links": _merge(
+    "mart.sankey_links": merge(
         pl.Schema(
             {
                 "period": pl.String(),
@@ -146,7 +95,7 @@ TABLES: dict[str, pl.Schema] = {
     # table's headline (all materials, whole country). Tonnes only for what is published: tonnes hidden by
     # reason could be a lone member's own figure, so they stay in the run summary. protected_kinds: whose
     # confidentiality the withheld values protect, by kind of member (never by name), on withheld rows.
-    "mart.publication_summary": _merge(
+    "mart.publication_summary": merge(
         pl.Schema({"period": pl.String(), "table_name": pl.String()}),
         SUPPRESSION_COLUMNS,
         pl.Schema(
@@ -162,7 +111,7 @@ TABLES: dict[str, pl.Schema] = {
     # Targets and their progress (no period: replaced whole). progress_ratio = (latest - baseline) /
     # (target - baseline); expected_ratio = share of the baseline-to-target years elapsed at latest_year;
     # computed_value is the indicator from the member's own flows, in the target's unit.
-    "core.target_progress": _merge(
+    "core.target_progress": merge(
         pl.Schema({name: TARGETS.schema[name] for name in TARGET_PROGRESS_TARGET_COLUMNS}),
         TARGET_VERSION,
         pl.Schema(
@@ -179,7 +128,7 @@ TABLES: dict[str, pl.Schema] = {
         ),
     ),
     # Per indicator and member kind (member_kind "all": every kind); contributors = members with a target.
-    "mart.target_progress": _merge(
+    "mart.target_progress": merge(
         pl.Schema({"indicator": pl.String(), "member_kind": pl.String()}),
         CONTRIBUTORS,
         pl.Schema(
@@ -193,7 +142,7 @@ TABLES: dict[str, pl.Schema] = {
         SUPPRESSION_COLUMNS,
     ),
     # Secretariat view of the membership rules on `as_of`, per member kind (and "all").
-    "mart.target_compliance": _merge(
+    "mart.target_compliance": merge(
         pl.Schema(
             {
                 "as_of": pl.Date(),
@@ -227,7 +176,7 @@ TABLES: dict[str, pl.Schema] = {
     ),
     # Members meeting each obligation at the end of each fiscal year (the last one: on `as_of`), per member kind
     # (and "all"); n_members = members the obligation applies to. Shares are over n_members.
-    "mart.member_compliance": _merge(
+    "mart.member_compliance": merge(
         pl.Schema(
             {
                 "fiscal_year": pl.String(),
@@ -259,15 +208,15 @@ CIRCULARITY_SHARES = pl.Schema(
     | {f"outflow_{part}_share": pl.Float64() for part in OUTFLOW_PARTS}
 )
 # A member's target may name the roadmap target it contributes to (members' `roadmap_id`).
-TABLES["core.target_progress"] = _merge(TABLES["core.target_progress"], pl.Schema({"roadmap_id": pl.String()}))
+TABLES["core.target_progress"] = merge(TABLES["core.target_progress"], pl.Schema({"roadmap_id": pl.String()}))
 TABLES |= {
-    "core.roadmap_targets": _merge(ROADMAP_TARGETS.schema, LINEAGE),
-    "core.reference_statistics": _merge(REFERENCE_STATISTICS.schema, LINEAGE),
-    "mart.material_circularity": _merge(
+    "core.roadmap_targets": merge(ROADMAP_TARGETS.schema, LINEAGE),
+    "core.reference_statistics": merge(REFERENCE_STATISTICS.schema, LINEAGE),
+    "mart.material_circularity": merge(
         PERIOD_COLUMNS, SCOPE_COLUMNS, CIRCULARITY_TONNES, CIRCULARITY_SHARES, CONTRIBUTORS, SUPPRESSION_COLUMNS
     ),
     # basis: official (the secretariat's statistics) or members (the members' aggregate over the region's denominators).
-    "mart.resource_productivity": _merge(
+    "mart.resource_productivity": merge(
         PERIOD_COLUMNS,
         pl.Schema(
             {
@@ -285,7 +234,7 @@ TABLES |= {
     ),
     # One row per roadmap target, basis (official actuals, members' aggregate: never mixed) and year of an actual
     # (`is_latest` marks the latest; a target with no actual has one row with none), in the canonical unit.
-    "mart.roadmap_progress": _merge(
+    "mart.roadmap_progress": merge(
         pl.Schema(
             {
                 "roadmap_id": pl.String(),
@@ -323,7 +272,7 @@ TABLES |= {
 # self_sufficiency_rate = treated_inside_t / generated_t.
 REGIONAL_BALANCE_QUANTITIES: tuple[str, ...] = ("generated_t", "treated_inside_t", "sent_out_t", "received_t")
 TABLES |= {
-    "mart.regional_flows": _merge(
+    "mart.regional_flows": merge(
         PERIOD_COLUMNS,
         pl.Schema(
             {
@@ -338,7 +287,7 @@ TABLES |= {
         CONTRIBUTORS,
         SUPPRESSION_COLUMNS,
     ),
-    "mart.regional_balance": _merge(
+    "mart.regional_balance": merge(
         PERIOD_COLUMNS,
         pl.Schema(
             {
@@ -367,7 +316,7 @@ MEMBER_TARGET_PROGRESS_COLUMNS: tuple[str, ...] = (
     "expected_ratio",
     "is_on_track",
 )
-TABLES["mart.member_targets"] = _merge(
+TABLES["mart.member_targets"] = merge(
     pl.Schema(
         {
             "member_id": pl.String(),
@@ -413,7 +362,7 @@ TABLES["mart.releases"] = pl.Schema(
 # What each release of a period was built from: members' flow cells as publishing sums them
 # (flows.stages.publish.flow_cells). The next release's protection takes them as what the attacker's equations of
 # that release were made of.
-TABLES["core.released_cells"] = _merge(
+TABLES["core.released_cells"] = merge(
     pl.Schema({"release": pl.Int32(), "member_id": pl.String()}),
     PERIOD_COLUMNS,
     pl.Schema(
@@ -461,3 +410,28 @@ TABLES |= {draft_table(name): TABLES[name] for name in PUBLIC_TABLES if name != 
 
 # Tables replaced one period at a time (the others, without `period`, are replaced whole).
 PERIOD_TABLES: tuple[str, ...] = tuple(name for name, schema in TABLES.items() if "period" in schema)
+
+# The column groups, for the modules that import them from here with the tables.
+__all__ = [
+    "CIRCULARITY_SHARES",
+    "CIRCULARITY_TONNES",
+    "CONTRIBUTORS",
+    "INDICATOR_COLUMNS",
+    "INFLOW_PARTS",
+    "LINEAGE",
+    "MEMBER_TARGET_PROGRESS_COLUMNS",
+    "OUTFLOW_PARTS",
+    "PERIOD_COLUMNS",
+    "PERIOD_TABLES",
+    "PUBLIC_TABLES",
+    "REGIONAL_BALANCE_QUANTITIES",
+    "SCOPE_COLUMNS",
+    "SUPPRESSION_COLUMNS",
+    "TABLES",
+    "TARGET_DEFINITION",
+    "TARGET_PROGRESS_TARGET_COLUMNS",
+    "TARGET_VERSION",
+    "draft_table",
+    "public_table",
+    "unsuppressed",
+]
