@@ -145,6 +145,9 @@ def suppress_publication(
         dominance_share=dominance_share,
         safety_range=safety_range,
     )
+    # The same thresholds judge every change since an earlier release.
+    thresholds = {"min_contributors": min_contributors, "dominance_share": dominance_share}
+    thresholds["safety_range"] = safety_range
     # Joined in the judged (sorted) order: the slots, and so the order of the LPs, must not depend on threads.
     judged = pl.concat(
         [
@@ -157,11 +160,6 @@ def suppress_publication(
             for table, cells in built.items()
         ]
     ).with_row_index(_SLOT)
-    thresholds = {
-        "min_contributors": min_contributors,
-        "dominance_share": dominance_share,
-        "safety_range": safety_range,
-    }
     known, change_targets = earlier_equations(
         earlier, frames, built, offsets, coefficients, public=public, thresholds=thresholds
     )
@@ -363,18 +361,24 @@ def _problem(
     sums = [(zeros.with_columns(pl.concat_str("_equation", COLUMN).alias("_equation")), current)]
     sums += [(equations, history.in_release(release)) for release, equations in enumerate(known)]
     absent = sparse.vstack([_sums(equations, n_base) @ segments_of for equations, segments_of in sums], format="csr")
-    # Each change: the current value's row over the segments that arrived (or left) since that release.
+    # Each change: the current value's row over the segments that arrived (or left) since that release, or over a
+    # changed member's own segments; one base-to-segment matrix per (kind, release, member), built once.
     rows = changes.join(values.select(CELL, COLUMN, "_value"), on=[CELL, COLUMN], how="inner", maintain_order="left")
     last = history.n_releases - 1
 
-    def over_segments(value: int, release: int, kind: str, member: str | None) -> sparse.csr_matrix:
-        row = on_base.getrow(value)
-        if kind == "net":  # what arrived since that release, minus what left
-            return row @ history.in_release(last, without=release) - row @ history.in_release(release, without=last)
-        return row @ history.in_release(last if kind == "now" else release, member=member)
+    mapping: dict[tuple[str, int, str | None], sparse.csr_matrix] = {}
+
+    def segments_of(kind: str, release: int, member: str | None) -> sparse.csr_matrix:
+        key = (kind, release, member)
+        if key not in mapping:
+            if kind == "net":  # what arrived since that release, minus what left
+                mapping[key] = history.in_release(last, without=release) - history.in_release(release, without=last)
+            else:
+                mapping[key] = history.in_release(last if kind == "now" else release, member=member)
+        return mapping[key]
 
     change_rows = [
-        over_segments(value, release, kind, member)
+        on_base.getrow(value) @ segments_of(kind, release, None if kind == "net" else member)
         for value, release, kind, member in rows.select("_value", "_release", "_kind", MEMBER_ID).iter_rows()
     ]
     # Each sensitive value of an earlier release: its row over the segments of that release.
