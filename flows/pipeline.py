@@ -131,8 +131,7 @@ def write_member_previews(submission_ids: list[str]) -> Timings:
     resources = current_resources()
     timings: Timings = {}
     with timed(timings, "publish"):
-        found = [resources.ledger.get_submission(submission_id) for submission_id in submission_ids]
-        write_previews(resources, [submission for submission in found if submission is not None])
+        write_previews(resources, resources.ledger.get_submissions(submission_ids))
     return timings
 
 

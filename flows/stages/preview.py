@@ -7,6 +7,7 @@ report cannot be re-rendered here: storage holds its HTML and JSON, not the `Rep
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,12 +16,12 @@ import polars as pl
 
 from flows.stages.publish import flow_cells
 from infra.ledger import Submission
-from infra.rendering.member_preview import PeriodPreview, member_preview_html, period_preview
+from infra.rendering.member_preview import PeriodPreview, member_preview_html, period_previews
 from infra.resources import Resources
 from infra.storage import keys
 from schemas import FLOWS
 from schemas.tables import draft_table
-from transforms.member_preview import preview_members
+from transforms.member_preview import preview_frame
 from transforms.publication import PUBLISHED_BUILDERS
 
 logger = logging.getLogger(__name__)
@@ -57,15 +58,11 @@ def write_previews(resources: Resources, submissions: Sequence[Submission]) -> l
         drafts = read_drafts(resources, period)
         cells = flow_cells(resources, period)
         in_draft = rows_in_draft(resources, period, [submission.submission_id for submission in naming])
-        previews = preview_members([s.member_id for s in naming], cells, drafts)
+        previews = period_previews(period, preview_frame([s.member_id for s in naming], cells, drafts))
         for submission in naming:
-            pages[submission.submission_id].append(
-                period_preview(
-                    period,
-                    previews[submission.member_id],
-                    rows_in_draft=in_draft.get(submission.submission_id, 0),
-                )
-            )
+            preview = previews.get(submission.member_id, PeriodPreview.empty(period))
+            rows = in_draft.get(submission.submission_id, 0)
+            pages[submission.submission_id].append(dataclasses.replace(preview, rows_in_draft=rows))
     written = []
     for submission in flows:
         key = keys.preview_key(submission.member_id, submission.dataset, submission.submission_id)

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from flows.stages.preview import write_previews
@@ -170,3 +171,16 @@ def test_preview_key(member_id: str, expected: str | None) -> None:
             preview_key(member_id, "flows", "s1")
     else:
         assert preview_key(member_id, "flows", "s1") == expected
+
+
+def test_listed_values_are_escaped_in_the_rows_built_for_every_member_at_once() -> None:
+    preview = preview_member("lone", FLOWS, DRAFTS).with_columns(cell=pl.lit("<b>'x' & \"y\"</b>"))
+    html = member_preview_html(
+        member_id="lone",
+        submission_id="s-lone-1",
+        file_name="f.csv",
+        periods=[period_preview("FY2024", preview, rows_in_draft=1)],
+        as_of=AS_OF,
+    )
+    assert "<b>" not in html
+    assert "<code>&lt;b&gt;&#39;x&#39; &amp; &#34;y&#34;&lt;/b&gt;</code>" in html
