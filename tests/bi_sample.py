@@ -14,9 +14,9 @@ import polars as pl
 
 from infra.resources import build_resources
 from infra.settings import get_settings
-from infra.staging import tag_and_expire
 from infra.storage.s3 import S3Storage
 from infra.warehouse import Warehouse
+from infra.warehouse.staging import tag_and_expire
 from schemas.tables import TABLES
 from tests.factories import make_flows
 

@@ -62,7 +62,7 @@ def export(
         raise fail("give exactly one of --to <sqlalchemy-url> or --floweaver <folder>")
     if floweaver is not None and not period:
         raise fail("--floweaver needs at least one --period")
-    from infra.exports import export_marts, write_floweaver_csv
+    from infra.warehouse.exports import export_marts, write_floweaver_csv
 
     resources = open_resources()
     try:

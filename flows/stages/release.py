@@ -10,7 +10,7 @@ tables (`mart.*`, which BI users read) change only here. A release of a period:
 2. records the member cells it was built from (`core.released_cells`, for the next release's protection);
 3. writes every public table, `mart.releases` (its notes) and the tags `release/<period>/<n>` where no reader
    looks, expires the snapshots no release tags, and switches all public tables in one catalog transaction
-   (`infra.staging`); then deletes the files only unreleased snapshots reached;
+   (`infra.warehouse.staging`); then deletes the files only unreleased snapshots reached;
 4. renders the public period report.
 
 Killed before the switch, nothing public changed and the next release starts over.
@@ -38,7 +38,7 @@ from flows.stages.publish import (
 from flows.stages.roadmaps import roadmap_frames
 from flows.stages.summary import Timings, timed
 from infra.resources import Resources
-from infra.staging import forget_unreleased, staged, tag_and_expire
+from infra.warehouse.staging import forget_unreleased, staged, tag_and_expire
 from schemas.tables import PUBLIC_TABLES, TABLES
 from transforms.publication import PUBLISHED_BUILDERS
 from transforms.revisions import release_notes

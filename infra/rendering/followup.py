@@ -15,9 +15,9 @@ from typing import Any, Final
 
 import polars as pl
 
-from infra.exports import neutralize_formulas
 from infra.rendering.compliance import compliance_rows, latest_year
 from infra.rendering.templates import template
+from infra.warehouse.exports import neutralize_formulas
 from schemas import obligations as o
 from schemas import vocabulary as v
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from minio import Minio
 
 from infra.resources import build_resources
-from infra.staging import STAGING_CATALOG
+from infra.warehouse.staging import STAGING_CATALOG
 from schemas.tables import PUBLIC_TABLES
 from tests.chaos.conftest import (
     ChaosRecord,

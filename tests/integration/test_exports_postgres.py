@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from infra.exports import export_marts, public_tables
 from infra.warehouse import Warehouse
+from infra.warehouse.exports import export_marts, public_tables
 from tests.unit.infra.test_exports import fill, headline, links
 
 

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from infra.exports import (
+from infra.warehouse import Warehouse
+from infra.warehouse.exports import (
     export_marts,
     floweaver_links,
     neutralize_formulas,
@@ -18,7 +19,6 @@ from infra.exports import (
     sql_table_name,
     write_floweaver_csv,
 )
-from infra.warehouse import Warehouse
 from schemas.tables import TABLES
 
 

@@ -11,10 +11,10 @@ import pytest
 
 from expectations.report import SubmissionInfo, build_rejection_report
 from flows.stages.check import check_file
-from infra.exports import write_safe_csv
 from infra.readers import read_table
 from infra.rendering.member_report import member_report_html
 from infra.rendering.period_report import build_period_report
+from infra.warehouse.exports import write_safe_csv
 from schemas import FLOWS
 from schemas.errors import FileRejected
 from schemas.tables import TABLES

@@ -18,12 +18,12 @@ from flows.stages.publish import publish_period
 from flows.stages.receive import register_keys
 from flows.stages.release import release_periods
 from flows.stages.summary import RunSummary
-from infra.exports import write_floweaver_csv
 from infra.ledger import Ledger, Member
 from infra.rendering.period_report import write_period_report
 from infra.resources import build_resources
 from infra.settings import get_settings
 from infra.storage import keys
+from infra.warehouse.exports import write_floweaver_csv
 from tests.unit.fuzz.nasty import HEADER
 
 ACCESS_KEY = "AKIAJUNKANTEST7F3C"

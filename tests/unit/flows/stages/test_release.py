@@ -132,7 +132,7 @@ def test_a_release_that_dies_before_the_switch_changes_nothing_public(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(releasing, "forget_unreleased", dies)  # after the switch: must not be reached
-    monkeypatch.setattr("infra.staging._switch", dies)
+    monkeypatch.setattr("infra.warehouse.staging._switch", dies)
     with pytest.raises(KeyboardInterrupt):
         release_periods(resources, ["FY2024"], released_by="tester")
     assert _public_state(resources) == before

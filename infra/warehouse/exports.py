@@ -128,7 +128,7 @@ def sql_table(table: str, metadata: sa.MetaData) -> sa.Table:
     for name, dtype in TABLES[table].items():
         sql_type = SQL_TYPES.get(type(dtype))
         if sql_type is None:
-            msg = f"{table}.{name}: no SQL type for {dtype}; add it to infra.exports.SQL_TYPES"
+            msg = f"{table}.{name}: no SQL type for {dtype}; add it to infra.warehouse.exports.SQL_TYPES"
             raise ValueError(msg)
         columns.append(sa.Column(name, sql_type(), nullable=True))
     return sa.Table(sql_table_name(table), metadata, *columns)
