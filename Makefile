@@ -46,7 +46,7 @@ typecheck: install
 
 ## audit: osv-scanner, offline, on uv.lock against the dated advisory snapshot in ../shared/advisories
 audit:
-	bash infra/scripts/audit.sh uv.lock
+	bash infra/devservers/scripts/audit.sh uv.lock
 
 ## unit: on UNIT_WORKERS processes (pytest-xdist); worksteal keeps both busy to the end (the CLI tests, which come
 ## first, stay on one worker and share its Prefect server). UNIT_WORKERS=0 runs them in this process.
@@ -64,10 +64,10 @@ servers-left: install
 contract: install
 	$(RUN) junkan contract --output docs/contract.md
 
-include infra/services.mk
+include infra/devservers/services.mk
 include benchmarks/bench.mk
 include tests/chaos/chaos.mk
 
 clean:
-	-bash infra/scripts/prefect.sh stop
+	-bash infra/devservers/scripts/prefect.sh stop
 	rm -rf .junkan .pytest_cache .mypy_cache .ruff_cache

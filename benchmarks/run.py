@@ -34,7 +34,7 @@ from benchmarks.compare import compare_indicators
 from benchmarks.interactive import interactive_workload
 from benchmarks.measure import Measured, machine, run_measured
 from benchmarks.report import render_markdown
-from infra.local_prefect import LocalPrefectServer
+from infra.devservers.prefect import LocalPrefectServer
 
 PYTHON = sys.executable
 JUNKAN = str(Path(sys.executable).parent / "junkan")

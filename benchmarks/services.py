@@ -1,6 +1,6 @@
 """Real MinIO and Prefect servers for a benchmark, started by the project's own scripts on free loopback ports.
 
-The same scripts as tests/integration/conftest.py (`infra/scripts/minio.sh`, `infra/scripts/prefect.sh`), but
+The same scripts as tests/integration/conftest.py (`minio.sh`, `prefect.sh` in `infra/devservers/scripts/`), but
 without pytest: a server that cannot start raises `ServiceError` with the script's output and log tail.
 """
 
@@ -17,10 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra.loopback import free_port, log_tail
+from infra.devservers.loopback import free_port, log_tail
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPTS = REPO / "infra" / "scripts"
+SCRIPTS = REPO / "infra" / "devservers" / "scripts"
 JUNKAN = str(Path(sys.executable).parent / "junkan")
 MINIO_START_TIMEOUT_S = 600  # MinIO is built once and cached; this only covers a slow first start
 PREFECT_START_TIMEOUT_S = 300
@@ -43,7 +43,7 @@ class Servers:
 
 
 def run_script(script: str, command: str, *, env: Mapping[str, str], timeout: float, log: Path) -> str:
-    """Run infra/scripts/<script> <command> and return its standard output; raise ServiceError if it fails."""
+    """Run infra/devservers/scripts/<script> <command>; its standard output, or ServiceError if it fails."""
     try:
         done = subprocess.run(  # noqa: S603 - our own script, fixed arguments
             ["bash", str(SCRIPTS / script), command],

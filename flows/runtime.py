@@ -17,13 +17,13 @@ from infra.redact import RedactingFilter
 from infra.settings import Settings
 
 if TYPE_CHECKING:
-    from infra.local_prefect import ServerStart
+    from infra.devservers.prefect import ServerStart
 
 _QUIET_ENVIRONMENT = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
     "GX_ANALYTICS_ENABLED": "False",
-    # For the in-process server only: the background one gets its own environment, UI on (infra/local_prefect.py).
+    # For the in-process server only: the background one gets its own environment, UI on (infra/devservers/prefect.py).
     "PREFECT_UI_ENABLED": "false",
     # The in-process (ephemeral) API server starts in a subprocess; on a busy 2-core machine it can take
     # longer than Prefect's default wait.
@@ -86,7 +86,7 @@ def use_prefect_server(settings: Settings) -> ServerStart | None:
     """Point Prefect at its API before prefect is imported: the configured server, else the background one.
 
     JUNKAN_PREFECT_API_URL (or PREFECT_API_URL) is used as it is; otherwise the background server of
-    JUNKAN_HOME is found or started (infra/local_prefect.py) and returned, unless JUNKAN_PREFECT_SERVER=ephemeral
+    JUNKAN_HOME is found or started (infra/devservers/prefect.py) and returned, unless JUNKAN_PREFECT_SERVER=ephemeral
     asks for Prefect's in-process server.
     """
     if settings.prefect_api_url:
@@ -94,7 +94,7 @@ def use_prefect_server(settings: Settings) -> ServerStart | None:
         return None
     if os.environ.get("PREFECT_API_URL") or settings.prefect_server == "ephemeral":
         return None
-    from infra.local_prefect import LocalPrefectServer
+    from infra.devservers.prefect import LocalPrefectServer
 
     start = LocalPrefectServer.from_settings(settings).start()
     os.environ["PREFECT_API_URL"] = start.server.api_url

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     events_host: str = Field(default="127.0.0.1", description="Receiver address; loopback unless a proxy fronts it")
     events_port: int = Field(default=8401, ge=1, le=65535, description="Receiver port")
     prefect_api_url: str | None = Field(default=None, description="Prefect server API, e.g. http://127.0.0.1:4200/api")
-    # without prefect_api_url (infra/local_prefect.py): one server in the background, reused by later commands
+    # without prefect_api_url (infra/devservers/prefect.py): one server in the background, reused by later commands
     prefect_server: Literal["background", "ephemeral"] = Field(
         default="background", description="background (started once, reused) or ephemeral (Prefect's in-process one)"
     )

@@ -1,7 +1,7 @@
 """A small released warehouse for BI-access checks: one member's flow in `core.flows`, one cell in `mart.indicators`.
 
 Used by tests/integration/test_bi_access.py, tests/integration/test_readme_bi.py and by
-infra/scripts/trino_check.sh (`python -m tests.bi_sample` publishes into the warehouse that JUNKAN_* settings
+infra/devservers/scripts/trino_check.sh (`python -m tests.bi_sample` publishes into the warehouse that JUNKAN_* settings
 describe).
 """
 

@@ -1,6 +1,6 @@
 """Session set-up shared by every test: one background Prefect server for flow commands, and none left after.
 
-Flow commands on the embedded default start a Prefect server in the background (infra/local_prefect.py) and
+Flow commands on the embedded default start a Prefect server in the background (infra/devservers/prefect.py) and
 leave it running for the next command. Tests that run them use `local_prefect` instead: one server for the
 session (for each xdist worker that needs one), started before the first such test and stopped at the end. Every
 server junkan starts carries this session's token in its environment, so the session fails if one is still running
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.local_prefect import LocalPrefectServer, RunningServer
+from infra.devservers.prefect import LocalPrefectServer, RunningServer
 from tests.servers_left import TOKEN_VARIABLE, describe, left_servers, stop
 
 PREFECT_START_TIMEOUT_S = 300

@@ -1,4 +1,4 @@
-"""Prefect servers junkan started (infra/local_prefect.py, infra/scripts/prefect.sh) that still run after tests.
+"""Prefect servers junkan started (infra/devservers/prefect.py, its scripts/prefect.sh) that still run after tests.
 
 Every pytest session checks at its end (tests/conftest.py) and `make test` ends with `python -m tests.servers_left`:
 a test that starts a server must stop it. A server belongs to a test run when its environment carries the run's
@@ -16,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.local_prefect import RUN_DIRECTORY_VARIABLE
+from infra.devservers.prefect import RUN_DIRECTORY_VARIABLE
 
 TOKEN_VARIABLE = "TEST_RUN_OF_JUNKAN"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local_prefect import RunningServer
+from infra.devservers.prefect import RunningServer
 from infra.resources import build_resources
 from infra.settings import Settings
 from schemas.tables import TABLES

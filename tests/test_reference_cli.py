@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local_prefect import RunningServer
+from infra.devservers.prefect import RunningServer
 from tests.test_end_to_end import junkan
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"

@@ -1,7 +1,7 @@
 """`junkan server start | stop | status`: the background Prefect server that flow commands share.
 
 `register(app)` adds the group to the main CLI; `prepare_flows` is what a flow command calls before it imports
-Prefect. Only infra/local_prefect.py is imported (no Prefect), so these commands answer in well under a second
+Prefect. Only infra/devservers/prefect.py is imported (no Prefect), so these commands answer in well under a second
 when the server already runs.
 """
 
@@ -14,7 +14,7 @@ import typer
 from infra.redact import redact_url
 
 if TYPE_CHECKING:
-    from infra.local_prefect import LocalPrefectServer, ServerStart
+    from infra.devservers.prefect import LocalPrefectServer, ServerStart
     from infra.settings import Settings
 
 server_app = typer.Typer(
@@ -30,7 +30,7 @@ def prepare_flows(settings: Settings) -> ServerStart | None:
     it); None for a configured server or Prefect's in-process one.
     """
     from flows.runtime import prepare_environment, use_prefect_server
-    from infra.local_prefect import ServerError
+    from infra.devservers.prefect import ServerError
 
     prepare_environment(settings)
     try:
@@ -48,7 +48,7 @@ def prepare_flows(settings: Settings) -> ServerStart | None:
 
 
 def _server() -> tuple[LocalPrefectServer, Settings]:
-    from infra.local_prefect import LocalPrefectServer
+    from infra.devservers.prefect import LocalPrefectServer
     from infra.settings import get_settings
 
     settings = get_settings()
@@ -58,7 +58,7 @@ def _server() -> tuple[LocalPrefectServer, Settings]:
 @server_app.command("start")
 def start() -> None:
     """Start the background Prefect server of JUNKAN_HOME (or find the running one) and print its addresses."""
-    from infra.local_prefect import ServerError
+    from infra.devservers.prefect import ServerError
 
     server, settings = _server()
     if settings.prefect_api_url:

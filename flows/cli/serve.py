@@ -38,7 +38,8 @@ def serve(
 
     settings = get_settings()
     if not os.environ.get("PREFECT_API_URL"):
-        typer.echo("error: no Prefect server; set JUNKAN_PREFECT_API_URL (infra/scripts/prefect.sh url)", err=True)
+        hint = "infra/devservers/scripts/prefect.sh url"
+        typer.echo(f"error: no Prefect server; set JUNKAN_PREFECT_API_URL ({hint})", err=True)
         raise typer.Exit(2)
     if configure_minio:
         _configure_minio()

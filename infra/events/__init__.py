@@ -257,7 +257,7 @@ def default_sink(settings: Settings) -> PrefectApiSink:
 
     api_url = settings.prefect_api_url or os.environ.get("PREFECT_API_URL")
     if not api_url:
-        msg = "no Prefect server: set JUNKAN_PREFECT_API_URL (e.g. $(infra/scripts/prefect.sh url))"
+        msg = "no Prefect server: set JUNKAN_PREFECT_API_URL (e.g. $(infra/devservers/scripts/prefect.sh url))"
         raise ValueError(msg)
     return PrefectApiSink(api_url, auth_string=os.environ.get("PREFECT_API_AUTH_STRING"))
 

@@ -117,7 +117,7 @@ def flows_file(
 
 @dataclass
 class Service:
-    """A server started by one of infra/scripts, which a test may stop and start again."""
+    """A server started by one of infra/devservers/scripts, which a test may stop and start again."""
 
     script: str
     env: dict[str, str]

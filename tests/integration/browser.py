@@ -1,7 +1,7 @@
 """Headless Chromium for the page tests, driven over the DevTools protocol: the browser, one page, screenshots.
 
-Chromium comes from Debian (infra/scripts/chromium.sh install). Test modules import the `chromium` and `browser`
-fixtures by name; screenshots are saved in the test's tmp_path and also to $JUNKAN_SCREENSHOT_DIR when set.
+Chromium comes from Debian (infra/devservers/scripts/chromium.sh install). Test modules import the `chromium` and
+`browser` fixtures by name; screenshots are saved in the test's tmp_path and also to $JUNKAN_SCREENSHOT_DIR when set.
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from infra.loopback import free_port, log_tail
+from infra.devservers.loopback import free_port, log_tail
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPTS = REPO / "infra" / "scripts"
+SCRIPTS = REPO / "infra" / "devservers" / "scripts"
 HERE = Path(__file__).resolve().parent
 # The first run builds MinIO from source (several minutes on 2 cores); later runs find it in the cache.
 MINIO_START_TIMEOUT_S = 1800
@@ -55,7 +55,7 @@ def _text(output: str | bytes | None) -> str:
 
 
 def run_script(script: str, command: str, *, env: dict[str, str], timeout: float, log: Path) -> str:
-    """Run infra/scripts/<script> <command>; fail the test with its output and the log tail if it fails."""
+    """Run infra/devservers/scripts/<script> <command>; fail the test with its output and the log tail if it fails."""
     try:
         done = subprocess.run(  # noqa: S603 - our own script, fixed arguments
             ["bash", str(SCRIPTS / script), command],
@@ -87,7 +87,7 @@ def services_home() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def minio_server(services_home: Path) -> Iterator[MinioServer]:
-    """MinIO started by infra/scripts/minio.sh on free ports with fresh credentials; stopped at the end."""
+    """MinIO started by infra/devservers/scripts/minio.sh on free ports with fresh credentials; stopped at the end."""
     port = free_port()
     server = MinioServer(
         endpoint=f"127.0.0.1:{port}",
@@ -164,7 +164,7 @@ PREFECT_START_TIMEOUT_S = 300
 
 @pytest.fixture(scope="session")
 def prefect_api_url(services_home: Path) -> Iterator[str]:
-    """API URL of a Prefect server (SQLite) started by infra/scripts/prefect.sh on a free port; stopped at the end."""
+    """API URL of a Prefect server (SQLite) from infra/devservers/scripts/prefect.sh on a free port, stopped after."""
     env = {
         **{name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")},
         "JUNKAN_HOME": str(services_home),

@@ -1,6 +1,6 @@
 """Issue 3's acceptance test: an upload to MinIO is validated and published with no other action.
 
-Real servers only: MinIO (infra/scripts/minio.sh), a Prefect server (infra/scripts/prefect.sh), and the real
+Real servers only: MinIO and a Prefect server (`minio.sh`, `prefect.sh` in infra/devservers/scripts/), and the real
 CLI's `junkan serve` and `junkan events` as subprocesses. A member with its own MinIO credentials (from
 `junkan members add`) uploads a flows file with the minio client; the receiver turns MinIO's notification into
 a Prefect event, the ingest deployment's trigger starts a run, and the rows appear in `core.flows` and the

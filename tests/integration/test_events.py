@@ -1,4 +1,4 @@
-"""The receiver against a real Prefect server started by infra/scripts/prefect.sh: events land once, by id."""
+"""The receiver against a real Prefect server (infra/devservers/scripts/prefect.sh): events land once, by id."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Bucket notifications on a real MinIO: a webhook gets inbox events, and gets them late after an outage.
 
 These tests restart MinIO and leave a webhook target in its config, so they use a MinIO of their own
-(started by the same infra/scripts/minio.sh) instead of the shared session server.
+(started by the same infra/devservers/scripts/minio.sh) instead of the shared session server.
 """
 
 from __future__ import annotations

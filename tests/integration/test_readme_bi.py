@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from flows import cli
-from infra.loopback import free_port
+from infra.devservers.loopback import free_port
 from tests.bi_sample import publish_sample_on_s3, shown_secrets
 from tests.integration.conftest import MinioServer
 

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from infra.local_prefect import RunningServer
+from infra.devservers.prefect import RunningServer
 from tests.integration.conftest import MinioServer, _libpq_url, drop_database
 
 pytestmark = pytest.mark.integration

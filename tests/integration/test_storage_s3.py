@@ -1,4 +1,4 @@
-"""S3Storage against a real MinIO started by infra/scripts/minio.sh."""
+"""S3Storage against a real MinIO started by infra/devservers/scripts/minio.sh."""
 
 from __future__ import annotations
 

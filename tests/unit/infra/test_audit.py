@@ -13,7 +13,7 @@ import pytest
 from infra.shared_folder import shared_folder
 
 REPOSITORY = Path(__file__).resolve().parents[3]
-AUDIT = REPOSITORY / "infra" / "scripts" / "audit.sh"
+AUDIT = REPOSITORY / "infra" / "devservers" / "scripts" / "audit.sh"
 
 pytestmark = pytest.mark.skipif(
     not (shared_folder("advisories") / "osv-scanner" / "PyPI" / "all.zip").is_file(),

@@ -5,7 +5,7 @@ Without a configured server Prefect starts a temporary API server inside every p
 in its own session, and later commands find it by its pid file, port file and `/api/health`.
 
 Files live in `JUNKAN_HOME/prefect-server/` (prefect.pid, port, prefect.log), the same files as
-`infra/scripts/prefect.sh`, so the script and `junkan server` see one server. The server's PREFECT_HOME is
+`infra/devservers/scripts/prefect.sh`, so the script and `junkan server` see one server. The server's PREFECT_HOME is
 `JUNKAN_HOME/prefect`, the one the CLI gives Prefect's in-process server, so its SQLite database (flow runs,
 Secret blocks) is the same whichever of the two runs. Nothing here imports Prefect: a command that only
 reads the pid file stays cheap.
@@ -27,7 +27,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.loopback import free_port, log_tail
+from infra.devservers.loopback import free_port, log_tail
 from infra.settings import Settings
 
 logger = logging.getLogger(__name__)

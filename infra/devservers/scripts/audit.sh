@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Dependency audit: osv-scanner, offline, against uv.lock with the dated advisory snapshot in shared/advisories.
 #
-#   infra/scripts/audit.sh [LOCKFILE]   scan (default uv.lock); exits 1 on a known vulnerability with a fixed version
-#   infra/scripts/audit.sh install      build the pinned osv-scanner into ~/.cache/junkan/bin/osv-scanner-<version>/ (once)
+#   infra/devservers/scripts/audit.sh [LOCKFILE]   scan (default uv.lock); exits 1 on a known vulnerability with a fixed version
+#   infra/devservers/scripts/audit.sh install      build the pinned osv-scanner into ~/.cache/junkan/bin/osv-scanner-<version>/ (once)
 #
 # Environment (all optional):
 #   JUNKAN_ADVISORIES_DIR   advisory folder (holds osv-scanner/PyPI/all.zip); default shared/advisories beside the
@@ -12,7 +12,7 @@ set -euo pipefail
 SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$SCRIPTS/lib.sh"
-REPOSITORY="$(cd "$SCRIPTS/../.." && pwd)"
+REPOSITORY="$(cd "$SCRIPTS/../../.." && pwd)"
 
 # v2.2.4: the newest release that builds with the machine's Go 1.26 (later ones need Go >= 1.27).
 OSV_VERSION="v2.2.4"

@@ -7,7 +7,7 @@
 #   4. Trino started with Java 25 and the README's catalog file (host ports swapped for the free ones)
 #   5. the README's queries, which must succeed, and its refused statements, each of which must fail
 #
-# Not part of `make test` (a 800 MB download and a minute of Trino start-up): run `bash infra/scripts/trino_check.sh`.
+# Not part of `make test` (a 800 MB download and a minute of Trino start-up): run `bash infra/devservers/scripts/trino_check.sh`.
 # Everything it started is stopped on exit. The new BI secrets stay in this process's environment and in files
 # under the temporary home (mode 600); they are never printed.
 #
@@ -19,8 +19,8 @@ set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-SCRIPTS="$REPO/infra/scripts"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+SCRIPTS="$REPO/infra/devservers/scripts"
 README="$REPO/README.md"
 VERSION=476
 MAVEN=https://repo1.maven.org/maven2/io/trino
@@ -62,7 +62,7 @@ download() {
 }
 
 free_port() {
-    "$PYTHON" -c 'from infra.loopback import free_port; print(free_port())'
+    "$PYTHON" -c 'from infra.devservers.loopback import free_port; print(free_port())'
 }
 
 # block MARKER: the fenced code block that follows `<!-- MARKER` in the README, without its fences.

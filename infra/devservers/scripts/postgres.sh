@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # PostgreSQL for junkan: Debian's packages, a private cluster under $JUNKAN_HOME/postgres, loopback TCP only.
 #
-#   infra/scripts/postgres.sh install   apt-get install postgresql when initdb/pg_ctl are missing
-#   infra/scripts/postgres.sh start     initdb (once), start, create database junkan, print its URL (password masked)
-#   infra/scripts/postgres.sh stop      stop the cluster (fast shutdown) and wait
-#   infra/scripts/postgres.sh status    say whether it runs and print its URL (password masked)
-#   infra/scripts/postgres.sh url       print the SQLAlchemy URL of database junkan, with its password, for
+#   infra/devservers/scripts/postgres.sh install   apt-get install postgresql when initdb/pg_ctl are missing
+#   infra/devservers/scripts/postgres.sh start     initdb (once), start, create database junkan, print its URL (password masked)
+#   infra/devservers/scripts/postgres.sh stop      stop the cluster (fast shutdown) and wait
+#   infra/devservers/scripts/postgres.sh status    say whether it runs and print its URL (password masked)
+#   infra/devservers/scripts/postgres.sh url       print the SQLAlchemy URL of database junkan, with its password, for
 #                                       export JUNKAN_DATABASE_URL=$(...); the only command that shows the password
 #
 # Environment (all optional):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flows.runtime import use_prefect_server
-from infra.local_prefect import RUN_DIRECTORY_VARIABLE, LocalPrefectServer, RunningServer, ServerError
+from infra.devservers.prefect import RUN_DIRECTORY_VARIABLE, LocalPrefectServer, RunningServer, ServerError
 from infra.settings import Settings
 from tests.servers_left import TOKEN_VARIABLE, left_servers, stop
 

@@ -9,21 +9,21 @@ export JUNKAN_HOME
 
 ## minio-install: build the pinned MinIO from source with Go (skipped when already built)
 minio-install:
-	bash infra/scripts/minio.sh install
+	bash infra/devservers/scripts/minio.sh install
 
 ## minio: start MinIO; credentials from JUNKAN_S3_ACCESS_KEY / JUNKAN_S3_SECRET_KEY or dev defaults
 minio:
-	bash infra/scripts/minio.sh start
+	bash infra/devservers/scripts/minio.sh start
 
 minio-stop:
-	bash infra/scripts/minio.sh stop
+	bash infra/devservers/scripts/minio.sh stop
 
 ## postgres: start a private PostgreSQL cluster and print the URL of database junkan
 postgres:
-	bash infra/scripts/postgres.sh start
+	bash infra/devservers/scripts/postgres.sh start
 
 postgres-stop:
-	bash infra/scripts/postgres.sh stop
+	bash infra/devservers/scripts/postgres.sh stop
 
 services: minio postgres
 
@@ -31,12 +31,12 @@ services-stop: minio-stop postgres-stop
 
 ## prefect: start a Prefect server on loopback (SQLite under $(JUNKAN_HOME), or PREFECT_API_DATABASE_CONNECTION_URL)
 prefect:
-	bash infra/scripts/prefect.sh start
+	bash infra/devservers/scripts/prefect.sh start
 
 prefect-stop:
-	bash infra/scripts/prefect.sh stop
+	bash infra/devservers/scripts/prefect.sh stop
 
 ## trino-check: the README's Trino instructions for BI tools against Trino 476 (Maven Central, Java 25), MinIO and
 ## PostgreSQL on 127.0.0.1; not part of `make test` (an 800 MB download the first time)
 trino-check: install
-	bash infra/scripts/trino_check.sh
+	bash infra/devservers/scripts/trino_check.sh

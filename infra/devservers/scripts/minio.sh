@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # MinIO for junkan: built from source with the Go toolchain (Go module proxy only), run on loopback only.
 #
-#   infra/scripts/minio.sh install   build the pinned MinIO into ~/.cache/junkan/bin/minio-<version>/ (once)
-#   infra/scripts/minio.sh start     start it (installs first if needed); no-op when already running
-#   infra/scripts/minio.sh stop      stop it by pid and wait
-#   infra/scripts/minio.sh status    say whether it runs and where
+#   infra/devservers/scripts/minio.sh install   build the pinned MinIO into ~/.cache/junkan/bin/minio-<version>/ (once)
+#   infra/devservers/scripts/minio.sh start     start it (installs first if needed); no-op when already running
+#   infra/devservers/scripts/minio.sh stop      stop it by pid and wait
+#   infra/devservers/scripts/minio.sh status    say whether it runs and where
 #
 # Environment (all optional):
 #   JUNKAN_HOME                 local state; data in $JUNKAN_HOME/minio/data (default .junkan)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Chromium for junkan's browser tests: Debian's package, run headless by the tests themselves.
 #
-#   infra/scripts/chromium.sh install   apt-get install chromium when /usr/bin/chromium is missing (needs root)
-#   infra/scripts/chromium.sh path      print the browser's path, or fail when it is not installed
-#   infra/scripts/chromium.sh version   print the browser's version
+#   infra/devservers/scripts/chromium.sh install   apt-get install chromium when /usr/bin/chromium is missing (needs root)
+#   infra/devservers/scripts/chromium.sh path      print the browser's path, or fail when it is not installed
+#   infra/devservers/scripts/chromium.sh version   print the browser's version
 #
 # Environment (all optional):
 #   JUNKAN_CHROMIUM   path of the browser (default /usr/bin/chromium)

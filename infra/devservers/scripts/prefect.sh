@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A Prefect server for junkan (API, event triggers, scheduler), on loopback only, state under $JUNKAN_HOME.
 #
-#   infra/scripts/prefect.sh start    start it in the background and wait for /api/health; prints the API URL
-#   infra/scripts/prefect.sh stop     stop it (the whole process group) and wait
-#   infra/scripts/prefect.sh status   say whether it runs
-#   infra/scripts/prefect.sh url      print the API URL (for JUNKAN_PREFECT_API_URL / PREFECT_API_URL)
+#   infra/devservers/scripts/prefect.sh start    start it in the background and wait for /api/health; prints the API URL
+#   infra/devservers/scripts/prefect.sh stop     stop it (the whole process group) and wait
+#   infra/devservers/scripts/prefect.sh status   say whether it runs
+#   infra/devservers/scripts/prefect.sh url      print the API URL (for JUNKAN_PREFECT_API_URL / PREFECT_API_URL)
 #
 # Environment (all optional):
 #   JUNKAN_HOME                          local state; server home in $JUNKAN_HOME/prefect-server (default .junkan)
@@ -17,7 +17,7 @@ set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 JUNKAN_HOME="${JUNKAN_HOME:-.junkan}"
 mkdir -p "$JUNKAN_HOME"
 JUNKAN_HOME="$(cd "$JUNKAN_HOME" && pwd)"
@@ -72,7 +72,7 @@ cmd_start() {
     echo "=== prefect server start $(date -u +%FT%TZ) port $PORT ===" >>"$LOG_FILE"
     # Own session: the server spawns workers; stop signals the whole group. No telemetry, no update checks.
     # PREFECT_API_URL is the client setting and must not leak into the server's own environment.
-    # JUNKAN_PREFECT_SERVER_RUN_DIR marks it as junkan's, as infra/local_prefect.py does (tests/servers_left.py).
+    # JUNKAN_PREFECT_SERVER_RUN_DIR marks it as junkan's, as infra/devservers/prefect.py does (tests/servers_left.py).
     env -u PREFECT_API_URL -u PREFECT_LOGGING_SETTINGS_PATH \
         PREFECT_HOME="$RUN_DIR" \
         PREFECT_SERVER_ANALYTICS_ENABLED=false \
