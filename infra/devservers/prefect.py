@@ -4,8 +4,13 @@ Without a configured server Prefect starts a temporary API server inside every p
 15–30 s per command on 2 cores. Instead one `prefect server start` (API, UI, services) runs on 127.0.0.1
 in its own session, and later commands find it by its pid file, port file and `/api/health`.
 
-Files live in `JUNKAN_HOME/prefect-server/` (prefect.pid, port, prefect.log), the same files as
-`infra/devservers/scripts/prefect.sh`, so the script and `junkan server` see one server. The server's PREFECT_HOME is
+This is the one implementation: `junkan server start|stop|status` and `infra/devservers/scripts/prefect.sh`
+(the tests', the benchmarks' and the Makefile's, `python -m infra.devservers.prefect`) both drive it. Prefect's
+own `prefect server start --background` / `prefect server stop` (3.9) do not do the job: the start returns
+before the API answers, takes a fixed port, and the stop signals one process without waiting, leaving the
+server's workers behind; two commands starting at once both start one.
+
+Files live in `JUNKAN_HOME/prefect-server/` (prefect.pid, port, prefect.log). The server's PREFECT_HOME is
 `JUNKAN_HOME/prefect`, the one the CLI gives Prefect's in-process server, so its SQLite database (flow runs,
 Secret blocks) is the same whichever of the two runs. Nothing here imports Prefect: a command that only
 reads the pid file stays cheap.
@@ -130,9 +135,16 @@ class LocalPrefectServer:
     """Start, find and stop the background Prefect server of one JUNKAN_HOME."""
 
     def __init__(
-        self, home: Path, *, port: int | None = None, start_timeout_s: float = 180.0, stop_timeout_s: float = 30.0
+        self,
+        home: Path,
+        *,
+        port: int | None = None,
+        start_timeout_s: float = 180.0,
+        stop_timeout_s: float = 30.0,
+        ui: bool = True,
     ) -> None:
         self.home = home
+        self.ui = ui  # the point of a lasting server: runs and logs to look at; tests start theirs without
         self.run_dir = home / RUN_DIRECTORY
         self.prefect_home = home / "prefect"
         self.port = port
@@ -231,12 +243,12 @@ class LocalPrefectServer:
         environment |= {
             "PREFECT_HOME": str(self.prefect_home),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_UI_ENABLED": "true",
+            "PREFECT_UI_ENABLED": "true" if self.ui else "false",
             "DO_NOT_TRACK": "1",
             RUN_DIRECTORY_VARIABLE: str(self.run_dir),
         }
         command = [*_prefect_command(), "server", "start", "--host", HOST, "--port", str(port), "--analytics-off"]
-        command.append("--ui")  # the point of a lasting server: runs and logs to look at in a browser
+        command.append("--ui" if self.ui else "--no-ui")
         with self.log_file.open("ab") as log:
             log.write(f"=== junkan: prefect server start on {HOST}:{port} at {time.strftime('%FT%T%z')} ===\n".encode())
             log.flush()
@@ -307,3 +319,50 @@ class LocalPrefectServer:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def main(arguments: list[str] | None = None) -> int:
+    """`python -m infra.devservers.prefect start|stop|status|url`: what `scripts/prefect.sh` runs.
+
+    The server of JUNKAN_HOME, on JUNKAN_PREFECT_PORT (else a free port), waiting JUNKAN_PREFECT_START_TIMEOUT
+    seconds for its health; the UI only with JUNKAN_PREFECT_UI=on. `start` and `url` print the API URL last on
+    standard output (for PREFECT_API_URL); `status` exits 3 when no server runs.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="prefect.sh", description="junkan's background Prefect server")
+    parser.add_argument("command", choices=["start", "stop", "status", "url"])
+    command = parser.parse_args(arguments).command
+    settings = Settings()
+    server = LocalPrefectServer(
+        settings.resolved_home,
+        port=settings.prefect_port,
+        start_timeout_s=settings.prefect_start_timeout,
+        ui=os.environ.get("JUNKAN_PREFECT_UI", "off") == "on",
+    )
+    running = server.find()
+    if command == "start":
+        try:
+            found = server.start()
+        except ServerError as error:
+            sys.stderr.write(f"error: {error}\n")
+            return 1
+        state = "started" if found.started else "already running"
+        sys.stderr.write(f"prefect server {state} (pid {found.server.pid}), log {server.log_file}\n")
+        sys.stdout.write(f"{found.server.api_url}\n")
+    elif command == "stop":
+        stopped = server.stop()
+        said = "prefect server not running" if stopped is None else f"prefect server stopped (pid {stopped.pid})"
+        sys.stdout.write(f"{said}\n")
+    elif running is None:
+        (sys.stderr if command == "url" else sys.stdout).write("prefect server not running\n")
+        return 3
+    elif command == "status":
+        sys.stdout.write(f"prefect server running (pid {running.pid}): {running.api_url}\n")
+    else:
+        sys.stdout.write(f"{running.api_url}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

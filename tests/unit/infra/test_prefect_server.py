@@ -96,3 +96,21 @@ def test_a_server_left_by_this_test_run_is_found_and_stopped(tmp_path: Path) -> 
         for process in (left, other_run):
             process.kill()
             process.wait()
+
+
+def test_the_script_and_junkan_server_drive_one_implementation(tmp_path: Path) -> None:
+    script = Path(__file__).resolve().parents[3] / "infra" / "devservers" / "scripts" / "prefect.sh"
+    assert "-m infra.devservers.prefect" in script.read_text(encoding="utf-8")
+    environment = {**os.environ, "JUNKAN_HOME": str(tmp_path)}
+    status = subprocess.run(  # noqa: S603 - our own script
+        ["bash", str(script), "status"], env=environment, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (status.returncode, status.stdout) == (3, "prefect server not running\n")
+    (tmp_path / "prefect-server").mkdir()
+    (tmp_path / "prefect-server" / "prefect.pid").write_text("999999999\n", encoding="utf-8")
+    (tmp_path / "prefect-server" / "port").write_text("4321\n", encoding="utf-8")
+    stopped = subprocess.run(  # noqa: S603 - our own script
+        ["bash", str(script), "stop"], env=environment, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (stopped.returncode, stopped.stdout) == (0, "prefect server not running\n")
+    assert not (tmp_path / "prefect-server" / "prefect.pid").exists()  # a dead server's files are removed
