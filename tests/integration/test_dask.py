@@ -17,15 +17,15 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from flows.stages.members import import_members
-from infra.demo_data.generate import generate_demo
-from infra.demo_data.members import (
+from flows.demo.data.generate import generate_demo
+from flows.demo.data.members import (
     CP932_MEMBER,
     MISSING_UNIT_MEMBER,
     NEGATIVE_MEMBER,
     UNKNOWN_MATERIAL_MEMBER,
     UNKNOWN_TARGET_MEMBER,
 )
+from flows.stages.members import import_members
 from infra.resources import build_resources
 from infra.settings import Settings
 from infra.storage import keys

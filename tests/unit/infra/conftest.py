@@ -1,4 +1,4 @@
-"""Fixtures for infra tests: a throw-away database (SQLite by default, PostgreSQL when asked), the demo's files."""
+"""Fixtures for infra tests: a throw-away database (SQLite by default, PostgreSQL when asked)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from infra.demo_data.generate import DemoManifest, generate_demo
 from infra.ledger import Ledger
 from infra.warehouse import Warehouse
 
 # e.g. postgresql+psycopg://junkan:junkan@127.0.0.1:5432/junkan — each test then gets its own database.
 TEST_DATABASE_URL_ENV = "JUNKAN_TEST_DATABASE_URL"
-
-
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoManifest:
-    """The demo (seed 2024) that test_demo_data and test_demo_kinds read: generated once, never written to."""
-    return generate_demo(tmp_path_factory.mktemp("demo"), seed=2024)
 
 
 @pytest.fixture

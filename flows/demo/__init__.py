@@ -9,11 +9,11 @@ from pathlib import Path
 
 import polars as pl
 
+from flows.demo.data.generate import DemoFile, DemoManifest, generate_demo
 from flows.runtime import prepare_environment
 from flows.stages.members import import_members
 from flows.stages.roadmaps import ensure_secretariat
 from flows.stages.summary import RunSummary
-from infra.demo_data.generate import DemoFile, DemoManifest, generate_demo
 from infra.hashing import sha256_stream
 from infra.redact import redact_url
 from infra.resources import Resources, build_resources

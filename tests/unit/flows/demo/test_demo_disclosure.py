@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
+from flows.demo.data.generate import DemoManifest
+from flows.demo.data.members import DEMO_MEMBERS, PUBLIC_BY_CONSENT, PUBLIC_COMPANIES
 from flows.stages.members import disclosure_frame, import_members
-from infra.demo_data.generate import DemoManifest
-from infra.demo_data.members import DEMO_MEMBERS, PUBLIC_BY_CONSENT, PUBLIC_COMPANIES
 from infra.resources import build_resources
 from infra.settings import Settings
 

@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from infra.demo_data.members import DemoMember, Role
+from flows.demo.data.members import DemoMember, Role
 
 
 @dataclass(frozen=True)

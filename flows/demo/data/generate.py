@@ -3,9 +3,9 @@
 `generate_demo` writes member files as `<directory>/<member_id>/<dataset>/<file>` (the inbox layout)
 and returns a manifest saying, for humans, what should happen to each file. Five files are bad on
 purpose, each from a different member so that a bad file never spoils another member's results.
-The members are in `infra.demo_data.members`, their flows are modelled in `infra.demo_data.flow_model`,
-their targets and progress in `infra.demo_data.targets`, files are written by `infra.demo_data.files`;
-the real datasets are kept as published and converted in `infra.demo_data.real`.
+The members are in `flows.demo.data.members`, their flows are modelled in `flows.demo.data.flow_model`,
+their targets and progress in `flows.demo.data.targets`, files are written by `flows.demo.data.files`;
+the real datasets are kept as published and converted in `flows.demo.data.real`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from infra.demo_data.files import (
+from flows.demo.data.files import (
     EXTENSIONS,
     FULL_WIDTH,
     DemoFile,
@@ -29,9 +29,9 @@ from infra.demo_data.files import (
     submission_path,
     write_file,
 )
-from infra.demo_data.flow_model import year_flows
-from infra.demo_data.kinds import plan_files, project_files
-from infra.demo_data.members import (
+from flows.demo.data.flow_model import year_flows
+from flows.demo.data.kinds import plan_files, project_files
+from flows.demo.data.members import (
     CP932_MEMBER,
     DEMO_MEMBERS,
     MISSING_UNIT_MEMBER,
@@ -42,7 +42,7 @@ from infra.demo_data.members import (
     disclosure_columns,
     joined_on,
 )
-from infra.demo_data.real import (
+from flows.demo.data.real import (
     SCOTLAND_FILE,
     STEEL_FILE,
     STEEL_MEMBER,
@@ -51,8 +51,8 @@ from infra.demo_data.real import (
     scotland_members_frame,
     steel_flows_frame,
 )
-from infra.demo_data.targets import member_targets, progress_received_on, publication_of, write_progress, write_targets
-from infra.demo_data.transfers import destination_of, written_region
+from flows.demo.data.targets import member_targets, progress_received_on, publication_of, write_progress, write_targets
+from flows.demo.data.transfers import destination_of, written_region
 from schemas import FLOWS, MEMBERS
 from schemas import vocabulary as v
 
@@ -200,7 +200,7 @@ def generate_demo(directory: Path, *, seed: int = 2024, include_scotland: bool =
 
     Files go to `<directory>/<member_id>/<dataset>/<file>`; the manifest lists targets first, then flows,
     then progress, the order in which a member's progress can refer to its targets, then projects, their
-    disclosures and municipal plans (`infra.demo_data.kinds`).
+    disclosures and municipal plans (`flows.demo.data.kinds`).
     """
     directory.mkdir(parents=True, exist_ok=True)
     targets_files: list[DemoFile] = []

@@ -87,7 +87,7 @@ def steel_stage(process: str) -> str:
     try:
         return _STEEL_STAGES[process]
     except KeyError:
-        msg = f"unknown process {process!r} in the steel flows; add it to _STEEL_STAGES in infra/demo_data/real.py"
+        msg = f"unknown process {process!r} in the steel flows; add it to _STEEL_STAGES in flows/demo/data/real.py"
         raise ValueError(msg) from None
 
 
@@ -226,7 +226,7 @@ def scotland_member_id(council: str) -> str:
 def _check_known(path: Path, column: str, values: pl.Series, known: dict[str, str]) -> None:
     unknown = sorted(set(values.drop_nulls().unique()) - set(known))
     if unknown:
-        msg = f"{path}: column {column} has values without a mapping: {unknown}; add them in infra/demo_data/real.py"
+        msg = f"{path}: column {column} has values without a mapping: {unknown}; add them in flows/demo/data/real.py"
         raise ValueError(msg)
 
 

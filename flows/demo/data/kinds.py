@@ -1,9 +1,9 @@
 """Demo files for the rules of each kind of member: universities' projects and disclosures, municipalities' plans.
 
-With the days targets and progress files arrived (`infra.demo_data.generate`), every obligation status appears
+With the days targets and progress files arrived (`flows.demo.data.generate`), every obligation status appears
 in `make demo`.
 
-Written from fixed tables (no random stream), so the synthetic year in `infra.demo_data.generate` is unchanged.
+Written from fixed tables (no random stream), so the synthetic year in `flows.demo.data.generate` is unchanged.
 The follow-up is judged on 31 March 2026 (`FOLLOW_UP_AS_OF`): the cases below are met, due or overdue on that day.
 """
 

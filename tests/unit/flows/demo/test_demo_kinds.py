@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from infra.demo_data import targets as demo_targets
-from infra.demo_data.generate import DemoManifest
-from infra.demo_data.kinds import FOLLOW_UP_AS_OF, PROJECT_TABLE
+from flows.demo.data import targets as demo_targets
+from flows.demo.data.generate import DemoManifest
+from flows.demo.data.kinds import FOLLOW_UP_AS_OF, PROJECT_TABLE
 from infra.readers import read_table
 from schemas import CONTRACTS
 from schemas.obligations import OBLIGATION_CODES, STATUS_CODES
@@ -90,7 +90,7 @@ def test_every_obligation_has_members_overdue_and_every_status_appears(demo: Dem
 
 
 def test_the_disclosure_of_an_unknown_project_is_in_the_demo(demo: DemoManifest) -> None:
-    from infra.demo_data.kinds import UNKNOWN_PROJECT_ID, UNKNOWN_PROJECT_MEMBER
+    from flows.demo.data.kinds import UNKNOWN_PROJECT_ID, UNKNOWN_PROJECT_MEMBER
 
     disclosures = core(demo, "disclosures")
     projects = core(demo, "projects")

@@ -14,8 +14,8 @@ import random
 
 import japanmap
 
-from infra.demo_data.flow_model import Flow
-from infra.demo_data.members import DemoMember
+from flows.demo.data.flow_model import Flow
+from flows.demo.data.members import DemoMember
 from schemas.regions import PREFECTURE_CODES, PREFECTURES
 
 # (material group, target stage) whose treatment a municipality sends away, and how often it does.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, cast, get_args
 
-from infra.demo_data.files import FileFormat
+from flows.demo.data.files import FileFormat
 from schemas import vocabulary as v
 
 Role = Literal["municipality", "recycler", "producer", "manufacturer", "national", "campus", "reuse", "steel", "none"]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import polars as pl
 
-from infra.demo_data.files import EXTENSIONS, DemoFile, FileFormat, submission_path, write_file
-from infra.demo_data.kinds import FOLLOW_UP_AS_OF
-from infra.demo_data.members import UNKNOWN_TARGET_MEMBER, DemoMember
+from flows.demo.data.files import EXTENSIONS, DemoFile, FileFormat, submission_path, write_file
+from flows.demo.data.kinds import FOLLOW_UP_AS_OF
+from flows.demo.data.members import UNKNOWN_TARGET_MEMBER, DemoMember
 from schemas import PROGRESS, TARGETS
 from schemas import vocabulary as v
 

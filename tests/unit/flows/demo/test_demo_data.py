@@ -13,14 +13,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from infra.demo_data import members as demo_data
-from infra.demo_data import real as real_data
-from infra.demo_data.flow_model import year_flows
-from infra.demo_data.generate import DemoManifest, generate_demo
-from infra.demo_data.kinds import UNKNOWN_PROJECT_MEMBER
-from infra.demo_data.members import DEMO_MEMBERS
-from infra.demo_data.real import real_data_dir, scotland_flows_frame, scotland_members_frame, steel_flows_frame
-from infra.demo_data.transfers import destination_of, neighbours
+from flows.demo.data import members as demo_data
+from flows.demo.data import real as real_data
+from flows.demo.data.flow_model import year_flows
+from flows.demo.data.generate import DemoManifest, generate_demo
+from flows.demo.data.kinds import UNKNOWN_PROJECT_MEMBER
+from flows.demo.data.members import DEMO_MEMBERS
+from flows.demo.data.real import real_data_dir, scotland_flows_frame, scotland_members_frame, steel_flows_frame
+from flows.demo.data.transfers import destination_of, neighbours
 from schemas import CONTRACTS, FLOWS, MEMBERS
 from schemas import vocabulary as v
 from schemas.members import MEMBER_ID_PATTERN
