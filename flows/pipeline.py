@@ -24,11 +24,11 @@ from flows.stages import publish as publishing
 from flows.stages import roadmaps
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import periods_between, publish_period, take_out_withdrawn, unpublished_submissions
+from flows.stages.pull import PullOutcome, pull_sources
 from flows.stages.receive import register_keys, scan_inbox, validation_batches, withdraw_deleted
 from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
-from infra.sources import PullOutcome, pull_sources
 from schemas.datasets import DATASET_SPECS
 from schemas.outcomes import PUBLISHABLE
 

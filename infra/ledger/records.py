@@ -31,7 +31,7 @@ LIVE_STATUSES: Final = LIVE
 PUBLISHABLE_STATUSES: Final = PUBLISHABLE
 
 
-# Members' own systems the nightly run pulls from (see infra/sources.py).
+# Members' own systems the nightly run pulls from (see flows/stages/pull.py).
 SourceKind = Literal["http", "sql"]
 
 

@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 from flows import runtime
 from flows.cli import sources as cli_sources
 from flows.stages.batch import validate_submissions
+from flows.stages.pull import pull_sources
 from infra.access.prefect_secrets import prefect_secret
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
-from infra.sources import pull_sources
 from schemas import FLOWS
 
 SCHEMA = "erp"

@@ -17,11 +17,12 @@ import pytest
 import sqlalchemy as sa
 
 from flows.stages.batch import validate_submissions
+from flows.stages.pull import PullOutcome, pull_source, pull_sources
 from flows.stages.receive import unseen_inbox_keys
 from infra.ledger import Member, PullSource
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
-from infra.sources import PullOutcome, SourceError, fetch_sql, pull_source, pull_sources
+from infra.sources import SourceError, fetch_sql
 from schemas import FLOWS
 
 TOKEN = "tok-Zq8-very-secret"  # noqa: S105 - a test token
