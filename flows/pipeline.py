@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -29,8 +29,9 @@ from flows.stages.receive import register_keys, scan_inbox, validation_batches, 
 from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
-from schemas.datasets import DATASET_SPECS
+from schemas.datasets import DATASET_SPECS, OBLIGATION_TABLES, ROADMAP_TABLES, TARGET_TABLES
 from schemas.outcomes import PUBLISHABLE
+from schemas.tables import PUBLIC_TABLES
 
 _RESOURCES: dict[str, Resources] = {}
 _RESOURCES_LOCK = threading.Lock()
@@ -140,8 +141,12 @@ def _merge(summary: RunSummary, timings: Timings) -> None:
         summary.timings[stage] = summary.timings.get(stage, 0.0) + seconds
 
 
-def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
-    """Republish periods (in parallel on a Dask cluster), then targets, then the period reports."""
+def _publish(periods: list[str], summary: RunSummary, *, fed: Collection[str]) -> None:
+    """Rebuild periods' drafts (in parallel on a Dask cluster), then the whole tables `fed` names, then reports.
+
+    `fed` are the public tables whose inputs changed (`schemas.datasets`: what each dataset feeds).
+    """
+    targets = bool(set(fed) & {*TARGET_TABLES, *OBLIGATION_TABLES})
     if current_resources().settings.task_runner == "dask":
         published = [future.result() for future in publish.map(periods)]
     else:
@@ -154,7 +159,7 @@ def _publish(periods: list[str], summary: RunSummary, *, targets: bool) -> None:
     summary.published_periods += [period for period in periods if period not in summary.published_periods]
     if targets:
         _merge(summary, publish_targets())
-    if targets or periods:
+    if periods or set(fed) & set(ROADMAP_TABLES):
         _merge(summary, publish_roadmaps())
     for key, timings in [future.result() for future in render_report.map(periods)]:
         if key not in summary.report_keys:
@@ -172,10 +177,10 @@ def _process(submission_ids: list[str], summary: RunSummary) -> None:
     # Periods of submissions validated but never published (a run that died before publishing) count too.
     unfinished = unpublished_submissions(resources)
     take_out_withdrawn(resources, unfinished)
-    # What each dataset's files republish is registered with the dataset (`schemas.datasets`).
+    # What each dataset's files feed is registered with the dataset (`schemas.datasets`).
     by_period = [s for s in unfinished if DATASET_SPECS[s.dataset].republishes_periods]
     periods = sorted({p for s in by_period for p in s.periods})
-    _publish(periods, summary, targets=bool(unfinished))
+    _publish(periods, summary, fed={table for s in unfinished for table in DATASET_SPECS[s.dataset].feeds})
     flows_files = [s.submission_id for s in by_period if s.status in PUBLISHABLE]
     if flows_files:
         _merge(summary, write_member_previews(flows_files))
@@ -267,7 +272,7 @@ def backfill(period_from: str, period_to: str) -> RunSummary:
     """Republish every period between two period codes (inclusive) from the core tables."""
 
     def body(summary: RunSummary) -> None:
-        _publish(periods_between(current_resources(), period_from, period_to), summary, targets=True)
+        _publish(periods_between(current_resources(), period_from, period_to), summary, fed=PUBLIC_TABLES)
 
     return _recorded("backfill", {"period_from": period_from, "period_to": period_to}, body)
 

@@ -1,15 +1,16 @@
-"""Every dataset junkan takes, registered once: its contract, what its rules look up, what a file republishes.
+"""Every dataset junkan takes, registered once: its contract, look-ups, core shaping and the tables it feeds.
 
-The CLI's `--dataset` choices, the judging path's look-ups and the pipeline's triggers all read this registry.
-Adding a dataset: its contract module in `schemas/`, its core shaping in `transforms/` when rows need more than the
-contract's columns, one `DatasetSpec` below, tests, and `make contract` (docs/contract.md).
+The CLI's `--dataset` choices, the judging path's look-ups, the shaping of core rows and the pipeline's triggers
+all read this registry. Adding a dataset: its contract module in `schemas/`, its core shaping in `transforms/` when
+rows need more than the contract's columns (a step named in `CoreStep`, implemented in
+`transforms/core_shaping.py`), one `DatasetSpec` below, tests, and `make contract` (docs/contract.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 import polars as pl
 
@@ -41,21 +42,49 @@ class Reference:
         return pl.DataFrame(schema={name: TABLES[self.table][name] for name in self.columns})
 
 
+# How accepted rows become core rows beyond selecting the core table's columns, by name; each step is a pure
+# function of `transforms/core_shaping.py` (schemas cannot import transforms), run in the order given.
+CoreStep = Literal["roll_up_unknown_materials", "resolve_metric_tons"]
+CORE_STEPS: Final[tuple[CoreStep, ...]] = get_args(CoreStep)
+
+# The public tables of a period, rebuilt for each period a file names.
+PERIOD_TABLES: Final = (
+    "mart.flows",
+    "mart.stage_balance",
+    "mart.indicators",
+    "mart.sankey_links",
+    "mart.regional_flows",
+    "mart.regional_balance",
+    "mart.material_circularity",
+    "mart.publication_summary",
+)
+# The public tables rebuilt whole: target progress and the register, obligations, roadmaps.
+TARGET_TABLES: Final = ("mart.target_progress", "mart.target_compliance", "mart.member_targets")
+OBLIGATION_TABLES: Final = ("mart.member_compliance",)
+ROADMAP_TABLES: Final = ("mart.resource_productivity", "mart.roadmap_progress")
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
-    """One dataset: its contract, what its rules look up, who submits it and what a file of it republishes."""
+    """One dataset: its contract, what its rules look up, who submits it, how its rows are kept and what they feed."""
 
     contract: Contract
     references: Mapping[str, Reference] = field(default_factory=dict)
     submitted_by: Literal["members", "secretariat"] = "members"
-    # A file changes its periods' flow tables (their drafts are rebuilt); every accepted file changes the target,
-    # obligation and roadmap tables, which are rebuilt whole.
-    republishes_periods: bool = False
+    core_steps: tuple[CoreStep, ...] = ()
+    # The public tables its core rows feed: a run that accepts a file of it rebuilds their drafts (a period
+    # table for the periods the file names), and a release publishes them.
+    feeds: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         """The dataset's name in inbox paths and on the command line."""
         return self.contract.name
+
+    @property
+    def republishes_periods(self) -> bool:
+        """Whether its files change their periods' tables (the drafts of every period they name are rebuilt)."""
+        return any(table in PERIOD_TABLES for table in self.feeds)
 
 
 TARGETS_REFERENCE: Final = Reference(
@@ -66,13 +95,19 @@ PROJECTS_REFERENCE: Final = Reference("core.projects", ("member_id", "project_id
 DATASET_SPECS: Final[dict[str, DatasetSpec]] = {
     spec.name: spec
     for spec in (
-        DatasetSpec(FLOWS, republishes_periods=True),
-        DatasetSpec(TARGETS),
-        DatasetSpec(PROGRESS, references={"targets": TARGETS_REFERENCE}),
-        DatasetSpec(PROJECTS),
-        DatasetSpec(DISCLOSURES, references={"projects": PROJECTS_REFERENCE}),
-        DatasetSpec(PLANS),
-        *(DatasetSpec(contract, submitted_by="secretariat") for contract in REFERENCE_CONTRACTS),
+        # Flows feed every period table, members' indicators (so their targets' progress and obligations) and
+        # the members' side of the roadmaps.
+        DatasetSpec(
+            FLOWS,
+            core_steps=("roll_up_unknown_materials", "resolve_metric_tons"),
+            feeds=(*PERIOD_TABLES, *TARGET_TABLES, *OBLIGATION_TABLES, *ROADMAP_TABLES),
+        ),
+        DatasetSpec(TARGETS, feeds=(*TARGET_TABLES, *OBLIGATION_TABLES, *ROADMAP_TABLES)),
+        DatasetSpec(PROGRESS, references={"targets": TARGETS_REFERENCE}, feeds=(*TARGET_TABLES, *OBLIGATION_TABLES)),
+        DatasetSpec(PROJECTS, feeds=OBLIGATION_TABLES),
+        DatasetSpec(DISCLOSURES, references={"projects": PROJECTS_REFERENCE}, feeds=OBLIGATION_TABLES),
+        DatasetSpec(PLANS, feeds=OBLIGATION_TABLES),
+        *(DatasetSpec(contract, submitted_by="secretariat", feeds=ROADMAP_TABLES) for contract in REFERENCE_CONTRACTS),
     )
 }
 # What members submit (`junkan submit --dataset`), and the secretariat's reference data (`junkan reference load`).
@@ -85,6 +120,12 @@ RULE_REFERENCES: Final[dict[str, str]] = {
     for name, reference in spec.references.items()
     for rule in reference.rules
 }
+
+
+def datasets_feeding(tables: Iterable[str]) -> tuple[str, ...]:
+    """The datasets whose rows feed any of these public tables, in registry order."""
+    wanted = set(tables)
+    return tuple(name for name, spec in DATASET_SPECS.items() if wanted & set(spec.feeds))
 
 
 def references_of(dataset: str) -> Mapping[str, Reference]:

@@ -11,7 +11,6 @@ import logging
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from schemas.datasets import references_of
 from schemas.errors import FileRejected
 from schemas.members import close_member_ids
 from schemas.tables import TABLES
-from transforms.normalize import normalize, resolve_metric_tons, roll_up_unknown_materials
+from transforms.core_shaping import core_rows
+from transforms.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -186,21 +186,6 @@ def submission_info(submission: Submission) -> SubmissionInfo:
         file_name=file_name(submission),
         received_at=submission.received_at,
     )
-
-
-def core_rows(dataset: str, accepted: pl.DataFrame, *, received_on: date | pl.Expr | None = None) -> pl.DataFrame:
-    """Accepted rows in the core table's shape (unknown materials rolled up to their group, metric tons as t).
-
-    A target's version is in force from the day its file arrived (`received_on`: a date, or an expression
-    giving each row its file's).
-    """
-    if dataset == "flows":
-        accepted = accepted.lazy().pipe(roll_up_unknown_materials).pipe(resolve_metric_tons).collect()
-    columns = TABLES[f"core.{dataset}"]
-    if "valid_from" in columns:
-        day = received_on if isinstance(received_on, pl.Expr) else pl.lit(received_on, dtype=pl.Date)
-        accepted = accepted.with_columns(day.alias("valid_from"))
-    return accepted.select(list(columns))
 
 
 def written_member_ids(frames: Sequence[pl.DataFrame]) -> set[str]:

@@ -20,7 +20,6 @@ import polars as pl
 from expectations.report import ReportParts
 from flows.stages.judge import (
     Checked,
-    core_rows,
     load_references,
     normalized,
     quarantine_rows,
@@ -39,6 +38,7 @@ from infra.readers.limits import limits_from_settings
 from infra.resources import Resources
 from infra.storage import keys
 from schemas import get_contract
+from transforms.core_shaping import core_rows
 
 logger = logging.getLogger(__name__)
 

@@ -213,12 +213,14 @@ def flow_cells(resources: Resources, period: str) -> pl.DataFrame:
 CELL_MERGE_ROWS = 500_000  # partial sums held before they are merged into a period's running totals
 
 
+TARGET_INPUTS = ("core.targets", "core.progress", "core.member_indicators")  # what the target tables are built from
+
+
 def publish_targets(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:
     """Rebuild target progress (member-level and public), the public register of targets and the compliance view."""
-    watched = ["core.targets", "core.progress", "core.member_indicators"]
     with timed(timings, "publish"):
         return on_stable_input(
-            resources, watched, lambda: _publish_targets_once(resources, as_of=as_of), what="targets"
+            resources, list(TARGET_INPUTS), lambda: _publish_targets_once(resources, as_of=as_of), what="targets"
         )
 
 

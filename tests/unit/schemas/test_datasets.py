@@ -6,9 +6,25 @@ import pytest
 
 from expectations.plan import DERIVED_RULE_KINDS
 from flows.cli import common, reference
+from flows.stages.obligations import SOURCES as OBLIGATION_SOURCES
+from flows.stages.publish import TARGET_INPUTS
+from flows.stages.roadmaps import ROADMAP_INPUTS
 from schemas import CONTRACTS, DATASETS
-from schemas.datasets import DATASET_SPECS, MEMBER_DATASETS, RULE_REFERENCES, SECRETARIAT_DATASETS
-from schemas.tables import TABLES
+from schemas.datasets import (
+    CORE_STEPS,
+    DATASET_SPECS,
+    MEMBER_DATASETS,
+    OBLIGATION_TABLES,
+    PERIOD_TABLES,
+    ROADMAP_TABLES,
+    RULE_REFERENCES,
+    SECRETARIAT_DATASETS,
+    TARGET_TABLES,
+    datasets_feeding,
+)
+from schemas.tables import PUBLIC_TABLES, TABLES
+from transforms.core_shaping import STEPS
+from transforms.publication import PUBLISHED_BUILDERS
 
 
 def test_the_command_line_offers_exactly_the_registered_datasets() -> None:
@@ -35,3 +51,36 @@ def test_every_look_up_rule_kind_names_its_reference() -> None:
 
 def test_only_flows_republish_their_periods() -> None:
     assert [name for name, spec in DATASET_SPECS.items() if spec.republishes_periods] == ["flows"]
+
+
+def _datasets_read(tables: tuple[str, ...]) -> set[str]:
+    """The datasets behind a stage's input tables: members' indicators and draft indicators come from flows."""
+    from_flows = {"core.member_indicators", "draft.indicators"}
+    return {"flows" if table in from_flows else table.removeprefix("core.") for table in tables}
+
+
+@pytest.mark.parametrize(
+    ("published", "inputs"),
+    [
+        (TARGET_TABLES, TARGET_INPUTS),
+        (OBLIGATION_TABLES, (*OBLIGATION_SOURCES, "core.member_indicators")),
+        (ROADMAP_TABLES, ROADMAP_INPUTS),
+    ],
+)
+def test_what_a_dataset_feeds_is_what_the_stages_that_build_those_tables_read(
+    published: tuple[str, ...], inputs: tuple[str, ...]
+) -> None:
+    assert set(datasets_feeding(published)) == _datasets_read(inputs)
+
+
+def test_flows_feed_every_period_table_and_the_period_tables_are_the_published_builders() -> None:
+    assert set(PERIOD_TABLES) == {*PUBLISHED_BUILDERS, "mart.publication_summary"}
+    assert datasets_feeding(PERIOD_TABLES) == ("flows",)
+    every_fed = {table for spec in DATASET_SPECS.values() for table in spec.feeds}
+    assert every_fed <= set(PUBLIC_TABLES)
+    assert set(PUBLIC_TABLES) - every_fed == {"mart.releases"}  # written by a release itself
+
+
+def test_every_named_core_step_is_implemented() -> None:
+    assert set(STEPS) == set(CORE_STEPS)
+    assert {step for spec in DATASET_SPECS.values() for step in spec.core_steps} <= set(STEPS)

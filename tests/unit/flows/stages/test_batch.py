@@ -12,7 +12,6 @@ import polars as pl
 import pytest
 
 from flows.stages.batch import validate_submissions
-from flows.stages.judge import core_rows
 from flows.stages.publish import periods_between, publish_period
 from flows.stages.receive import in_dataset_order, register_keys, unseen_inbox_keys
 from flows.stages.summary import RunSummary, SubmissionOutcome
@@ -21,6 +20,7 @@ from infra.resources import Resources, build_resources
 from infra.settings import Settings
 from infra.storage import keys
 from tests.factories import make_flows
+from transforms.core_shaping import core_rows
 
 HEADER = "member_id,period,material,source_stage,target_stage,quantity,unit"
 
