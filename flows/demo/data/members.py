@@ -2,6 +2,9 @@
 
 Municipalities are real places with rounded populations; every company, association, university, institute
 and organisation is fictional, except the steel federation whose real data is used.
+
+Over 400 lines because most of it is that list, a line per member (about 300): split, a member's line would be
+looked for in two places.
 """
 
 from __future__ import annotations
