@@ -20,7 +20,7 @@ from benchmarks.generate import flows_frame, member_ids
 from flows.stages.summary import peak_rss_mib
 from tests.unit.transforms.test_attacker import attack, per_table
 from transforms.disclosure import DISCLOSURE_SPECS
-from transforms.linked_disclosure import suppress_publication
+from transforms.disclosure.joint import suppress_publication
 from transforms.publication import PUBLISHED_BUILDERS
 
 

@@ -5,7 +5,7 @@
     python -m benchmarks.disclosure_methods --demo --w1-medium --w1-keep 0.02 --noise 0.10-0.15 --noise 0.18-0.25
 
 For each workload and period, both methods publish the same tables (`PUBLISHED_BUILDERS`):
-- **LP**: `transforms.linked_disclosure.suppress_publication`, as `make demo` publishes.
+- **LP**: `transforms.disclosure.joint.suppress_publication`, as `make demo` publishes.
 - **noise** (for comparison only, never published): each confidential member gets one fixed multiplier m,
   |m − 1| uniform in [a, b] with a random sign, from a keyed hash of its id (blake2b); public members keep
   m = 1; every table is built by its builder from the noisy member cells, so one member moves every table the
@@ -52,7 +52,7 @@ from transforms.disclosure import (
     REASON,
     member_contributions,
 )
-from transforms.linked_disclosure import FREQUENCY_SAFETY_RANGE, _judge_values, suppress_publication
+from transforms.disclosure.joint import FREQUENCY_SAFETY_RANGE, _judge_values, suppress_publication
 from transforms.publication import PROTECTION, PUBLISHED_BUILDERS, table_keys, with_renewable
 from transforms.regional import with_ends
 

@@ -1,6 +1,6 @@
 """Suppression of one mart table on its own hierarchies: what publishing did before the joint pass.
 
-Publishing protects a period's tables together (`transforms.linked_disclosure`): suppressing each table alone
+Publishing protects a period's tables together (`transforms.disclosure.joint`): suppressing each table alone
 leaves the links between tables open. These remain, with the tests, as the baseline the attacker test shows that
 leak on.
 """

@@ -28,7 +28,7 @@ from scipy import sparse
 from schemas.obligations import OBLIGATION_CODES, RULES, Obligation
 from schemas.tables import TABLES
 from transforms.disclosure import CELL, COLUMN, FEW_CONTRIBUTORS, MIN_CONTRIBUTORS, REASON, SECONDARY, withhold
-from transforms.protection import ProtectionProblem, protect
+from transforms.disclosure.protection import ProtectionProblem, protect
 
 ALL_KINDS = "all"
 RECURRING = ("last_follow_up_plus_interval", "last_disclosure_plus_interval")
@@ -344,7 +344,7 @@ def summarize_member_compliance(obligations: pl.LazyFrame, *, min_contributors: 
 def _withhold_counts(cells: pl.DataFrame, *, keys: list[str], min_contributors: int) -> pl.DataFrame:
     """The counts of cells of too few members withheld, and more until none can be narrowed by one member.
 
-    The same LP as the flow tables' joint pass (`transforms.protection`), over this table's own system: the
+    The same LP as the flow tables' joint pass (`transforms.disclosure.protection`), over this table's own system: the
     unknowns are each kind's members per status; a published count is one of them or, for kind `all`, their
     sum over kinds; `n_members` is always published, so every deviation keeps each row's total. Per-table
     total-minus-children checks miss what non-negativity gives back: with the all-kinds count of `met` equal

@@ -2,8 +2,9 @@
 
 Every published quantity is a sum of base cells (a `mart.flows` cell, split by the renewable flag that
 `mart.material_circularity` reads), made by the builders below from members' flow cells. The joint disclosure pass
-(`transforms.linked_disclosure`), its protection against earlier releases (`transforms.release_protection`) and the
-members' previews (`transforms.member_preview`) all run these very builders, so they cannot drift from the tables.
+(`transforms.disclosure.joint`), its protection against earlier releases (`transforms.disclosure.release_protection`)
+and the members' previews (`transforms.member_preview`) all run these very builders, so they cannot drift from the
+tables.
 """
 
 from __future__ import annotations

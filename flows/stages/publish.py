@@ -22,14 +22,14 @@ from schemas import MEMBERS, periods
 from schemas.outcomes import ACCEPTED_ONCE, PUBLISHABLE, SubmissionStatus
 from schemas.reference import SECRETARIAT_ID
 from schemas.tables import PERIOD_COLUMNS, PUBLIC_TABLES, TABLES, draft_table
+from transforms.disclosure.information_loss import publication_summary
+from transforms.disclosure.joint import suppress_publication
+from transforms.disclosure.release_protection import EarlierRelease
 from transforms.indicators import compute_member_indicators
-from transforms.information_loss import publication_summary
-from transforms.linked_disclosure import suppress_publication
 from transforms.member_targets import build_member_targets
 from transforms.normalize import parse_period
 from transforms.publication import PUBLISHED_BUILDERS
 from transforms.regional import with_ends
-from transforms.release_protection import EarlierRelease
 from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def publish_period(resources: Resources, period: str, *, timings: Timings | None
     """Rebuild a period's draft of every public table from `core.flows`, and `core.member_indicators`.
 
     The draft is what releasing the period now would publish: suppressed as one linked system
-    (`transforms.linked_disclosure`) and protected against every earlier release of the period. Public tables
+    (`transforms.disclosure.joint`) and protected against every earlier release of the period. Public tables
     change only on release (`flows.stages.release`).
     """
     with timed(timings, "publish"):

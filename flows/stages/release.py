@@ -4,7 +4,7 @@ Runs keep `core.*`, members' reports and the `draft.*` tables current within a m
 tables (`mart.*`, which BI users read) change only here. A release of a period:
 
 1. rebuilds the period's publication from `core.flows`, protected against every earlier release of the period
-   (`transforms.linked_disclosure`: a value whose change would give away the few members that changed is
+   (`transforms.disclosure.joint`: a value whose change would give away the few members that changed is
    withheld for `revision`), and the tables replaced whole (targets, compliance, roadmaps: the roadmaps from
    the indicators as released, never from a draft);
 2. records the member cells it was built from (`core.released_cells`, for the next release's protection);
@@ -40,8 +40,8 @@ from flows.stages.summary import Timings, timed
 from infra.resources import Resources
 from infra.warehouse.staging import forget_unreleased, staged, tag_and_expire
 from schemas.tables import PUBLIC_TABLES, TABLES
+from transforms.disclosure.revisions import release_notes
 from transforms.publication import PUBLISHED_BUILDERS
-from transforms.revisions import release_notes
 
 logger = logging.getLogger(__name__)
 

@@ -75,7 +75,7 @@ class RunSummary:
     withdrawn_keys: list[str] = field(default_factory=list)  # live files the members deleted from the inbox
     timings: Timings = field(default_factory=dict)
     # Disclosure control per published period: period, table_name, suppressed, suppression_reason, n_cells,
-    # quantity_t (the rows of `transforms.linked_disclosure.information_loss`).
+    # quantity_t (the rows of `transforms.disclosure.joint.information_loss`).
     information_loss: list[dict[str, object]] = field(default_factory=list)
 
     @property

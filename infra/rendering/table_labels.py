@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from schemas import vocabulary as v
 
-# The tables every release publishes (`transforms.linked_disclosure.PUBLISHED_BUILDERS`) and the others the period
+# The tables every release publishes (`transforms.disclosure.joint.PUBLISHED_BUILDERS`) and the others the period
 # report shows, in the order the pages list them.
 TABLE_LABELS: dict[str, tuple[str, str]] = {
     "mart.flows": ("物質フロー", "Material flows"),

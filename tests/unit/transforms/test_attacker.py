@@ -6,7 +6,7 @@ cells of a period it builds one system of linear equations in the `mart.flows` c
 sensitive value with two LPs. A sensitive value is a quantity of a primary cell: of too few members (protected
 by ±10 %), or dominated by its two largest members (protected until the cell could be undominated: top two /
 0.85 − value). The equations are written here from those definitions, not taken from
-`transforms.linked_disclosure`, so a slip in the production's equation system cannot hide itself.
+`transforms.disclosure.joint`, so a slip in the production's equation system cannot hide itself.
 
 Public members' figures are published elsewhere (a city's waste statistics): the attacker knows them. A base
 cell is then at least its public part, and exactly that when no confidential member reports it (the published
@@ -41,9 +41,9 @@ from tests.table_suppression import (
 )
 from transforms.balance import compute_stage_balance
 from transforms.disclosure import DISCLOSURE_SPECS, member_contributions
+from transforms.disclosure.joint import suppress_publication
 from transforms.indicators import compute_indicators, compute_member_indicators
 from transforms.iso59020 import compute_circularity
-from transforms.linked_disclosure import suppress_publication
 from transforms.marts import summarize_flows
 from transforms.regional import compute_regional_balance, compute_regional_flows
 from transforms.sankey import build_sankey_links

@@ -53,8 +53,8 @@ from tests.unit.transforms.test_attacker import (
     published_values,
 )
 from transforms.disclosure import REVISION
-from transforms.linked_disclosure import suppress_publication
-from transforms.release_protection import EarlierRelease
+from transforms.disclosure.joint import suppress_publication
+from transforms.disclosure.release_protection import EarlierRelease
 
 # A release as the attacker holds it: the member cells it was built from and the tables it published.
 Release = EarlierRelease

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from schemas.tables import CIRCULARITY_SHARES
+from transforms.disclosure.joint import suppress_publication
 from transforms.iso59020 import compute_circularity
-from transforms.linked_disclosure import suppress_publication
 
 INFLOW_SHARES = [name for name in CIRCULARITY_SHARES if name.startswith("inflow_")]
 OUTFLOW_SHARES = [name for name in CIRCULARITY_SHARES if name.startswith("outflow_")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from transforms.protection import ProtectionProblem, protect
+from transforms.disclosure.protection import ProtectionProblem, protect
 
 
 def problem(

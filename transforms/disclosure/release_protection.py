@@ -1,9 +1,9 @@
 """Protecting a release against the period's earlier releases: what they fixed, and the changes to protect.
 
-The attacker holds every earlier release of a period. Their published values are fixed equations over the release
-segments (`transforms.release_history`); their sensitive values must stay protected; and each value's change since
-an earlier release is a cell of the members that changed, judged by the same rules. `transforms.linked_disclosure`
-adds all of these to the one LP of the release.
+The attacker holds every earlier release of a period. Their published values are fixed equations over the
+release segments (`transforms.disclosure.release_history`); their sensitive values must stay protected; and each
+value's change since an earlier release is a cell of the members that changed, judged by the same rules.
+`transforms.disclosure.joint` adds all of these to the one LP of the release.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import polars as pl
 
 from schemas.tables import TABLES
 from transforms.disclosure import CELL, COLUMN, DISCLOSURE_SPECS, MEMBER_ID, REASON, REVISION, member_contributions
+from transforms.disclosure.release_history import judge_changes
 from transforms.publication import (
     BASE,
     COEFFICIENT,
@@ -25,7 +26,6 @@ from transforms.publication import (
     numbered,
     table_keys,
 )
-from transforms.release_history import judge_changes
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,11 @@ from transforms.disclosure import (
     member_contributions,
     withhold,
 )
-from transforms.disclosure_costs import COST, LEVEL_COST, WIDE_RANK, value_costs
-from transforms.information_loss import information_loss, kinds_of
-from transforms.protection import ProtectionProblem, protect
+from transforms.disclosure.costs import COST, LEVEL_COST, WIDE_RANK, value_costs
+from transforms.disclosure.information_loss import information_loss, kinds_of
+from transforms.disclosure.protection import ProtectionProblem, protect
+from transforms.disclosure.release_history import Segments, segments
+from transforms.disclosure.release_protection import EarlierRelease, earlier_equations, earlier_targets, mark_revisions
 from transforms.publication import (
     BASE,
     COEFFICIENT,
@@ -64,8 +66,6 @@ from transforms.publication import (
     with_renewable,
 )
 from transforms.regional import with_ends
-from transforms.release_history import Segments, segments
-from transforms.release_protection import EarlierRelease, earlier_equations, earlier_targets, mark_revisions
 
 _ROW, _SLOT = "_row", "_slot"  # a row of a built table; one value of one cell: what is hidden or published
 

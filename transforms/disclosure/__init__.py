@@ -7,7 +7,7 @@ further cells until no suppressed cell can be recovered by subtracting published
 total: in every "total = sum of children" equation, either no cell or at least two cells are suppressed.
 
 Here a cell is a whole row: its quantities and everything derived from them (rates, imbalances) are nulled
-together. The joint pass over a period's flow tables (`transforms.linked_disclosure`) withholds values one
+together. The joint pass over a period's flow tables (`transforms.disclosure.joint`) withholds values one
 by one instead; a rate is always withheld with the quantities it is computed from. `contributors` stays
 published, as the Census of Manufacturing prints the establishment count of an "X" cell.
 `core.*` tables are never passed through here: authorised users keep the unsuppressed values.
