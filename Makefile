@@ -23,7 +23,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
 .venv/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --locked
+	$(UV) sync --locked --extra dask  # the Dask runner is opt-in, and its tests need it
 	touch $@
 
 install: .venv/.synced

@@ -18,7 +18,11 @@ def task_runner(settings: Settings | None = None) -> TaskRunner[Any]:
     """The task runner the settings ask for; Dask without an address starts a local cluster of worker processes."""
     settings = settings or get_settings()
     if settings.task_runner == "dask":
-        from prefect_dask.task_runners import DaskTaskRunner
+        try:
+            from prefect_dask.task_runners import DaskTaskRunner
+        except ImportError:
+            msg = "JUNKAN_TASK_RUNNER=dask needs the dask extra: install junkan[dask] (uv sync --extra dask)"
+            raise RuntimeError(msg) from None
 
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
