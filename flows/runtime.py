@@ -96,6 +96,9 @@ def use_prefect_server(settings: Settings) -> ServerStart | None:
         return None
     from infra.devservers.prefect import LocalPrefectServer
 
-    start = LocalPrefectServer.from_settings(settings).start()
+    server = LocalPrefectServer.from_settings(settings)
+    # Started here, by a command, it stops itself after the idle period; every command using it restarts the clock.
+    start = server.start(idle_stop_s=settings.prefect_idle_stop or None)
+    server.touch()
     os.environ["PREFECT_API_URL"] = start.server.api_url
     return start

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     )
     prefect_port: int | None = Field(default=None, ge=1, le=65535, description="Background server port; default free")
     prefect_start_timeout: float = Field(default=180.0, gt=0, description="Seconds to wait for the server's health")
+    prefect_idle_stop: float = Field(
+        default=3 * 3600.0,
+        ge=0,
+        description="A background server a command started stops itself after this many idle seconds (0: never); "
+        "one started by `junkan server start` stays",
+    )
     nightly_cron: str = Field(default="0 2 * * *", description="When the nightly sweep runs (cron)")
     release_cron: str | None = Field(
         default=None,

@@ -16,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.devservers.prefect import RUN_DIRECTORY_VARIABLE
+from infra.devservers.prefect import running_servers
 
 TOKEN_VARIABLE = "TEST_RUN_OF_JUNKAN"
 
@@ -29,32 +29,13 @@ class LeftServer:
     run_dir: str
 
 
-def _environment(pid: int) -> dict[str, str]:
-    try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:  # gone, or not ours to read
-        return {}
-    pairs = (entry.split(b"=", 1) for entry in raw.split(b"\0") if b"=" in entry)
-    return {name.decode(errors="replace"): value.decode(errors="replace") for name, value in pairs}
-
-
 def left_servers(token: str) -> list[LeftServer]:
-    """Process-group leaders marked as junkan's Prefect servers whose environment carries `token`."""
-    found: list[LeftServer] = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        environment = _environment(pid)
-        if RUN_DIRECTORY_VARIABLE not in environment or environment.get(TOKEN_VARIABLE) != token:
-            continue
-        try:
-            if os.getpgid(pid) != pid:  # a worker of a server: stopped with its group
-                continue
-        except ProcessLookupError:
-            continue
-        found.append(LeftServer(pid=pid, run_dir=environment[RUN_DIRECTORY_VARIABLE]))
-    return found
+    """junkan's Prefect servers (`running_servers`) whose environment carries `token`."""
+    return [
+        LeftServer(pid=found.pid, run_dir=str(found.run_dir))
+        for found in running_servers()
+        if found.environment.get(TOKEN_VARIABLE) == token
+    ]
 
 
 def stop(server: LeftServer, *, timeout_s: float = 30.0) -> None:

@@ -7,6 +7,7 @@ when the server already runs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -88,12 +89,16 @@ def stop() -> None:
 
 @server_app.command("status")
 def status() -> None:
-    """Say whether the background Prefect server of JUNKAN_HOME runs, and where. Exit 0 running, 3 not."""
+    """Say whether the background Prefect server of JUNKAN_HOME runs, and where, and list your other ones.
+
+    Exit 0 when this home's runs, 3 when not.
+    """
     server, settings = _server()
     if settings.prefect_api_url:
         shown = redact_url(settings.prefect_api_url)
         typer.echo(f"flow commands use the configured server {shown} (JUNKAN_PREFECT_API_URL)")
     found = server.find()
+    _list_others(server.run_dir)
     if found is None:
         typer.echo("Prefect server not running (the next flow command starts it)")
         raise typer.Exit(3)
@@ -101,6 +106,21 @@ def status() -> None:
     typer.echo(f"Prefect server running (pid {found.pid}), {health}")
     typer.echo(f"Prefect UI: {found.ui_url}")
     typer.echo(f"API: {found.api_url}")
+
+
+def _list_others(run_dir: Path) -> None:
+    """Every other background server of this user, with its home: each costs memory while it runs."""
+    from infra.devservers.prefect import running_servers
+
+    others = [found for found in running_servers() if found.run_dir.resolve() != run_dir.resolve()]
+    if not others:
+        return
+    typer.echo(
+        f"{len(others)} other Prefect server(s) of yours are running (stop one: JUNKAN_HOME=<home> junkan server stop):"
+    )
+    for other in others:
+        where = f"http://127.0.0.1:{other.port}/" if other.port else "port unknown"
+        typer.echo(f"  pid {other.pid}  {where}  home {other.home}")
 
 
 def register(app: typer.Typer) -> None:

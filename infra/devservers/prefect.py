@@ -10,7 +10,11 @@ own `prefect server start --background` / `prefect server stop` (3.9) do not do 
 before the API answers, takes a fixed port, and the stop signals one process without waiting, leaving the
 server's workers behind; two commands starting at once both start one.
 
-Files live in `JUNKAN_HOME/prefect-server/` (prefect.pid, port, prefect.log). The server's PREFECT_HOME is
+A server a command starts implicitly stops itself after JUNKAN_PREFECT_IDLE_STOP idle seconds (3 h by default,
+as Gradle's daemon): a watchdog in the server's process group stops it once no flow run is active and no command
+has used it for that long. `running_servers` finds every one of the user's servers, whatever its home.
+
+Files live in `JUNKAN_HOME/prefect-server/` (prefect.pid, port, prefect.log, last_used). The server's PREFECT_HOME is
 `JUNKAN_HOME/prefect`, the one the CLI gives Prefect's in-process server, so its SQLite database (flow runs,
 Secret blocks) is the same whichever of the two runs. Nothing here imports Prefect: a command that only
 reads the pid file stays cheap.
@@ -19,6 +23,7 @@ reads the pid file stays cheap.
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import signal
@@ -48,6 +53,10 @@ _START_ATTEMPTS = 3
 # Popen objects of servers this process started: kept so that Python does not warn that a child still runs,
 # and so that `stop` can reap its own child instead of waiting on a zombie.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+# Flow runs in these states keep a server busy: the watchdog never stops a server in the middle of a run.
+_ACTIVE_STATES = ("PENDING", "RUNNING", "CANCELLING", "PAUSED")
 
 
 class ServerError(RuntimeError):
@@ -91,6 +100,69 @@ def health_ok(api_url: str, *, timeout_s: float = 2.0) -> bool:
             return bool(response.status == 200)
     except (OSError, urllib.error.URLError):
         return False
+
+
+def _active_flow_runs(api_url: str, *, timeout_s: float = 10.0) -> int | None:
+    """How many flow runs are pending, running, cancelling or paused; None when the API does not answer."""
+    body = json.dumps({"flow_runs": {"state": {"type": {"any_": list(_ACTIVE_STATES)}}}}).encode()
+    request = urllib.request.Request(  # noqa: S310 - our own server on loopback
+        f"{api_url.rstrip('/')}/flow_runs/count", data=body, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+            return int(json.loads(response.read()))
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+
+
+@dataclass(frozen=True)
+class MarkedServer:
+    """A Prefect server junkan started, found by the run directory in its environment: its home and port."""
+
+    pid: int
+    run_dir: Path
+    environment: dict[str, str]
+
+    @property
+    def home(self) -> Path:
+        """The JUNKAN_HOME it belongs to."""
+        return self.run_dir.parent
+
+    @property
+    def port(self) -> int | None:
+        """The port it listens on, from its port file (None when the file is gone)."""
+        try:
+            return int((self.run_dir / "port").read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return None
+
+
+def _environment(pid: int) -> dict[str, str]:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:  # gone, or not ours to read
+        return {}
+    pairs = (entry.split(b"=", 1) for entry in raw.split(b"\0") if b"=" in entry)
+    return {name.decode(errors="replace"): value.decode(errors="replace") for name, value in pairs}
+
+
+def running_servers() -> list[MarkedServer]:
+    """Every Prefect server of this user that junkan started (any home): process-group leaders marked as ours."""
+    found: list[MarkedServer] = []
+    for entry in sorted(Path("/proc").iterdir(), key=lambda path: path.name):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        environment = _environment(pid)
+        if RUN_DIRECTORY_VARIABLE not in environment:
+            continue
+        try:
+            if os.getpgid(pid) != pid:  # a worker or the watchdog of a server: they go with its group
+                continue
+        except ProcessLookupError:
+            continue
+        found.append(MarkedServer(pid=pid, run_dir=Path(environment[RUN_DIRECTORY_VARIABLE]), environment=environment))
+    return found
 
 
 def _is_prefect_server(pid: int) -> bool:
@@ -187,10 +259,21 @@ class LocalPrefectServer:
             return None
         return RunningServer(pid=pid, port=port)
 
-    def start(self) -> ServerStart:
+    @property
+    def last_used_file(self) -> Path:
+        """Touched by every command that uses the server: the watchdog's measure of idleness."""
+        return self.run_dir / "last_used"
+
+    def touch(self) -> None:
+        """Say that a command uses the server now (the idle period starts again)."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.last_used_file.touch()
+
+    def start(self, *, idle_stop_s: float | None = None) -> ServerStart:
         """The running server, or a new one started in the background and answering its health URL.
 
-        Concurrent callers queue on a lock file, so two commands never start two servers for one home.
+        Concurrent callers queue on a lock file, so two commands never start two servers for one home. A server
+        started here with `idle_stop_s` stops itself after that many idle seconds (`watch`).
         """
         with self._lock():
             running = self.find()
@@ -210,6 +293,8 @@ class LocalPrefectServer:
                 server = self._spawn(port)
                 if self._wait_healthy(server):
                     logger.info("Prefect server started (pid %d) on %s", server.pid, server.api_url)
+                    if idle_stop_s:
+                        self._spawn_watchdog(server, idle_stop_s)
                     return ServerStart(server=server, started=True)
                 exited = not _is_prefect_server(server.pid)
                 self._kill(server.pid)
@@ -225,6 +310,7 @@ class LocalPrefectServer:
         """Stop the running server (its whole process group) and wait for it; the stopped server, or None."""
         with self._lock():
             running = self.find()
+            self._stop_watchdog()
             if running is None:
                 return None
             self._kill(running.pid)
@@ -265,6 +351,76 @@ class LocalPrefectServer:
         self.port_file.write_text(f"{port}\n", encoding="utf-8")
         self.pid_file.write_text(f"{process.pid}\n", encoding="utf-8")
         return RunningServer(pid=process.pid, port=port)
+
+    @property
+    def watchdog_file(self) -> Path:
+        """The pid of the server's idle watchdog, when it has one."""
+        return self.run_dir / "watchdog.pid"
+
+    def _spawn_watchdog(self, server: RunningServer, idle_stop_s: float) -> None:
+        """`watch` in a session of its own (a process cannot join the server's), its pid beside the server's."""
+        self.touch()
+        command = [sys.executable, "-m", "infra.devservers.prefect", "watch", "--idle", f"{idle_stop_s:g}"]
+        # Not marked as a server (RUN_DIRECTORY_VARIABLE): `running_servers` lists servers only.
+        environment = {name: value for name, value in os.environ.items() if name != RUN_DIRECTORY_VARIABLE}
+        environment["JUNKAN_HOME"] = str(self.home)
+        with self.log_file.open("ab") as log:
+            watchdog = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=Path(__file__).resolve().parents[2],
+                start_new_session=True,
+            )
+        _CHILDREN[watchdog.pid] = watchdog
+        self.watchdog_file.write_text(f"{watchdog.pid}\n", encoding="utf-8")
+        logger.info("Prefect server %d stops itself after %g idle seconds", server.pid, idle_stop_s)
+
+    def _stop_watchdog(self) -> None:
+        """End the idle watchdog of the stopped server (unless this process is it)."""
+        try:
+            pid = int(self.watchdog_file.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return
+        self.watchdog_file.unlink(missing_ok=True)
+        if pid == os.getpid():
+            return
+        try:
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            return
+        if "infra.devservers.prefect" in arguments and "watch" in arguments:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        child = _CHILDREN.pop(pid, None)
+        if child is not None:
+            child.wait(timeout=self.stop_timeout_s)
+
+    def watch(self, idle_stop_s: float, *, poll_s: float | None = None) -> None:
+        """Stop this home's server once it has been idle for `idle_stop_s`: no active flow run, no command's touch.
+
+        Runs until the server is gone (stopped here, or by anyone else: `stop` ends this process too).
+        """
+        poll_s = poll_s or min(30.0, max(1.0, idle_stop_s / 5))
+        busy_at = time.time()
+        while True:
+            time.sleep(poll_s)
+            running = self.find()
+            if running is None:
+                return
+            if _active_flow_runs(running.api_url) != 0:  # busy, or the API does not answer: never stop then
+                busy_at = time.time()
+                continue
+            with suppress(FileNotFoundError):
+                busy_at = max(busy_at, self.last_used_file.stat().st_mtime)
+            if time.time() - busy_at >= idle_stop_s:
+                logger.info("Prefect server %d idle for %g s: stopping it", running.pid, idle_stop_s)
+                with self.log_file.open("a", encoding="utf-8") as log:
+                    log.write(f"=== junkan: idle for {idle_stop_s:g} s, stopping at {time.strftime('%FT%T%z')} ===\n")
+                self.stop()
+                return
 
     def _wait_healthy(self, server: RunningServer) -> bool:
         """Wait until the server answers its health URL; False when it exits or the start timeout passes."""
@@ -331,8 +487,10 @@ def main(arguments: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="prefect.sh", description="junkan's background Prefect server")
-    parser.add_argument("command", choices=["start", "stop", "status", "url"])
-    command = parser.parse_args(arguments).command
+    parser.add_argument("command", choices=["start", "stop", "status", "url", "watch"])
+    parser.add_argument("--idle", type=float, default=0.0, help="watch: idle seconds before the server stops")
+    parsed = parser.parse_args(arguments)
+    command = parsed.command
     settings = Settings()
     server = LocalPrefectServer(
         settings.resolved_home,
@@ -340,6 +498,10 @@ def main(arguments: list[str] | None = None) -> int:
         start_timeout_s=settings.prefect_start_timeout,
         ui=os.environ.get("JUNKAN_PREFECT_UI", "off") == "on",
     )
+    if command == "watch":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        server.watch(parsed.idle)
+        return 0
     running = server.find()
     if command == "start":
         try:

@@ -114,3 +114,30 @@ def test_the_script_and_junkan_server_drive_one_implementation(tmp_path: Path) -
     )
     assert (stopped.returncode, stopped.stdout) == (0, "prefect server not running\n")
     assert not (tmp_path / "prefect-server" / "prefect.pid").exists()  # a dead server's files are removed
+
+
+def test_server_status_lists_the_users_other_servers_with_their_homes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    other = tmp_path / "other-home" / "prefect-server"
+    other.mkdir(parents=True)
+    (other / "port").write_text("45678\n", encoding="utf-8")
+    stand_in = subprocess.Popen(  # noqa: S603 - stands in for another home's server: marked, its own group
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        env={**os.environ, RUN_DIRECTORY_VARIABLE: str(other)},
+        start_new_session=True,
+    )
+    monkeypatch.setenv("JUNKAN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("JUNKAN_PREFECT_API_URL", raising=False)
+    try:
+        result = CliRunner().invoke(app, ["server", "status"])
+    finally:
+        stand_in.kill()
+        stand_in.wait()
+    assert result.exit_code == 3, result.output
+    assert f"pid {stand_in.pid}  http://127.0.0.1:45678/  home {tmp_path / 'other-home'}" in result.output
+    assert "Prefect server not running" in result.output
