@@ -224,3 +224,19 @@ def test_one_submit_takes_a_folder_per_member(
     (received / "not-a-member" / "x.csv").write_text(council_file("not-a-member", 1), encoding="utf-8")
     refused = junkan(home, "submit", str(received), "--dataset", "flows", expect=2)
     assert "member 'not-a-member' is not registered" in refused
+
+
+def test_long_work_says_where_it_is_in_plain_lines_when_the_output_is_not_a_terminal(
+    workspace: Path, tmp_path: Path, local_prefect: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUNKAN_PREFECT_API_URL", local_prefect.api_url)
+    home = tmp_path / "home"
+    junkan(home, "members", "import", str(workspace / "members.csv"))
+    earlier = tmp_path / "city-a-fy2022.csv"
+    earlier.write_text(f"{HEADER}\ncity-a,FY2022,paper,use,collection,,,12,t,,measured,\n", encoding="utf-8")
+    files = [str(workspace / "city-a.csv"), str(earlier)]
+    out = junkan(home, "submit", *files, "--member", "city-a", "--dataset", "flows")
+    assert "files judged: 0 of 2" in out
+    assert "files judged: 2 of 2 (100 %) in" in out
+    assert "periods drafted: 3 of 3 (100 %) in" in out
+    assert "periods protected for release: 3 of 3 (100 %) in" in junkan(home, "release", "--by", "e2e")

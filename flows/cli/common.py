@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -69,10 +70,12 @@ def run_flow(name: str, *arguments: object) -> RunSummary:
     settings = get_settings()
     prepare_flows(settings)
     from flows import pipeline
+    from flows.progress import for_stream, reporting
     from flows.runners import task_runner
 
     flow = getattr(pipeline, name).with_options(task_runner=task_runner(settings))
-    summary: RunSummary = flow(*arguments)
+    with reporting(for_stream(sys.stderr)):  # bars on a terminal, plain lines in logs; stdout keeps the summary
+        summary: RunSummary = flow(*arguments)
     return summary
 
 

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
+from flows import progress
 from flows.stages.obligations import compliance_tables
 from flows.stages.publish import (
     draft_or_core,
@@ -84,10 +85,11 @@ def release_periods(
         )
         raise ValueError(msg)
     with timed(timings, "release"):
+        progress.current().begin(PERIODS_PROTECTED, len(periods))
         plans = on_stable_input(
             resources,
             ["core.flows"],
-            lambda: [_plan(resources, period, released_by) for period in periods],
+            lambda: [_planned(resources, period, released_by) for period in periods],
             what="release",
         )
         whole = _whole_tables(resources, plans, as_of=as_of or date.today())
@@ -95,6 +97,15 @@ def release_periods(
     for plan in plans:
         logger.info("released %s as release %d", plan.period, plan.release)
     return [Released(plan.period, plan.release, plan.notes) for plan in plans]
+
+
+PERIODS_PROTECTED = "periods protected for release"  # what a command's progress shows
+
+
+def _planned(resources: Resources, period: str, released_by: str) -> _Plan:
+    plan = _plan(resources, period, released_by)
+    progress.current().advance(PERIODS_PROTECTED)
+    return plan
 
 
 def releasable_periods(resources: Resources) -> list[str]:
