@@ -138,3 +138,11 @@ def _exception_message(exception_info: Any) -> str | None:
         if message is not None:
             return message
     return None
+
+
+def preload() -> None:
+    """Build the GX context and every contract's suite now: the warm worker does, once, before it forks commands."""
+    from schemas import CONTRACTS
+
+    for contract in CONTRACTS.values():
+        _suite(contract)

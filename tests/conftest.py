@@ -24,6 +24,8 @@ PREFECT_START_TIMEOUT_S = 300
 def pytest_configure(config: pytest.Config) -> None:
     """Mark every process this session starts (make may have chosen the token already)."""
     os.environ.setdefault(TOKEN_VARIABLE, f"pytest-{os.getpid()}-{secrets.token_hex(4)}")
+    # Commands run in their own process unless a test asks for the warm worker (tests/integration/test_worker.py).
+    os.environ.setdefault("JUNKAN_WORKER", "off")
 
 
 @pytest.fixture(scope="session")

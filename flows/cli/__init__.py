@@ -26,6 +26,7 @@ from flows.cli import (  # noqa: E402
     sources,
     submissions,
     tables,
+    worker,
 )
 
 app = typer.Typer(
@@ -37,7 +38,8 @@ app = typer.Typer(
 )
 
 
-for group in (members, submissions, tables, demo, report, followup, sources, serve, prefect_server, bi, reference):
+GROUPS = (members, submissions, tables, demo, report, followup, sources, serve, prefect_server, worker, bi, reference)
+for group in GROUPS:
     group.register(app)
 
 

@@ -313,6 +313,7 @@ def installation(
     )
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("JUNKAN_", "PREFECT_"))},
+        "JUNKAN_WORKER": "off",  # commands in their own process: the kills here are the command's
         "JUNKAN_HOME": str(home),
         "JUNKAN_DATABASE_URL": database_url,
         "JUNKAN_CATALOG_URL": database_url,

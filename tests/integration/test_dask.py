@@ -40,7 +40,7 @@ START_TIMEOUT_S = 60
 
 def _environment(home: Path, **extra: str) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("JUNKAN_", "PREFECT_"))}
-    return {**inherited, "JUNKAN_HOME": str(home), **extra}
+    return {**inherited, "JUNKAN_HOME": str(home), "JUNKAN_WORKER": "off", **extra}
 
 
 # The comparison needs every kind of member and file (the deliberately bad ones too), not every municipality:

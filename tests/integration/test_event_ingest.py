@@ -156,6 +156,7 @@ def installation(
         "JUNKAN_INGEST_WINDOW_SECONDS": str(WINDOW_S),
     }
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("JUNKAN_", "PREFECT_"))}
+    inherited["JUNKAN_WORKER"] = "off"  # the warm worker has its own tests (test_worker.py)
     settings = Settings(
         home=home,
         storage_url=f"s3://{bucket}",

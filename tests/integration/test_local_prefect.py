@@ -23,6 +23,7 @@ def junkan(home: Path, *args: str, expect: int = 0) -> str:
     environment = {
         **{name: value for name, value in os.environ.items() if not name.startswith(("PREFECT_", "JUNKAN_"))},
         "JUNKAN_HOME": str(home),
+        "JUNKAN_WORKER": "off",  # the warm worker has its own tests (test_worker.py)
         "JUNKAN_PREFECT_START_TIMEOUT": "300",
         "NO_COLOR": "1",
     }

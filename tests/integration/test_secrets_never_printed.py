@@ -75,6 +75,7 @@ def with_secrets(
     environment = {
         **{name: value for name, value in os.environ.items() if not name.startswith(("JUNKAN_", "PREFECT_"))},
         "JUNKAN_HOME": str(tmp_path / "home"),
+        "JUNKAN_WORKER": "off",  # the warm worker has its own tests (test_worker.py)
         "JUNKAN_DATABASE_URL": database_url.render_as_string(hide_password=False),
         "JUNKAN_STORAGE_URL": f"s3://leak-{suffix}",
         "JUNKAN_S3_ENDPOINT": minio_server.endpoint,
