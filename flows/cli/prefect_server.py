@@ -99,6 +99,7 @@ def status() -> None:
         typer.echo(f"flow commands use the configured server {shown} (JUNKAN_PREFECT_API_URL)")
     found = server.find()
     _list_others(server.run_dir)
+    _list_workers()
     if found is None:
         typer.echo("Prefect server not running (the next flow command starts it)")
         raise typer.Exit(3)
@@ -121,6 +122,14 @@ def _list_others(run_dir: Path) -> None:
     for other in others:
         where = f"http://127.0.0.1:{other.port}/" if other.port else "port unknown"
         typer.echo(f"  pid {other.pid}  {where}  home {other.home}")
+
+
+def _list_workers() -> None:
+    """Every warm worker of this user, with its home (`junkan worker stop` in that home stops one)."""
+    from flows.worker import running_workers
+
+    for pid, home in running_workers():
+        typer.echo(f"warm worker pid {pid}  home {home}")
 
 
 def register(app: typer.Typer) -> None:
