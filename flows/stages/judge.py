@@ -11,7 +11,7 @@ import logging
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -31,10 +31,11 @@ from schemas.contract import Contract
 from schemas.datasets import references_of
 from schemas.errors import FileRejected
 from schemas.members import close_member_ids
-from schemas.tables import TABLES
+from schemas.tables import TABLES, TARGET_VERSION_MOMENT
 from transforms.normalize import normalize, resolve_metric_tons, roll_up_unknown_materials
 
 logger = logging.getLogger(__name__)
+ARRIVAL = TARGET_VERSION_MOMENT["valid_from_at"]  # when a file arrived, as core tables keep it
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,9 @@ def batch_core_rows(
     """
     if result is None:
         return {}
-    received = {submission.submission_id: submission.received_at.date() for submission in submissions}
-    valid_from = pl.col("submission_id").replace_strict(received, default=None, return_dtype=pl.Date)
-    rows = core_rows(contract.name, result.accepted, received_on=valid_from)
+    received = {submission.submission_id: submission.received_at for submission in submissions}
+    arrived = pl.col("submission_id").replace_strict(received, default=None, return_dtype=ARRIVAL)
+    rows = core_rows(contract.name, result.accepted, received_at=arrived)
     parts = {str(key[0]): part for key, part in rows.partition_by("submission_id", as_dict=True).items()}
     counts: dict[str, dict[str, int]] = {}
     for submission_id, scope, count in rows.group_by("submission_id", scope_of(contract.name)).len().iter_rows():
@@ -188,18 +189,18 @@ def submission_info(submission: Submission) -> SubmissionInfo:
     )
 
 
-def core_rows(dataset: str, accepted: pl.DataFrame, *, received_on: date | pl.Expr | None = None) -> pl.DataFrame:
+def core_rows(dataset: str, accepted: pl.DataFrame, *, received_at: datetime | pl.Expr | None = None) -> pl.DataFrame:
     """Accepted rows in the core table's shape (unknown materials rolled up to their group, metric tons as t).
 
-    A target's version is in force from the day its file arrived (`received_on`: a date, or an expression
-    giving each row its file's).
+    A target's version is in force from the moment its file arrived (`received_at`: a moment, or an expression
+    giving each row its file's), on its day (`valid_from`).
     """
     if dataset == "flows":
         accepted = accepted.lazy().pipe(roll_up_unknown_materials).pipe(resolve_metric_tons).collect()
     columns = TABLES[f"core.{dataset}"]
-    if "valid_from" in columns:
-        day = received_on if isinstance(received_on, pl.Expr) else pl.lit(received_on, dtype=pl.Date)
-        accepted = accepted.with_columns(day.alias("valid_from"))
+    if "valid_from_at" in columns:
+        moment = received_at if isinstance(received_at, pl.Expr) else pl.lit(received_at, dtype=ARRIVAL)
+        accepted = accepted.with_columns(moment.dt.date().alias("valid_from"), moment.alias("valid_from_at"))
     return accepted.select(list(columns))
 
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from flows.stages.publish import members_frame, on_stable_input
+from flows.stages.publish import members_frame, on_stable_input, progress_as_reported
 from flows.stages.summary import Timings, timed
 from infra.rendering.followup import FollowupPack
 from infra.resources import Resources
@@ -102,7 +102,7 @@ def followup_pack(resources: Resources, *, as_of: date) -> FollowupPack:
     targets = warehouse.read("core.targets").filter(pl.col("valid_from").is_null() | (pl.col("valid_from") <= as_of))
     target_progress = compute_target_progress(
         targets.lazy(),
-        warehouse.read("core.progress").lazy(),
+        progress_as_reported(resources).lazy(),
         warehouse.read("core.member_indicators").lazy(),
         as_of_year=as_of.year,
     ).collect()

@@ -233,7 +233,7 @@ def target_frames(resources: Resources, *, as_of: date) -> dict[str, pl.DataFram
     """`core.target_progress`, the public summaries of target progress, and the public register of targets."""
     warehouse = resources.warehouse
     targets = warehouse.read("core.targets").lazy()
-    progress = warehouse.read("core.progress").lazy()
+    progress = progress_as_reported(resources).lazy()
     members = members_frame(resources).lazy()
     target_progress = compute_target_progress(
         targets, progress, warehouse.read("core.member_indicators").lazy(), as_of_year=as_of.year
@@ -264,6 +264,16 @@ def target_frames(resources: Resources, *, as_of: date) -> dict[str, pl.DataFram
             targets, target_progress.lazy(), members, progress_classes.lazy()
         ).collect(),
     }
+
+
+def progress_as_reported(resources: Resources) -> pl.DataFrame:
+    """`core.progress` with `reported_at`: when each row's file arrived (what its target version is chosen by)."""
+    arrived = pl.DataFrame(
+        [(s.submission_id, s.received_at) for s in resources.ledger.submissions(dataset="progress")],
+        schema={"submission_id": pl.String(), "reported_at": pl.Datetime("us", "UTC")},
+        orient="row",
+    )
+    return resources.warehouse.read("core.progress").join(arrived, on="submission_id", how="left")
 
 
 def members_frame(resources: Resources) -> pl.DataFrame:
