@@ -10,6 +10,7 @@ target in %.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -162,3 +163,56 @@ def measure_progress(targets: pl.LazyFrame, progress: pl.LazyFrame) -> pl.LazyFr
         .agg(pl.coalesce(in_force, pl.col(MOMENT).min()).alias(MEASURED))
     )
     return rows.join(chosen, on="_progress_row", how="left").drop("_progress_row", "_reported")
+
+
+def progress_left_without_comparable_target(
+    versions: pl.LazyFrame, progress: pl.LazyFrame, *, submission_ids: Collection[str]
+) -> pl.LazyFrame:
+    """The progress rows a new version leaves without a comparable target, per file of `submission_ids` that set one.
+
+    `versions` are every version of some targets (`merge_target_versions`), `progress` their core rows with
+    `reported_at`. A version set by one of the files that changes indicator, unit or material from the version
+    before it leaves the rows reported before it, and measured against a version it cannot be compared with,
+    without a comparable target. Columns: member_id, target_id, submission_id (the file), `from_*` and `to_*`
+    (indicator, unit, material), then the progress row's year, value, progress_submission_id and source_row.
+    """
+    definition = ("indicator", "unit", "material")
+    ordered = with_version_moment(versions).with_columns(
+        comparison_key(pl.col("indicator"), pl.col("unit"), pl.col("material")).alias("_comparable")
+    )
+    changes = (
+        ordered.sort([*TARGET_KEY, MOMENT])
+        .with_columns(
+            *(pl.col(name).shift(1).over(TARGET_KEY).alias(f"from_{name}") for name in definition),
+            pl.col("_comparable").shift(1).over(TARGET_KEY).alias("_before"),
+        )
+        .filter(pl.col("_before").is_not_null(), pl.col("_before") != pl.col("_comparable"))
+        .filter(pl.col("submission_id").is_in(list(submission_ids)))
+        .select(
+            *TARGET_KEY,
+            "submission_id",
+            *(f"from_{name}" for name in definition),
+            *(pl.col(name).alias(f"to_{name}") for name in definition),
+            pl.col(MOMENT).alias("_changed_at"),
+            pl.col("_comparable").alias("_now"),
+        )
+    )
+    measured = measure_progress(versions, progress).join(
+        ordered.select(*TARGET_KEY, pl.col(MOMENT).alias(MEASURED), pl.col("_comparable").alias("_measured_as")),
+        on=[*TARGET_KEY, MEASURED],
+        how="inner",
+    )
+    return (
+        changes.join(measured, on=TARGET_KEY, how="inner", suffix="_progress")
+        .filter(pl.col(MEASURED) < pl.col("_changed_at"), pl.col("_measured_as") != pl.col("_now"))
+        .select(
+            *TARGET_KEY,
+            "submission_id",
+            *(f"{side}_{name}" for side in ("from", "to") for name in definition),
+            "year",
+            "value",
+            pl.col("submission_id_progress").alias("progress_submission_id"),
+            "source_row",
+        )
+        .sort([*TARGET_KEY, "submission_id", "year"])
+    )

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from expectations.relations import FileRelation
-from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
+from expectations.report import FileWarning, Report, SubmissionInfo, build_rejection_report, build_report
 from expectations.result import ValidationResult
 from flows.stages.receive import download_submission, file_name
 from flows.stages.summary import Timings, timed
@@ -254,6 +254,13 @@ class Checked:
     def with_relations(self, relations: tuple[FileRelation, ...]) -> Checked:
         """The same judgement, its report saying how the file stands to the member's other files."""
         return dataclasses.replace(self, report=dataclasses.replace(self.report, relations=relations))
+
+    def with_file_warnings(self, warnings: tuple[FileWarning, ...]) -> Checked:
+        """The same judgement, its report with remarks on the whole file added (found while recording it)."""
+        if not warnings:
+            return self
+        added = (*self.report.file_warnings, *warnings)
+        return dataclasses.replace(self, report=dataclasses.replace(self.report, file_warnings=added))
 
     @property
     def scope(self) -> tuple[str, ...]:
