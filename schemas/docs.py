@@ -11,6 +11,7 @@ from schemas.contract import Column, Contract
 from schemas.members import MEMBERS
 from schemas.projects import PROJECT_ROLES, PROJECT_THEMES
 from schemas.roadmaps import roadmap_sections
+from schemas.subtotals import subtotal_section
 
 _TYPE_NAMES: dict[type[pl.DataType], tuple[str, str]] = {
     pl.String: ("text", "文字列"),
@@ -233,6 +234,7 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "されます）。実績の年が今年より後、または目標の基準年より前の場合はエラーです。",
         "",
     ]
+    lines += subtotal_section()
     for contract in (*contracts, MEMBERS):
         lines += _contract_section(contract)
     lines += _obligations_section()
