@@ -34,10 +34,13 @@ def follow_ups(resources: Resources) -> pl.DataFrame:
 
 
 def obligations_on(resources: Resources, days: list[tuple[str, date]]) -> pl.DataFrame:
-    """`core.member_obligations` rows for each (fiscal year, day), with a `fiscal_year` column first."""
+    """`core.member_obligations` rows for each (fiscal year, day), with a `fiscal_year` column first.
+
+    Each day judges members by their kind of that day: a member that changed kind follows the new kind's rules
+    from the day the change applies.
+    """
     warehouse = resources.warehouse
     inputs = (
-        members_frame(resources).lazy(),
         warehouse.read("core.targets").lazy(),
         follow_ups(resources).lazy(),
         warehouse.read("core.projects").lazy(),
@@ -45,7 +48,9 @@ def obligations_on(resources: Resources, days: list[tuple[str, date]]) -> pl.Dat
         warehouse.read("core.plans").lazy(),
     )
     frames = [
-        compute_member_obligations(*inputs, as_of=day).with_columns(pl.lit(year).alias("fiscal_year"))
+        compute_member_obligations(members_frame(resources, as_of=day).lazy(), *inputs, as_of=day).with_columns(
+            pl.lit(year).alias("fiscal_year")
+        )
         for year, day in days
     ]
     if not frames:

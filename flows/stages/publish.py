@@ -276,10 +276,11 @@ def progress_as_reported(resources: Resources) -> pl.DataFrame:
     return resources.warehouse.read("core.progress").join(arrived, on="submission_id", how="left")
 
 
-def members_frame(resources: Resources) -> pl.DataFrame:
-    """The member registry in the members contract's shape."""
+def members_frame(resources: Resources, *, as_of: date | None = None) -> pl.DataFrame:
+    """The member registry in the members contract's shape; with `as_of`, each member's kind and region on that day."""
+    listed = resources.ledger.list_members() if as_of is None else resources.ledger.members_on(as_of)
     # The secretariat submits reference data, not targets: it is not a member the compliance view counts.
-    members = [member for member in resources.ledger.list_members() if member.member_id != SECRETARIAT_ID]
+    members = [member for member in listed if member.member_id != SECRETARIAT_ID]
     schema = MEMBERS.schema
     # disclosure and consented_on stay empty: the ledger keeps each member's classes as a history (disclosure_frame).
     return pl.DataFrame(
@@ -329,7 +330,7 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 
 def has_work(resources: Resources) -> bool:
-    """Whether a nightly run would do anything: sources to pull, new inbox objects, unfinished submissions."""
+    """Whether a nightly run would do anything: sources to pull, new inbox objects, unfinished work, member changes."""
     if resources.ledger.list_sources():
         return True
     scan = scan_inbox(resources)
@@ -338,6 +339,7 @@ def has_work(resources: Resources) -> bool:
         or scan.deleted_ids
         or resources.ledger.pending_submissions()
         or unpublished_submissions(resources)
+        or resources.ledger.unpublished_member_changes()  # a new kind changes the member's obligations
     )
 
 
