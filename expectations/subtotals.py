@@ -98,14 +98,19 @@ def find_subtotals(contract: Contract, parts: Iterable[pl.DataFrame]) -> pl.Data
     groups: list[pl.DataFrame] = []
     sums: list[pl.DataFrame] = []
     for part in parts:
-        # The first text column (in the contract's order) that says the row is a total.
+        # The first text column (in the contract's order) that says the row is a total; each distinct text is
+        # judged once (text repeats a lot, and most columns hold no label at all).
         said: pl.Expr = pl.lit(None, dtype=pl.String)
         for column in reversed(texts):
-            if column.name in part.columns:
-                said = pl.when(is_subtotal_label(pl.col(column.name))).then(pl.lit(column.name)).otherwise(said)
+            labels = _labels(part, column.name)
+            if labels:
+                said = pl.when(pl.col(column.name).is_in(labels)).then(pl.lit(column.name)).otherwise(said)
         marked = part.select(SUBMISSION_ID, SOURCE_ROW, said.alias("column")).filter(pl.col("column").is_not_null())
-        labelled.append(part.join(marked, on=[SUBMISSION_ID, SOURCE_ROW], how="inner"))
-        rows = part.join(marked, on=[SUBMISSION_ID, SOURCE_ROW], how="anti").filter(
+        rows = part
+        if marked.height:
+            labelled.append(part.join(marked, on=[SUBMISSION_ID, SOURCE_ROW], how="inner"))
+            rows = part.join(marked, on=[SUBMISSION_ID, SOURCE_ROW], how="anti")
+        rows = rows.filter(
             pl.all_horizontal([pl.col(name).is_not_null() for name in (*FLOW, "material", "quantity_t")])
         )
         is_leaf = pl.col("material").str.contains(".", literal=True)
@@ -113,20 +118,31 @@ def find_subtotals(contract: Contract, parts: Iterable[pl.DataFrame]) -> pl.Data
         sums.append(
             rows.filter(is_leaf)
             .group_by(*FLOW, pl.col("material").str.extract(r"^([^.]+)", 1).alias("_group"))
-            .agg(pl.col("quantity_t").sum().alias("_sum"), pl.len().alias("_n"), pl.col(SOURCE_ROW).alias("_rows"))
+            .agg(
+                pl.col("quantity_t").sum().alias("_sum"),
+                pl.len().alias("_n"),
+                pl.col(SOURCE_ROW).sort().head(MAX_ROWS_NAMED).alias("_rows"),  # the rows a message names
+            )
         )
     found = [_label_messages(pl.concat(labelled, how="vertical_relaxed"), headers)] if labelled else []
     if sums and groups:
         totals = (
             pl.concat(sums)
             .group_by(*FLOW, "_group")
-            .agg(pl.col("_sum").sum(), pl.col("_n").sum(), pl.col("_rows").explode().sort().alias("_rows"))
+            .agg(
+                pl.col("_sum").sum(),
+                pl.col("_n").sum(),
+                pl.col("_rows").explode().sort().head(MAX_ROWS_NAMED).alias("_rows"),
+            )
+            .filter(pl.col("_n") >= MIN_SUMMED_ROWS, pl.col("_sum") > 0)
         )
         equal = (pl.col("quantity_t") - pl.col("_sum")).abs() <= SUM_TOLERANCE * pl.col("_sum").abs().clip(1.0)
+        keys = [*FLOW, "_group"]
         matched = (
             pl.concat(groups)
-            .join(totals, left_on=[*FLOW, "material"], right_on=[*FLOW, "_group"], how="inner")
-            .filter(pl.col("_n") >= MIN_SUMMED_ROWS, pl.col("_sum") > 0, equal)
+            .join(totals.drop("_rows"), left_on=[*FLOW, "material"], right_on=keys, how="inner")
+            .filter(equal)
+            .join(totals.select(*keys, "_rows"), left_on=[*FLOW, "material"], right_on=keys, how="left")
         )
         found.append(_sum_messages(matched))
     if not found:
@@ -159,6 +175,14 @@ def subtotal_failures(contract: Contract, indexed: pl.DataFrame, *, found: pl.Da
     )
 
 
+def _labels(part: pl.DataFrame, column: str) -> list[str]:
+    """The distinct texts of a column that say their row is a total (none when the part lacks the column)."""
+    if column not in part.columns:
+        return []
+    values = part.select(pl.col(column).drop_nulls().unique())
+    return values.filter(is_subtotal_label(pl.col(column))).get_column(column).to_list()
+
+
 def _row(source_row: int) -> int:
     """The row number a member sees in its sheet (`schemas.workbooks`)."""
     return source_row % SHEET_ROW_STRIDE
@@ -187,9 +211,9 @@ def _sum_messages(rows: pl.DataFrame) -> pl.DataFrame:
     records = []
     for row in rows.iter_rows(named=True):
         number = _row(row[SOURCE_ROW])
-        items = [_row(one) for one in row["_rows"]]
-        named = ", ".join(map(str, items[:MAX_ROWS_NAMED])) + (" …" if len(items) > MAX_ROWS_NAMED else "")
-        named_ja = "・".join(map(str, items[:MAX_ROWS_NAMED])) + (" …" if len(items) > MAX_ROWS_NAMED else "")
+        items = [str(_row(one)) for one in row["_rows"]]
+        more = " …" if row["_n"] > len(items) else ""
+        named, named_ja = ", ".join(items) + more, "・".join(items) + more
         flow = f"{row['source_stage']} → {row['target_stage']}, {row['period']}, {row['region']}"
         records.append(
             (
