@@ -24,6 +24,8 @@ ROW_INDEX = "_row"
 DERIVED_RULE_KINDS = frozenset({"known_target", "known_project", "distinct_stages", "not_future", "from_baseline"})
 # Rules judged after the suite, on the rows that passed every error (see `expectations.balance`).
 POST_SUITE_RULE_KINDS = frozenset({"balance"})
+# Rules Polars judges over whole files, each failure with a message of its own (see `expectations.subtotals`).
+FILE_RULE_KINDS = frozenset({"subtotal"})
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ def plan_suite(contract: Contract) -> tuple[Expectation, ...]:
 
     """
     checks = tuple(_check_expectation(contract, check) for check in contract.checks)
-    rules = tuple(_rule_expectation(rule) for rule in contract.rules if rule.kind not in POST_SUITE_RULE_KINDS)
+    outside = POST_SUITE_RULE_KINDS | FILE_RULE_KINDS
+    rules = tuple(_rule_expectation(rule) for rule in contract.rules if rule.kind not in outside)
     return (*checks, *rules)
 
 

@@ -21,6 +21,7 @@ from expectations.plan import (
     suite_inputs,
 )
 from expectations.result import FAILED_CHECKS, FAILURES_SCHEMA, ValidationResult
+from expectations.subtotals import find_subtotals, subtotal_failures
 from schemas.contract import Contract
 
 # Rows per GX run: pandas and GX's results for one chunk stay within a few hundred MiB.
@@ -44,7 +45,9 @@ def validate(
     """
     _check_input(contract, frame)
     indexed = frame.with_row_index(ROW_INDEX)
-    errors = _suite_failures(contract, indexed, references=references)
+    errors = pl.concat(
+        [_suite_failures(contract, indexed, references=references), subtotal_failures(contract, indexed)]
+    )
     error_rows = errors.filter(pl.col("severity") == "error").select(ROW_INDEX).unique()
     clean = indexed.join(error_rows, on=ROW_INDEX, how="anti")
     failures = pl.concat([errors, _post_suite_failures(contract, clean)])
@@ -70,11 +73,13 @@ def validate_parts(
     }
     error_rows: list[pl.Series] = []
     suite: list[pl.DataFrame] = []
+    subtotals = find_subtotals(contract, (pl.read_parquet(part) for part in parts))  # across the whole file
     for part in parts:
         frame = pl.read_parquet(part)
         _check_input(contract, frame)
         indexed = frame.with_row_index(ROW_INDEX)
         failing = _suite_failures(contract, indexed, references=references, duplicates=duplicates)
+        failing = pl.concat([failing, subtotal_failures(contract, indexed, found=subtotals)])
         # Kept by source row (a part's row positions are re-made when it is read again below).
         failing = failing.join(indexed.select(ROW_INDEX, SOURCE_ROW), on=ROW_INDEX).drop(ROW_INDEX)
         suite.append(failing)

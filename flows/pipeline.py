@@ -192,11 +192,16 @@ def _process(submission_ids: list[str], summary: RunSummary) -> None:
     # What each dataset's files feed is registered with the dataset (`schemas.datasets`).
     by_period = [s for s in unfinished if DATASET_SPECS[s.dataset].republishes_periods]
     periods = sorted({p for s in by_period for p in s.periods})
-    _publish(periods, summary, fed={table for s in unfinished for table in DATASET_SPECS[s.dataset].feeds})
+    fed = {table for s in unfinished for table in DATASET_SPECS[s.dataset].feeds}
+    changed = resources.ledger.unpublished_member_changes()  # a member's new kind: its obligations follow it
+    if changed:
+        fed |= {*TARGET_TABLES, *OBLIGATION_TABLES}
+    _publish(periods, summary, fed=fed)
     flows_files = [s.submission_id for s in by_period if s.status in PUBLISHABLE]
     if flows_files:
         _merge(summary, write_member_previews(flows_files))
     resources.ledger.mark_published([s.submission_id for s in unfinished])
+    resources.ledger.mark_member_changes_published([change.change_id for change in changed])
 
 
 def _recorded(kind: str, parameters: dict[str, object], body: Callable[[RunSummary], None]) -> RunSummary:

@@ -21,17 +21,14 @@ flow itself (a process that has used Polars' thread pool must not fork): it only
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
-import selectors
 import signal
 import socket
 import subprocess
 import sys
 import time
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -54,8 +51,8 @@ WARM_MODULES = (
     "pyiceberg.catalog.sql",
     "pyiceberg.io.pyarrow",
 )
-_MAX_REQUEST = 1 << 20
-_STD_FDS = 3
+MAX_REQUEST = 1 << 20
+STD_FDS = 3
 
 
 def home_of(environment: dict[str, str]) -> Path:
@@ -78,7 +75,8 @@ def fingerprint(environment: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(relevant).encode()).hexdigest()
 
 
-def _say(text: str) -> None:
+def say(text: str) -> None:
+    """One line on standard error, as junkan says things about itself."""
     sys.stderr.write(f"junkan: {text}\n")
     sys.stderr.flush()
 
@@ -98,9 +96,9 @@ def delegate(argv: list[str]) -> int | None:
         started = time.monotonic()
         connection = _start_and_connect(home, environment)
         if connection is None:
-            _say(f"running in this process: the warm worker did not start (see {_log_file(home)})")
+            say(f"running in this process: the warm worker did not start (see {_log_file(home)})")
             return None
-        _say(f"started a warm worker in {time.monotonic() - started:.1f} s (a cold start; later commands reuse it)")
+        say(f"started a warm worker in {time.monotonic() - started:.1f} s (a cold start; later commands reuse it)")
     with connection:
         return _run_on(connection, argv, environment)
 
@@ -132,13 +130,13 @@ def _start_and_connect(home: Path, environment: dict[str, str]) -> socket.socket
 
 
 def start_worker(home: Path, environment: dict[str, str], *, idle_s: float) -> subprocess.Popen[bytes]:
-    """`python -m flows.worker serve` in a session of its own, its output in the worker's log."""
+    """`python -m flows.worker_server` in a session of its own, its output in the worker's log."""
     log = _log_file(home)
     log.parent.mkdir(parents=True, exist_ok=True)
     child_environment = {**environment, HOME_VARIABLE: str(home), "JUNKAN_HOME": str(home)}
     with log.open("ab") as output:
         return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-            [sys.executable, "-m", "flows.worker", "serve", "--idle", f"{idle_s:g}"],
+            [sys.executable, "-m", "flows.worker_server", "--idle", f"{idle_s:g}"],
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -155,7 +153,7 @@ def _run_on(connection: socket.socket, argv: list[str], environment: dict[str, s
     first = replies.next(timeout_s=None)
     if first is None or "refused" in first:
         why = "the worker closed the connection" if first is None else first["refused"]
-        _say(f"running in this process: {why}")
+        say(f"running in this process: {why}")
         return None
     child = int(first["pid"])
     stopping: dict[str, float] = {}
@@ -177,7 +175,7 @@ def _run_on(connection: socket.socket, argv: list[str], environment: dict[str, s
                 return 130
             continue
         if last is None:
-            _say("the warm worker ended before the command did; run it again")
+            say("the warm worker ended before the command did; run it again")
             return 1
         return int(last["exit"])
 
@@ -209,164 +207,6 @@ def _log_file(home: Path) -> Path:
     return home / "worker" / "worker.log"
 
 
-# --- the worker --------------------------------------------------------------------------------
-
-
-@dataclass
-class _Running:
-    connection: socket.socket
-
-
-def _warm_up() -> None:
-    """Import what commands need and point Prefect at its server, before anything forks. No Polars work here."""
-    from flows.runtime import prepare_environment, use_prefect_server
-    from infra.settings import get_settings
-
-    settings = get_settings()
-    prepare_environment(settings)
-    use_prefect_server(settings)  # before Prefect is imported: its settings are read at import
-    for module in WARM_MODULES:
-        importlib.import_module(module)
-    from expectations.gx_suite import preload
-
-    preload()  # GX's context and every contract's suite, built once and inherited by every command
-
-
-def serve(*, idle_s: float) -> None:
-    """Listen on the home's socket and fork a child per command until idle for `idle_s` (0: never)."""
-    home = home_of(dict(os.environ))
-    expected = fingerprint(dict(os.environ))
-    _warm_up()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address(home))
-    listener.listen(64)
-    listener.setblocking(False)
-    (home / "worker").mkdir(parents=True, exist_ok=True)
-    (home / "worker" / "worker.pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
-    _say(f"warm worker {os.getpid()} serving {home}" + (f", stopping after {idle_s:g} idle seconds" if idle_s else ""))
-    selector = selectors.DefaultSelector()
-    selector.register(listener, selectors.EVENT_READ)
-    running: dict[int, _Running] = {}
-    last_active = time.monotonic()
-    stop_requested: list[int] = []
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.append(signum))
-    while True:
-        if stop_requested and selector.get_map():
-            selector.unregister(listener)  # asked to stop: no new command, the running ones finish
-            listener.close()
-        for _key, _events in selector.select(timeout=0.2) if selector.get_map() else []:
-            with suppress(BlockingIOError):
-                connection, _ = listener.accept()
-                _accept(connection, listener, expected, running)
-                last_active = time.monotonic()
-        if not selector.get_map():
-            time.sleep(0.2)
-        for pid, status in _finished(running):
-            with suppress(OSError):
-                running.pop(pid).connection.sendall(json.dumps({"exit": status}).encode() + b"\n")
-            last_active = time.monotonic()
-        if stop_requested and not running:
-            break
-        if idle_s and not running and time.monotonic() - last_active >= idle_s:
-            _say(f"warm worker {os.getpid()} idle for {idle_s:g} s: stopping")
-            break
-    with suppress(OSError):
-        listener.close()
-    (home / "worker" / "worker.pid").unlink(missing_ok=True)
-
-
-def _accept(connection: socket.socket, listener: socket.socket, expected: str, running: dict[int, _Running]) -> None:
-    connection.setblocking(True)
-    connection.settimeout(10.0)
-    try:
-        request, fds = _request(connection)
-    except (OSError, ValueError) as error:
-        connection.close()
-        _say(f"a request could not be read: {error}")
-        return
-    if fingerprint(request["env"]) != expected:
-        for fd in fds:
-            os.close(fd)
-        refused = "its JUNKAN_*/PREFECT_* settings differ from the warm worker's (junkan worker stop, then retry)"
-        connection.sendall(json.dumps({"refused": refused}).encode() + b"\n")
-        connection.close()
-        return
-    pid = os.fork()
-    if pid == 0:  # the child: becomes the command
-        listener.close()
-        connection.close()
-        _become_command(request, fds)
-    for fd in fds:
-        os.close(fd)
-    running[pid] = _Running(connection)
-    connection.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-
-
-def _request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
-    head, fds, _flags, _address = socket.recv_fds(connection, 8 + 65536, _STD_FDS)
-    if len(fds) != _STD_FDS or len(head) < 8:
-        for fd in fds:
-            os.close(fd)
-        msg = "expected the command's standard input, output and error"
-        raise ValueError(msg)
-    size = int.from_bytes(head[:8], "big")
-    if size > _MAX_REQUEST:
-        msg = f"a request of {size} bytes is too large"
-        raise ValueError(msg)
-    body = bytearray(head[8:])
-    while len(body) < size:
-        chunk = connection.recv(size - len(body))
-        if not chunk:
-            msg = "the request was cut short"
-            raise ValueError(msg)
-        body += chunk
-    return json.loads(bytes(body)), list(fds)
-
-
-def _become_command(request: dict[str, Any], fds: list[int]) -> None:
-    """In the forked child: take the client's terminal, folder and environment, run the command, exit with it."""
-    code = 1
-    try:
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-            os.close(fd)
-        sys.stdin = open(0, encoding=sys.stdin.encoding, closefd=False)  # noqa: SIM115 - the process's own fds
-        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-        os.setsid()  # its own group: the client signals it by pid
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)
-        os.chdir(request["cwd"])
-        keep = {name: os.environ[name] for name in ("PREFECT_API_URL",) if name in os.environ}
-        os.environ.clear()
-        os.environ.update(request["env"])
-        os.environ.update(keep)
-        sys.argv = ["junkan", *request["argv"]]
-        from flows.cli import main
-
-        try:
-            main()
-            code = 0
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    finally:
-        with suppress(Exception):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
-
-
-def _finished(running: dict[int, _Running]) -> list[tuple[int, int]]:
-    done = []
-    for pid in list(running):
-        with suppress(ChildProcessError):
-            waited, status = os.waitpid(pid, os.WNOHANG)
-            if waited == pid:
-                code = os.waitstatus_to_exitcode(status)
-                done.append((pid, 128 - code if code < 0 else code))  # killed by signal N: 128 + N, as a shell says
-    return done
-
-
 def running_workers() -> list[tuple[int, Path]]:
     """Every warm worker of this user: (pid, home)."""
     found = []
@@ -378,7 +218,7 @@ def running_workers() -> list[tuple[int, Path]]:
             arguments = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"flows.worker\0serve" not in arguments:
+        if b"flows.worker_server" not in arguments:
             continue
         for item in raw.split(b"\0"):
             if item.startswith(HOME_VARIABLE.encode() + b"="):
@@ -398,18 +238,3 @@ def stop_worker(home: Path, *, timeout_s: float = 15.0) -> int | None:
                 time.sleep(0.1)
             return pid
     return None
-
-
-def main(arguments: list[str] | None = None) -> int:
-    """`python -m flows.worker serve [--idle S]`."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="flows.worker")
-    parser.add_argument("command", choices=["serve"])
-    parser.add_argument("--idle", type=float, default=DEFAULT_IDLE_S, help="idle seconds before stopping (0: never)")
-    serve(idle_s=parser.parse_args(arguments).idle)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -70,3 +70,6 @@ def merge(*schemas: pl.Schema) -> pl.Schema:
 
 
 TARGET_VERSION = pl.Schema({"valid_from": pl.Date()})
+# A target version is identified by its target and the moment the file that set it arrived (`valid_from` is its
+# day): two versions of one day are two versions. Kept apart from TARGET_VERSION, which the public register shows.
+TARGET_VERSION_MOMENT = pl.Schema({"valid_from_at": pl.Datetime("us", "UTC")})

@@ -26,6 +26,7 @@ RuleKind = Literal[
     "from_baseline",  # the year is not before the baseline year of the target (member_id, target_id) names
     "distinct_stages",  # source_stage != target_stage unless the process names differ
     "balance",  # per member/period/material/process inflow and outflow within a tolerance
+    "subtotal",  # the row is a subtotal or total of other rows (schemas.subtotals)
 ]
 
 

@@ -11,6 +11,7 @@ from schemas.contract import Column, Contract
 from schemas.members import MEMBERS
 from schemas.projects import PROJECT_ROLES, PROJECT_THEMES
 from schemas.roadmaps import roadmap_sections
+from schemas.subtotals import subtotal_section
 
 _TYPE_NAMES: dict[type[pl.DataType], tuple[str, str]] = {
     pl.String: ("text", "文字列"),
@@ -205,21 +206,35 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "",
         "`targets` are kept by `target_id`: a targets file adds to the targets it names and the member's others "
         "stay. A target whose definition changes (indicator, material, baseline, target year or value, unit) is a "
-        "new version, in force from the day its file arrived (`valid_from`); `core.targets` keeps every version "
-        "with the submission that set it. Progress for a year is measured against the version in force in that "
-        "year (the first version for years before it). A target re-stated unchanged keeps its version; a new URL "
-        "or description only updates it. A target is removed only by withdrawing the file that set it (the "
-        "earlier version is then in force again). Progress for a year after the current one, or before the "
-        "target's baseline year, is an error. / "
+        "new version, in force from the moment its file arrived (`valid_from_at`, on the day `valid_from`): two "
+        "versions sent the same day are two versions. `core.targets` keeps every version with the submission that "
+        "set it. Each progress row is measured against the version in force when its file arrived, not the version "
+        "of its year: a target changed in the middle of a year never re-reads progress reported before the change. "
+        "`core.target_progress` has a row for the current version (`is_current_version`) and one for each earlier "
+        "version progress was measured against, each with its latest value (`latest_year`, `latest_value`, "
+        "`latest_reported_at`). A value is only compared with a target of the same indicator, unit and material: "
+        "when a new version changes one of them, the report of the targets file warns and names the progress rows "
+        "left without a comparable target (`n_progress_not_comparable`); they count towards the new target only "
+        "once reported again, in its unit, after it. A target re-stated unchanged keeps its version; a new URL or "
+        "description only updates it. A target is removed only by withdrawing the file that set it (the earlier "
+        "version is then in force again). Progress for a year after the current one, or before the target's "
+        "baseline year, is an error. / "
         "`targets` は `target_id` ごとに管理します。目標ファイルは記載した目標だけを追加・更新し、それ以外の"
         "目標は残ります。目標の定義（指標・素材・基準年と基準値・目標年と目標値・単位）が変わった場合は新しい版"
-        "として、ファイルの受付日（`valid_from`）から適用します。`core.targets` はすべての版と、それを設定した"
-        "提出を保持します。実績は、その年に適用されていた版に対して評価します（それより前の年は最初の版）。"
-        "内容が同じ再提出は版を変えず、URL・説明だけを更新します。目標の削除は、その目標を設定したファイルの"
-        "取り下げによってのみ行います（以前の版が再び適用されます）。実績の年が今年より後、または目標の基準年"
-        "より前の場合はエラーです。",
+        "として、ファイルの受付時刻（`valid_from_at`、受付日は `valid_from`）から適用します。同じ日に送られた"
+        "2つの版も別の版です。`core.targets` はすべての版と、それを設定した提出を保持します。実績の各行は、"
+        "その年の版ではなく、実績ファイルを受け付けた時点で適用されていた版に対して評価します。年の途中で目標を"
+        "変えても、変更前に報告した実績を新しい目標で読み替えることはありません。`core.target_progress` には"
+        "現在の版（`is_current_version`）の行と、実績を評価した以前の版ごとの行があり、それぞれ最新の実績"
+        "（`latest_year`・`latest_value`・`latest_reported_at`）を示します。実績は、指標・単位・素材が同じ目標"
+        "とだけ比較します。新しい版でこれらが変わった場合は、目標ファイルのレポートで警告し、比較できる目標の"
+        "なくなった実績の行を示します（`n_progress_not_comparable`）。それらの実績は、変更後に新しい単位で"
+        "報告し直したときに新しい目標に対して評価します。内容が同じ再提出は版を変えず、URL・説明だけを更新"
+        "します。目標の削除は、その目標を設定したファイルの取り下げによってのみ行います（以前の版が再び適用"
+        "されます）。実績の年が今年より後、または目標の基準年より前の場合はエラーです。",
         "",
     ]
+    lines += subtotal_section()
     for contract in (*contracts, MEMBERS):
         lines += _contract_section(contract)
     lines += _obligations_section()

@@ -7,6 +7,7 @@ import polars as pl
 from schemas import vocabulary as v
 from schemas.contract import Check, Column, Contract, Rule
 from schemas.members import submitter_column, submitter_rule
+from schemas.subtotals import SUBTOTAL_RULE
 
 PROCESS_NAME_MAX_LENGTH = 100
 NOTE_MAX_LENGTH = 1000
@@ -275,5 +276,6 @@ FLOWS = Contract(
             severity="warning",
             tolerance=BALANCE_TOLERANCE,
         ),
+        SUBTOTAL_RULE,
     ),
 )

@@ -174,6 +174,29 @@ MEMBERS = Contract(
             example="2024-04-01",
             headers_ja=("同意日", "公開区分の同意日"),
         ),
+        Column(
+            "update",
+            pl.Boolean(),
+            "Whether the row may change the kind or region of a registered member (yes/no, はい/いいえ): without it, "
+            "a row that would change them is refused; the change is kept in the member's history and its "
+            "obligations follow the new kind from the next run",
+            "登録済みの会員の種別・地域を変更してよいか（yes/no、はい/いいえ）。指定がないと、種別・地域が変わる行は"
+            "受け付けません。変更は会員の履歴に残り、次回の実行から新しい種別の義務が適用されます",
+            default_en="no",
+            default_ja="いいえ",
+            example="yes",
+            headers_ja=("更新", "変更"),
+        ),
+        Column(
+            "changed_on",
+            pl.Date(),
+            "Date from which a changed kind or region applies (today or earlier, not before the member joined)",
+            "種別・地域の変更の適用開始日（今日以前、入会日より後）",
+            default_en="today",
+            default_ja="今日",
+            example="2026-12-07",
+            headers_ja=("変更日", "適用開始日"),
+        ),
     ),
     key=("member_id",),
     rules=(

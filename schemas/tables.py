@@ -19,6 +19,7 @@ from schemas.columns import (
     TARGET_DEFINITION,
     TARGET_PROGRESS_TARGET_COLUMNS,
     TARGET_VERSION,
+    TARGET_VERSION_MOMENT,
     merge,
 )
 from schemas.disclosures import DISCLOSURES
@@ -31,9 +32,10 @@ from schemas.targets import TARGETS
 
 TABLES: dict[str, pl.Schema] = {
     "core.flows": merge(FLOWS.schema, LINEAGE),
-    # Every version of each target: a changed definition is a new row, in force from `valid_from` (the day the
-    # file that set it arrived); progress is measured against the version in force for its year.
-    "core.targets": merge(TARGETS.schema, TARGET_VERSION, LINEAGE),
+    # Every version of each target: a changed definition is a new row, in force from `valid_from_at` (the moment
+    # the file that set it arrived; `valid_from` is its day); progress is measured against the version in force
+    # when it was reported.
+    "core.targets": merge(TARGETS.schema, TARGET_VERSION, TARGET_VERSION_MOMENT, LINEAGE),
     "core.progress": merge(PROGRESS.schema, LINEAGE),
     "core.projects": merge(PROJECTS.schema, LINEAGE),
     "core.disclosures": merge(DISCLOSURES.schema, LINEAGE),
@@ -108,22 +110,30 @@ TABLES: dict[str, pl.Schema] = {
             }
         ),
     ),
-    # Targets and their progress (no period: replaced whole). progress_ratio = (latest - baseline) /
-    # (target - baseline); expected_ratio = share of the baseline-to-target years elapsed at latest_year;
-    # computed_value is the indicator from the member's own flows, in the target's unit.
+    # Targets and their progress (no period: replaced whole). One row per target version that is the current one
+    # or that progress was measured against (the version in force when the progress file arrived): latest_* is
+    # the latest progress measured against that version, latest_reported_at when its file arrived.
+    # progress_ratio = (latest - baseline) / (target - baseline); expected_ratio = share of the baseline-to-target
+    # years elapsed at latest_year; computed_value is the indicator from the member's own flows, in the target's
+    # unit; n_progress_not_comparable = the target's progress rows measured against a version of another
+    # indicator, unit or material, which this version's values cannot be compared with.
     "core.target_progress": merge(
         pl.Schema({name: TARGETS.schema[name] for name in TARGET_PROGRESS_TARGET_COLUMNS}),
         TARGET_VERSION,
+        TARGET_VERSION_MOMENT,
         pl.Schema(
             {
+                "is_current_version": pl.Boolean(),
                 "latest_year": pl.Int32(),
                 "latest_value": pl.Float64(),
+                "latest_reported_at": pl.Datetime("us", "UTC"),
                 "progress_ratio": pl.Float64(),
                 "expected_ratio": pl.Float64(),
                 "is_on_track": pl.Boolean(),
                 "computed_period": pl.String(),
                 "computed_value": pl.Float64(),
                 "differs_from_reported": pl.Boolean(),
+                "n_progress_not_comparable": pl.Int32(),
             }
         ),
     ),
@@ -431,6 +441,7 @@ __all__ = [
     "TARGET_DEFINITION",
     "TARGET_PROGRESS_TARGET_COLUMNS",
     "TARGET_VERSION",
+    "TARGET_VERSION_MOMENT",
     "draft_table",
     "public_table",
     "unsuppressed",

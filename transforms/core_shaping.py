@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 from typing import Final
 
 import polars as pl
 
 from schemas.datasets import DATASET_SPECS, CoreStep
-from schemas.tables import TABLES
+from schemas.tables import TABLES, TARGET_VERSION_MOMENT
 from transforms.normalize import resolve_metric_tons, roll_up_unknown_materials
 
 STEPS: Final[dict[CoreStep, Callable[[pl.LazyFrame], pl.LazyFrame]]] = {
@@ -21,16 +21,19 @@ STEPS: Final[dict[CoreStep, Callable[[pl.LazyFrame], pl.LazyFrame]]] = {
 }
 
 
-def core_rows(dataset: str, accepted: pl.DataFrame, *, received_on: date | pl.Expr | None = None) -> pl.DataFrame:
+ARRIVAL: Final = TARGET_VERSION_MOMENT["valid_from_at"]  # when a file arrived, as core tables keep it
+
+
+def core_rows(dataset: str, accepted: pl.DataFrame, *, received_at: datetime | pl.Expr | None = None) -> pl.DataFrame:
     """Accepted rows in the core table's shape, after the dataset's registered steps.
 
-    A target's version is in force from the day its file arrived (`received_on`: a date, or an expression
-    giving each row its file's), for a core table with a `valid_from` column.
+    A target's version is in force from the moment its file arrived (`received_at`: a moment, or an expression
+    giving each row its file's), on its day (`valid_from`), for a core table with a `valid_from_at` column.
 
     Examples
     --------
     >>> import polars as pl
-    >>> from schemas.tables import TABLES
+    >>> from schemas.tables import TABLES, TARGET_VERSION_MOMENT
     >>> accepted = pl.DataFrame({name: [None] for name in TABLES["core.flows"]}, schema=TABLES["core.flows"])
     >>> accepted = accepted.with_columns(material=pl.lit("plastics.bioplastic"), material_group=pl.lit("plastics"),
     ...     unit=pl.lit("MT"))
@@ -45,7 +48,7 @@ def core_rows(dataset: str, accepted: pl.DataFrame, *, received_on: date | pl.Ex
             shaped = STEPS[step](shaped)
         accepted = shaped.collect()
     columns = TABLES[f"core.{dataset}"]
-    if "valid_from" in columns:
-        day = received_on if isinstance(received_on, pl.Expr) else pl.lit(received_on, dtype=pl.Date)
-        accepted = accepted.with_columns(day.alias("valid_from"))
+    if "valid_from_at" in columns:
+        moment = received_at if isinstance(received_at, pl.Expr) else pl.lit(received_at, dtype=ARRIVAL)
+        accepted = accepted.with_columns(moment.dt.date().alias("valid_from"), moment.alias("valid_from_at"))
     return accepted.select(list(columns))

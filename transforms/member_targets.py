@@ -15,11 +15,12 @@ import polars as pl
 from schemas import vocabulary as v
 from schemas.tables import MEMBER_TARGET_PROGRESS_COLUMNS, TABLES
 from transforms.disclosure import SUPPRESSED, SUPPRESSION_REASON
-from transforms.targets import current_targets
+from transforms.target_versions import MOMENT, TARGET_KEY, current_targets, with_version_moment
 
 # Optional target columns that rows kept before the contract had them lack.
 _OPTIONAL_TARGET_COLUMNS: tuple[str, ...] = ("published_url", "actions_url", "roadmap_id")
-_KEY = ["member_id", "target_id", "valid_from"]
+# A version is its target and the moment it took effect (two versions may share a day).
+_KEY = [*TARGET_KEY, MOMENT]
 
 
 def build_member_targets(
@@ -33,9 +34,9 @@ def build_member_targets(
     `targets` is `core.targets` (every version; the latest is listed), `target_progress` is
     `core.target_progress`, `members` the registry (member_id, name, kind) and `classes` the members'
     disclosure classes on `progress` (member_id, is_public). Progress is shown when it was measured against
-    the version listed: a target revised after its latest reported year shows none until progress is reported
-    against it. A member without a class, or with any row saying it is not public, is confidential.
-    `material` "all" is a target on every material.
+    the version listed (the one in force when it was reported): a target revised since its latest progress shows
+    none until progress is reported against it. A member without a class, or with any row saying it is not public,
+    is confidential. `material` "all" is a target on every material.
 
     Examples
     --------
@@ -64,14 +65,14 @@ def build_member_targets(
     targets = targets.with_columns(
         pl.lit(None, dtype=pl.String).alias(name) for name in _OPTIONAL_TARGET_COLUMNS if name not in present
     )
-    # core.target_progress names the version it measured with its valid_from (filled as current_targets fills it).
-    progress = target_progress.select(*_KEY, *MEMBER_TARGET_PROGRESS_COLUMNS)
+    # core.target_progress names the version it measured with its valid_from_at (valid_from in older rows).
+    progress = with_version_moment(target_progress).select(*_KEY, *MEMBER_TARGET_PROGRESS_COLUMNS)
     registry = members.select("member_id", pl.col("name").alias("member_name"), pl.col("kind").alias("member_kind"))
     # Fail closed: public only when every class row the member has says so.
     is_public = classes.group_by("member_id").agg(pl.col("is_public").fill_null(value=False).all().alias("_public"))
     public = pl.col("is_progress_public")
     return (
-        current_targets(targets)
+        with_version_moment(current_targets(targets))
         .join(registry, on="member_id", how="inner")
         .join(progress, on=_KEY, how="left")
         .join(is_public, on="member_id", how="left")

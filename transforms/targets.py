@@ -16,14 +16,25 @@ import polars as pl
 from schemas import vocabulary as v
 from schemas.obligations import RULES
 from schemas.regions import ALL_REGIONS
-from schemas.tables import INDICATOR_COLUMNS, TABLES, TARGET_DEFINITION, unsuppressed
+from schemas.tables import INDICATOR_COLUMNS, TABLES, unsuppressed
 from transforms.disclosure import MIN_CONTRIBUTORS, Rollup, suppress_cells
 from transforms.indicators import RATES
 from transforms.normalize import unit_code
+from transforms.target_versions import (
+    MEASURED,
+    MOMENT,
+    MOMENT_DTYPE,
+    PERCENT_UNITS,
+    TARGET_KEY,
+    comparison_key,
+    measure_progress,
+    with_version_moment,
+)
+from transforms.target_versions import current_targets as current_targets  # where callers have found them
+from transforms.target_versions import merge_target_versions as merge_target_versions
 
 ALL_KINDS = "all"
 DIFFERENCE_TOLERANCE = 0.05
-PERCENT_UNITS: tuple[str, ...] = ("%", "％", "percent", "pct", "パーセント")
 
 # Target indicator code -> the column of `core.member_indicators` that computes it (`custom` has none).
 INDICATOR_SOURCE_COLUMNS: dict[str, str] = {
@@ -93,81 +104,6 @@ def _computed_by_year(member_indicators: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-_TARGET_KEY = ["member_id", "target_id"]
-_EARLIEST = date(1900, 1, 1)  # rows written before versions were kept stand for the first version
-
-
-def merge_target_versions(existing: pl.DataFrame, incoming: pl.DataFrame) -> pl.DataFrame:
-    """Every version of the targets a batch names: `existing` (their rows in core) with the `incoming` rows.
-
-    A target whose definition changed is a new version in force from its `valid_from`; one re-stated
-    unchanged keeps the version in force (its URL and description are updated). Of two versions on one day
-    the later file's wins (submission ids are in arrival order). Idempotent: merging the same rows again
-    changes nothing.
-
-    >>> from datetime import date
-    >>> row = {"member_id": "m", "target_id": "T1", "indicator": "custom", "material": None, "baseline_year": 2020,
-    ...        "baseline_value": 1.0, "target_year": 2030, "target_value": 2.0, "unit": "t", "published_url": None,
-    ...        "description": None, "source_row": 2}
-    >>> old = pl.DataFrame([{**row, "valid_from": date(2024, 5, 1), "submission_id": "s1"}])
-    >>> same = pl.DataFrame([{**row, "valid_from": date(2025, 5, 1), "submission_id": "s2", "description": "x"}])
-    >>> merge_target_versions(old, same).select("valid_from", "submission_id", "description").rows()
-    [(datetime.date(2024, 5, 1), 's2', 'x')]
-    >>> changed = same.with_columns(target_value=pl.lit(3.0))
-    >>> merge_target_versions(old, changed).select("valid_from", "target_value").rows()
-    [(datetime.date(2024, 5, 1), 2.0), (datetime.date(2025, 5, 1), 3.0)]
-    """
-    both = pl.concat([existing, incoming.select(existing.columns)], how="vertical_relaxed")
-    definition = list(TARGET_DEFINITION)
-    ordered = (
-        both.with_columns(pl.col("valid_from").fill_null(_EARLIEST))
-        .sort([*_TARGET_KEY, "valid_from", "submission_id"], nulls_last=True)
-        # the latest file's row of each day
-        .unique(subset=[*_TARGET_KEY, "valid_from"], keep="last", maintain_order=True)
-    )
-    changed = pl.any_horizontal(
-        [pl.col(name).ne_missing(pl.col(name).shift(1).over(_TARGET_KEY)) for name in definition]
-    )
-    first = pl.col("valid_from").rank("ordinal").over(_TARGET_KEY) == 1
-    version = (first | changed).cum_sum().over(_TARGET_KEY)
-    # A re-statement keeps its version's day, with the newest text and the newest file as its source.
-    return (
-        ordered.with_columns(version.alias("_version"))
-        .group_by([*_TARGET_KEY, "_version"], maintain_order=True)
-        .agg(
-            *[pl.col(name).last() for name in existing.columns if name not in (*_TARGET_KEY, "valid_from")],
-            pl.col("valid_from").first(),
-        )
-        .select(existing.columns)
-        .sort([*_TARGET_KEY, "valid_from"])
-    )
-
-
-def current_targets(targets: pl.LazyFrame) -> pl.LazyFrame:
-    """The version of each target in force now: the latest."""
-    return (
-        targets.with_columns(pl.col("valid_from").fill_null(_EARLIEST))
-        .sort([*_TARGET_KEY, "valid_from"])
-        .unique(subset=_TARGET_KEY, keep="last", maintain_order=True)
-    )
-
-
-def _in_force(targets: pl.LazyFrame, years: pl.LazyFrame) -> pl.LazyFrame:
-    """For each target, the version in force for `years`' year (member_id, target_id, latest_year).
-
-    The latest version that took effect in or before that year; when every version is later (a target first
-    submitted after the year it reports), the first one; with no year, the version in force now.
-    """
-    versions = targets.with_columns(pl.col("valid_from").fill_null(_EARLIEST))
-    year = pl.col("latest_year")
-    candidates = versions.join(years, on=_TARGET_KEY, how="left")
-    eligible = year.is_null() | (pl.col("valid_from").dt.year() <= year)
-    chosen = candidates.group_by(_TARGET_KEY).agg(
-        pl.coalesce(pl.col("valid_from").filter(eligible).max(), pl.col("valid_from").min()).alias("valid_from")
-    )
-    return versions.join(chosen, on=[*_TARGET_KEY, "valid_from"], how="semi")
-
-
 def compute_target_progress(
     targets: pl.LazyFrame,
     progress: pl.LazyFrame,
@@ -176,13 +112,16 @@ def compute_target_progress(
     as_of_year: int | None = None,
     tolerance: float = DIFFERENCE_TOLERANCE,
 ) -> pl.LazyFrame:
-    """`core.target_progress`: each target's latest reported value, progress against plan and its computed value.
+    """`core.target_progress`: per target version, the latest value measured against it, progress and computed value.
 
-    progress_ratio = (latest - baseline) / (target - baseline); expected_ratio = (latest_year - baseline_year) /
-    (target_year - baseline_year); on track when progress_ratio >= expected_ratio. `differs_from_reported` when
-    the computed value differs from the reported one by more than `tolerance` of the reported value.
-    Progress after `as_of_year` is ignored. Progress is measured against the version of the target in force
-    for its latest year (`_in_force`).
+    Each progress row is measured against the version in force when it was reported (`measure_progress`:
+    `progress.reported_at`, when its file arrived). One row per version that is the target's current one
+    (`is_current_version`) or that progress was measured against, so a value is only ever set against the
+    definition it was reported for. progress_ratio = (latest - baseline) / (target - baseline); expected_ratio =
+    (latest_year - baseline_year) / (target_year - baseline_year); on track when progress_ratio >= expected_ratio.
+    `differs_from_reported` when the computed value differs from the reported one by more than `tolerance` of the
+    reported value. `n_progress_not_comparable`: the target's progress rows measured against a version of another
+    indicator, unit or material. Progress after `as_of_year` is ignored.
 
     Examples
     --------
@@ -197,8 +136,8 @@ def compute_target_progress(
     >>> progress = pl.LazyFrame({"member_id": ["m-1"], "target_id": ["T1"], "year": [2024], "value": [15.0]})
     >>> empty = pl.LazyFrame(schema=TABLES["core.member_indicators"])
     >>> out = compute_target_progress(targets, progress, empty).collect()
-    >>> out.select("latest_value", "progress_ratio", "expected_ratio", "is_on_track").row(0)
-    (15.0, 0.5, 0.4, True)
+    >>> out.select("latest_value", "progress_ratio", "expected_ratio", "is_on_track", "is_current_version").row(0)
+    (15.0, 0.5, 0.4, True, True)
 
     """
     schema = TABLES["core.target_progress"]
@@ -207,10 +146,32 @@ def compute_target_progress(
     reported = progress.filter(pl.col("value").is_not_null())
     if as_of_year is not None:
         reported = reported.filter(pl.col("year") <= as_of_year)
+    if "reported_at" not in reported.collect_schema():
+        reported = reported.with_columns(reported_at=pl.lit(None, dtype=MOMENT_DTYPE))
+    versions = with_version_moment(targets).with_columns(
+        (pl.col(MOMENT) == pl.col(MOMENT).max().over(TARGET_KEY)).alias("is_current_version"),
+        comparison_key(pl.col("indicator"), pl.col("unit"), pl.col("material")).alias("_comparable"),
+    )
+    measured = measure_progress(targets, reported).filter(pl.col(MEASURED).is_not_null())
     latest = (
-        reported.sort("year")
-        .group_by("member_id", "target_id")
-        .agg(pl.col("year").last().alias("latest_year"), pl.col("value").last().alias("latest_value"))
+        measured.sort("year")
+        .group_by(*TARGET_KEY, MEASURED)
+        .agg(
+            pl.col("year").last().alias("latest_year"),
+            pl.col("value").last().alias("latest_value"),
+            pl.col("reported_at").last().alias("latest_reported_at"),
+        )
+    )
+    measured_as = measured.join(
+        versions.select(*TARGET_KEY, pl.col(MOMENT).alias(MEASURED), pl.col("_comparable").alias("_measured_as")),
+        on=[*TARGET_KEY, MEASURED],
+        how="inner",
+    )
+    not_comparable = (
+        versions.select(*TARGET_KEY, MOMENT, "_comparable")
+        .join(measured_as.select(*TARGET_KEY, "_measured_as"), on=TARGET_KEY, how="inner")
+        .group_by(*TARGET_KEY, MOMENT)
+        .agg((pl.col("_measured_as") != pl.col("_comparable")).sum().alias("n_progress_not_comparable"))
     )
     material = pl.col("material").cast(pl.String)
     scope_level = (
@@ -224,9 +185,15 @@ def compute_target_progress(
     years_planned = pl.col("target_year") - pl.col("baseline_year")
     computed = pl.col("_computed") * _unit_factor(pl.col("indicator"), pl.col("unit"))
     return (
-        _in_force(targets, latest.select(*_TARGET_KEY, "latest_year"))
-        .with_columns(material.fill_null(v.ALL_MATERIALS).alias("_scope_material"), scope_level.alias("_scope_level"))
-        .join(latest, on=["member_id", "target_id"], how="left")
+        versions.join(latest, left_on=[*TARGET_KEY, MOMENT], right_on=[*TARGET_KEY, MEASURED], how="left")
+        .filter(pl.col("is_current_version") | pl.col("latest_year").is_not_null())
+        .join(not_comparable, on=[*TARGET_KEY, MOMENT], how="left")
+        .with_columns(
+            material.fill_null(v.ALL_MATERIALS).alias("_scope_material"),
+            scope_level.alias("_scope_level"),
+            pl.col(MOMENT).alias("valid_from_at"),
+            pl.col("n_progress_not_comparable").fill_null(0),
+        )
         .join(
             _computed_by_year(member_indicators),
             on=["member_id", "indicator", "_scope_material", "_scope_level", "latest_year"],
@@ -248,7 +215,7 @@ def compute_target_progress(
             ),
         )
         .select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
-        .sort("member_id", "target_id")
+        .sort("member_id", "target_id", "valid_from_at")
     )
 
 
@@ -268,6 +235,8 @@ def summarize_target_progress(
 ) -> pl.LazyFrame:
     """`mart.target_progress`: targets on track per indicator and member kind (and all kinds), disclosure-controlled.
 
+    Each target counts once, by its current version (`is_current_version`), with the progress measured against it.
+
     `public_members` are those whose progress is public (`mart.member_targets` lists it): the attacker subtracts
     them, so a cell needs `min_contributors` of the others, and a cell of public members alone is published.
 
@@ -286,6 +255,8 @@ def summarize_target_progress(
     """
     schema = TABLES["mart.target_progress"]
     keys = ["indicator", "member_kind"]
+    if "is_current_version" in target_progress.collect_schema():  # a target counts once, as it stands now
+        target_progress = target_progress.filter(pl.col("is_current_version"))
     rows = _with_kind(target_progress, members)
     cells = rows.group_by(keys).agg(
         pl.col("member_id").n_unique().alias("contributors"),

@@ -54,15 +54,30 @@ def members_add(
     consented_on: Annotated[
         str | None, typer.Option(help="Day the disclosure class applies from, YYYY-MM-DD (default: --joined-on)")
     ] = None,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Change the kind or region of a registered member (kept in its history; its obligations follow the "
+            "new kind from the next run). Without it, a changed kind or region is refused",
+        ),
+    ] = False,
+    changed_on: Annotated[
+        str | None, typer.Option(help="With --update: the day the new kind or region applies from (default today)")
+    ] = None,
     rotate_secret: Annotated[bool, typer.Option(help="On MinIO: issue the member a new secret key")] = False,
 ) -> None:
-    """Register a member (or update it); on MinIO also create its own user, limited to its inbox and reports."""
+    """Register a member (or update its name; its kind or region with --update); on MinIO also create its own user."""
     import polars as pl
 
     if consented_on is not None and disclosure is None:
         raise fail("--consented-on says when a disclosure class applies: add --disclosure public or confidential")
     if consented_on is not None:
         _day(consented_on, option="--consented-on")
+    if changed_on is not None and not update:
+        raise fail("--changed-on says when a new kind or region applies: add --update")
+    if changed_on is not None:
+        _day(changed_on, option="--changed-on")
     raw = pl.DataFrame(
         {
             "member_id": [member_id],
@@ -72,6 +87,8 @@ def members_add(
             "joined_on": [joined_on or date.today().isoformat()],
             "disclosure": [None if disclosure is None else disclosure.value],
             "consented_on": [consented_on],
+            "update": ["yes" if update else None],
+            "changed_on": [changed_on],
         }
     ).cast(pl.String)  # a column of None alone would have no type
     imported = _import_members(raw, file="command line")
@@ -115,11 +132,17 @@ def _import_members(raw: pl.DataFrame, *, file: str) -> int | None:
         typer.echo(
             f"{file}, row {consent.row}, column consented_on: {consent.message_en} / {consent.message_ja}", err=True
         )
+    for refused in outcome.refused_changes:
+        typer.echo(f"{file}, row {refused.row}: {refused.message_en} / {refused.message_ja}", err=True)
+    for change in outcome.changes:
+        typer.echo(f"{change.describe()} (its obligations follow from the next run)")
+    for kept in outcome.kept_confidential:
+        typer.echo(kept.message)
     typer.echo(
-        f"members: {report.counts.accepted} registered ({outcome.n_created} new), {report.counts.quarantined} refused"
+        f"members: {outcome.n_registered} registered ({outcome.n_created} new), {outcome.n_refused} refused"
         + _disclosure_note(outcome)
     )
-    return None if report.counts.quarantined or outcome.unreadable_consents else report.counts.accepted
+    return None if outcome.n_refused or outcome.unreadable_consents else outcome.n_registered
 
 
 def _disclosure_note(outcome: MemberImport) -> str:
@@ -133,7 +156,11 @@ def _disclosure_note(outcome: MemberImport) -> str:
 
 
 def members_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """Register members from a file: member_id, name, kind, region, joined_on (optional: disclosure, consented_on)."""
+    """Register members from a file: member_id, name, kind, region, joined_on; optional columns are in the contract.
+
+    Optional: disclosure, consented_on, and update (yes: the row may change a registered member's kind or region),
+    changed_on (the day such a change applies from).
+    """
     from infra.readers import read_table
     from schemas import MEMBERS
     from schemas.errors import FileRejected

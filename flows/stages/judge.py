@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from expectations.relations import FileRelation
-from expectations.report import Report, SubmissionInfo, build_rejection_report, build_report
+from expectations.report import FileWarning, Report, SubmissionInfo, build_rejection_report, build_report
 from expectations.result import ValidationResult
 from flows.stages.receive import download_submission, file_name
 from flows.stages.summary import Timings, timed
@@ -31,7 +31,7 @@ from schemas.datasets import references_of
 from schemas.errors import FileRejected
 from schemas.members import close_member_ids
 from schemas.tables import TABLES
-from transforms.core_shaping import core_rows
+from transforms.core_shaping import ARRIVAL, core_rows
 from transforms.normalize import normalize
 
 logger = logging.getLogger(__name__)
@@ -118,9 +118,9 @@ def batch_core_rows(
     """
     if result is None:
         return {}
-    received = {submission.submission_id: submission.received_at.date() for submission in submissions}
-    valid_from = pl.col("submission_id").replace_strict(received, default=None, return_dtype=pl.Date)
-    rows = core_rows(contract.name, result.accepted, received_on=valid_from)
+    received = {submission.submission_id: submission.received_at for submission in submissions}
+    arrived = pl.col("submission_id").replace_strict(received, default=None, return_dtype=ARRIVAL)
+    rows = core_rows(contract.name, result.accepted, received_at=arrived)
     parts = {str(key[0]): part for key, part in rows.partition_by("submission_id", as_dict=True).items()}
     counts: dict[str, dict[str, int]] = {}
     for submission_id, scope, count in rows.group_by("submission_id", scope_of(contract.name)).len().iter_rows():
@@ -238,6 +238,13 @@ class Checked:
     def with_relations(self, relations: tuple[FileRelation, ...]) -> Checked:
         """The same judgement, its report saying how the file stands to the member's other files."""
         return dataclasses.replace(self, report=dataclasses.replace(self.report, relations=relations))
+
+    def with_file_warnings(self, warnings: tuple[FileWarning, ...]) -> Checked:
+        """The same judgement, its report with remarks on the whole file added (found while recording it)."""
+        if not warnings:
+            return self
+        added = (*self.report.file_warnings, *warnings)
+        return dataclasses.replace(self, report=dataclasses.replace(self.report, file_warnings=added))
 
     @property
     def scope(self) -> tuple[str, ...]:

@@ -95,7 +95,7 @@ def judge_and_record_large(
             results = validate_parts(contract, parts, references=references)
             for index, (result, raw) in enumerate(zip(results, chunks.frames(), strict=True)):
                 report.add(result, raw)
-                accepted = core_rows(dataset, result.accepted, received_on=submission.received_at.date())
+                accepted = core_rows(dataset, result.accepted, received_at=submission.received_at)
                 counted.update(rows_per_scope(dataset, accepted))
                 accepted_parts.append(work / f"accepted-{index:05d}.parquet")
                 accepted.write_parquet(accepted_parts[-1])

@@ -10,7 +10,7 @@ from datetime import date
 
 import polars as pl
 
-from flows.stages.publish import members_frame, on_stable_input
+from flows.stages.publish import members_frame, on_stable_input, progress_as_reported
 from flows.stages.summary import Timings, timed
 from infra.rendering.followup import FollowupPack
 from infra.resources import Resources
@@ -34,10 +34,13 @@ def follow_ups(resources: Resources) -> pl.DataFrame:
 
 
 def obligations_on(resources: Resources, days: list[tuple[str, date]]) -> pl.DataFrame:
-    """`core.member_obligations` rows for each (fiscal year, day), with a `fiscal_year` column first."""
+    """`core.member_obligations` rows for each (fiscal year, day), with a `fiscal_year` column first.
+
+    Each day judges members by their kind of that day: a member that changed kind follows the new kind's rules
+    from the day the change applies.
+    """
     warehouse = resources.warehouse
     inputs = (
-        members_frame(resources).lazy(),
         warehouse.read("core.targets").lazy(),
         follow_ups(resources).lazy(),
         warehouse.read("core.projects").lazy(),
@@ -45,7 +48,9 @@ def obligations_on(resources: Resources, days: list[tuple[str, date]]) -> pl.Dat
         warehouse.read("core.plans").lazy(),
     )
     frames = [
-        compute_member_obligations(*inputs, as_of=day).with_columns(pl.lit(year).alias("fiscal_year"))
+        compute_member_obligations(members_frame(resources, as_of=day).lazy(), *inputs, as_of=day).with_columns(
+            pl.lit(year).alias("fiscal_year")
+        )
         for year, day in days
     ]
     if not frames:
@@ -102,7 +107,7 @@ def followup_pack(resources: Resources, *, as_of: date) -> FollowupPack:
     targets = warehouse.read("core.targets").filter(pl.col("valid_from").is_null() | (pl.col("valid_from") <= as_of))
     target_progress = compute_target_progress(
         targets.lazy(),
-        warehouse.read("core.progress").lazy(),
+        progress_as_reported(resources).lazy(),
         warehouse.read("core.member_indicators").lazy(),
         as_of_year=as_of.year,
     ).collect()

@@ -235,7 +235,7 @@ def target_frames(resources: Resources, *, as_of: date) -> dict[str, pl.DataFram
     """`core.target_progress`, the public summaries of target progress, and the public register of targets."""
     warehouse = resources.warehouse
     targets = warehouse.read("core.targets").lazy()
-    progress = warehouse.read("core.progress").lazy()
+    progress = progress_as_reported(resources).lazy()
     members = members_frame(resources).lazy()
     target_progress = compute_target_progress(
         targets, progress, warehouse.read("core.member_indicators").lazy(), as_of_year=as_of.year
@@ -268,10 +268,21 @@ def target_frames(resources: Resources, *, as_of: date) -> dict[str, pl.DataFram
     }
 
 
-def members_frame(resources: Resources) -> pl.DataFrame:
-    """The member registry in the members contract's shape."""
+def progress_as_reported(resources: Resources) -> pl.DataFrame:
+    """`core.progress` with `reported_at`: when each row's file arrived (what its target version is chosen by)."""
+    arrived = pl.DataFrame(
+        [(s.submission_id, s.received_at) for s in resources.ledger.submissions(dataset="progress")],
+        schema={"submission_id": pl.String(), "reported_at": pl.Datetime("us", "UTC")},
+        orient="row",
+    )
+    return resources.warehouse.read("core.progress").join(arrived, on="submission_id", how="left")
+
+
+def members_frame(resources: Resources, *, as_of: date | None = None) -> pl.DataFrame:
+    """The member registry in the members contract's shape; with `as_of`, each member's kind and region on that day."""
+    listed = resources.ledger.list_members() if as_of is None else resources.ledger.members_on(as_of)
     # The secretariat submits reference data, not targets: it is not a member the compliance view counts.
-    members = [member for member in resources.ledger.list_members() if member.member_id != SECRETARIAT_ID]
+    members = [member for member in listed if member.member_id != SECRETARIAT_ID]
     schema = MEMBERS.schema
     # disclosure and consented_on stay empty: the ledger keeps each member's classes as a history (disclosure_frame).
     return pl.DataFrame(
@@ -321,7 +332,7 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 
 def has_work(resources: Resources) -> bool:
-    """Whether a nightly run would do anything: sources to pull, new inbox objects, unfinished submissions."""
+    """Whether a nightly run would do anything: sources to pull, new inbox objects, unfinished work, member changes."""
     if resources.ledger.list_sources():
         return True
     scan = scan_inbox(resources)
@@ -330,6 +341,7 @@ def has_work(resources: Resources) -> bool:
         or scan.deleted_ids
         or resources.ledger.pending_submissions()
         or unpublished_submissions(resources)
+        or resources.ledger.unpublished_member_changes()  # a new kind changes the member's obligations
     )
 
 

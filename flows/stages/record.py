@@ -13,17 +13,19 @@ from pathlib import Path
 
 import polars as pl
 
+from expectations.target_changes import target_change_warnings
 from flows.stages.judge import Checked
+from flows.stages.receive import file_name
 from flows.stages.replacing import FilePlan, plan_files, row_keys, shared_rows
 from flows.stages.summary import SubmissionOutcome
 from infra.ledger import Submission, Validation
 from infra.rendering.member_report import member_report_html, member_report_json
 from infra.resources import Resources
 from infra.storage import keys
-from schemas import CONTRACTS, FLOWS
+from schemas import CONTRACTS, FLOWS, PROGRESS, TARGETS
 from schemas.outcomes import SubmissionStatus
 from schemas.tables import TABLES
-from transforms.targets import merge_target_versions
+from transforms.target_versions import merge_target_versions, progress_left_without_comparable_target
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +46,9 @@ def write_core(
     Parquet files, when not held in memory.
     """
     if CONTRACTS[dataset].replacement == "versions":
-        _write_versions(resources, dataset, checked, parts=parts)
-        return list(checked), {}  # every version stays in the history: no file is superseded
+        versions = _write_versions(resources, dataset, checked, parts=parts)
+        # every version stays in the history: no file is superseded
+        return _with_target_changes(resources, checked, versions), {}
     plans = plan_batch(resources, dataset, checked, parts=parts)
     batch_ids = {one.submission.submission_id for one in checked}
     resources.ledger.replace_files(
@@ -111,10 +114,11 @@ def _live_row_keys(
 
 def _write_versions(
     resources: Resources, dataset: str, checked: Sequence[Checked], *, parts: Sequence[Path] | None = None
-) -> None:
+) -> pl.DataFrame:
     """Add the versions of the targets a batch names to their history in the core table: one Iceberg commit.
 
     The member's other targets are not touched; a changed target becomes a new version (`merge_target_versions`).
+    Returns every version of the targets the batch names.
     """
     column = CONTRACTS[dataset].scope_column
     assert column is not None, dataset
@@ -123,7 +127,7 @@ def _write_versions(
     else:
         incoming = pl.concat([one.accepted for one in checked], how="vertical_relaxed")
     if not incoming.height:
-        return
+        return incoming
     named = incoming.select("member_id", column).unique()
     members = sorted(named.get_column("member_id").unique().to_list())
     existing = resources.warehouse.read(f"core.{dataset}", where={"member_id": members}).join(
@@ -134,7 +138,34 @@ def _write_versions(
     for (member,), group in named.group_by("member_id", maintain_order=True):
         members_by_targets.setdefault(tuple(sorted(group.get_column(column).to_list())), []).append(member)
     match = [{"member_id": ids, column: list(targets)} for targets, ids in members_by_targets.items()]
-    resources.warehouse.replace(f"core.{dataset}", merge_target_versions(existing, incoming), match=match)
+    merged = merge_target_versions(existing, incoming)
+    resources.warehouse.replace(f"core.{dataset}", merged, match=match)
+    return merged
+
+
+def _with_target_changes(resources: Resources, checked: Sequence[Checked], versions: pl.DataFrame) -> list[Checked]:
+    """The batch, each targets file's report warning of the progress its changes leave without a comparable target."""
+    if not versions.height or checked[0].submission.dataset != TARGETS.name:
+        return list(checked)
+    members = sorted(set(versions.get_column("member_id")))
+    files = resources.ledger.member_files(members, PROGRESS.name)
+    arrived = pl.DataFrame(
+        [(one.submission_id, one.received_at) for one in files],
+        schema={"submission_id": pl.String(), "reported_at": TABLES["core.targets"]["valid_from_at"]},
+        orient="row",
+    )
+    progress = (
+        resources.warehouse.read("core.progress", where={"member_id": members})
+        .join(versions.select("member_id", "target_id").unique(), on=["member_id", "target_id"], how="semi")
+        .join(arrived, on="submission_id", how="left")
+    )
+    left = progress_left_without_comparable_target(
+        versions.lazy(), progress.lazy(), submission_ids=[one.submission.submission_id for one in checked]
+    ).collect()
+    if not left.height:
+        return list(checked)
+    warnings = target_change_warnings(left, file_names={one.submission_id: file_name(one) for one in files})
+    return [one.with_file_warnings(warnings.get(one.submission.submission_id, ())) for one in checked]
 
 
 def write_report(resources: Resources, checked: Checked, *, disclosure_class: str | None = None) -> SubmissionOutcome:

@@ -1,4 +1,4 @@
-"""The SQL ledger: members and their disclosure classes, every submission and its fate, pull sources and runs.
+"""The SQL ledger: members with their kind, region and disclosure histories, every submission, sources and runs.
 
 SQLAlchemy 2 typed ORM underneath (`tables`), alembic for the schema (`database`); the repository
 (`repository.Ledger`) returns frozen dataclasses (`records`), never ORM objects, so callers cannot lazily
@@ -18,6 +18,7 @@ from infra.ledger.records import (
     VALIDATED_STATUSES,
     DisclosureChange,
     Member,
+    MemberChange,
     PullSource,
     Run,
     Source,
@@ -41,6 +42,7 @@ __all__ = [
     "DisclosureChange",
     "Ledger",
     "Member",
+    "MemberChange",
     "PullSource",
     "Run",
     "Source",

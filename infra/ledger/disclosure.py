@@ -1,9 +1,9 @@
 """Members' disclosure classes (issue 23): a history of choices, so the class on any past day can be answered.
 
 A member is `public` or `confidential` per dataset (`schemas.members.DISCLOSURE_DATASETS`). Without a choice
-the default of its kind applies (`default_disclosure_class`); a choice applies from its `consented_on` day,
-so a consent dated in the future changes nothing today. Rows are only ever added: disclosure control of an
-earlier release must be reproducible with the classes of that day.
+the default of its kind on the day applies (`default_disclosure_class`, `member_history.kinds_on`); a choice
+applies from its `consented_on` day, so a consent dated in the future changes nothing today. Rows are only ever
+added: disclosure control of an earlier release must be reproducible with the classes of that day.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from infra.ledger.member_history import kinds_on
 from infra.ledger.records import DisclosureChange
 from infra.ledger.session import SessionScope, now
 from infra.ledger.tables import MemberDisclosureRow, MemberRow
@@ -60,7 +61,6 @@ class DisclosureLedger(SessionScope):
         """Every registered member's class on a dataset on `as_of` (today when None), by member id."""
         check_disclosure_dataset(dataset)
         day = date.today() if as_of is None else as_of
-        kinds_query = sa.select(MemberRow.member_id, MemberRow.kind).order_by(MemberRow.member_id)
         # Oldest first, so the last row of a member wins: the latest day, then the latest recorded.
         chosen_query = (
             sa.select(MemberDisclosureRow.member_id, MemberDisclosureRow.disclosure_class)
@@ -68,7 +68,7 @@ class DisclosureLedger(SessionScope):
             .order_by(MemberDisclosureRow.consented_on, MemberDisclosureRow.recorded_at, MemberDisclosureRow.id)
         )
         with self._session() as session:
-            kinds = [(member_id, kind) for member_id, kind in session.execute(kinds_query)]
+            kinds = sorted(kinds_on(session, day).items())  # the default is that of the member's kind on the day
             chosen = {member_id: disclosure_class for member_id, disclosure_class in session.execute(chosen_query)}
         return {member_id: chosen.get(member_id, default_disclosure_class(kind, dataset)) for member_id, kind in kinds}
 
@@ -77,7 +77,7 @@ class DisclosureLedger(SessionScope):
         check_disclosure_dataset(dataset)
         day = date.today() if as_of is None else as_of
         with self._session() as session:
-            kind = session.scalar(sa.select(MemberRow.kind).where(MemberRow.member_id == member_id))
+            kind = kinds_on(session, day).get(member_id)
             if kind is None:
                 msg = f"member {member_id!r} is not registered; add the member first (junkan members add)"
                 raise ValueError(msg)

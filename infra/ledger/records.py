@@ -62,6 +62,33 @@ class DisclosureChange:
 
 
 @dataclass(frozen=True)
+class MemberChange:
+    """One change of a member's kind or region, from the day `changed_on` on."""
+
+    change_id: int
+    member_id: str
+    kind_from: str
+    kind_to: str
+    region_from: str
+    region_to: str
+    changed_on: date
+    recorded_at: datetime
+    published_at: datetime | None = None  # when a run first rebuilt the obligations after it
+
+    def describe(self) -> str:
+        """What changed, as the operator reads it: `corp-x: kind company → industry_association, from 2026-12-07`."""
+        parts = [
+            f"{name} {before} → {after}"
+            for name, before, after in (
+                ("kind", self.kind_from, self.kind_to),
+                ("region", self.region_from, self.region_to),
+            )
+            if before != after
+        ]
+        return f"{self.member_id}: {', '.join(parts)}, from {self.changed_on.isoformat()}"
+
+
+@dataclass(frozen=True)
 class Submission:
     """One file a member submitted (the same content twice is one submission) and its fate."""
 

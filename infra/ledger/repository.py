@@ -6,15 +6,16 @@ One object over one set of tables, so that a batch's statements share one sessio
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from infra.ledger.database import create_engine, upgrade
 from infra.ledger.disclosure import DisclosureLedger
+from infra.ledger.member_history import MemberHistoryLedger, check_kind_and_region
 from infra.ledger.names import (
     check_http_url,
     check_secret_block,
@@ -31,10 +32,9 @@ from infra.ledger.session import chunks, new_id, now
 from infra.ledger.submissions import SubmissionLedger
 from infra.ledger.tables import MemberRow, RunRow, SourceRow
 from infra.storage.keys import check_dataset, check_member_id
-from schemas.vocabulary import MEMBER_KIND_CODES, REGION_PATTERN
 
 
-class Ledger(SubmissionLedger, DisclosureLedger):
+class Ledger(SubmissionLedger, DisclosureLedger, MemberHistoryLedger):
     """The ledger over one SQLAlchemy engine; build it with `Ledger.connect(url)`."""
 
     def __repr__(self) -> str:
@@ -54,30 +54,30 @@ class Ledger(SubmissionLedger, DisclosureLedger):
     # members -------------------------------------------------------------------------------
 
     def add_member(self, member: Member) -> bool:
-        """Register a member (True) or update the name, kind and region of an existing one (False)."""
+        """Register a member (True) or update the name of an existing one (False).
+
+        A new kind or region of an existing member is recorded in its history from today (`change_member`, which
+        takes another day): the operator's commands ask for `--update` first (`flows.stages.members`).
+        """
         check_member_id(member.member_id)
-        if member.kind not in MEMBER_KIND_CODES:
-            msg = f"member {member.member_id!r}: kind {member.kind!r} must be one of {', '.join(MEMBER_KIND_CODES)}"
-            raise ValueError(msg)
-        if not re.fullmatch(REGION_PATTERN, member.region):
-            msg = f"member {member.member_id!r}: region {member.region!r} must be an ISO 3166 code such as JP-40"
-            raise ValueError(msg)
+        check_kind_and_region(member.member_id, member.kind, member.region)
         with self._session() as session:
             row = session.get(MemberRow, member.member_id)
-            if row is not None:
-                row.name, row.kind, row.region = member.name, member.kind, member.region
-                return False
-            session.add(
-                MemberRow(
-                    member_id=member.member_id,
-                    name=member.name,
-                    kind=member.kind,
-                    region=member.region,
-                    joined_on=member.joined_on,
-                    created_at=member.created_at or now(),
+            if row is None:
+                session.add(
+                    MemberRow(
+                        member_id=member.member_id,
+                        name=member.name,
+                        kind=member.kind,
+                        region=member.region,
+                        joined_on=member.joined_on,
+                        created_at=member.created_at or now(),
+                    )
                 )
-            )
-            return True
+                return True
+            row.name = member.name
+        self.change_member(member.member_id, kind=member.kind, region=member.region, changed_on=date.today())
+        return False
 
     def get_member(self, member_id: str) -> Member | None:
         """A member, or None when unknown."""

@@ -78,6 +78,23 @@ class MemberDisclosureRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class MemberChangeRow(Base):
+    """member_changes table: every change of a member's kind or region and the day it applies from."""
+
+    __tablename__ = "member_changes"
+    __table_args__ = (sa.Index("ix_member_changes_member", "member_id"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer(), primary_key=True, autoincrement=True)
+    member_id: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("members.member_id"))
+    kind_from: Mapped[str] = mapped_column(sa.String(32))
+    kind_to: Mapped[str] = mapped_column(sa.String(32))
+    region_from: Mapped[str] = mapped_column(sa.String(10))
+    region_to: Mapped[str] = mapped_column(sa.String(10))
+    changed_on: Mapped[date] = mapped_column(sa.Date())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class SubmissionRow(Base):
     """submissions table."""
 

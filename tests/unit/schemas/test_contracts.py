@@ -46,8 +46,8 @@ def test_core_tables_carry_the_contract_schema_plus_lineage() -> None:
     for name, contract in CONTRACTS.items():
         table = TABLES[f"core.{name}"]
         assert table.names()[: len(contract.schema)] == contract.schema.names()
-        # targets keep every version, each with the day it took effect
-        versioned = ["valid_from"] if contract.replacement == "versions" else []
+        # targets keep every version, each with the moment (and day) it took effect
+        versioned = ["valid_from", "valid_from_at"] if contract.replacement == "versions" else []
         assert table.names()[len(contract.schema) :] == [*versioned, "submission_id", "source_row"]
 
 

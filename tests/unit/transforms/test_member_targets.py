@@ -71,7 +71,8 @@ def core_targets(*rows: dict[str, Any]) -> pl.DataFrame:
         ).with_columns(pl.lit(row.get("valid_from", SET_ON), dtype=pl.Date).alias("valid_from"))
         for row in rows
     ]
-    return pl.concat(frames).select(list(TABLES["core.targets"]))
+    undated = pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("valid_from_at")  # in force from its day's start
+    return pl.concat(frames).with_columns(undated).select(list(TABLES["core.targets"]))
 
 
 def register(

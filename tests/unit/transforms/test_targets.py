@@ -253,7 +253,10 @@ def _versions(*versions: tuple[date, float, str]) -> pl.DataFrame:
 
 
 def _core_targets(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(list(TABLES["core.targets"]))
+    # rows kept before versions had their moment: in force from the start of their day
+    return frame.with_columns(valid_from_at=pl.lit(None, dtype=pl.Datetime("us", "UTC"))).select(
+        list(TABLES["core.targets"])
+    )
 
 
 def test_a_changed_target_is_a_new_version_and_an_unchanged_one_is_not() -> None:
@@ -277,14 +280,17 @@ def test_progress_is_measured_against_the_version_in_force_for_its_year(year: in
 
     out = compute_target_progress(history.lazy(), progress, empty).collect()
 
-    assert out.select("target_value", "latest_year").rows() == [(expected_target, year)]
+    # one row per version measured against, and one for the current version: the progress is on the first
+    measured = out.filter(pl.col("latest_year").is_not_null())
+    assert measured.select("target_value", "latest_year").rows() == [(expected_target, year)]
 
 
 def test_a_target_first_submitted_after_the_year_it_reports_uses_its_first_version() -> None:
     history = _core_targets(_versions((date(2026, 5, 1), 20.0, "s1"), (date(2027, 5, 1), 30.0, "s2")))
     progress = make_progress(rows=[{"member_id": M, "target_id": "T1", "year": 2024, "value": 15.0}]).lazy()
     out = compute_target_progress(history.lazy(), progress, pl.LazyFrame(schema=TABLES["core.member_indicators"]))
-    assert out.collect().get_column("target_value").to_list() == [20.0]
+    measured = out.collect().filter(pl.col("latest_year").is_not_null())  # the current version has a row of its own
+    assert measured.get_column("target_value").to_list() == [20.0]
 
 
 def test_public_progress_does_not_give_back_a_lone_confidential_members_progress() -> None:

@@ -35,7 +35,13 @@ def core(demo: DemoManifest, dataset: str) -> pl.DataFrame:
         )
         frame = normalize(raw, contract=contract, default_region=pl.col("registered_region")).collect()
         received = file.received_on or date(2026, 12, 1)
-        frames.append(frame.with_columns(pl.lit(received).alias("valid_from"), pl.lit(received).alias("_received")))
+        frames.append(
+            frame.with_columns(
+                pl.lit(received).alias("valid_from"),
+                pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("valid_from_at"),  # from the start of its day
+                pl.lit(received).alias("_received"),
+            )
+        )
     rows = pl.concat(frames, how="vertical_relaxed")
     return rows.filter(pl.col("member_id").is_not_null())
 

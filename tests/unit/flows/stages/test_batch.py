@@ -357,8 +357,9 @@ def test_a_targets_file_replaces_only_the_targets_it_names(resources: Resources,
     [outcome] = ingest(resources, [second])
 
     assert outcome.periods == ("T1",)
-    kept = resources.warehouse.read("core.targets").sort("target_id").select("target_id", "target_value").rows()
-    assert kept == [("T1", 45.0), ("T2", 20.0)]  # T2 stays: the member did not withdraw it
+    kept = resources.warehouse.read("core.targets").sort("target_id", "valid_from_at")
+    # T2 stays: the member did not withdraw it; T1's first version stays too, although it was sent the same day
+    assert kept.select("target_id", "target_value").rows() == [("T1", 50.0), ("T1", 45.0), ("T2", 20.0)]
     older = resources.ledger.get_submissions([s.submission_id for s in resources.ledger.submissions(dataset="targets")])
     # Both files stay live: the history keeps each file's versions, so either can still be withdrawn.
     assert [(s.status, s.live_periods) for s in older] == [("valid", ("T1", "T2")), ("valid", ("T1",))]

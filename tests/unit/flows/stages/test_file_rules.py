@@ -300,7 +300,8 @@ def test_targets_keep_their_history_and_progress_uses_the_version_in_force(resou
     progress = make_progress(rows=[{"member_id": "city-a", "target_id": "T1", "year": 2025, "value": 80.0}])
     empty = pl.LazyFrame(schema=TABLES["core.member_indicators"])
     out = compute_target_progress(core.lazy(), progress.lazy(), empty).collect()
-    [in_force] = out.filter(pl.col("target_id") == "T1").get_column("target_value")
+    # one row per version measured against (and the current one): the 2025 progress is on version 1's row
+    [in_force] = out.filter(pl.col("target_id") == "T1", pl.col("latest_year") == 2025).get_column("target_value")
     assert in_force == 50.0  # 2025 is before the change took effect in 2026
 
     resources.ledger.withdraw([second], message="sent by mistake")

@@ -35,7 +35,10 @@ def test_the_register_is_published_whole_with_progress_only_where_public(resourc
             {"member_id": "corp-b", "actions_url": "https://corp-b.example.com/actions"},
         ],
         lineage=True,
-    ).with_columns(pl.lit(date(2024, 5, 1)).alias("valid_from"))
+    ).with_columns(
+        pl.lit(date(2024, 5, 1)).alias("valid_from"),
+        pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("valid_from_at"),
+    )
     # Both report 0.14 for 2024 on 0.10 (2020) -> 0.20 (2030): (0.14 - 0.10) / 0.10 = 0.4 of the way.
     progress = make_progress(rows=[{"member_id": "city-a"}, {"member_id": "corp-b"}], lineage=True)
     resources.warehouse.replace("core.targets", targets.select(list(TABLES["core.targets"])), match={})
