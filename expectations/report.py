@@ -2,8 +2,8 @@
 
 The bilingual HTML page is rendered by `infra.rendering.member_report`.
 
-Just over 400 lines: the report's records, their assembly from a batch's results and the bilingual wording
-of each row's problem change together whenever a check is added, so they stay in one module.
+The report's records and their assembly from a batch's results change together whenever a check is added; the
+wording of a row's problem that quotes its value is in `expectations.wording`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import polars as pl
 
 from expectations.relations import FileRelation
 from expectations.result import ValidationResult
+from expectations.wording import not_a_number, not_registered
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.outcomes import Counts, SubmissionStatus
@@ -328,7 +329,7 @@ class _MemberIds:
         written = unicodedata.normalize("NFKC", value).strip()
         if written not in self.unregistered:
             return None
-        return _not_registered(_shorten(value), self.unregistered[written], submitter=self.submitter)
+        return not_registered(_shorten(value), self.unregistered[written], submitter=self.submitter)
 
 
 def _report_rows(
@@ -359,7 +360,7 @@ def _report_rows(
             value = raw_row.get(column)
         message_en, message_ja = failure["message_en"], failure["message_ja"]
         if failure["check_id"] in numbers and value is not None and unicodedata.normalize("NFKC", str(value)).strip():
-            message_en, message_ja = _not_a_number(column, _shorten(value), whole=numbers[failure["check_id"]])
+            message_en, message_ja = not_a_number(column, _shorten(value), whole=numbers[failure["check_id"]])
         not_registered = members.message(failure["check_id"], value)
         if not_registered is not None:
             message_en, message_ja = not_registered
@@ -376,37 +377,3 @@ def _report_rows(
             )
         )
     return tuple(rows)
-
-
-def _not_a_number(column: str, value: str | None, *, whole: bool) -> tuple[str, str]:
-    """The message for a number that was sent but cannot be read as one, quoting it."""
-    if whole:
-        return (
-            f"{column} is not a whole number: {value!r}; write digits only (e.g. 2024)",
-            f"{column} が整数ではありません: {value!r}。数字だけで記入してください（例: 2024）",
-        )
-    return (
-        f"{column} is not a number: {value!r}; write digits only, without units, %, brackets or spaces inside "
-        "(e.g. 1250.5 or 1,250.5)",
-        f"{column} が数値ではありません: {value!r}。単位・%・括弧を付けず、数字だけで記入してください"
-        "（例: 1250.5 または 1,250.5）",
-    )
-
-
-def _not_registered(value: str | None, close: Sequence[str], *, submitter: str) -> tuple[str, str]:
-    """The message for a member id that no member is registered under, offering the close registered ids."""
-    if close:
-        meant = " or ".join(repr(code) for code in close)
-        meant_ja = "・".join(repr(code) for code in close)
-        return (
-            f"member_id {value!r} is not a registered member id; did you mean {meant}? "
-            "Write the id exactly as registered (lower-case letters, digits, - and _)",
-            f"member_id {value!r} は登録されている会員IDではありません。{meant_ja} の誤りではありませんか。"
-            "登録どおりに記入してください（英小文字・数字・-・_）",
-        )
-    return (
-        f"member_id {value!r} is not a registered member id; write the id of the member submitting the file "
-        f"({submitter!r})",
-        f"member_id {value!r} は登録されている会員IDではありません。"
-        f"提出した会員のID（{submitter!r}）を記入してください",
-    )
