@@ -240,6 +240,12 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "",
         "Accepted spellings / 使える書き方: " + ", ".join(f"`{example}`" for example in periods.EXAMPLES),
         "",
+        "Era years may be abbreviated as offices write them: `R6`, `R06`, `令6`, `令和6` and `R6年度` are all "
+        "`FY2024` (令和6年度), `H30` is `FY2018`; an era year without 年度 is a fiscal year (`令和6年`, a calendar "
+        "year, is not read). / 和暦は役所での略記も使えます: `R6`・`R06`・`令6`・`令和6`・`R6年度` はすべて "
+        "`FY2024`（令和6年度）、`H30` は `FY2018` です。年度を省いた和暦は年度として読みます（暦年の `令和6年` "
+        "は読みません）。",
+        "",
     ]
     lines += roadmap_sections()
     return "\n".join(lines)

@@ -137,11 +137,12 @@ def parse_period(value: pl.Expr) -> dict[str, pl.Expr]:
 
     Examples:
         >>> import polars as pl
-        >>> raw = pl.DataFrame({"period": ["2024年度", "令和元年度", "2024/5", "2024", "spring"]})
+        >>> raw = pl.DataFrame({"period": ["2024年度", "令和元年度", "R6", "2024/5", "2024", "spring"]})
         >>> out = raw.select(**parse_period(pl.col("period")))
         >>> out.select(pl.all().cast(pl.String)).rows()  # doctest: +NORMALIZE_WHITESPACE
         [('FY2024', '2024-04-01', '2025-03-31', 'fiscal_year'),
          ('FY2019', '2019-04-01', '2020-03-31', 'fiscal_year'),
+         ('FY2024', '2024-04-01', '2025-03-31', 'fiscal_year'),
          ('2024-05', '2024-05-01', '2024-05-31', 'month'),
          ('2024', '2024-01-01', '2024-12-31', 'year'),
          ('spring', None, None, None)]
@@ -156,9 +157,13 @@ def parse_period(value: pl.Expr) -> dict[str, pl.Expr]:
         {era.upper(): year for era, year in periods.ERAS.items()}, default=None, return_dtype=pl.Int32
     )
     era_year_number = upper.str.extract(era_pattern, 2).replace("元", "1").cast(pl.Int32, strict=False)
+    era_last_year = upper.str.extract(era_pattern, 1).replace_strict(
+        periods.ERA_LAST_YEARS, default=None, return_dtype=pl.Int32
+    )
+    in_era = (era_year_number >= 1) & (era_year_number <= era_last_year.fill_null(era_year_number))
     fiscal_year = pl.coalesce(
         *(upper.str.extract(fiscal_pattern, group).cast(pl.Int32, strict=False) for group in (1, 2, 3)),
-        pl.when(era_year_number >= 1).then(era_first_year + era_year_number - 1),
+        pl.when(in_era).then(era_first_year + era_year_number - 1),
     )
     month_year = upper.str.extract(periods.MONTH_PATTERN, 1).cast(pl.Int32, strict=False)
     month_number = upper.str.extract(periods.MONTH_PATTERN, 2).cast(pl.Int32, strict=False)
