@@ -274,6 +274,17 @@ def _clean_string(column: Column, value: pl.Expr) -> pl.Expr:
     return text
 
 
+def _is_valid(column: Column) -> pl.Expr:
+    """Whether a normalised column's value passes its own vocabulary and format checks (null is not valid)."""
+    value = pl.col(column.name)
+    valid = value.is_not_null()
+    if column.vocabulary:
+        valid &= value.is_in(column.vocabulary)
+    if column.regex is not None:
+        valid &= value.str.contains(column.regex)
+    return valid
+
+
 def _on_distinct(value: pl.Expr, clean: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
     """Apply `clean` once per distinct value and map the column through it (text repeats a lot)."""
     distinct = value.unique(maintain_order=True)
@@ -345,9 +356,10 @@ def normalize(
         ),
     )
     # A blank takes another column's value of the row: a process name its stage code (source <- source_stage),
-    # an origin or destination the row's region.
+    # an origin or destination the row's region. Only a valid value is taken: a bad region is one error, on
+    # region, not three (origin and destination would repeat it).
     row_defaults = [
-        pl.col(column.name).fill_null(pl.col(default)).alias(column.name)
+        pl.col(column.name).fill_null(pl.when(_is_valid(contract.column(default))).then(pl.col(default)))
         for column in submitted
         for default in (column.default_from or column.name + STAGE_SUFFIX,)
         if default in contract.schema

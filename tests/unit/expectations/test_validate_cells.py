@@ -1,4 +1,5 @@
-"""Cells as offices write them, judged through the path `junkan validate` runs: era years abbreviated."""
+"""Cells as offices write them, judged through the path `junkan validate` runs: era years abbreviated, one bad
+region."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.expectations.office_files import FLOWS_HEADER, MEMBER, cp932_csv, judge_file
+from tests.unit.expectations.office_files import FLOWS_HEADER, MEMBER, cp932_csv, judge_file, workbook
 
 
 @pytest.mark.parametrize(
@@ -59,4 +60,35 @@ def test_an_era_year_that_never_was_is_refused_naming_the_cell(tmp_path: Path) -
         for row, written in ((2, "H32"), (3, "R0"), (4, "令和6年"))
     ]  # 平成 ended in its 31st year; 令和6年 (with 年, not 年度) is a calendar year and is not guessed
     assert judged.accepted("period") == [("FY2024",)]
+    judged.assert_no_row_lost()
+
+
+def test_one_bad_region_is_one_error_on_region_and_not_repeated_on_origin_and_destination(tmp_path: Path) -> None:
+    header = [*FLOWS_HEADER, "搬出元", "搬入先"]
+    path = workbook(
+        tmp_path / "地域.xlsx",
+        header,
+        [
+            [MEMBER, "FY2024", "paper", "use", "collection", 1, "t", "Osakka", None, None, None, None],
+            [MEMBER, "FY2024", "paper", "use", "collection", 1, "t", "Osakka", "B", None, "大阪府", None],
+            [MEMBER, "FY2024", "paper", "use", "collection", 1, "t", "大阪府", "C", None, "Hyougo", None],
+            [MEMBER, "FY2024", "paper", "use", "collection", 1, "t", "大阪府", "D", None, None, None],
+        ],
+    )
+
+    judged = judge_file(path)
+
+    failures = judged.result.failures.select("source_row", "column", "check_id", "severity").rows()
+    assert failures == [
+        (2, "region", "region.format", "error"),
+        (3, "region", "region.format", "error"),
+        (4, "origin_region", "origin_region.format", "error"),
+    ]
+    assert [(row.row, row.column, row.value) for row in judged.rows("error")] == [
+        (2, "region", "Osakka"),
+        (3, "region", "Osakka"),
+        (4, "origin_region", "Hyougo"),
+    ]
+    assert judged.accepted("region", "origin_region", "destination_region") == [("JP-27", "JP-27", "JP-27")]
+    assert (judged.report.counts.read, judged.report.counts.accepted, judged.report.counts.quarantined) == (4, 1, 3)
     judged.assert_no_row_lost()
