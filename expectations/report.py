@@ -3,7 +3,8 @@
 The bilingual HTML page is rendered by `infra.rendering.member_report`.
 
 The report's records and their assembly from a batch's results change together whenever a check is added; the
-wording of a row's problem that quotes its value is in `expectations.wording`.
+wording of a row's problem that quotes its value is in `expectations.wording`, the notes on cells read as other
+than written (invisible characters) in `expectations.notes`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from expectations.notes import cell_notes
 from expectations.relations import FileRelation
 from expectations.result import ValidationResult
 from expectations.wording import not_a_number, not_registered
@@ -219,6 +221,7 @@ class ReportParts:
         max_listed: int = MAX_LISTED,
     ) -> None:
         self.submission = submission
+        self.contract = contract
         self.ignored_columns = tuple(ignored_columns)
         self.sheets = tuple(sheets)
         self.skipped_sheets = tuple(skipped_sheets)
@@ -247,7 +250,14 @@ class ReportParts:
         if summary.height:
             for name, value in summary.select(*self.counts).row(0, named=True).items():
                 self.counts[name] += int(value)
-        failures = result.failures.filter(mine)
+        # The notes on cells read as other than written are warnings of their rows, after the checks' ones.
+        notes = cell_notes(self.contract, raw).select(
+            pl.lit(self.submission.submission_id).alias("submission_id"), pl.all()
+        )
+        self.counts["n_warnings"] += notes.height
+        failures = pl.concat([result.failures.filter(mine), notes], how="diagonal_relaxed").sort(
+            "source_row", maintain_order=True
+        )
         listed: dict[str, pl.DataFrame] = {}
         for severity in self.totals:
             of_severity = failures.filter(pl.col("severity") == severity)

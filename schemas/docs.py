@@ -150,10 +150,18 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "Generated from `schemas/` by `junkan contract` — do not edit by hand. / "
         "`schemas/` から自動生成しています（手で編集しないでください）。",
         "",
-        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX, Parquet, JSON Lines. "
-        "Text is NFKC-normalised first, so full-width digits and letters are fine. / "
-        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX、Parquet、JSON Lines。"
-        "全角英数字は自動で半角に正規化します。",
+        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX, Parquet, JSON Lines. / "
+        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX、Parquet、JSON Lines。",
+        "",
+        "Cells: codes, ids, units, periods, numbers and dates are NFKC-normalised before they are read, so "
+        "full-width digits and letters are fine. Invisible characters in them (zero-width space, zero-width "
+        "joiners, word joiner, a BOM, soft hyphen: text pasted from web pages carries them) are removed, with a "
+        "warning naming the row and column. Free text (notes, process names, titles, descriptions) is kept exactly "
+        "as written (`①`, `²`, full-width letters stay), only spaces around it removed. / "
+        "セルの値: コード・ID・単位・期間・数値・日付はNFKC正規化してから読むため、全角英数字も使えます。"
+        "その中の見えない文字（ゼロ幅スペース・ゼロ幅接合子・単語結合子・BOM・ソフトハイフン。Webページから"
+        "コピーした文字によく含まれます）は取り除き、行と列を示して警告します。自由記述（備考・プロセス名・"
+        "名称・説明）は記入どおりに保存し（`①`・`²`・全角文字もそのまま）、前後の空白だけを除きます。",
         "",
         "Workbooks (XLSX): every visible sheet whose first non-blank row is a header with the required columns "
         "is read, wherever it stands; several such sheets are one submission and the report names the sheet of "

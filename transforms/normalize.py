@@ -14,6 +14,8 @@ import polars as pl
 
 from schemas import periods
 from schemas import vocabulary as v
+from schemas.codes import clean_text as clean_text  # re-exported: members' consents are read with it
+from schemas.codes import lower_code, strip_text
 from schemas.contract import Column, Contract
 from schemas.regions import region_code
 
@@ -33,19 +35,6 @@ _PARSED_PREFIX = "__parsed_"
 _GROUPED_NUMBER = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 _DATE = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00(?:\.0*)?)?)?$"
 _UNIT_CODES = frozenset(v.UNIT_CODES)
-
-
-def clean_text(value: pl.Expr) -> pl.Expr:
-    """Text NFKC-normalised and stripped, with empty text as null.
-
-    Examples:
-        >>> import polars as pl
-        >>> pl.select(clean_text(pl.lit(pl.Series(["　ＡＢ１ ", " ", None])))).to_series().to_list()
-        ['AB1', None, None]
-
-    """
-    text = value.str.normalize("NFKC").str.strip_chars()
-    return pl.when(text.str.len_chars() > 0).then(text)
 
 
 def parse_float(value: pl.Expr) -> pl.Expr:
@@ -199,15 +188,6 @@ def parse_period(value: pl.Expr) -> dict[str, pl.Expr]:
     return {PERIOD: code, "period_start": start, "period_end": end, "grain": grain}
 
 
-def _code_text(value: pl.Expr) -> pl.Expr:
-    """Cleaned text as a lower-case code, inner spaces as `_` (`Energy Recovery` -> `energy_recovery`).
-
-    Spaces around the `.` of a `group.leaf` code are dropped (`Plastics. PET` -> `plastics.pet`).
-    """
-    code = clean_text(value).str.to_lowercase().str.replace_all(r"\s*\.\s*", ".")
-    return code.str.replace_all(r"\s+", "_")
-
-
 def unit_code(value: pl.Expr) -> pl.Expr:
     """The unit code of a spelling in the table `UNIT_SPELLINGS`, matched exactly after NFKC; else null.
 
@@ -259,10 +239,10 @@ def _clean_submitted(column: Column, value: pl.Expr, *, default_region: pl.Expr 
 
 
 def _clean_string(column: Column, value: pl.Expr) -> pl.Expr:
-    """A text column cleaned: codes lower-cased, known spellings mapped, free text NFKC and stripped."""
+    """A text column cleaned: codes lower-cased, known spellings mapped, ids NFKC'd, free text only stripped."""
     text = clean_text(value)
     if column.vocabulary and all(code == code.lower() for code in column.vocabulary):
-        return _code_text(value)
+        return lower_code(value)
     if set(column.vocabulary) == _UNIT_CODES:
         # Exactly as spelled: lower-casing would make the metric tons MT megatonnes (Mt). Unknown text stays,
         # so the vocabulary check names it.
@@ -270,8 +250,8 @@ def _clean_string(column: Column, value: pl.Expr) -> pl.Expr:
     if column.vocabulary:
         return text.str.to_lowercase().replace_strict(_spellings(column), default=text)
     if column.warn_vocabulary:
-        return _code_text(value)
-    return text
+        return lower_code(value)
+    return strip_text(value) if column.is_free_text else text
 
 
 def _is_valid(column: Column) -> pl.Expr:
