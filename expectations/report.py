@@ -4,7 +4,7 @@ The bilingual HTML page is rendered by `infra.rendering.member_report`.
 
 The report's records and their assembly from a batch's results change together whenever a check is added; the
 wording of a row's problem that quotes its value is in `expectations.wording`, the notes on cells read as other
-than written (invisible characters) in `expectations.notes`.
+than written (labels, invisible characters) in `expectations.notes`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ import polars as pl
 from expectations.notes import cell_notes
 from expectations.relations import FileRelation
 from expectations.result import ValidationResult
-from expectations.wording import not_a_number, not_registered
+from expectations.wording import VocabularyWording, not_a_number, not_registered, vocabulary_wordings
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.outcomes import Counts, SubmissionStatus
+from schemas.vocabulary import Term
 from schemas.workbooks import Sheet, SkippedSheet, sheet_row
 
 REPORT_VERSION = 1
@@ -97,6 +98,21 @@ class FileWarning:
     message_ja: str
 
 
+@dataclass(frozen=True)
+class CodeList:
+    """Every code a column allows, with its names: the report's appendix, for a column a row wrote a wrong code in."""
+
+    column: str
+    codes: tuple[Term, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable keys for machines."""
+        return {
+            "column": self.column,
+            "codes": [{"code": term.code, "label_en": term.label_en, "label_ja": term.label_ja} for term in self.codes],
+        }
+
+
 NO_ROWS = FileWarning(
     "the file has a header but no data rows: nothing was read from it; check that you sent the right file",
     "ファイルにはヘッダーだけでデータ行がありません。提出するファイルが正しいか確認してください",
@@ -120,6 +136,7 @@ class Report:
     skipped_sheets: tuple[SkippedSheet, ...] = ()
     file_warnings: tuple[FileWarning, ...] = ()
     relations: tuple[FileRelation, ...] = ()  # the member's other files this one replaced, or adds to
+    appendix: tuple[CodeList, ...] = ()  # every code of each column a row wrote a wrong code in, never cut
 
     @property
     def replaced(self) -> bool:
@@ -158,6 +175,7 @@ class Report:
                 {"message_en": warning.message_en, "message_ja": warning.message_ja} for warning in self.file_warnings
             ],
             "relations": [relation.to_json() for relation in self.relations],
+            "appendix": [codes.to_json() for codes in self.appendix],
             "rejection": None
             if self.rejection is None
             else {
@@ -237,6 +255,8 @@ class ReportParts:
             checks=frozenset(rule.id for rule in contract.rules if rule.kind == "equals_submitter"),
             unregistered=dict(unregistered or {}),
         )
+        self._vocabularies = vocabulary_wordings(contract)
+        self._wrong_codes: set[str] = set()  # columns a row wrote a wrong code in: their codes go in the appendix
         self._numbers = {
             f"{column.name}.required": column.dtype.is_integer()
             for column in contract.columns
@@ -258,6 +278,8 @@ class ReportParts:
         failures = pl.concat([result.failures.filter(mine), notes], how="diagonal_relaxed").sort(
             "source_row", maintain_order=True
         )
+        wrong = failures.filter(pl.col("check_id").is_in(list(self._vocabularies)))
+        self._wrong_codes |= {self._vocabularies[check_id].column for check_id in wrong.get_column("check_id").unique()}
         listed: dict[str, pl.DataFrame] = {}
         for severity in self.totals:
             of_severity = failures.filter(pl.col("severity") == severity)
@@ -270,7 +292,14 @@ class ReportParts:
         }
         for severity, rows in listed.items():
             self.listed[severity] += _report_rows(
-                rows, raw_rows, rule_columns, self._sources, self._numbers, self.sheets, members=self._members
+                rows,
+                raw_rows,
+                rule_columns,
+                self._sources,
+                self._numbers,
+                self.sheets,
+                members=self._members,
+                vocabularies=self._vocabularies,
             )
 
     def report(self) -> Report:
@@ -293,6 +322,11 @@ class ReportParts:
             sheets=tuple(sheet.name for sheet in self.sheets),
             skipped_sheets=self.skipped_sheets,
             file_warnings=(NO_ROWS,) if counts.read == 0 else (),
+            appendix=tuple(
+                CodeList(column, reader.terms)
+                for column, reader in {one.column: one.reader for one in self._vocabularies.values()}.items()
+                if column in self._wrong_codes
+            ),
         )
 
 
@@ -351,11 +385,13 @@ def _report_rows(
     sheets: Sequence[Sheet],
     *,
     members: _MemberIds,
+    vocabularies: Mapping[str, VocabularyWording],
 ) -> tuple[ReportRow, ...]:
     """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each.
 
     A required number that is there but does not parse (`12t`, `50%`, `(12)`) is told it is not a number;
-    a member id nobody registered is told so, with the registered ids close to it.
+    a member id nobody registered is told so, with the registered ids close to it; a code that is none of the
+    allowed ones, with the codes closest to it.
     """
     rows = []
     for failure in failures.iter_rows(named=True):
@@ -371,6 +407,8 @@ def _report_rows(
         message_en, message_ja = failure["message_en"], failure["message_ja"]
         if failure["check_id"] in numbers and value is not None and unicodedata.normalize("NFKC", str(value)).strip():
             message_en, message_ja = not_a_number(column, _shorten(value), whole=numbers[failure["check_id"]])
+        if failure["check_id"] in vocabularies and value is not None:
+            message_en, message_ja = vocabularies[failure["check_id"]].message(_shorten(value) or "")
         not_registered = members.message(failure["check_id"], value)
         if not_registered is not None:
             message_en, message_ja = not_registered

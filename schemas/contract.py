@@ -121,7 +121,7 @@ class Column:
                 )
             )
         if self.vocabulary:
-            allowed = ", ".join(self.vocabulary[:12]) + (" …" if len(self.vocabulary) > 12 else "")
+            allowed = ", ".join(self.vocabulary)  # every code, never cut: `landfill` is the last stage
             found.append(
                 Check(
                     id=f"{self.name}.vocabulary",

@@ -15,7 +15,7 @@ import polars as pl
 from schemas import periods
 from schemas import vocabulary as v
 from schemas.codes import clean_text as clean_text  # re-exported: members' consents are read with it
-from schemas.codes import lower_code, strip_text
+from schemas.codes import code_reader, strip_text
 from schemas.contract import Column, Contract
 from schemas.regions import region_code
 
@@ -203,11 +203,6 @@ def unit_code(value: pl.Expr) -> pl.Expr:
     return clean_text(value).replace_strict(v.UNIT_SPELLINGS, default=None, return_dtype=pl.String)
 
 
-def _spellings(column: Column) -> dict[str, str]:
-    """Known spellings (lower-cased) of a mixed-case vocabulary, mapped to their codes."""
-    return {code.lower(): code for code in column.vocabulary}
-
-
 def _literal_default(column: Column) -> str | None:
     """A column's documented default when it is itself a valid value (e.g. region `JP`)."""
     if column.regex is None or not column.default_en:
@@ -239,19 +234,14 @@ def _clean_submitted(column: Column, value: pl.Expr, *, default_region: pl.Expr 
 
 
 def _clean_string(column: Column, value: pl.Expr) -> pl.Expr:
-    """A text column cleaned: codes lower-cased, known spellings mapped, ids NFKC'd, free text only stripped."""
-    text = clean_text(value)
-    if column.vocabulary and all(code == code.lower() for code in column.vocabulary):
-        return lower_code(value)
-    if set(column.vocabulary) == _UNIT_CODES:
-        # Exactly as spelled: lower-casing would make the metric tons MT megatonnes (Mt). Unknown text stays,
-        # so the vocabulary check names it.
-        return unit_code(value).fill_null(text)
-    if column.vocabulary:
-        return text.str.to_lowercase().replace_strict(_spellings(column), default=text)
-    if column.warn_vocabulary:
-        return lower_code(value)
-    return strip_text(value) if column.is_free_text else text
+    """A text column cleaned: codes read through their labels, ids NFKC-normalised, free text only stripped.
+
+    Unknown codes stay as cleaned text, so the vocabulary check names them.
+    """
+    reader = code_reader(column)
+    if reader is not None:
+        return reader.code(value)
+    return strip_text(value) if column.is_free_text else clean_text(value)
 
 
 def _is_valid(column: Column) -> pl.Expr:
