@@ -129,6 +129,15 @@ _LABELLED: Final[tuple[tuple[v.Term, ...], ...]] = (
 )
 
 
+# The vocabularies members may write by name as well as by code: stages, materials, units and member kinds. A
+# disclosure class is a member's consent, and indicators, qualities, project roles and themes are written as
+# codes: their names only help "did you mean".
+_READ_BY_NAME: Final[tuple[frozenset[str], ...]] = tuple(
+    frozenset(term.code for term in terms)
+    for terms in (v.STAGES, (*v.MATERIAL_GROUPS, *v.MATERIAL_LEAVES), v.MATERIAL_GROUPS, v.UNITS, v.MEMBER_KINDS)
+)
+
+
 def _terms(codes: tuple[str, ...]) -> tuple[v.Term, ...]:
     """The terms of a column's codes: the largest labelled vocabulary within them, and bare terms for the rest."""
     within = [terms for terms in _LABELLED if {term.code for term in terms} <= set(codes)]
@@ -141,14 +150,15 @@ class CodeReader:
     """How one column's cells are read as its codes, and what a member who wrote something else is offered.
 
     A cell is its code when its cleaned text is one (lower-cased, or, for units, spelled exactly as the unit
-    table has it); else it is read through a label (`回収`, `Final disposal (landfill)`) or a spelling variant
-    (`千 トン`), with a note; else it stays as cleaned text and the vocabulary check names it.
+    table has it); else it is read through a spelling variant (`千 トン`, `return-to-nature`) or, for the
+    vocabularies written by name, a label (`回収`, `Final disposal (landfill)`), with a note; else it stays as
+    cleaned text and the vocabulary check names it, offering the closest codes.
     """
 
     column: str
     terms: tuple[v.Term, ...]  # the allowed codes with their labels, for the report's appendix
     exact: Mapping[str, str]  # cleaned text -> code, read silently
-    labels: Mapping[str, str]  # folded label or variant -> code, read with a note
+    labels: Mapping[str, str]  # folded spelling variant or label -> code, read with a note
     candidates: Mapping[str, tuple[str, ...]]  # folded spelling -> codes, for "did you mean"
     case_sensitive: bool
 
@@ -233,10 +243,13 @@ def code_reader(column: Column) -> CodeReader | None:
     # Units are spelled exactly as the unit table has them (Mt megatonnes, MT metric tons); other codes in any case.
     case_sensitive = set(codes) == set(v.UNIT_CODES)
     exact = dict(v.UNIT_SPELLINGS) if case_sensitive else {code.lower(): code for code in codes}
-    pairs = [*exact.items(), *((name, term.code) for term in terms for name in (term.label_ja, term.label_en) if name)]
+    names = [(name, term.code) for term in terms for name in (term.label_ja, term.label_en) if name]
+    by_name = frozenset(term.code for term in terms) in _READ_BY_NAME
+    read = [*exact.items(), *(names if by_name else [])]
+    keys = _fold([text for text, _ in read], case_sensitive=case_sensitive)
+    labels = _unique_keys(list(zip(keys, (code for _, code in read), strict=True)), column=column.name)
+    pairs = [*exact.items(), *names]
     texts, named = [text for text, _ in pairs], [code for _, code in pairs]
-    keys = _fold(texts, case_sensitive=case_sensitive)
-    labels = _unique_keys(list(zip(keys, named, strict=True)), column=column.name)
     # "Did you mean" looks past case, even for units: `mT` may be Mt or MT, and the member is asked which.
     candidates: dict[str, tuple[str, ...]] = {}
     for key, code in zip(_fold(texts), named, strict=True):

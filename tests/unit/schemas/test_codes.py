@@ -10,11 +10,13 @@ from schemas import vocabulary as v
 from schemas.codes import code_reader, invisible_characters
 from schemas.contract import Column, Contract
 
-LABELLED = [
+# The columns members may write by name: stages, materials, units, member kinds.
+BY_NAME = [
     (contract.name, column)
     for contract in (*CONTRACTS.values(), MEMBERS)
     for column in contract.columns
-    if code_reader(column) is not None
+    if set(column.vocabulary or column.warn_vocabulary)
+    in ({*v.STAGE_CODES}, {*v.MATERIAL_CODES}, {*v.MATERIAL_GROUP_CODES}, {*v.UNIT_CODES}, {*v.MEMBER_KIND_CODES})
 ]
 
 
@@ -24,7 +26,7 @@ def read(column: Column, written: list[str]) -> list[str]:
     return pl.select(reader.code(pl.lit(pl.Series(written, dtype=pl.String)))).to_series().to_list()
 
 
-@pytest.mark.parametrize(("dataset", "column"), LABELLED, ids=lambda item: getattr(item, "name", item))
+@pytest.mark.parametrize(("dataset", "column"), BY_NAME, ids=lambda item: getattr(item, "name", item))
 def test_every_name_in_the_data_dictionary_reads_as_its_code(dataset: str, column: Column) -> None:
     reader = code_reader(column)
     assert reader is not None
@@ -63,6 +65,16 @@ def test_a_few_names_by_hand() -> None:
     ]
     # Units keep their case: KT and m/t are no unit (Mt megatonnes, MT metric tons differ by case alone).
     assert read(FLOWS.column("unit"), ["千 トン", "百万　トン", "ﾄﾝ", "KT", "m/t"]) == ["kt", "Mt", "t", "KT", "m/t"]
+
+
+def test_a_consent_or_an_indicator_is_written_as_its_code_and_its_name_only_helps_did_you_mean() -> None:
+    assert [dataset for dataset, _ in BY_NAME] == ["flows", "flows", "flows", "flows", "flows", "targets", "members"]
+    disclosure = MEMBERS.column("disclosure")
+    assert read(disclosure, ["公開", "PUBLIC"]) == ["公開", "public"]
+    reader = code_reader(disclosure)
+    assert reader is not None
+    assert reader.close_codes("公開") == ("public",)
+    assert read(TARGETS.column("indicator"), ["最終処分量", "Final-Disposal"]) == ["最終処分量", "final_disposal"]
 
 
 def test_vocabulary_messages_list_every_code_never_cut() -> None:
