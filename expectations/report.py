@@ -2,8 +2,9 @@
 
 The bilingual HTML page is rendered by `infra.rendering.member_report`.
 
-Just over 400 lines: the report's records, their assembly from a batch's results and the bilingual wording
-of each row's problem change together whenever a check is added, so they stay in one module.
+The report's records and their assembly from a batch's results change together whenever a check is added; the
+wording of a row's problem that quotes its value is in `expectations.wording`, the notes on cells read as other
+than written (labels, invisible characters) in `expectations.notes`.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import Any
 
 import polars as pl
 
+from expectations.notes import cell_notes
 from expectations.relations import FileRelation
 from expectations.result import ValidationResult
+from expectations.wording import VocabularyWording, not_a_number, not_registered, vocabulary_wordings
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.outcomes import Counts, SubmissionStatus
+from schemas.vocabulary import Term
 from schemas.workbooks import Sheet, SkippedSheet, sheet_row
 
 REPORT_VERSION = 1
@@ -94,6 +98,21 @@ class FileWarning:
     message_ja: str
 
 
+@dataclass(frozen=True)
+class CodeList:
+    """Every code a column allows, with its names: the report's appendix, for a column a row wrote a wrong code in."""
+
+    column: str
+    codes: tuple[Term, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable keys for machines."""
+        return {
+            "column": self.column,
+            "codes": [{"code": term.code, "label_en": term.label_en, "label_ja": term.label_ja} for term in self.codes],
+        }
+
+
 NO_ROWS = FileWarning(
     "the file has a header but no data rows: nothing was read from it; check that you sent the right file",
     "ファイルにはヘッダーだけでデータ行がありません。提出するファイルが正しいか確認してください",
@@ -117,6 +136,7 @@ class Report:
     skipped_sheets: tuple[SkippedSheet, ...] = ()
     file_warnings: tuple[FileWarning, ...] = ()
     relations: tuple[FileRelation, ...] = ()  # the member's other files this one replaced, or adds to
+    appendix: tuple[CodeList, ...] = ()  # every code of each column a row wrote a wrong code in, never cut
 
     @property
     def replaced(self) -> bool:
@@ -155,6 +175,7 @@ class Report:
                 {"message_en": warning.message_en, "message_ja": warning.message_ja} for warning in self.file_warnings
             ],
             "relations": [relation.to_json() for relation in self.relations],
+            "appendix": [codes.to_json() for codes in self.appendix],
             "rejection": None
             if self.rejection is None
             else {
@@ -218,6 +239,7 @@ class ReportParts:
         max_listed: int = MAX_LISTED,
     ) -> None:
         self.submission = submission
+        self.contract = contract
         self.ignored_columns = tuple(ignored_columns)
         self.sheets = tuple(sheets)
         self.skipped_sheets = tuple(skipped_sheets)
@@ -233,6 +255,8 @@ class ReportParts:
             checks=frozenset(rule.id for rule in contract.rules if rule.kind == "equals_submitter"),
             unregistered=dict(unregistered or {}),
         )
+        self._vocabularies = vocabulary_wordings(contract)
+        self._wrong_codes: set[str] = set()  # columns a row wrote a wrong code in: their codes go in the appendix
         self._numbers = {
             f"{column.name}.required": column.dtype.is_integer()
             for column in contract.columns
@@ -246,7 +270,16 @@ class ReportParts:
         if summary.height:
             for name, value in summary.select(*self.counts).row(0, named=True).items():
                 self.counts[name] += int(value)
-        failures = result.failures.filter(mine)
+        # The notes on cells read as other than written are warnings of their rows, after the checks' ones.
+        notes = cell_notes(self.contract, raw).select(
+            pl.lit(self.submission.submission_id).alias("submission_id"), pl.all()
+        )
+        self.counts["n_warnings"] += notes.height
+        failures = pl.concat([result.failures.filter(mine), notes], how="diagonal_relaxed").sort(
+            "source_row", maintain_order=True
+        )
+        wrong = failures.filter(pl.col("check_id").is_in(list(self._vocabularies)))
+        self._wrong_codes |= {self._vocabularies[check_id].column for check_id in wrong.get_column("check_id").unique()}
         listed: dict[str, pl.DataFrame] = {}
         for severity in self.totals:
             of_severity = failures.filter(pl.col("severity") == severity)
@@ -259,7 +292,14 @@ class ReportParts:
         }
         for severity, rows in listed.items():
             self.listed[severity] += _report_rows(
-                rows, raw_rows, rule_columns, self._sources, self._numbers, self.sheets, members=self._members
+                rows,
+                raw_rows,
+                rule_columns,
+                self._sources,
+                self._numbers,
+                self.sheets,
+                members=self._members,
+                vocabularies=self._vocabularies,
             )
 
     def report(self) -> Report:
@@ -282,6 +322,11 @@ class ReportParts:
             sheets=tuple(sheet.name for sheet in self.sheets),
             skipped_sheets=self.skipped_sheets,
             file_warnings=(NO_ROWS,) if counts.read == 0 else (),
+            appendix=tuple(
+                CodeList(column, reader.terms)
+                for column, reader in {one.column: one.reader for one in self._vocabularies.values()}.items()
+                if column in self._wrong_codes
+            ),
         )
 
 
@@ -328,7 +373,7 @@ class _MemberIds:
         written = unicodedata.normalize("NFKC", value).strip()
         if written not in self.unregistered:
             return None
-        return _not_registered(_shorten(value), self.unregistered[written], submitter=self.submitter)
+        return not_registered(_shorten(value), self.unregistered[written], submitter=self.submitter)
 
 
 def _report_rows(
@@ -340,11 +385,13 @@ def _report_rows(
     sheets: Sequence[Sheet],
     *,
     members: _MemberIds,
+    vocabularies: Mapping[str, VocabularyWording],
 ) -> tuple[ReportRow, ...]:
     """Failures with the raw text of the failing column; for a multi-column rule, `column=value` of each.
 
     A required number that is there but does not parse (`12t`, `50%`, `(12)`) is told it is not a number;
-    a member id nobody registered is told so, with the registered ids close to it.
+    a member id nobody registered is told so, with the registered ids close to it; a code that is none of the
+    allowed ones, with the codes closest to it.
     """
     rows = []
     for failure in failures.iter_rows(named=True):
@@ -359,7 +406,9 @@ def _report_rows(
             value = raw_row.get(column)
         message_en, message_ja = failure["message_en"], failure["message_ja"]
         if failure["check_id"] in numbers and value is not None and unicodedata.normalize("NFKC", str(value)).strip():
-            message_en, message_ja = _not_a_number(column, _shorten(value), whole=numbers[failure["check_id"]])
+            message_en, message_ja = not_a_number(column, _shorten(value), whole=numbers[failure["check_id"]])
+        if failure["check_id"] in vocabularies and value is not None:
+            message_en, message_ja = vocabularies[failure["check_id"]].message(_shorten(value) or "")
         not_registered = members.message(failure["check_id"], value)
         if not_registered is not None:
             message_en, message_ja = not_registered
@@ -376,37 +425,3 @@ def _report_rows(
             )
         )
     return tuple(rows)
-
-
-def _not_a_number(column: str, value: str | None, *, whole: bool) -> tuple[str, str]:
-    """The message for a number that was sent but cannot be read as one, quoting it."""
-    if whole:
-        return (
-            f"{column} is not a whole number: {value!r}; write digits only (e.g. 2024)",
-            f"{column} が整数ではありません: {value!r}。数字だけで記入してください（例: 2024）",
-        )
-    return (
-        f"{column} is not a number: {value!r}; write digits only, without units, %, brackets or spaces inside "
-        "(e.g. 1250.5 or 1,250.5)",
-        f"{column} が数値ではありません: {value!r}。単位・%・括弧を付けず、数字だけで記入してください"
-        "（例: 1250.5 または 1,250.5）",
-    )
-
-
-def _not_registered(value: str | None, close: Sequence[str], *, submitter: str) -> tuple[str, str]:
-    """The message for a member id that no member is registered under, offering the close registered ids."""
-    if close:
-        meant = " or ".join(repr(code) for code in close)
-        meant_ja = "・".join(repr(code) for code in close)
-        return (
-            f"member_id {value!r} is not a registered member id; did you mean {meant}? "
-            "Write the id exactly as registered (lower-case letters, digits, - and _)",
-            f"member_id {value!r} は登録されている会員IDではありません。{meant_ja} の誤りではありませんか。"
-            "登録どおりに記入してください（英小文字・数字・-・_）",
-        )
-    return (
-        f"member_id {value!r} is not a registered member id; write the id of the member submitting the file "
-        f"({submitter!r})",
-        f"member_id {value!r} は登録されている会員IDではありません。"
-        f"提出した会員のID（{submitter!r}）を記入してください",
-    )

@@ -191,7 +191,27 @@ def _suite_failures(
         },
         schema=_FAILING,
     )
-    return failing.join(messages(contract), on="check_id", how="left")
+    return _without_contradicting_warnings(contract, failing.join(messages(contract), on="check_id", how="left"))
+
+
+def _without_contradicting_warnings(contract: Contract, failing: pl.DataFrame) -> pl.DataFrame:
+    """The failures without the warnings on a cell that has an error: the error is what the member must fix.
+
+    A material of an unknown group fails its group's check; the same cell must not also be told it was rolled
+    up to its group. A check on a derived column (material_group) is on the cell the member wrote (material).
+    """
+    written = {
+        column.name: column.derived_from for column in contract.columns if column.derived_from in contract.schema
+    }
+    cell = pl.col("column").replace(written).alias("_cell")
+    errors = failing.filter(pl.col("severity") == "error")
+    warnings = (
+        failing.filter(pl.col("severity") == "warning")
+        .with_columns(cell)
+        .join(errors.select(ROW_INDEX, cell).unique(), on=[ROW_INDEX, "_cell"], how="anti")
+        .drop("_cell")
+    )
+    return pl.concat([errors, warnings])
 
 
 def _unique_failures(contract: Contract, checked: pl.DataFrame) -> dict[str, list[int]]:

@@ -96,6 +96,18 @@ class Column:
         return (self.name, *self.headers_ja)
 
     @property
+    def is_free_text(self) -> bool:
+        """Whether members write this column in their own words (notes, process names), kept exactly as written.
+
+        Every other column holds codes, ids, units, periods, numbers or dates, read after NFKC. A text column
+        without a vocabulary or a pattern still holds codes when its name says so: ids (`*_id`, `*_ids`, as
+        STYLE.md names keys) and units.
+        """
+        if self.dtype != pl.String() or self.vocabulary or self.warn_vocabulary or self.regex is not None:
+            return False
+        return not (self.name == "unit" or self.name.endswith(("_id", "_ids")))
+
+    @property
     def checks(self) -> tuple[Check, ...]:
         """The value checks implied by this column's declaration, errors first."""
         found: list[Check] = []
@@ -110,7 +122,7 @@ class Column:
                 )
             )
         if self.vocabulary:
-            allowed = ", ".join(self.vocabulary[:12]) + (" …" if len(self.vocabulary) > 12 else "")
+            allowed = ", ".join(self.vocabulary)  # every code, never cut: `landfill` is the last stage
             found.append(
                 Check(
                     id=f"{self.name}.vocabulary",

@@ -151,10 +151,31 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "Generated from `schemas/` by `junkan contract` — do not edit by hand. / "
         "`schemas/` から自動生成しています（手で編集しないでください）。",
         "",
-        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX, Parquet, JSON Lines. "
-        "Text is NFKC-normalised first, so full-width digits and letters are fine. / "
-        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX、Parquet、JSON Lines。"
-        "全角英数字は自動で半角に正規化します。",
+        "Files: CSV (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), XLSX, Parquet, JSON Lines. / "
+        "ファイル形式: CSV（UTF-8・BOM付きUTF-8・Shift_JIS）、XLSX、Parquet、JSON Lines。",
+        "",
+        "Cells: codes, ids, units, periods, numbers and dates are NFKC-normalised before they are read, so "
+        "full-width digits and letters are fine. Invisible characters in them (zero-width space, zero-width "
+        "joiners, word joiner, a BOM, soft hyphen: text pasted from web pages carries them) are removed, with a "
+        "warning naming the row and column. Free text (notes, process names, titles, descriptions) is kept exactly "
+        "as written (`①`, `²`, full-width letters stay), only spaces around it removed. / "
+        "セルの値: コード・ID・単位・期間・数値・日付はNFKC正規化してから読むため、全角英数字も使えます。"
+        "その中の見えない文字（ゼロ幅スペース・ゼロ幅接合子・単語結合子・BOM・ソフトハイフン。Webページから"
+        "コピーした文字によく含まれます）は取り除き、行と列を示して警告します。自由記述（備考・プロセス名・"
+        "名称・説明）は記入どおりに保存し（`①`・`²`・全角文字もそのまま）、前後の空白だけを除きます。",
+        "",
+        "Codes: a stage, material, unit or member kind may be written as its code or as one of its names in the "
+        "tables below, in Japanese or English, in any width, case or spacing (`回収`, `Collection`, `最終処分`, "
+        "`紙`, `自治体`): it is read as its code, with a warning saying which name was read as which code. Units "
+        "keep their case (`Mt` is megatonnes, `MT` metric tons). Other codes (indicators, quality, disclosure "
+        "classes, project roles and themes) are written as codes. An unknown code is an error that suggests the "
+        "closest codes, and the report's appendix lists every allowed code with its names. / "
+        "コード: 工程・素材・単位・会員種別は、コードのほか下表の名称（日本語・英語、全角・半角、大文字・小文字、"
+        "空白の有無を問いません。例: `回収`・`Collection`・`最終処分`・`紙`・`自治体`）でも記入でき、どの名称を"
+        "どのコードとして読んだかを警告で示します。単位は大文字・小文字を区別します（`Mt` は百万トン、`MT` は"
+        "メトリックトン）。それ以外のコード（指標・把握方法・公開区分・プロジェクトの役割とテーマ）はコードで"
+        "記入してください。登録されていないコードはエラーとし、近いコードを示します。使えるコードと名称の一覧は"
+        "レポートの付録にあります。",
         "",
         "Workbooks (XLSX): every visible sheet whose first non-blank row is a header with the required columns "
         "is read, wherever it stands; several such sheets are one submission and the report names the sheet of "
@@ -254,6 +275,12 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "### Periods / 期間",
         "",
         "Accepted spellings / 使える書き方: " + ", ".join(f"`{example}`" for example in periods.EXAMPLES),
+        "",
+        "Era years may be abbreviated as offices write them: `R6`, `R06`, `令6`, `令和6` and `R6年度` are all "
+        "`FY2024` (令和6年度), `H30` is `FY2018`; an era year without 年度 is a fiscal year (`令和6年`, a calendar "
+        "year, is not read). / 和暦は役所での略記も使えます: `R6`・`R06`・`令6`・`令和6`・`R6年度` はすべて "
+        "`FY2024`（令和6年度）、`H30` は `FY2018` です。年度を省いた和暦は年度として読みます（暦年の `令和6年` "
+        "は読みません）。",
         "",
     ]
     lines += roadmap_sections()

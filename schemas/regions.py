@@ -15,6 +15,8 @@ import japanmap
 import polars as pl
 import pycountry
 
+from schemas.codes import without_invisible
+
 PREFECTURE: Final = "prefecture"
 BLOC: Final = "bloc"
 ALL_REGIONS: Final = "all"
@@ -70,8 +72,8 @@ _LABELS: Final[dict[str, Region]] = {
 
 
 def _folded(text: str) -> str:
-    """NFKC, accents dropped, lower case: how a spelling is looked up."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    """Invisible characters removed, NFKC, accents dropped, lower case: how a spelling is looked up."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", without_invisible(text)))
     return "".join(char for char in decomposed if not unicodedata.combining(char)).strip().lower()
 
 
@@ -101,9 +103,9 @@ def region_code(value: pl.Expr) -> pl.Expr:
 
     Examples:
         >>> import polars as pl
-        >>> written = pl.Series(["大阪府", "大阪", "Osaka", "ｊｐ－２７", "Tōkyō", "cn", " ", None])
+        >>> written = pl.Series(["大阪府", "大阪", "Osaka", "ｊｐ－２７", "Tōkyō", "cn", "JP-40\u200b", " ", None])
         >>> pl.select(region_code(pl.lit(written))).to_series().to_list()
-        ['JP-27', 'JP-27', 'JP-27', 'JP-27', 'JP-13', 'CN', None, None]
+        ['JP-27', 'JP-27', 'JP-27', 'JP-27', 'JP-13', 'CN', 'JP-40', None, None]
 
     """
     distinct = value.unique(maintain_order=True)

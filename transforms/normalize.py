@@ -14,6 +14,8 @@ import polars as pl
 
 from schemas import periods
 from schemas import vocabulary as v
+from schemas.codes import clean_text as clean_text  # re-exported: members' consents are read with it
+from schemas.codes import code_reader, strip_text
 from schemas.contract import Column, Contract
 from schemas.regions import region_code
 
@@ -33,19 +35,6 @@ _PARSED_PREFIX = "__parsed_"
 _GROUPED_NUMBER = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 _DATE = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00(?:\.0*)?)?)?$"
 _UNIT_CODES = frozenset(v.UNIT_CODES)
-
-
-def clean_text(value: pl.Expr) -> pl.Expr:
-    """Text NFKC-normalised and stripped, with empty text as null.
-
-    Examples:
-        >>> import polars as pl
-        >>> pl.select(clean_text(pl.lit(pl.Series(["　ＡＢ１ ", " ", None])))).to_series().to_list()
-        ['AB1', None, None]
-
-    """
-    text = value.str.normalize("NFKC").str.strip_chars()
-    return pl.when(text.str.len_chars() > 0).then(text)
 
 
 def parse_float(value: pl.Expr) -> pl.Expr:
@@ -137,11 +126,12 @@ def parse_period(value: pl.Expr) -> dict[str, pl.Expr]:
 
     Examples:
         >>> import polars as pl
-        >>> raw = pl.DataFrame({"period": ["2024年度", "令和元年度", "2024/5", "2024", "spring"]})
+        >>> raw = pl.DataFrame({"period": ["2024年度", "令和元年度", "R6", "2024/5", "2024", "spring"]})
         >>> out = raw.select(**parse_period(pl.col("period")))
         >>> out.select(pl.all().cast(pl.String)).rows()  # doctest: +NORMALIZE_WHITESPACE
         [('FY2024', '2024-04-01', '2025-03-31', 'fiscal_year'),
          ('FY2019', '2019-04-01', '2020-03-31', 'fiscal_year'),
+         ('FY2024', '2024-04-01', '2025-03-31', 'fiscal_year'),
          ('2024-05', '2024-05-01', '2024-05-31', 'month'),
          ('2024', '2024-01-01', '2024-12-31', 'year'),
          ('spring', None, None, None)]
@@ -156,9 +146,13 @@ def parse_period(value: pl.Expr) -> dict[str, pl.Expr]:
         {era.upper(): year for era, year in periods.ERAS.items()}, default=None, return_dtype=pl.Int32
     )
     era_year_number = upper.str.extract(era_pattern, 2).replace("元", "1").cast(pl.Int32, strict=False)
+    era_last_year = upper.str.extract(era_pattern, 1).replace_strict(
+        periods.ERA_LAST_YEARS, default=None, return_dtype=pl.Int32
+    )
+    in_era = (era_year_number >= 1) & (era_year_number <= era_last_year.fill_null(era_year_number))
     fiscal_year = pl.coalesce(
         *(upper.str.extract(fiscal_pattern, group).cast(pl.Int32, strict=False) for group in (1, 2, 3)),
-        pl.when(era_year_number >= 1).then(era_first_year + era_year_number - 1),
+        pl.when(in_era).then(era_first_year + era_year_number - 1),
     )
     month_year = upper.str.extract(periods.MONTH_PATTERN, 1).cast(pl.Int32, strict=False)
     month_number = upper.str.extract(periods.MONTH_PATTERN, 2).cast(pl.Int32, strict=False)
@@ -194,15 +188,6 @@ def parse_period(value: pl.Expr) -> dict[str, pl.Expr]:
     return {PERIOD: code, "period_start": start, "period_end": end, "grain": grain}
 
 
-def _code_text(value: pl.Expr) -> pl.Expr:
-    """Cleaned text as a lower-case code, inner spaces as `_` (`Energy Recovery` -> `energy_recovery`).
-
-    Spaces around the `.` of a `group.leaf` code are dropped (`Plastics. PET` -> `plastics.pet`).
-    """
-    code = clean_text(value).str.to_lowercase().str.replace_all(r"\s*\.\s*", ".")
-    return code.str.replace_all(r"\s+", "_")
-
-
 def unit_code(value: pl.Expr) -> pl.Expr:
     """The unit code of a spelling in the table `UNIT_SPELLINGS`, matched exactly after NFKC; else null.
 
@@ -216,11 +201,6 @@ def unit_code(value: pl.Expr) -> pl.Expr:
 
     """
     return clean_text(value).replace_strict(v.UNIT_SPELLINGS, default=None, return_dtype=pl.String)
-
-
-def _spellings(column: Column) -> dict[str, str]:
-    """Known spellings (lower-cased) of a mixed-case vocabulary, mapped to their codes."""
-    return {code.lower(): code for code in column.vocabulary}
 
 
 def _literal_default(column: Column) -> str | None:
@@ -254,19 +234,25 @@ def _clean_submitted(column: Column, value: pl.Expr, *, default_region: pl.Expr 
 
 
 def _clean_string(column: Column, value: pl.Expr) -> pl.Expr:
-    """A text column cleaned: codes lower-cased, known spellings mapped, free text NFKC and stripped."""
-    text = clean_text(value)
-    if column.vocabulary and all(code == code.lower() for code in column.vocabulary):
-        return _code_text(value)
-    if set(column.vocabulary) == _UNIT_CODES:
-        # Exactly as spelled: lower-casing would make the metric tons MT megatonnes (Mt). Unknown text stays,
-        # so the vocabulary check names it.
-        return unit_code(value).fill_null(text)
+    """A text column cleaned: codes read through their labels, ids NFKC-normalised, free text only stripped.
+
+    Unknown codes stay as cleaned text, so the vocabulary check names them.
+    """
+    reader = code_reader(column)
+    if reader is not None:
+        return reader.code(value)
+    return strip_text(value) if column.is_free_text else clean_text(value)
+
+
+def _is_valid(column: Column) -> pl.Expr:
+    """Whether a normalised column's value passes its own vocabulary and format checks (null is not valid)."""
+    value = pl.col(column.name)
+    valid = value.is_not_null()
     if column.vocabulary:
-        return text.str.to_lowercase().replace_strict(_spellings(column), default=text)
-    if column.warn_vocabulary:
-        return _code_text(value)
-    return text
+        valid &= value.is_in(column.vocabulary)
+    if column.regex is not None:
+        valid &= value.str.contains(column.regex)
+    return valid
 
 
 def _on_distinct(value: pl.Expr, clean: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
@@ -340,9 +326,10 @@ def normalize(
         ),
     )
     # A blank takes another column's value of the row: a process name its stage code (source <- source_stage),
-    # an origin or destination the row's region.
+    # an origin or destination the row's region. Only a valid value is taken: a bad region is one error, on
+    # region, not three (origin and destination would repeat it).
     row_defaults = [
-        pl.col(column.name).fill_null(pl.col(default)).alias(column.name)
+        pl.col(column.name).fill_null(pl.when(_is_valid(contract.column(default))).then(pl.col(default)))
         for column in submitted
         for default in (column.default_from or column.name + STAGE_SUFFIX,)
         if default in contract.schema

@@ -91,7 +91,7 @@ def test_a_whole_flows_row_by_hand() -> None:
             "source_stage": ["energy_recovery"],
             "target_stage": ["landfill"],
             "source": ["energy_recovery"],
-            "target": ["処分場A"],
+            "target": ["処分場Ａ"],  # free text: kept as written, never NFKC'd
             "quantity": [1250.5],
             "unit": ["kt"],
             "region": ["JP-40"],
@@ -165,9 +165,9 @@ def test_date_columns_parse_iso_and_slash_dates(text: str, day: date | None) -> 
     assert normalize(raw, contract=MEMBERS).collect()["joined_on"].to_list() == [day]
 
 
-def test_text_is_nfkc_normalised_stripped_and_empty_is_null() -> None:
+def test_free_text_is_kept_as_written_stripped_and_empty_is_null() -> None:
     out = flows([{"note": "　ﾃｽﾄ　ＡＢＣ１ "}, {"note": "   "}, {"note": ""}])
-    assert out["note"].to_list() == ["テスト ABC1", None, None]
+    assert out["note"].to_list() == ["ﾃｽﾄ　ＡＢＣ１", None, None]
 
 
 # --- units and quantities ----------------------------------------------------------------------
