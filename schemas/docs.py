@@ -6,6 +6,7 @@ import polars as pl
 
 from schemas import obligations as o
 from schemas import periods
+from schemas import products as p
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract
 from schemas.members import MEMBERS
@@ -227,6 +228,8 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
     lines += _vocabulary_section("Stages / 工程", v.STAGES)
     lines += _vocabulary_section("Material groups / 素材グループ", v.MATERIAL_GROUPS)
     lines += _vocabulary_section("Material leaves / 素材（細分類）", v.MATERIAL_LEAVES)
+    lines += _vocabulary_section("Product groups / 製品グループ", p.PRODUCT_GROUPS)
+    lines += _vocabulary_section("Product categories / 製品区分（細分類）", p.PRODUCT_LEAVES)
     lines += _vocabulary_section("Units / 単位 (stored in tonnes / トン換算で保存)", v.UNITS)
     lines += _unit_spellings_section()
     lines += _vocabulary_section("Member kinds / 会員種別", v.MEMBER_KINDS)
