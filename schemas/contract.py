@@ -26,6 +26,9 @@ RuleKind = Literal[
     "from_baseline",  # the year is not before the baseline year of the target (member_id, target_id) names
     "distinct_stages",  # source_stage != target_stage unless the process names differ
     "balance",  # per member/period/material/process inflow and outflow within a tolerance
+    "at_most_one",  # the columns (shares of one whole) add up to at most 1
+    "certified_claim",  # a mass-balance or verified claim (chain, assurance) names its certificate (name, link)
+    "within_own_flows",  # declared recycled mass is within the recycled input of the member's own flows
 ]
 
 
@@ -80,6 +83,7 @@ class Column:
     max_value: float | None = None
     max_length: int | None = None
     regex: str | None = None
+    percent_sign: bool = False  # a fraction 0-1; a value written with its % sign is a percentage (35% is 0.35)
     default_en: str = ""
     default_ja: str = ""
     example: str = ""

@@ -15,6 +15,7 @@ from typing import Final, Literal, get_args
 import polars as pl
 
 from schemas.contract import Contract, RuleKind
+from schemas.declarations import DECLARATIONS
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
@@ -30,7 +31,8 @@ class Reference:
     """Rows of another dataset that a contract's rules look up, read from its core table for the file's members.
 
     A progress row must name one of its member's targets (`known_target`), from that target's baseline year on
-    (`from_baseline`); a disclosure must name one of its member's projects (`known_project`).
+    (`from_baseline`); a disclosure must name one of its member's projects (`known_project`); a declaration's
+    recycled mass is compared with the recycled input of its member's flows (`within_own_flows`).
     """
 
     table: str
@@ -44,7 +46,7 @@ class Reference:
 
 # How accepted rows become core rows beyond selecting the core table's columns, by name; each step is a pure
 # function of `transforms/core_shaping.py` (schemas cannot import transforms), run in the order given.
-CoreStep = Literal["roll_up_unknown_materials", "resolve_metric_tons"]
+CoreStep = Literal["roll_up_unknown_materials", "resolve_metric_tons", "roll_up_unknown_products", "settle_claims"]
 CORE_STEPS: Final[tuple[CoreStep, ...]] = get_args(CoreStep)
 
 # The public tables of a period, rebuilt for each period a file names.
@@ -91,6 +93,12 @@ TARGETS_REFERENCE: Final = Reference(
     "core.targets", ("member_id", "target_id", "baseline_year"), rules=("known_target", "from_baseline")
 )
 PROJECTS_REFERENCE: Final = Reference("core.projects", ("member_id", "project_id"), rules=("known_project",))
+# A declaration's recycled content is held to the recycled material the member's own flows bring into production.
+OWN_FLOWS_REFERENCE: Final = Reference(
+    "core.flows",
+    ("member_id", "period", "material", "material_group", "source_stage", "target_stage", "quantity_t"),
+    rules=("within_own_flows",),
+)
 
 DATASET_SPECS: Final[dict[str, DatasetSpec]] = {
     spec.name: spec
@@ -107,6 +115,16 @@ DATASET_SPECS: Final[dict[str, DatasetSpec]] = {
         DatasetSpec(PROJECTS, feeds=OBLIGATION_TABLES),
         DatasetSpec(DISCLOSURES, references={"projects": PROJECTS_REFERENCE}, feeds=OBLIGATION_TABLES),
         DatasetSpec(PLANS, feeds=OBLIGATION_TABLES),
+        DatasetSpec(
+            DECLARATIONS,
+            references={"flows": OWN_FLOWS_REFERENCE},
+            core_steps=(
+                "roll_up_unknown_materials",
+                "roll_up_unknown_products",
+                "resolve_metric_tons",
+                "settle_claims",
+            ),
+        ),
         *(DatasetSpec(contract, submitted_by="secretariat", feeds=ROADMAP_TABLES) for contract in REFERENCE_CONTRACTS),
     )
 }

@@ -21,6 +21,7 @@ from schemas.columns import (
     TARGET_VERSION,
     merge,
 )
+from schemas.declarations import DECLARATIONS
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
@@ -335,6 +336,10 @@ TABLES["mart.member_targets"] = merge(
     pl.Schema({name: TABLES["core.target_progress"][name] for name in MEMBER_TARGET_PROGRESS_COLUMNS}),
     SUPPRESSION_COLUMNS,
 )
+
+
+# Product and material declarations (issue 27): each member's declared recycled content, with lineage.
+TABLES["core.declarations"] = merge(DECLARATIONS.schema, LINEAGE)
 
 
 def unsuppressed(schema: pl.Schema) -> pl.Schema:
