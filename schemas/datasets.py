@@ -64,6 +64,8 @@ PERIOD_TABLES: Final = (
 TARGET_TABLES: Final = ("mart.target_progress", "mart.target_compliance", "mart.member_targets")
 OBLIGATION_TABLES: Final = ("mart.member_compliance",)
 ROADMAP_TABLES: Final = ("mart.resource_productivity", "mart.roadmap_progress")
+# The public tables of a period built from members' declarations (protected in a pass of their own).
+RECYCLED_CONTENT_TABLES: Final = ("mart.recycled_content",)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class DatasetSpec:
     @property
     def republishes_periods(self) -> bool:
         """Whether its files change their periods' tables (the drafts of every period they name are rebuilt)."""
-        return any(table in PERIOD_TABLES for table in self.feeds)
+        return any(table in PERIOD_TABLES or table in RECYCLED_CONTENT_TABLES for table in self.feeds)
 
 
 TARGETS_REFERENCE: Final = Reference(
@@ -124,6 +126,8 @@ DATASET_SPECS: Final[dict[str, DatasetSpec]] = {
                 "resolve_metric_tons",
                 "settle_claims",
             ),
+            # Its period's recycled content, and the period's summary of what disclosure control withheld.
+            feeds=(*RECYCLED_CONTENT_TABLES, "mart.publication_summary"),
         ),
         *(DatasetSpec(contract, submitted_by="secretariat", feeds=ROADMAP_TABLES) for contract in REFERENCE_CONTRACTS),
     )
