@@ -16,6 +16,7 @@ import polars as pl
 
 from schemas.contract import Contract, RuleKind
 from schemas.declarations import DECLARATIONS
+from schemas.designated_products import DESIGNATED_PRODUCTS
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
@@ -130,6 +131,8 @@ DATASET_SPECS: Final[dict[str, DatasetSpec]] = {
             feeds=(*RECYCLED_CONTENT_TABLES, "mart.publication_summary"),
         ),
         *(DatasetSpec(contract, submitted_by="secretariat", feeds=ROADMAP_TABLES) for contract in REFERENCE_CONTRACTS),
+        # The law's designations feed no public table: members' recycled-material reports read them.
+        DatasetSpec(DESIGNATED_PRODUCTS, submitted_by="secretariat"),
     )
 }
 # What members submit (`junkan submit --dataset`), and the secretariat's reference data (`junkan reference load`).

@@ -22,6 +22,7 @@ from schemas.columns import (
     merge,
 )
 from schemas.declarations import DECLARATIONS
+from schemas.designated_products import DESIGNATED_PRODUCTS
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
@@ -380,6 +381,7 @@ TABLES |= {
         CONTRIBUTORS,
         SUPPRESSION_COLUMNS,
     ),
+    "core.designated_products": merge(DESIGNATED_PRODUCTS.schema, LINEAGE),
     "core.released_declaration_cells": merge(
         pl.Schema({"release": pl.Int32(), "member_id": pl.String()}), PERIOD_COLUMNS, _DECLARED_CELL
     ),
