@@ -1,9 +1,11 @@
 """Every dataset junkan takes, registered once: its contract, look-ups, core shaping and the tables it feeds.
 
 The CLI's `--dataset` choices, the judging path's look-ups, the shaping of core rows and the pipeline's triggers
-all read this registry. Adding a dataset: its contract module in `schemas/`, its core shaping in `transforms/` when
-rows need more than the contract's columns (a step named in `CoreStep`, implemented in
-`transforms/core_shaping.py`), one `DatasetSpec` below, tests, and `make contract` (docs/contract.md).
+all read this registry. Adding a dataset (the README's recipe has every step): its contract module in `schemas/`
+and its `core.<dataset>` table in `schemas/tables.py`, a new rule kind where the existing ones cannot say a rule
+(`schemas/contract.py`, computed in `expectations/derived.py`), its core shaping in `transforms/` when rows need more
+than the contract's columns (a step named in `CoreStep`, implemented in `transforms/core_shaping.py`), a builder and
+`DisclosureSpec` for a new public table, one `DatasetSpec` below, tests, and `make contract` (docs/contract.md).
 """
 
 from __future__ import annotations
