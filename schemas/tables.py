@@ -21,8 +21,7 @@ from schemas.columns import (
     TARGET_VERSION,
     merge,
 )
-from schemas.declarations import DECLARATIONS
-from schemas.designated_products import DESIGNATED_PRODUCTS
+from schemas.declaration_tables import DECLARATION_TABLES, RECYCLED_CONTENT_SHARES, RECYCLED_CONTENT_TONNES
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
@@ -339,53 +338,9 @@ TABLES["mart.member_targets"] = merge(
 )
 
 
-# Product and material declarations (issue 27): each member's declared recycled content, with lineage; the public
-# recycled content per period, product category (leaf, group, all) and material (leaf, group, all): tonnes declared,
-# mass-weighted shares (pre- and post-consumer over the net mass; third-party verified over the recycled tonnes) and
-# declarants; and what each release of it was built from (members' cells, as `transforms.recycled_content` sums
-# them), for the next release's protection.
-RECYCLED_CONTENT_TONNES: tuple[str, ...] = (
-    "net_mass_t",
-    "recycled_pre_consumer_t",
-    "recycled_post_consumer_t",
-    "third_party_verified_t",
-)
-RECYCLED_CONTENT_SHARES: tuple[str, ...] = (
-    "recycled_pre_consumer_share",
-    "recycled_post_consumer_share",
-    "third_party_verified_share",
-)
-_DECLARED_CELL = pl.Schema(
-    {
-        "product_category": pl.String(),
-        "material": pl.String(),
-        "material_group": pl.String(),
-        "measure": pl.String(),
-        "is_verified": pl.Boolean(),
-        "quantity_t": pl.Float64(),
-    }
-)
-TABLES |= {
-    "core.declarations": merge(DECLARATIONS.schema, LINEAGE),
-    "mart.recycled_content": merge(
-        PERIOD_COLUMNS,
-        pl.Schema(
-            {
-                "product_category": pl.String(),
-                "product_level": pl.String(),
-                "material": pl.String(),
-                "material_level": pl.String(),
-            }
-        ),
-        pl.Schema({name: pl.Float64() for name in (*RECYCLED_CONTENT_TONNES, *RECYCLED_CONTENT_SHARES)}),
-        CONTRIBUTORS,
-        SUPPRESSION_COLUMNS,
-    ),
-    "core.designated_products": merge(DESIGNATED_PRODUCTS.schema, LINEAGE),
-    "core.released_declaration_cells": merge(
-        pl.Schema({"release": pl.Int32(), "member_id": pl.String()}), PERIOD_COLUMNS, _DECLARED_CELL
-    ),
-}
+# Product and material declarations (issue 27): members' declarations and the law's designations with lineage, the
+# public recycled content and what each release of it was built from (`schemas.declaration_tables`).
+TABLES |= DECLARATION_TABLES
 
 
 def unsuppressed(schema: pl.Schema) -> pl.Schema:
