@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from expectations.plan import DERIVED_RULE_KINDS, number_column, rule_column
+from expectations.declared_content import add_within_own_flows
+from expectations.plan import DERIVED_RULE_KINDS, ROW_INDEX, number_column, row_message_columns, rule_column
 from schemas.contract import Contract, Rule
 from schemas.datasets import RULE_REFERENCES
+from schemas.declarations import MASS_BALANCE, SHARE_TOLERANCE, THIRD_PARTY_VERIFIED
 
 
 def add_check_columns(
@@ -36,6 +38,12 @@ def add_check_columns(
             result = result.with_columns((pl.col(year) <= datetime.now(UTC).year).alias(rule_column(rule)))
         elif rule.kind == "from_baseline":
             result = _add_from_baseline(result, rule, _reference(rule, references))
+        elif rule.kind == "within_own_flows":
+            result = add_within_own_flows(result, rule, _reference(rule, references))
+        elif rule.kind == "at_most_one":
+            result = result.with_columns(_at_most_one(rule).alias(rule_column(rule)))
+        elif rule.kind == "certified_claim":
+            result = result.with_columns(_certified_claim(rule).alias(rule_column(rule)))
         else:
             result = result.with_columns(_distinct_stages(rule).alias(rule_column(rule)))
     return result
@@ -50,6 +58,44 @@ def _distinct_stages(rule: Rule) -> pl.Expr:
     same_stage = source_stage == target_stage
     same_process = pl.coalesce(source, source_stage) == pl.coalesce(target, target_stage)
     return ~(same_stage & same_process)
+
+
+def _at_most_one(rule: Rule) -> pl.Expr:
+    """True where the columns (shares of one whole) add up to at most 1.
+
+    Null where none is given, or one is out of 0–1 already: its own range check tells the member what to fix.
+    """
+    shares = [pl.col(name) for name in rule.columns]
+    total = pl.sum_horizontal(shares) <= 1 + SHARE_TOLERANCE
+    out_of_range = pl.any_horizontal(~share.is_between(0.0, 1.0) for share in shares).fill_null(value=False)
+    return pl.when(pl.all_horizontal(share.is_null() for share in shares) | out_of_range).then(None).otherwise(total)
+
+
+def _certified_claim(rule: Rule) -> pl.Expr:
+    """False where a mass-balance or third-party-verified claim lacks its certificate's name or link."""
+    chain, assurance, name, link = (pl.col(column) for column in rule.columns)
+    claims = ((chain == MASS_BALANCE) | (assurance == THIRD_PARTY_VERIFIED)).fill_null(value=False)
+    return ~claims | (name.is_not_null() & link.is_not_null())
+
+
+def with_row_messages(failures: pl.DataFrame, checked: pl.DataFrame) -> pl.DataFrame:
+    """`failures` (by `_row`) with the message a rule wrote for its row, where it wrote one, instead of its own."""
+    for column in checked.columns:
+        if not column.startswith("_message_en."):
+            continue
+        rule_id = column.removeprefix("_message_en.")
+        english, japanese = row_message_columns(rule_id)
+        texts = checked.select(ROW_INDEX, pl.col(english).alias("_en"), pl.col(japanese).alias("_ja"))
+        mine = (pl.col("check_id") == rule_id) & pl.col("_en").is_not_null()
+        failures = (
+            failures.join(texts, on=ROW_INDEX, how="left", maintain_order="left")
+            .with_columns(
+                pl.when(mine).then(pl.col("_en")).otherwise(pl.col("message_en")).alias("message_en"),
+                pl.when(mine).then(pl.col("_ja")).otherwise(pl.col("message_ja")).alias("message_ja"),
+            )
+            .drop("_en", "_ja")
+        )
+    return failures
 
 
 def _reference(rule: Rule, references: Mapping[str, pl.DataFrame] | None) -> pl.DataFrame:

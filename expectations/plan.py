@@ -21,7 +21,18 @@ ROW_INDEX = "_row"
 
 # Rules GX cannot express per row of a batched frame; Polars computes a boolean column for them
 # (true: the row passes, null: the rule does not apply) and GX checks it is true.
-DERIVED_RULE_KINDS = frozenset({"known_target", "known_project", "distinct_stages", "not_future", "from_baseline"})
+DERIVED_RULE_KINDS = frozenset(
+    {
+        "known_target",
+        "known_project",
+        "distinct_stages",
+        "not_future",
+        "from_baseline",
+        "at_most_one",
+        "certified_claim",
+        "within_own_flows",
+    }
+)
 # Rules judged after the suite, on the rows that passed every error (see `expectations.balance`).
 POST_SUITE_RULE_KINDS = frozenset({"balance"})
 # Rules Polars judges over whole files, each failure with a message of its own (see `expectations.subtotals`).
@@ -48,6 +59,14 @@ class Expectation:
 def rule_column(rule: Rule) -> str:
     """Name of the boolean column Polars computes for a rule GX cannot express per row."""
     return f"_rule.{rule.id}"
+
+
+def row_message_columns(rule_id: str) -> tuple[str, str]:
+    """Names of the English and Japanese messages a rule may write for each failing row, quoting its figures.
+
+    Where a derived rule fills them, the report shows them instead of the rule's own message (`with_row_messages`).
+    """
+    return f"_message_en.{rule_id}", f"_message_ja.{rule_id}"
 
 
 def number_column(column: str) -> str:

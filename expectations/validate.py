@@ -9,7 +9,7 @@ import polars as pl
 
 from expectations.balance import rows_touching, unbalanced_processes
 from expectations.bridge import to_pandas
-from expectations.derived import add_check_columns
+from expectations.derived import add_check_columns, with_row_messages
 from expectations.plan import (
     POST_SUITE_RULE_KINDS,
     ROW_INDEX,
@@ -160,6 +160,7 @@ def _suite_failures(
     `indexed` is one part (see `validate_parts`); GX's verdict on the part is replaced by it.
     """
     positions: dict[str, list[int]] = {}
+    checked = indexed
     if not indexed.is_empty():
         # Imported here: the GX import costs seconds and an empty batch must not pay it.
         from expectations.gx_suite import run_suite
@@ -191,7 +192,9 @@ def _suite_failures(
         },
         schema=_FAILING,
     )
-    return _without_contradicting_warnings(contract, failing.join(messages(contract), on="check_id", how="left"))
+    # A rule may word its message for each row (quoting the row's figures): that wording wins.
+    worded = with_row_messages(failing.join(messages(contract), on="check_id", how="left"), checked)
+    return _without_contradicting_warnings(contract, worded)
 
 
 def _without_contradicting_warnings(contract: Contract, failing: pl.DataFrame) -> pl.DataFrame:

@@ -27,6 +27,7 @@ from flows.stages.batch import validate_submissions
 from flows.stages.publish import periods_between, publish_period, take_out_withdrawn, unpublished_submissions
 from flows.stages.pull import PullOutcome, pull_sources
 from flows.stages.receive import register_keys, scan_inbox, validation_batches, withdraw_deleted
+from flows.stages.recycled_material import members_to_report
 from flows.stages.summary import RunSummary, SubmissionOutcome, Timings, timed
 from infra.resources import Resources, build_resources
 from infra.settings import Settings, get_settings
@@ -137,6 +138,17 @@ def write_member_previews(submission_ids: list[str]) -> Timings:
     return timings
 
 
+@task(name="recycled-material-reports", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def write_recycled_material_reports(member_ids: list[str]) -> Timings:
+    """Rewrite members' private recycled-material reports (their declarations against the law's designations)."""
+    from flows.stages.recycled_material import write_recycled_material_reports as write_reports
+
+    timings: Timings = {}
+    with timed(timings, "publish"):
+        write_reports(current_resources(), member_ids)
+    return timings
+
+
 def _merge(summary: RunSummary, timings: Timings) -> None:
     for stage, seconds in timings.items():
         summary.timings[stage] = summary.timings.get(stage, 0.0) + seconds
@@ -200,6 +212,9 @@ def _process(submission_ids: list[str], summary: RunSummary) -> None:
     flows_files = [s.submission_id for s in by_period if s.status in PUBLISHABLE]
     if flows_files:
         _merge(summary, write_member_previews(flows_files))
+    declarants = members_to_report(resources, unfinished)
+    if declarants:
+        _merge(summary, write_recycled_material_reports(declarants))
     resources.ledger.mark_published([s.submission_id for s in unfinished])
     resources.ledger.mark_member_changes_published([change.change_id for change in changed])
 

@@ -27,6 +27,9 @@ RuleKind = Literal[
     "distinct_stages",  # source_stage != target_stage unless the process names differ
     "balance",  # per member/period/material/process inflow and outflow within a tolerance
     "subtotal",  # the row is a subtotal or total of other rows (schemas.subtotals)
+    "at_most_one",  # the columns (shares of one whole) add up to at most 1
+    "certified_claim",  # a mass-balance or verified claim (chain, assurance) names its certificate (name, link)
+    "within_own_flows",  # declared recycled mass is within the recycled input of the member's own flows
 ]
 
 
@@ -81,6 +84,7 @@ class Column:
     max_value: float | None = None
     max_length: int | None = None
     regex: str | None = None
+    percent_sign: bool = False  # a fraction 0-1; a value written with its % sign is a percentage (35% is 0.35)
     default_en: str = ""
     default_ja: str = ""
     example: str = ""

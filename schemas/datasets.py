@@ -1,9 +1,11 @@
 """Every dataset junkan takes, registered once: its contract, look-ups, core shaping and the tables it feeds.
 
 The CLI's `--dataset` choices, the judging path's look-ups, the shaping of core rows and the pipeline's triggers
-all read this registry. Adding a dataset: its contract module in `schemas/`, its core shaping in `transforms/` when
-rows need more than the contract's columns (a step named in `CoreStep`, implemented in
-`transforms/core_shaping.py`), one `DatasetSpec` below, tests, and `make contract` (docs/contract.md).
+all read this registry. Adding a dataset (the README's recipe has every step): its contract module in `schemas/`
+and its `core.<dataset>` table in `schemas/tables.py`, a new rule kind where the existing ones cannot say a rule
+(`schemas/contract.py`, computed in `expectations/derived.py`), its core shaping in `transforms/` when rows need more
+than the contract's columns (a step named in `CoreStep`, implemented in `transforms/core_shaping.py`), a builder and
+`DisclosureSpec` for a new public table, one `DatasetSpec` below, tests, and `make contract` (docs/contract.md).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Final, Literal, get_args
 import polars as pl
 
 from schemas.contract import Contract, RuleKind
+from schemas.declarations import DECLARATIONS
+from schemas.designated_products import DESIGNATED_PRODUCTS
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
@@ -30,7 +34,8 @@ class Reference:
     """Rows of another dataset that a contract's rules look up, read from its core table for the file's members.
 
     A progress row must name one of its member's targets (`known_target`), from that target's baseline year on
-    (`from_baseline`); a disclosure must name one of its member's projects (`known_project`).
+    (`from_baseline`); a disclosure must name one of its member's projects (`known_project`); a declaration's
+    recycled mass is compared with the recycled input of its member's flows (`within_own_flows`).
     """
 
     table: str
@@ -44,7 +49,7 @@ class Reference:
 
 # How accepted rows become core rows beyond selecting the core table's columns, by name; each step is a pure
 # function of `transforms/core_shaping.py` (schemas cannot import transforms), run in the order given.
-CoreStep = Literal["roll_up_unknown_materials", "resolve_metric_tons"]
+CoreStep = Literal["roll_up_unknown_materials", "resolve_metric_tons", "roll_up_unknown_products", "settle_claims"]
 CORE_STEPS: Final[tuple[CoreStep, ...]] = get_args(CoreStep)
 
 # The public tables of a period, rebuilt for each period a file names.
@@ -62,6 +67,8 @@ PERIOD_TABLES: Final = (
 TARGET_TABLES: Final = ("mart.target_progress", "mart.target_compliance", "mart.member_targets")
 OBLIGATION_TABLES: Final = ("mart.member_compliance",)
 ROADMAP_TABLES: Final = ("mart.resource_productivity", "mart.roadmap_progress")
+# The public tables of a period built from members' declarations (protected in a pass of their own).
+RECYCLED_CONTENT_TABLES: Final = ("mart.recycled_content",)
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,19 @@ class DatasetSpec:
     @property
     def republishes_periods(self) -> bool:
         """Whether its files change their periods' tables (the drafts of every period they name are rebuilt)."""
-        return any(table in PERIOD_TABLES for table in self.feeds)
+        return any(table in PERIOD_TABLES or table in RECYCLED_CONTENT_TABLES for table in self.feeds)
 
 
 TARGETS_REFERENCE: Final = Reference(
     "core.targets", ("member_id", "target_id", "baseline_year"), rules=("known_target", "from_baseline")
 )
 PROJECTS_REFERENCE: Final = Reference("core.projects", ("member_id", "project_id"), rules=("known_project",))
+# A declaration's recycled content is held to the recycled material the member's own flows bring into production.
+OWN_FLOWS_REFERENCE: Final = Reference(
+    "core.flows",
+    ("member_id", "period", "material", "material_group", "source_stage", "target_stage", "quantity_t"),
+    rules=("within_own_flows",),
+)
 
 DATASET_SPECS: Final[dict[str, DatasetSpec]] = {
     spec.name: spec
@@ -107,7 +120,21 @@ DATASET_SPECS: Final[dict[str, DatasetSpec]] = {
         DatasetSpec(PROJECTS, feeds=OBLIGATION_TABLES),
         DatasetSpec(DISCLOSURES, references={"projects": PROJECTS_REFERENCE}, feeds=OBLIGATION_TABLES),
         DatasetSpec(PLANS, feeds=OBLIGATION_TABLES),
+        DatasetSpec(
+            DECLARATIONS,
+            references={"flows": OWN_FLOWS_REFERENCE},
+            core_steps=(
+                "roll_up_unknown_materials",
+                "roll_up_unknown_products",
+                "resolve_metric_tons",
+                "settle_claims",
+            ),
+            # Its period's recycled content, and the period's summary of what disclosure control withheld.
+            feeds=(*RECYCLED_CONTENT_TABLES, "mart.publication_summary"),
+        ),
         *(DatasetSpec(contract, submitted_by="secretariat", feeds=ROADMAP_TABLES) for contract in REFERENCE_CONTRACTS),
+        # The law's designations feed no public table: members' recycled-material reports read them.
+        DatasetSpec(DESIGNATED_PRODUCTS, submitted_by="secretariat"),
     )
 }
 # What members submit (`junkan submit --dataset`), and the secretariat's reference data (`junkan reference load`).

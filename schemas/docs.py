@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas import declarations as d
 from schemas import obligations as o
 from schemas import periods
+from schemas import products as p
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract
 from schemas.members import MEMBERS
@@ -197,9 +199,9 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "",
         "## Which file counts / どのファイルが有効か",
         "",
-        "A member's data for `flows`, `progress`, `projects`, `disclosures` and `plans` is the sum of its live "
-        "files. / `flows`・`progress`・`projects`・`disclosures`・`plans` では、会員のデータは有効なファイル"
-        "すべての合計です。",
+        "A member's data for `flows`, `progress`, `projects`, `disclosures`, `plans` and `declarations` is the sum "
+        "of its live files. / `flows`・`progress`・`projects`・`disclosures`・`plans`・`declarations` では、"
+        "会員のデータは有効なファイルすべての合計です。",
         "",
         "1. Files are taken in the order they arrived (the upload time, then the time junkan received them), never "
         "by name. / ファイルは届いた順（アップロード時刻、次に受付時刻）に扱い、ファイル名の順ではありません。",
@@ -263,11 +265,17 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
     lines += _vocabulary_section("Stages / 工程", v.STAGES)
     lines += _vocabulary_section("Material groups / 素材グループ", v.MATERIAL_GROUPS)
     lines += _vocabulary_section("Material leaves / 素材（細分類）", v.MATERIAL_LEAVES)
+    lines += _vocabulary_section("Product groups / 製品グループ", p.PRODUCT_GROUPS)
+    lines += _vocabulary_section("Product categories / 製品区分（細分類）", p.PRODUCT_LEAVES)
     lines += _vocabulary_section("Units / 単位 (stored in tonnes / トン換算で保存)", v.UNITS)
     lines += _unit_spellings_section()
     lines += _vocabulary_section("Member kinds / 会員種別", v.MEMBER_KINDS)
     lines += _vocabulary_section("Quality / 数値の把握方法", v.QUALITIES)
     lines += _vocabulary_section("Indicators / 指標", v.INDICATORS)
+    lines += _vocabulary_section(
+        "Chain of custody (declarations) / 再生材の管理方式（declarations）", d.CHAINS_OF_CUSTODY
+    )
+    lines += _vocabulary_section("Assurance (declarations) / 保証区分（declarations）", d.ASSURANCES)
     lines += _vocabulary_section("Project roles / プロジェクトでの役割", PROJECT_ROLES)
     lines += _vocabulary_section("Project themes / プロジェクトのテーマ", PROJECT_THEMES)
     lines += _vocabulary_section("Obligations / 義務", o.OBLIGATIONS)

@@ -22,6 +22,7 @@ from schemas.columns import (
     TARGET_VERSION_MOMENT,
     merge,
 )
+from schemas.declaration_tables import DECLARATION_TABLES, RECYCLED_CONTENT_SHARES, RECYCLED_CONTENT_TONNES
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
@@ -347,6 +348,11 @@ TABLES["mart.member_targets"] = merge(
 )
 
 
+# Product and material declarations (issue 27): members' declarations and the law's designations with lineage, the
+# public recycled content and what each release of it was built from (`schemas.declaration_tables`).
+TABLES |= DECLARATION_TABLES
+
+
 def unsuppressed(schema: pl.Schema) -> pl.Schema:
     """A table schema without the disclosure-control columns: what a mart builder produces before suppression."""
     return pl.Schema({name: dtype for name, dtype in schema.items() if name not in SUPPRESSION_COLUMNS})
@@ -432,6 +438,8 @@ __all__ = [
     "MEMBER_TARGET_PROGRESS_COLUMNS",
     "OUTFLOW_PARTS",
     "PERIOD_COLUMNS",
+    "RECYCLED_CONTENT_SHARES",
+    "RECYCLED_CONTENT_TONNES",
     "PERIOD_TABLES",
     "PUBLIC_TABLES",
     "REGIONAL_BALANCE_QUANTITIES",

@@ -22,7 +22,8 @@ def test_the_shipped_reference_files_load_through_the_cli(
     out = junkan(home, "reference", "load", str(REFERENCE))
     assert "valid            inbox/secretariat/roadmap_targets/roadmap_targets.csv  read 5, accepted 5" in out
     assert "valid            inbox/secretariat/reference_statistics/reference_statistics.csv  read 4, accepted 4" in out
-    assert "rows: read 9 = accepted 9 + quarantined 0" in out
+    assert "valid            inbox/secretariat/designated_products/designated_products.csv  read 6, accepted 6" in out
+    assert "rows: read 15 = accepted 15 + quarantined 0" in out
 
     sources = junkan(
         home, "sql", "SELECT roadmap_id, source FROM core.roadmap_targets ORDER BY roadmap_id", "--format", "csv"

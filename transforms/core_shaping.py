@@ -13,11 +13,15 @@ import polars as pl
 
 from schemas.datasets import DATASET_SPECS, CoreStep
 from schemas.tables import TABLES, TARGET_VERSION_MOMENT
+from transforms.declarations import settle_claims
 from transforms.normalize import resolve_metric_tons, roll_up_unknown_materials
+from transforms.products import roll_up_unknown_products
 
 STEPS: Final[dict[CoreStep, Callable[[pl.LazyFrame], pl.LazyFrame]]] = {
     "roll_up_unknown_materials": roll_up_unknown_materials,
     "resolve_metric_tons": resolve_metric_tons,
+    "roll_up_unknown_products": roll_up_unknown_products,
+    "settle_claims": settle_claims,
 }
 
 

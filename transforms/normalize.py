@@ -55,6 +55,22 @@ def parse_float(value: pl.Expr) -> pl.Expr:
     return pl.when(number.is_finite()).then(number)
 
 
+def parse_share(value: pl.Expr) -> pl.Expr:
+    """A share from text: a fraction (`0.35`), or a percentage with its sign (`35%`, `３５％`); else null.
+
+    Examples:
+        >>> import polars as pl
+        >>> values = pl.Series(["0.35", "35%", "３５ ％", "35", "約35%"])
+        >>> pl.select(parse_share(pl.lit(values))).to_series().to_list()
+        [0.35, 0.35, 0.35, 35.0, None]
+
+    """
+    text = clean_text(value)
+    number = parse_float(text.str.strip_suffix("%"))
+    # Rounded so that 35% is 0.35, not 0.35000000000000003: twelve places keep any share a member can mean.
+    return pl.when(text.str.ends_with("%")).then((number / 100).round(12)).otherwise(number)
+
+
 def parse_integer(value: pl.Expr, *, dtype: pl.DataType) -> pl.Expr:
     """An integer from text (`２０２４`, `2024.0`); fractions and out-of-range values become null.
 
@@ -215,7 +231,7 @@ def _clean_submitted(column: Column, value: pl.Expr, *, default_region: pl.Expr 
     """The normalised value of one submitted column, by its declaration."""
     dtype = column.dtype
     if dtype.is_float():
-        return parse_float(value).cast(dtype)
+        return (parse_share(value) if column.percent_sign else parse_float(value)).cast(dtype)
     if dtype.is_integer():
         return parse_integer(value, dtype=dtype)
     if dtype == pl.Date():

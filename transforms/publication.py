@@ -10,6 +10,7 @@ tables.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -19,7 +20,7 @@ from transforms.disclosure import CELL, DISCLOSURE_SPECS
 from transforms.indicators import compute_indicators
 from transforms.iso59020 import compute_circularity
 from transforms.marts import summarize_flows
-from transforms.regional import compute_regional_balance, compute_regional_flows
+from transforms.regional import compute_regional_balance, compute_regional_flows, with_ends
 from transforms.sankey import build_sankey_links
 
 Builder = Callable[[pl.LazyFrame], pl.LazyFrame]
@@ -64,3 +65,26 @@ def base_keys() -> list[str]:
 def numbered(cells: pl.DataFrame, offset: int) -> pl.DataFrame:
     """A table's rows with their `_cell` number in the whole publication."""
     return cells.with_row_index(CELL).with_columns(pl.col(CELL) + offset)
+
+
+@dataclass(frozen=True)
+class LinkedTables:
+    """Public tables built from one kind of member cells, protected together by the joint disclosure pass.
+
+    `builders` make each table from the cells; every value they make is a sum of base cells, named by `base_keys`;
+    `prepare` turns the member cells a period is read as into the frame the builders read. Flows feed the period's
+    flow tables (`FLOW_TABLES`); members' declarations feed the recycled-content tables, their own data, protected
+    in a pass of their own (`transforms.recycled_content.DECLARATION_TABLES`).
+    """
+
+    builders: Mapping[str, Builder]
+    base_keys: tuple[str, ...]
+    prepare: Callable[[pl.LazyFrame], pl.DataFrame]
+
+
+def prepare_flows(flows: pl.LazyFrame) -> pl.DataFrame:
+    """Member flow cells as the builders read them: origin and destination filled, with the renewable flag."""
+    return with_renewable(with_ends(flows).collect())
+
+
+FLOW_TABLES = LinkedTables(PUBLISHED_BUILDERS, tuple(base_keys()), prepare_flows)

@@ -1,4 +1,4 @@
-"""`junkan reference load`: the secretariat's roadmap targets and national statistics, judged like any submission."""
+"""`junkan reference load`: the secretariat's roadmap targets, national statistics and the law's designations."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flows.cli.submissions import deliver, submitted_files
 from schemas.datasets import SECRETARIAT_DATASETS
 
 reference_app = typer.Typer(
-    help="The secretariat's reference data: roadmap targets and published national statistics.",
+    help="The secretariat's reference data: roadmap targets, published national statistics, the law's designations.",
     no_args_is_help=True,
 )
 
@@ -26,18 +26,21 @@ else:
 
 
 def dataset_of(file: Path) -> str | None:
-    """The reference dataset whose required columns the file's header holds (roadmap targets first), or None."""
+    """The reference dataset whose required columns the file's header holds (in registry order), or None."""
     from infra.readers import read_table
+    from schemas import CONTRACTS
     from schemas.errors import FileRejected
-    from schemas.reference import REFERENCE_CONTRACTS
 
-    for contract in REFERENCE_CONTRACTS:
+    for name in SECRETARIAT_DATASETS:
         try:
-            read_table(file, contract)
+            read_table(file, CONTRACTS[name])
         except FileRejected:
             continue
-        return contract.name
+        return name
     return None
+
+
+NONE_OF_THEM = " nor ".join(SECRETARIAT_DATASETS)
 
 
 @reference_app.command("load")
@@ -67,7 +70,7 @@ def load(
         name = dataset.value if dataset is not None else dataset_of(file)
         if name is None:
             raise fail(
-                f"{file}: its header has the required columns of neither roadmap_targets nor reference_statistics "
+                f"{file}: its header has the required columns of neither {NONE_OF_THEM} "
                 "(see docs/contract.md); or name the dataset with --dataset to see the full report"
             )
         by_dataset.setdefault((SECRETARIAT_ID, name), []).append(file)
@@ -95,7 +98,7 @@ def check(
 
     name = dataset.value if dataset is not None else dataset_of(file)
     if name is None:
-        raise fail(f"{file}: its header has the required columns of neither roadmap_targets nor reference_statistics")
+        raise fail(f"{file}: its header has the required columns of neither {NONE_OF_THEM}")
     report = check_file(file, member_id=SECRETARIAT_ID, dataset=name)
     typer.echo(describe(report))
     if report.rejection is not None:

@@ -1,4 +1,4 @@
-"""`junkan report` and `junkan export`: the period report for people, the marts for BI tools.
+"""`junkan report` and `junkan export`: the period report for people, the marts for BI tools, declarations as JSON.
 
 Registered on the main app by `flows.cli` (`register(app)`); heavy libraries are imported inside commands.
 """
@@ -14,7 +14,7 @@ import typer
 from flows.cli.common import fail, open_resources
 
 if TYPE_CHECKING:
-    pass
+    from infra.resources import Resources
 
 
 class ReportLanguage(StrEnum):
@@ -53,19 +53,35 @@ def export(
     floweaver: Annotated[
         Path | None, typer.Option("--floweaver", help="Folder for floWeaver CSVs (one per period)", file_okay=False)
     ] = None,
+    declarations: Annotated[
+        Path | None,
+        typer.Option(
+            "--declarations",
+            help="Folder for members' declarations as Catena-X and battery-passport JSON (restricted: member-level)",
+            file_okay=False,
+        ),
+    ] = None,
+    member: Annotated[
+        list[str] | None, typer.Option("--member", help="With --declarations: only this member (repeat for several)")
+    ] = None,
     period: Annotated[
         list[str] | None, typer.Option("--period", help="Period to export (repeat for several; default all)")
     ] = None,
 ) -> None:
-    """Copy the public marts into a SQL database (--to) or write floWeaver CSVs (--floweaver)."""
-    if (to is None) == (floweaver is None):
-        raise fail("give exactly one of --to <sqlalchemy-url> or --floweaver <folder>")
+    """Copy the public marts into a SQL database (--to), write floWeaver CSVs (--floweaver) or declarations (JSON)."""
+    if sum(option is not None for option in (to, floweaver, declarations)) != 1:
+        raise fail("give exactly one of --to <sqlalchemy-url>, --floweaver <folder> or --declarations <folder>")
     if floweaver is not None and not period:
         raise fail("--floweaver needs at least one --period")
+    if member and declarations is None:
+        raise fail("--member goes with --declarations")
     from infra.warehouse.exports import export_marts, write_floweaver_csv
 
     resources = open_resources()
     try:
+        if declarations is not None:
+            _export_declarations(resources, declarations, members=member or [], periods=period or [])
+            return
         if floweaver is not None:
             for one in period or []:
                 try:
@@ -84,6 +100,18 @@ def export(
         typer.echo(f"exported {', '.join(period) if period else 'every period'}")
     finally:
         resources.close()
+
+
+def _export_declarations(resources: Resources, folder: Path, *, members: list[str], periods: list[str]) -> None:
+    """Members' declarations as one JSON document each (Catena-X; battery models also as battery passport)."""
+    from infra.interop import write_declaration_documents
+
+    where = {name: values for name, values in (("member_id", members), ("period", periods)) if values}
+    rows = resources.warehouse.read("core.declarations", where=where or None)
+    if rows.is_empty():
+        raise fail("no declarations to export" + (f" for {', '.join(members + periods)}" if where else ""))
+    written = write_declaration_documents(rows, folder)
+    typer.echo(f"wrote {len(written)} documents and index.json to {folder} (restricted: members' own declarations)")
 
 
 def register(app: typer.Typer) -> None:

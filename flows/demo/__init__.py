@@ -24,10 +24,11 @@ from schemas.tables import TABLES
 from transforms.indicators import QUANTITY_FLOWS
 
 # The reference files shipped in the repository's reference/ folder, by dataset.
-REFERENCE_DIRECTORY = Path(__file__).resolve().parents[1] / "reference"
+REFERENCE_DIRECTORY = Path(__file__).resolve().parents[2] / "reference"
 REFERENCE_FILES: dict[str, Path] = {
     "roadmap_targets": REFERENCE_DIRECTORY / "roadmap_targets.csv",
     "reference_statistics": REFERENCE_DIRECTORY / "reference_statistics.csv",
+    "designated_products": REFERENCE_DIRECTORY / "designated_products.csv",
 }
 
 HEADLINE_QUERY = """

@@ -28,7 +28,8 @@ from transforms.disclosure.release_protection import EarlierRelease
 from transforms.indicators import compute_member_indicators
 from transforms.member_targets import build_member_targets
 from transforms.normalize import parse_period
-from transforms.publication import PUBLISHED_BUILDERS
+from transforms.publication import FLOW_TABLES, LinkedTables
+from transforms.recycled_content import DECLARATION_TABLES, declaration_cells
 from transforms.regional import with_ends
 from transforms.targets import compute_compliance, compute_target_progress, summarize_target_progress
 
@@ -72,7 +73,9 @@ def publish_period(resources: Resources, period: str, *, timings: Timings | None
     change only on release (`flows.stages.release`).
     """
     with timed(timings, "publish"):
-        return on_stable_input(resources, ["core.flows"], lambda: _publish_period_once(resources, period), what=period)
+        return on_stable_input(
+            resources, list(PERIOD_INPUTS), lambda: _publish_period_once(resources, period), what=period
+        )
 
 
 def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
@@ -87,29 +90,51 @@ def draft_or_core(table: str) -> str:
     return draft_table(table) if table in PUBLIC_TABLES else table
 
 
+PERIOD_INPUTS = ("core.flows", "core.declarations")  # what a period's tables are built from
+
+
 def period_frames(
-    resources: Resources, period: str, *, cells: pl.DataFrame | None = None
+    resources: Resources, period: str, *, cells: pl.DataFrame | None = None, declared: pl.DataFrame | None = None
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """A period's `core.member_indicators` and public tables as a release now would publish them, and their loss.
 
-    `cells` are the period's member cells (`flow_cells`), when the caller read them already.
+    `cells` are the period's member cells (`flow_cells`) and `declared` its declaration cells (`declared_cells`),
+    when the caller read them already. Declarations are their own data: the tables built from them are protected
+    together in a pass of their own, with the members' classes as for flows.
     """
     flows = (flow_cells(resources, period) if cells is None else cells).lazy()
+    declarations = (declared_cells(resources, period) if declared is None else declared).lazy()
     classes = disclosure_frame(resources, dataset="flows")
-    publication = suppress_publication(
-        flows,
-        earlier=earlier_releases(resources, period),
-        public_members=frozenset(classes.filter("is_public").get_column("member_id").to_list()),
-        member_kinds=dict(classes.select("member_id", "kind").iter_rows()),
-        min_contributors=resources.settings.disclosure_min_contributors,
-        dominance_share=resources.settings.disclosure_dominance_share,
+    publications = [
+        suppress_publication(
+            members_cells,
+            earlier=earlier_releases(resources, period, linked=linked, cells_table=cells_table),
+            public_members=frozenset(classes.filter("is_public").get_column("member_id").to_list()),
+            member_kinds=dict(classes.select("member_id", "kind").iter_rows()),
+            min_contributors=resources.settings.disclosure_min_contributors,
+            dominance_share=resources.settings.disclosure_dominance_share,
+            linked=linked,
+        )
+        for members_cells, linked, cells_table in (
+            (flows, FLOW_TABLES, "core.released_cells"),
+            (declarations, DECLARATION_TABLES, "core.released_declaration_cells"),
+        )
+    ]
+    loss = pl.concat([publication.information_loss for publication in publications]).sort(
+        "period", "table_name", "suppression_reason", nulls_last=False
     )
     frames: dict[str, pl.DataFrame] = {
         "core.member_indicators": compute_member_indicators(flows).collect(),
-        **publication.tables,
-        "mart.publication_summary": publication_summary(publication.information_loss),
+        **{table: frame for publication in publications for table, frame in publication.tables.items()},
+        "mart.publication_summary": publication_summary(loss),
     }
-    return frames, publication.information_loss
+    return frames, loss
+
+
+def declared_cells(resources: Resources, period: str) -> pl.DataFrame:
+    """core.declarations of a period as member cells (`transforms.recycled_content.declaration_cells`)."""
+    rows = resources.warehouse.read("core.declarations", where={"period": [period]})
+    return declaration_cells(rows.lazy()).collect()
 
 
 RELEASE_TAG_PREFIX = "release/"
@@ -134,19 +159,32 @@ def release_numbers(resources: Resources, period: str) -> list[int]:
     )
 
 
-def earlier_releases(resources: Resources, period: str) -> list[EarlierRelease]:
-    """Every release of the period so far, as the attacker holds it: what it published, and what it was built from."""
+def earlier_releases(
+    resources: Resources,
+    period: str,
+    *,
+    linked: LinkedTables = FLOW_TABLES,
+    cells_table: str = "core.released_cells",
+) -> list[EarlierRelease]:
+    """Every release of the period so far, as the attacker holds it: what it published, and what it was built from.
+
+    Of other `linked` tables than the flows' (declarations'), the releases that recorded cells of them: a release
+    without declarations published none of their values, so it tells the attacker nothing of them.
+    """
     numbers = release_numbers(resources, period)
     if not numbers:
         return []
     warehouse = resources.warehouse
-    cells = warehouse.read("core.released_cells", where={"period": [period]})
+    cells = warehouse.read(cells_table, where={"period": [period]})
+    if linked is not FLOW_TABLES:
+        recorded = set(cells.get_column("release").to_list())
+        numbers = [number for number in numbers if number in recorded]
     return [
         EarlierRelease(
             flows=cells.filter(pl.col("release") == number).drop("release"),
             tables={
                 table: warehouse.read(table, where={"period": [period]}, tag=release_tag(period, number))
-                for table in PUBLISHED_BUILDERS
+                for table in linked.builders
             },
         )
         for number in numbers
@@ -303,10 +341,11 @@ def _targets_set_on(resources: Resources) -> pl.DataFrame:
 
 
 def published_periods(resources: Resources) -> pl.DataFrame:
-    """Periods present in `core.flows` with their start and end, in time order."""
+    """Periods present in `core.flows` or `core.declarations` with their start and end, in time order."""
     return (
-        resources.warehouse.read("core.flows")
-        .select("period", "period_start", "period_end")
+        pl.concat(
+            [resources.warehouse.read(table).select("period", "period_start", "period_end") for table in PERIOD_INPUTS]
+        )
         .unique()
         .sort("period_start", "period_end", "period")
     )

@@ -3,11 +3,13 @@
 Runs keep `core.*`, members' reports and the `draft.*` tables current within a minute of an upload; the public
 tables (`mart.*`, which BI users read) change only here. A release of a period:
 
-1. rebuilds the period's publication from `core.flows`, protected against every earlier release of the period
+1. rebuilds the period's publication from `core.flows` (and its recycled content from `core.declarations`),
+   protected against every earlier release of the period
    (`transforms.disclosure.joint`: a value whose change would give away the few members that changed is
    withheld for `revision`), and the tables replaced whole (targets, compliance, roadmaps: the roadmaps from
    the indicators as released, never from a draft);
-2. records the member cells it was built from (`core.released_cells`, for the next release's protection);
+2. records the member cells it was built from (`core.released_cells`, `core.released_declaration_cells`, for the
+   next release's protection);
 3. writes every public table, `mart.releases` (its notes) and the tags `release/<period>/<n>` where no reader
    looks, expires the snapshots no release tags, and switches all public tables in one catalog transaction
    (`infra.warehouse.staging`); then deletes the files only unreleased snapshots reached;
@@ -28,6 +30,8 @@ import polars as pl
 from flows import progress
 from flows.stages.obligations import compliance_tables
 from flows.stages.publish import (
+    PERIOD_INPUTS,
+    declared_cells,
     draft_or_core,
     flow_cells,
     on_stable_input,
@@ -43,6 +47,7 @@ from infra.warehouse.staging import forget_unreleased, staged, tag_and_expire
 from schemas.tables import PUBLIC_TABLES, TABLES
 from transforms.disclosure.revisions import release_notes
 from transforms.publication import PUBLISHED_BUILDERS
+from transforms.recycled_content import DECLARATION_TABLES
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,7 @@ class _Plan:
     period: str
     release: int
     cells: pl.DataFrame
+    declared: pl.DataFrame  # the declaration cells its recycled content was built from
     frames: dict[str, pl.DataFrame]
     notes: pl.DataFrame
 
@@ -88,7 +94,7 @@ def release_periods(
         progress.current().begin(PERIODS_PROTECTED, len(periods))
         plans = on_stable_input(
             resources,
-            ["core.flows"],
+            list(PERIOD_INPUTS),
             lambda: [_planned(resources, period, released_by) for period in periods],
             what="release",
         )
@@ -109,21 +115,28 @@ def _planned(resources: Resources, period: str, released_by: str) -> _Plan:
 
 
 def releasable_periods(resources: Resources) -> list[str]:
-    """Periods with flows, and periods released before (every file of one withdrawn: its release empties it)."""
-    with_flows = set(resources.warehouse.read("core.flows").get_column("period").unique().to_list())
-    released = set(resources.warehouse.read("core.released_cells").get_column("period").unique().to_list())
-    return sorted(with_flows | released)
+    """Periods with flows or declarations, and periods released before (every file withdrawn: a release empties it)."""
+    found: set[str] = set()
+    for table in (*PERIOD_INPUTS, "core.released_cells", "core.released_declaration_cells"):
+        found |= set(resources.warehouse.read(table).get_column("period").unique().to_list())
+    return sorted(found)
 
 
 def _plan(resources: Resources, period: str, released_by: str) -> _Plan:
     release = max(release_numbers(resources, period), default=0) + 1
-    cells = flow_cells(resources, period)
-    frames, _ = period_frames(resources, period, cells=cells)
-    public = {table: frame for table, frame in frames.items() if table in PUBLISHED_BUILDERS}
+    cells, declared = flow_cells(resources, period), declared_cells(resources, period)
+    frames, _ = period_frames(resources, period, cells=cells, declared=declared)
+    released = {*PUBLISHED_BUILDERS, *DECLARATION_TABLES.builders}
+    public = {table: frame for table, frame in frames.items() if table in released}
     previous = None
     if release > 1:
         tag = release_tag(period, release - 1)
-        previous = {table: resources.warehouse.read(table, where={"period": [period]}, tag=tag) for table in public}
+        # A table new since that release (the recycled content) has no tag of it: nothing of it was revised.
+        previous = {
+            table: resources.warehouse.read(table, where={"period": [period]}, tag=tag)
+            for table in public
+            if tag in resources.warehouse.tags(table)
+        }
     notes = release_notes(
         period=period,
         release=release,
@@ -132,7 +145,7 @@ def _plan(resources: Resources, period: str, released_by: str) -> _Plan:
         tables=public,
         previous=previous,
     )
-    return _Plan(period, release, cells, frames, notes)
+    return _Plan(period, release, cells, declared, frames, notes)
 
 
 def _whole_tables(resources: Resources, plans: Sequence[_Plan], *, as_of: date) -> dict[str, pl.DataFrame]:
@@ -157,8 +170,12 @@ def _record(resources: Resources, plans: Sequence[_Plan], whole: dict[str, pl.Da
     # Private first: what each release was built from, and the drafts (what a release now would publish).
     for plan in plans:
         match = {"period": [plan.period], "release": [str(plan.release)]}
-        cells = plan.cells.with_columns(pl.lit(plan.release, dtype=pl.Int32).alias("release"))
-        warehouse.replace("core.released_cells", cells.select(list(TABLES["core.released_cells"])), match=match)
+        for table, member_cells in (
+            ("core.released_cells", plan.cells),
+            ("core.released_declaration_cells", plan.declared),
+        ):
+            cells = member_cells.with_columns(pl.lit(plan.release, dtype=pl.Int32).alias("release"))
+            warehouse.replace(table, cells.select(list(TABLES[table])), match=match)
         for table, frame in plan.frames.items():
             warehouse.replace(draft_or_core(table), frame, match={"period": [plan.period]})
     for table, frame in whole.items():

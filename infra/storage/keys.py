@@ -1,7 +1,8 @@
 """Object keys: where inbox files, quarantined rows and reports live, and which keys are safe.
 
 Layout: `inbox/<member_id>/<dataset>/<file>`, `quarantine/<member_id>/<dataset>/<submission_id>.parquet`,
-`reports/<member_id>/<dataset>/<submission_id>.html|.json` (and `.preview.html` beside a flows report) and
+`reports/<member_id>/<dataset>/<submission_id>.html|.json` (and `.preview.html` beside a flows report,
+`reports/<member_id>/declarations/recycled-material-report.html|.xlsx` beside its declarations' reports) and
 `warehouse/...` (written by pyiceberg).
 Every key is checked by `check_key` before it touches storage, so a crafted file name can never reach
 outside a member's prefix or the storage root.
@@ -300,6 +301,24 @@ def preview_key(member_id: str, dataset: str, submission_id: str) -> str:
     """
     report = report_key(member_id, dataset, submission_id, extension="html")
     return check_key(report.removesuffix(".html") + ".preview.html")
+
+
+RECYCLED_MATERIAL_REPORT = "recycled-material-report"
+
+
+def recycled_material_report_key(member_id: str, *, extension: Literal["html", "xlsx"]) -> str:
+    """Key of a member's recycled-material report (all its years), beside its declarations' validation reports.
+
+    Examples:
+        >>> recycled_material_report_key("maker-a", extension="xlsx")
+        'reports/maker-a/declarations/recycled-material-report.xlsx'
+
+    """
+    if extension not in ("html", "xlsx"):
+        msg = f"recycled-material report extension must be 'html' or 'xlsx', not {extension!r}"
+        raise ValueError(msg)
+    check_member_id(member_id)
+    return check_key(f"{REPORTS}/{member_id}/declarations/{RECYCLED_MATERIAL_REPORT}.{extension}")
 
 
 def area_prefix(area: str, member_id: str | None = None, dataset: str | None = None) -> str:

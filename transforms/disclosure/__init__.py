@@ -27,6 +27,8 @@ from schemas.tables import (
     CONTRIBUTORS,
     INFLOW_PARTS,
     OUTFLOW_PARTS,
+    RECYCLED_CONTENT_SHARES,
+    RECYCLED_CONTENT_TONNES,
     REGIONAL_BALANCE_QUANTITIES,
     SUPPRESSION_COLUMNS,
 )
@@ -134,6 +136,21 @@ DISCLOSURE_SPECS: dict[str, DisclosureSpec] = {
             for part in parts
         },
         SCOPE_ROLLUPS,
+    ),
+    # Declarations' own table: a share is withheld with the tonnes it divides.
+    "mart.recycled_content": DisclosureSpec(
+        RECYCLED_CONTENT_TONNES,
+        dict(
+            zip(
+                RECYCLED_CONTENT_SHARES,
+                (
+                    ("recycled_pre_consumer_t", "net_mass_t"),
+                    ("recycled_post_consumer_t", "net_mass_t"),
+                    ("third_party_verified_t", "recycled_pre_consumer_t", "recycled_post_consumer_t"),
+                ),
+                strict=True,
+            )
+        ),
     ),
 }
 

@@ -48,6 +48,8 @@ def value_costs(table: str, cells: pl.DataFrame, offset: int) -> pl.DataFrame:
         if "region_level" in names
         else pl.lit(national)
     )
+    if "product_level" in names:  # declarations' products rank as materials do
+        region = region + pl.col("product_level").replace_strict(MATERIAL_RANKS, default=0, return_dtype=pl.Int64)
     values = list(DISCLOSURE_SPECS[table].value_columns)
     size = pl.col("_size").abs()
     return (

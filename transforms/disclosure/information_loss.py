@@ -11,7 +11,7 @@ from transforms.disclosure import CELL, COLUMN, DISCLOSURE_SPECS, REASON, SUPPRE
 
 
 def is_headline(cells: pl.DataFrame) -> pl.Series:
-    """A table's headline rows: all materials, whole country (the Sankey's all-materials links are national).
+    """A table's headline rows: all materials, whole country, every product (the Sankey's links are national).
 
     A table with no all-materials level (`mart.flows`, `mart.stage_balance`) or no national row (the regional
     transfers) has no headline.
@@ -20,6 +20,8 @@ def is_headline(cells: pl.DataFrame) -> pl.Series:
     if "material_level" not in names or "origin_region" in names:
         return pl.Series(HEADLINE, [False] * cells.height, dtype=pl.Boolean())
     national = pl.col("region_level") == "all" if "region_level" in names else pl.lit(value=True)
+    if "product_level" in names:  # declarations: every product too
+        national = national & (pl.col("product_level") == "all")
     return cells.select(((pl.col("material_level") == "all") & national).alias(HEADLINE)).to_series()
 
 

@@ -57,15 +57,14 @@ from transforms.disclosure.release_protection import EarlierRelease, earlier_equ
 from transforms.publication import (
     BASE,
     COEFFICIENT,
+    FLOW_TABLES,
     MEMBERS,
     PROTECTION,
-    PUBLISHED_BUILDERS,
-    base_keys,
+    Builder,
+    LinkedTables,
     numbered,
     table_keys,
-    with_renewable,
 )
-from transforms.regional import with_ends
 
 _ROW, _SLOT = "_row", "_slot"  # a row of a built table; one value of one cell: what is hidden or published
 
@@ -90,10 +89,12 @@ def suppress_publication(
     min_contributors: int = MIN_CONTRIBUTORS,
     dominance_share: float = DOMINANCE_SHARE,
     safety_range: float = FREQUENCY_SAFETY_RANGE,
+    linked: LinkedTables = FLOW_TABLES,
 ) -> Publication:
     """Build every `mart.*` table of a period from members' flows and suppress them as one linked system.
 
-    `flows` is a period's `core.flows` summed per member and cell (`flows.stages.publish.flow_cells`);
+    `flows` is a period's `core.flows` summed per member and cell (`flows.stages.publish.flow_cells`), or the
+    member cells of other `linked` tables (members' declarations: `transforms.recycled_content`);
     `public_members` are the members whose flows are public (known to the attacker); `member_kinds` names
     each member's kind, for the information loss to say whose confidentiality the withheld values protect.
     Primary suppression is per value, on its confidential contributions (fewer than `min_contributors`
@@ -126,17 +127,18 @@ def suppress_publication(
     [('JP-13', 'secondary'), ('JP-14', 'few_contributors'), ('JP-B-KANTO', None), ('all', None)]
 
     """
-    frame = with_renewable(with_ends(flows).collect())
-    frames = [*(with_renewable(with_ends(release.flows.lazy()).collect()) for release in earlier), frame]
+    frame = linked.prepare(flows)
+    frames = [*(linked.prepare(release.flows.lazy()) for release in earlier), frame]
     public = frozenset(public_members)
-    built = {table: build(frame.lazy()).collect() for table, build in PUBLISHED_BUILDERS.items()}
+    builders, keys = linked.builders, list(linked.base_keys)
+    built = {table: build(frame.lazy()).collect() for table, build in builders.items()}
     offsets = dict(zip(built, np.cumsum([0, *(table.height for table in built.values())]).tolist(), strict=False))
     # The unknowns of every release: base cells of any of them, split by the releases each member's tonnes are in.
-    base = pl.concat([one.select(base_keys()) for one in frames]).unique().sort(base_keys(), nulls_last=True)
+    base = pl.concat([one.select(keys) for one in frames]).unique().sort(keys, nulls_last=True)
     confidential = ~pl.col(MEMBER_ID).is_in(list(public))
-    history = segments(frames, confidential, base, base_keys())
+    history = segments(frames, confidential, base, keys)
 
-    coefficients = _coefficients(base)
+    coefficients = _coefficients(base, builders)
     functionals, zeros = _linear_system(built, offsets, coefficients)
     judge = partial(
         _judge_values,
@@ -153,7 +155,7 @@ def suppress_publication(
         [
             judge(
                 numbered(cells, offsets[table]),
-                member_contributions(frame.lazy(), PUBLISHED_BUILDERS[table]),
+                member_contributions(frame.lazy(), builders[table]),
                 keys=table_keys(table),
                 value_columns=list(DISCLOSURE_SPECS[table].value_columns),
             ).join(value_costs(table, cells, offsets[table]), on=[CELL, COLUMN], how="left", maintain_order="left")
@@ -161,10 +163,10 @@ def suppress_publication(
         ]
     ).with_row_index(_SLOT)
     known, change_targets = earlier_equations(
-        earlier, frames, built, offsets, coefficients, public=public, thresholds=thresholds
+        earlier, frames, built, offsets, coefficients, builders, public=public, thresholds=thresholds
     )
     judged = mark_revisions(judged, change_targets)
-    targets_before = earlier_targets(earlier, frames, coefficients, judge)
+    targets_before = earlier_targets(earlier, frames, coefficients, builders, judge)
     problem = _problem(functionals, zeros, history, judged, known, change_targets, _blocks(base), targets_before)
     primary = judged.get_column(REASON).is_not_null().to_numpy()
     # A change to protect, or an earlier release's sensitive value, is a value of its own that this release does not
@@ -193,19 +195,17 @@ def suppress_publication(
     return Publication(tables=tables, information_loss=loss)
 
 
-def _coefficients(base: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def _coefficients(base: pl.DataFrame, builders: Mapping[str, Builder]) -> dict[str, pl.DataFrame]:
     """Per table, each value a builder makes as a sum of base cells: (keys…, `_base`, `_column`, `_coefficient`).
 
     Every base cell is run through each builder as a member of its own with 1 t, so a value's coefficient on a
     base cell is what that builder gives it: the equations come from the very builders that make the tables.
     """
-    unit = (
-        base.select(base_keys())
-        .with_row_index(BASE)
-        .with_columns(pl.col(BASE).cast(pl.String).alias(MEMBER_ID), pl.lit(1.0).alias("quantity_t"))
+    unit = base.with_row_index(BASE).with_columns(
+        pl.col(BASE).cast(pl.String).alias(MEMBER_ID), pl.lit(1.0).alias("quantity_t")
     )
     found = {}
-    for table, build in PUBLISHED_BUILDERS.items():
+    for table, build in builders.items():
         keys = table_keys(table)
         found[table] = (
             member_contributions(unit.lazy(), build)

@@ -22,7 +22,7 @@ from transforms.publication import (
     COEFFICIENT,
     MEMBERS,
     PROTECTION,
-    PUBLISHED_BUILDERS,
+    Builder,
     numbered,
     table_keys,
 )
@@ -47,6 +47,7 @@ def earlier_equations(
     built: Mapping[str, pl.DataFrame],
     offsets: Mapping[str, int],
     coefficients: Mapping[str, pl.DataFrame],
+    builders: Mapping[str, Builder],
     *,
     public: frozenset[str],
     thresholds: dict[str, Any],
@@ -99,8 +100,8 @@ def earlier_equations(
         for table, cells in built.items():
             keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
             sensitive, figures = judge_changes(
-                confidential_parts(current, table, public),
-                confidential_parts(flows, table, public),
+                confidential_parts(current, builders[table], table, public),
+                confidential_parts(flows, builders[table], table, public),
                 keys,
                 **thresholds,
             )
@@ -148,11 +149,11 @@ def earlier_equations(
     return known, frame.sort(CELL, COLUMN, "_release", "_kind", MEMBER_ID, nulls_last=True)
 
 
-def confidential_parts(flows: pl.DataFrame, table: str, public: frozenset[str]) -> pl.DataFrame:
-    """Each confidential member's part of each value of a table built from `flows`: (keys…, member, column, part)."""
+def confidential_parts(flows: pl.DataFrame, build: Builder, table: str, public: frozenset[str]) -> pl.DataFrame:
+    """Each confidential member's part of each value `build` makes of `flows`: (keys…, member, column, part)."""
     keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
     return (
-        member_contributions(flows.lazy(), PUBLISHED_BUILDERS[table])
+        member_contributions(flows.lazy(), build)
         .filter(~pl.col(MEMBER_ID).is_in(list(public)))
         .group_by([*keys, MEMBER_ID])
         .agg(pl.col(name).fill_null(0.0).sum() for name in values)
@@ -166,6 +167,7 @@ def earlier_targets(
     earlier: Sequence[EarlierRelease],
     frames: Sequence[pl.DataFrame],
     coefficients: Mapping[str, pl.DataFrame],
+    builders: Mapping[str, Builder],
     judge: Callable[..., pl.DataFrame],
 ) -> pl.DataFrame:
     """The sensitive values of earlier releases, which this release must not give away either.
@@ -178,12 +180,12 @@ def earlier_targets(
     parts = []
     for release, (before, flows) in enumerate(zip(earlier, frames, strict=False)):
         for table, released in before.tables.items():
-            if table not in PUBLISHED_BUILDERS or released.is_empty():
+            if table not in builders or released.is_empty():
                 continue
             keys = table_keys(table)
             sensitive = judge(
                 numbered(released, 0),
-                member_contributions(flows.lazy(), PUBLISHED_BUILDERS[table]),
+                member_contributions(flows.lazy(), builders[table]),
                 keys=keys,
                 value_columns=list(DISCLOSURE_SPECS[table].value_columns),
             ).filter(pl.col(PROTECTION) > 0)

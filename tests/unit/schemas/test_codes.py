@@ -68,7 +68,13 @@ def test_a_few_names_by_hand() -> None:
 
 
 def test_a_consent_or_an_indicator_is_written_as_its_code_and_its_name_only_helps_did_you_mean() -> None:
-    assert [dataset for dataset, _ in BY_NAME] == ["flows", "flows", "flows", "flows", "flows", "targets", "members"]
+    assert [dataset for dataset, _ in BY_NAME] == [
+        *["flows"] * 5,
+        "targets",
+        *["declarations"] * 3,  # material, unit and material group, as in flows
+        "designated_products",
+        "members",
+    ]
     disclosure = MEMBERS.column("disclosure")
     assert read(disclosure, ["公開", "PUBLIC"]) == ["公開", "public"]
     reader = code_reader(disclosure)

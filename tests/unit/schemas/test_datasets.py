@@ -16,6 +16,7 @@ from schemas.datasets import (
     MEMBER_DATASETS,
     OBLIGATION_TABLES,
     PERIOD_TABLES,
+    RECYCLED_CONTENT_TABLES,
     ROADMAP_TABLES,
     RULE_REFERENCES,
     SECRETARIAT_DATASETS,
@@ -25,6 +26,7 @@ from schemas.datasets import (
 from schemas.tables import PUBLIC_TABLES, TABLES
 from transforms.core_shaping import STEPS
 from transforms.publication import PUBLISHED_BUILDERS
+from transforms.recycled_content import DECLARATION_TABLES
 
 
 def test_the_command_line_offers_exactly_the_registered_datasets() -> None:
@@ -45,12 +47,16 @@ def test_every_rule_that_looks_something_up_has_it_registered(dataset: str) -> N
 
 
 def test_every_look_up_rule_kind_names_its_reference() -> None:
-    look_ups = {kind for kind in DERIVED_RULE_KINDS if kind.startswith("known_") or kind == "from_baseline"}
+    look_ups = {
+        kind
+        for kind in DERIVED_RULE_KINDS
+        if kind.startswith("known_") or kind in ("from_baseline", "within_own_flows")
+    }
     assert look_ups == set(RULE_REFERENCES)
 
 
-def test_only_flows_republish_their_periods() -> None:
-    assert [name for name, spec in DATASET_SPECS.items() if spec.republishes_periods] == ["flows"]
+def test_only_flows_and_declarations_republish_their_periods() -> None:
+    assert [name for name, spec in DATASET_SPECS.items() if spec.republishes_periods] == ["flows", "declarations"]
 
 
 def _datasets_read(tables: tuple[str, ...]) -> set[str]:
@@ -75,7 +81,12 @@ def test_what_a_dataset_feeds_is_what_the_stages_that_build_those_tables_read(
 
 def test_flows_feed_every_period_table_and_the_period_tables_are_the_published_builders() -> None:
     assert set(PERIOD_TABLES) == {*PUBLISHED_BUILDERS, "mart.publication_summary"}
-    assert datasets_feeding(PERIOD_TABLES) == ("flows",)
+    assert datasets_feeding(set(PERIOD_TABLES) - {"mart.publication_summary"}) == ("flows",)
+    assert set(DATASET_SPECS["flows"].feeds) >= set(PERIOD_TABLES)
+    # Declarations feed their own tables, and the period's summary of what disclosure control withheld.
+    assert set(RECYCLED_CONTENT_TABLES) == set(DECLARATION_TABLES.builders)
+    assert datasets_feeding(RECYCLED_CONTENT_TABLES) == ("declarations",)
+    assert datasets_feeding(["mart.publication_summary"]) == ("flows", "declarations")
     every_fed = {table for spec in DATASET_SPECS.values() for table in spec.feeds}
     assert every_fed <= set(PUBLIC_TABLES)
     assert set(PUBLIC_TABLES) - every_fed == {"mart.releases"}  # written by a release itself

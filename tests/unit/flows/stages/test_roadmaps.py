@@ -57,6 +57,7 @@ def load_shipped(resources: Resources) -> list[SubmissionOutcome]:
 def test_the_shipped_reference_files_load_whole_and_every_row_names_its_source(resources: Resources) -> None:
     outcomes = load_shipped(resources)
     assert sorted((o.dataset, o.status, o.counts.quarantined, o.counts.warnings) for o in outcomes) == [
+        ("designated_products", "valid", 0, 0),
         ("reference_statistics", "valid", 0, 0),
         ("roadmap_targets", "valid", 0, 0),
     ]
