@@ -15,7 +15,7 @@ def _run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    # `alembic -c infra/migrations/alembic.ini …` from a shell: the ledger URL comes from the settings.
+    # `alembic -c infra/ledger/migrations/alembic.ini …` from a shell: the ledger URL comes from the settings.
     from infra.settings import get_settings
 
     url = config.get_main_option("sqlalchemy.url") or get_settings().resolved_database_url
