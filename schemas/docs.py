@@ -61,7 +61,24 @@ def _contract_section(contract: Contract) -> list[str]:
             level = "warning / 警告" if rule.severity == "warning" else "error / エラー"
             lines.append(f"- `{rule.id}` ({level}): {rule.message_en} / {rule.message_ja}")
     lines += ["", f"Key / キー: {', '.join(f'`{name}`' for name in contract.key)}", ""]
-    return lines
+    return lines + _registration_lines(contract.name)
+
+
+def _registration_lines(dataset: str) -> list[str]:
+    """What the registry (`schemas/datasets.py`) says of a dataset: who sends it, what it looks up, what it feeds."""
+    from schemas.datasets import DATASET_SPECS
+
+    spec = DATASET_SPECS.get(dataset)
+    if spec is None:
+        return []
+    who = "members / 会員" if spec.submitted_by == "members" else "the secretariat / 事務局"
+    lines = [f"Submitted by / 提出者: {who}  "]
+    if spec.references:
+        looked_up = ", ".join(f"`{reference.table}`" for reference in spec.references.values())
+        lines.append(f"Looks up / 参照: {looked_up}  ")
+    if spec.feeds:
+        lines.append(f"Feeds / 反映先: {', '.join(f'`{table}`' for table in spec.feeds)}  ")
+    return [*lines, ""]
 
 
 def _vocabulary_section(title: str, terms: tuple[v.Term, ...]) -> list[str]:
