@@ -100,13 +100,18 @@ def _release(env: dict[str, str], home: Path) -> None:
 
 
 def _tables(home: Path) -> dict[str, pl.DataFrame]:
-    """Every table without submission ids or release times (they differ between installations), in a stable order."""
+    """Every table without submission ids, release times and arrival moments (they differ between installations)."""
     resources = build_resources(Settings(home=home), ensure_tables=False)
     try:
         tables = {}
         for table in TABLES:
             frame = resources.warehouse.read(table).drop(
-                "submission_id", "evidence_submission_id", "released_at", strict=False
+                "submission_id",
+                "evidence_submission_id",
+                "released_at",
+                "valid_from_at",  # when a target's file arrived (the demo dates most, not all)
+                "latest_reported_at",
+                strict=False,
             )
             # Sorted on the non-float columns: floats may differ in the last bit (summation order).
             keys = [name for name, dtype in frame.schema.items() if not dtype.is_float()]
