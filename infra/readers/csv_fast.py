@@ -80,7 +80,7 @@ def csv_fast_layout(body: bytes, contract: Contract, file: str, limits: Limits) 
     if header is None:
         return None
     try:
-        check_header_width(header, file, limits, row=1)
+        check_header_width(header, contract, file, limits, row=1)
         layout = match_header(header, contract, file, row=1)
     except FileRejected:
         return None

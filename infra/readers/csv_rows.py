@@ -55,7 +55,7 @@ def read_csv_rows(text: str, encoding: str, contract: Contract, file: str, limit
             break
     if header is None:
         raise no_header(file)
-    check_header_width(header, file, limits, row=header_row)
+    check_header_width(header, contract, file, limits, row=header_row)
     layout = match_header(header, contract, file, row=header_row)
     builder = FrameBuilder(contract, layout)
     unnamed = UnnamedColumns(header)

@@ -169,7 +169,7 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
                 skipped.append(SkippedSheet(name, "empty", "空のシート"))
                 continue
             header_row, header = found
-            check_header_width(header, file, limits, row=header_row)
+            check_header_width(header, contract, file, limits, row=header_row)
             layout = header_layout(header, contract)
             if layout.missing:
                 wrong.append(_WrongHeader(name, header, header_row, layout))

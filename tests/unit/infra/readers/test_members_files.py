@@ -1,0 +1,79 @@
+"""Members' files as offices and their systems make them, validated as `junkan validate` validates them.
+
+Each file is built the way a member's is: an openpyxl workbook filled in by hand (merged blocks, a formula
+never calculated, a 備考 column of free text), CSVs joined with `cat` (the second one saved by Excel with a
+BOM), CP932 text from an office PC, a system export of hundreds of columns. Every test goes through
+`check_file`, the same read → normalise → validate path a member's upload takes, and reads the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from expectations.report import Report
+from flows.stages.check import check_file
+
+HEADER = ["会員ID", "年度", "品目", "投入元工程", "投入先工程", "数量", "単位", "備考"]
+CODES = "member_id,period,material,source_stage,target_stage,quantity,unit"
+
+
+@pytest.fixture(autouse=True)
+def _no_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUNKAN_HOME", str(tmp_path / "home"))  # check_file knows no member: nothing is looked up
+
+
+def validate(path: Path) -> Report:
+    """The member's report on the file, and the promise every report keeps: rows read = accepted + set aside."""
+    report = check_file(path, member_id="city-a", dataset="flows")
+    assert report.counts.read == report.counts.accepted + report.counts.quarantined
+    return report
+
+
+def workbook_with(rows: list[list[object]], *, title: str = "提出用") -> tuple[openpyxl.Workbook, Any]:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    return workbook, sheet
+
+
+# --- 5. wide files ------------------------------------------------------------------------------------
+
+
+def _system_export(tmp_path: Path, extra: int) -> Path:
+    """A CP932 export of an office system: the contract's columns among `extra` columns junkan does not read."""
+    names = [f"項目{index:04d}" for index in range(extra)]
+    header = [*names[:3], *HEADER, *names[3:]]
+    values = ["x", "", "0", "city-a", "令和6年度", "paper", "use", "collection", "1,200", "kg", "", *[""] * (extra - 3)]
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\r\n".join(",".join(f'"{value}"' for value in line) for line in (header, values)) + "\r\n")
+                     .encode("cp932"))  # fmt: skip
+    return path
+
+
+def test_a_300_column_system_export_is_read_for_the_contract_columns(tmp_path: Path) -> None:
+    report = validate(_system_export(tmp_path, 300))
+    assert report.rejection is None
+    assert (report.status, report.counts.read, report.counts.accepted) == ("valid", 1, 1)
+    assert len(report.ignored_columns) == 300
+    assert report.ignored_columns[:2] == ("項目0000", "項目0001")
+
+
+def test_a_file_over_the_column_limit_is_told_which_columns_to_delete(tmp_path: Path) -> None:
+    report = validate(_system_export(tmp_path, 2_000))  # 2,008 columns, over the 2,000 allowed
+    assert report.rejection is not None
+    message = report.rejection.message_en
+    assert message.startswith(
+        "the file has 2,008 columns, more than the limit max_columns = 2,000; 2,000 of them are not in the data "
+        "contract of flows and are not read: delete at least 8 of these columns: '項目0000', '項目0001', "
+    )
+    assert "'項目0019' and 1,980 more (or ask the secretariat to raise JUNKAN_MAX_COLUMNS)" in message
+    assert "split" not in message
+    assert "次の列のうち8列以上を削除してください: '項目0000'" in report.rejection.message_ja
+    assert "ほか1,980列" in report.rejection.message_ja
