@@ -53,7 +53,7 @@ class Layout:
     ignored: tuple[str, ...]
     missing: tuple[str, ...] = ()
     found: tuple[str, ...] = ()  # every non-empty header as written, for the messages
-    # (header, earlier header, column or key) when two headers name the same column
+    # (header, earlier header, contract column) when two headers name the same column
     duplicate: tuple[str, str, str] | None = None
 
     @property
@@ -63,28 +63,29 @@ class Layout:
 
 
 def header_layout(headers: Sequence[str | None], contract: Contract) -> Layout:
-    """Where each contract column is in `headers` (by its code or a Japanese name), without judging it."""
+    """Where each contract column is in `headers` (by its code or a Japanese name), without judging it.
+
+    A column the contract does not know is ignored, however often it appears; two headers naming one contract
+    column are noted in `duplicate`.
+    """
     positions: dict[str, int] = {}
     seen: dict[str, str] = {}
-    ignored: list[str] = []
+    ignored: dict[str, None] = {}
     found: list[str] = []
     duplicate: tuple[str, str, str] | None = None
     for index, original in enumerate(headers):
         text = "" if original is None else str(original)
-        key = normalize_header(text)
-        if not key:
+        if not normalize_header(text):
             continue
         found.append(text.strip())
         column = contract.column_for_header(text)
-        name = column or key
-        if name in seen:
-            duplicate = duplicate or (text.strip(), seen[name], name)
-            continue
-        seen[name] = text.strip()
-        if column is not None:
-            positions[column] = index
+        if column is None:
+            ignored[text.strip()] = None
+        elif column in seen:
+            duplicate = duplicate or (text.strip(), seen[column], column)
         else:
-            ignored.append(text.strip())
+            seen[column] = text.strip()
+            positions[column] = index
     missing = tuple(column for column in contract.required_columns if column not in positions)
     return Layout(positions, tuple(ignored), missing, tuple(found), duplicate)
 
@@ -94,15 +95,7 @@ def check_layout(
 ) -> None:
     """Reject a header naming a column twice or missing a required column, saying what was found and accepted."""
     if layout.duplicate is not None:
-        text, earlier, name = layout.duplicate
-        raise FileRejected(
-            file,
-            f"the column {text!r} appears more than once in the header (also as {earlier!r}); "
-            "keep one column of each name",
-            f"列名 {text} がヘッダーに複数あります（{earlier}）。同じ名前の列は1つにしてください",
-            row=row,
-            column=name,
-        )
+        raise _named_twice(layout.duplicate, contract, file, row=row)
     if not layout.missing:
         return
     names = ", ".join(layout.missing)
@@ -127,6 +120,33 @@ def match_header(headers: Sequence[str | None], contract: Contract, file: str, *
     layout = header_layout(headers, contract)
     check_layout(layout, headers, contract, file, row=row)
     return layout
+
+
+def _named_twice(duplicate: tuple[str, str, str], contract: Contract, file: str, *, row: int | None) -> FileRejected:
+    """The rejection of two headers naming one column: both as written, the column they mean, and to keep one."""
+    text, earlier, column = duplicate
+    labels = contract.column(column).headers_ja
+    meant_en = f"{column} ({labels[0]})" if labels else column
+    meant_ja = f"{column}（{labels[0]}）" if labels else column
+    if text == earlier:
+        return FileRejected(
+            file,
+            f"the header {earlier!r} appears more than once: each names the column {meant_en}; keep one of these "
+            "columns and delete the others (or rename one if it holds something else)",
+            f"列名「{earlier}」がヘッダーに複数あります（どれも列 {meant_ja}を指します）。1つだけ残し、ほかの列は"
+            "削除してください（別の内容なら列名を変えてください）",
+            row=row,
+            column=column,
+        )
+    return FileRejected(
+        file,
+        f"the headers {earlier!r} and {text!r} both name the column {meant_en}; keep one of these two columns and "
+        "delete the other (or rename it if it holds something else)",
+        f"列名「{earlier}」と「{text}」はどちらも列 {meant_ja}を指しています。どちらか一方の列だけを残し、もう一方は"
+        "削除してください（別の内容なら列名を変えてください）",
+        row=row,
+        column=column,
+    )
 
 
 def _found_text(found: Sequence[str]) -> str:

@@ -43,6 +43,36 @@ def workbook_with(rows: list[list[object]], *, title: str = "提出用") -> tupl
     return workbook, sheet
 
 
+# --- 4. two headers naming one column ------------------------------------------------------------------
+
+
+def test_two_headers_naming_one_column_are_both_named_with_the_column_they_mean(tmp_path: Path) -> None:
+    header = ["会員ID", "年度", "品目", "品目コード", "投入元工程", "投入先工程", "数量", "単位", "備考"]
+    row = ["city-a", "令和6年度", "プラスチック", "plastics", "use", "collection", "12", "t", "家庭系"]
+    path = tmp_path / "報告.csv"
+    path.write_bytes("\r\n".join(",".join(line) for line in (header, row)).encode("cp932"))
+
+    report = validate(path)
+
+    assert report.rejection is not None
+    assert (report.rejection.row, report.rejection.column) == (1, "material")
+    assert report.rejection.message_en == (
+        "the headers '品目' and '品目コード' both name the column material (品目); keep one of these two columns "
+        "and delete the other (or rename it if it holds something else)"
+    )
+    assert report.rejection.message_ja.startswith(
+        "列名「品目」と「品目コード」はどちらも列 material（品目）を指しています"
+    )
+    assert "どちらか一方の列だけを残し" in report.rejection.message_ja
+
+
+def test_notes_columns_repeated_by_a_system_are_ignored_not_refused(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(f"{CODES},備考欄,担当,備考欄\ncity-a,2024,paper,use,collection,1,t,a,b,c\n", encoding="utf-8")
+    report = validate(path)
+    assert (report.status, report.ignored_columns) == ("valid", ("備考欄", "担当"))
+
+
 # --- 5. wide files ------------------------------------------------------------------------------------
 
 
