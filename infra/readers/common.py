@@ -40,6 +40,11 @@ def normalize_header(header: str) -> str:
     return header_key(header)
 
 
+# A header cell is at most this long; the names of cells seen at the probe position are remembered up to a bound.
+_HEADER_CHARS = 100
+_REMEMBERED = 4_096
+# A repeated-header message lists this many lines.
+_LINES_SHOWN = 10
 # A missing-columns message lists at most this many of the headers found, each cut to this length.
 _FOUND_SHOWN = 30
 _FOUND_CHARS = 40
@@ -215,6 +220,55 @@ class UnnamedColumns:
         for index in range(self._width, len(cells)):
             if (cells[index] or "").strip():
                 self.used.add(index)
+
+
+class HeaderRepeats:
+    """Finds the header written again among the rows: two files joined into one (`cat a.csv b.csv`).
+
+    A row is the header again when it names every required column, as the header does (in any order; a BOM
+    from the second file's start is ignored). Only a row whose first required column's cell names a column
+    is looked at closely, so data rows cost one dictionary look-up.
+    """
+
+    def __init__(self, contract: Contract, layout: Layout) -> None:
+        self._contract = contract
+        required = contract.required_columns
+        self._probe = layout.positions.get(required[0]) if required else None
+        self._names: dict[str, bool] = {}
+        self.lines: list[int] = []
+
+    def check(self, number: int, cells: Sequence[str | None]) -> bool:
+        """Whether the row numbered `number` is the header again; such rows are remembered in `lines`."""
+        if self._probe is None or self._probe >= len(cells):
+            return False
+        value = cells[self._probe]
+        if not value or len(value) > _HEADER_CHARS:
+            return False
+        names = self._names.get(value)
+        if names is None:
+            if len(self._names) >= _REMEMBERED:
+                self._names.clear()
+            names = self._names[value] = self._contract.column_for_header(value) is not None
+        if not names or header_layout(cells, self._contract).missing:
+            return False
+        self.lines.append(number)
+        return True
+
+
+def header_again(file: str, lines: Sequence[int], *, line: str = "line") -> FileRejected:
+    """The rejection of a file whose header appears again below its first header, naming the lines (or rows)."""
+    first, others = lines[0], [f"{line:,}" for line in lines[1:_LINES_SHOWN]]
+    more = len(lines) - _LINES_SHOWN
+    also_en = f" (and on {line}s {', '.join(others)}{f' and {more:,} more' if more > 0 else ''})" if others else ""
+    also_ja = f"（{'、'.join(others)}行目{f'ほか{more:,}行' if more > 0 else ''}にも）" if others else ""
+    return FileRejected(
+        file,
+        f"the header appears again on {line} {first:,}{also_en}: the file looks like two files joined into one; "
+        f"delete the repeated header {line} (keep only the first header) and submit again",
+        f"{first:,}行目にヘッダー（列名の行）がもう一度あります{also_ja}。2つのファイルをつなげたもののようです。"
+        "最初のヘッダー以外の列名の行を削除して再提出してください",
+        row=first,
+    )
 
 
 def no_header(file: str) -> FileRejected:

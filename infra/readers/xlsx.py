@@ -22,11 +22,13 @@ import polars as pl
 
 from infra.readers.common import (
     FrameBuilder,
+    HeaderRepeats,
     Layout,
     RawTable,
     UnnamedColumns,
     cell_text,
     check_layout,
+    header_again,
     header_layout,
     is_blank,
     no_header,
@@ -213,12 +215,15 @@ def _read_sheet(
 
     builder = FrameBuilder(contract, layout)
     unnamed = UnnamedColumns(header)
+    repeats = HeaderRepeats(contract, layout)
     blank = kept = 0
     for number, cells in rows:
         if is_blank(cells):
             blank += 1
             if number > limits.max_rows:
                 check_row((), number, file, limits)
+            continue
+        if repeats.check(number, cells):
             continue
         check_row(cells, number, file, limits)
         kept += 1
@@ -234,6 +239,8 @@ def _read_sheet(
             )
         unnamed.note(cells)
         builder.add(offset + number, cells)
+    if repeats.lines:
+        raise header_again(file, repeats.lines, line="row")
     letters = (get_column_letter(index + 1) for index in sorted(unnamed.used))
     ignored = (*layout.ignored, *(f"(unnamed column {letter})" for letter in letters))
     return _SheetRows(builder.frame(), blank, ignored)

@@ -8,6 +8,7 @@ BOM), CP932 text from an office PC, a system export of hundreds of columns. Ever
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ import openpyxl
 import pytest
 
 from expectations.report import Report
-from flows.stages.check import check_file
+from flows.stages.check import check_file, describe
+from infra.readers import read_csv_chunks
+from schemas import FLOWS
 
 HEADER = ["会員ID", "年度", "品目", "投入元工程", "投入先工程", "数量", "単位", "備考"]
 CODES = "member_id,period,material,source_stage,target_stage,quantity,unit"
@@ -41,6 +44,78 @@ def workbook_with(rows: list[list[object]], *, title: str = "提出用") -> tupl
     for row in rows:
         sheet.append(row)
     return workbook, sheet
+
+
+# --- 3. joined CSVs ----------------------------------------------------------------------------------
+
+
+def _office_csv(rows: list[str], *, bom: bool = False, encoding: str = "utf-8") -> bytes:
+    text = "\r\n".join([CODES, *rows]) + "\r\n"
+    return (codecs.BOM_UTF8 if bom else b"") + text.encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "kind"),
+    [
+        # Excel's "CSV UTF-8" puts a BOM at the start of each file: the second one lands mid-file.
+        (_office_csv(["city-a,2024,paper,use,collection,1,t"], bom=True),
+         _office_csv(["city-a,2024,plastics,use,collection,2,t", "city-a,2024,glass,use,collection,3,t"], bom=True),
+         "utf-8-sig"),
+        (_office_csv(["city-a,令和6年度,紙,use,collection,1,t"], encoding="cp932"),
+         _office_csv(["city-a,令和6年度,プラスチック,use,collection,2,t", "city-a,2024,glass,use,collection,3,t"],
+                     encoding="cp932"),
+         "cp932"),
+        # A quoted line break in a note sends the file to the row-by-row reader, which tells the same.
+        (_office_csv(['city-a,2024,paper,use,collection,1,t'], bom=True),
+         _office_csv(['city-a,2024,plastics,use,collection,2,t', 'city-a,2024,glass,use,collection,"3",t']).replace(
+             b'"3"', b'"3\n"'),
+         "row by row"),
+    ],
+)  # fmt: skip
+def test_two_csvs_joined_with_cat_are_told_where_the_second_header_is(
+    tmp_path: Path, first: bytes, second: bytes, kind: str
+) -> None:
+    path = tmp_path / "報告.csv"
+    path.write_bytes(first + second)  # cat first.csv second.csv > 報告.csv
+
+    report = validate(path)
+
+    assert report.rejection is not None, kind
+    assert report.rejection.row == 3
+    assert report.rejection.message_en.startswith("the header appears again on line 3: the file looks like two files")
+    assert "delete the repeated header line" in report.rejection.message_en
+    assert report.rejection.message_ja.startswith("3行目にヘッダー（列名の行）がもう一度あります")
+    assert describe(report).startswith("報告.csv, row 3: file rejected: the header appears again on line 3")
+    assert report.errors == ()  # one message, not one per field
+    assert read_csv_chunks(path, FLOWS, workdir=tmp_path / "work") is None  # a large file is read whole for it
+
+
+def test_three_joined_files_name_every_repeated_header(tmp_path: Path) -> None:
+    part = _office_csv(["city-a,2024,paper,use,collection,1,t"], bom=True)
+    path = tmp_path / "報告.csv"
+    path.write_bytes(part * 3)
+    report = validate(path)
+    assert report.rejection is not None
+    assert report.rejection.message_en.startswith("the header appears again on line 3 (and on lines 5):")
+    assert report.rejection.message_ja.startswith("3行目にヘッダー（列名の行）がもう一度あります（5行目にも）")
+
+
+def test_a_header_pasted_again_in_a_workbook_is_told_by_its_row(tmp_path: Path) -> None:
+    workbook, _ = workbook_with(
+        [
+            HEADER,
+            ["city-a", "令和6年度", "plastics", "use", "collection", 12, "t", None],
+            HEADER,  # the block of another sheet pasted below, its header with it
+            ["city-a", "令和6年度", "paper", "use", "collection", 3, "t", "本庁舎分"],
+        ]
+    )
+    path = tmp_path / "報告.xlsx"
+    workbook.save(path)
+    report = validate(path)
+    assert report.rejection is not None
+    assert report.rejection.row == 3
+    assert report.rejection.message_en.startswith("the header appears again on row 3: the file looks like two files")
+    assert "delete the repeated header row" in report.rejection.message_en
 
 
 # --- 4. two headers naming one column ------------------------------------------------------------------
