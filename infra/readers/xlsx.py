@@ -5,6 +5,9 @@ the contract (by code or Japanese name), wherever it stands in the workbook. Hid
 sheets are never read (offices keep old copies there); visible sheets without that header (記入方法,
 notes, charts, empty sheets) are skipped and listed in `RawTable.skipped_sheets`. Several data sheets
 are read as one submission, numbered as `schemas.workbooks` says, each listed in `RawTable.sheets`.
+
+Cells are read as Excel shows them (`infra.readers.xlsx_cells`): a vertically merged block gives its value to
+every row of it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -26,7 +29,6 @@ from infra.readers.common import (
     Layout,
     RawTable,
     UnnamedColumns,
-    cell_text,
     check_layout,
     header_again,
     header_layout,
@@ -37,6 +39,9 @@ from infra.readers.limits import Limits, check_header_width, check_row, check_zi
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.workbooks import SHEET_ROW_STRIDE, Sheet, SkippedSheet
+
+if TYPE_CHECKING:
+    from infra.readers.xlsx_cells import SheetCells, SheetRow
 
 # An OLE compound file: an .xls workbook, or an .xlsx that Excel encrypted with a password.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -70,18 +75,16 @@ def _unreadable_xlsx(file: str, error: Exception) -> FileRejected:
     )
 
 
-def _sheet_rows(values: Iterator[tuple[object, ...]], file: str) -> Iterator[tuple[int, list[str | None]]]:
-    """Rows of a sheet as (sheet row, cell texts); openpyxl's errors while parsing become a rejection."""
-    number = 0
+def _sheet_rows(rows: Iterator[SheetRow], file: str) -> Iterator[SheetRow]:
+    """A sheet's rows; openpyxl's errors while parsing become a rejection."""
     while True:
         try:
-            row = next(values)
+            row = next(rows)
         except StopIteration:
             return
         except _XLSX_ERRORS as error:
             raise _unreadable_xlsx(file, error) from None
-        number += 1
-        yield number, [cell_text(value) for value in row]
+        yield row
 
 
 def read_xlsx(path: Path, contract: Contract, file: str, limits: Limits) -> RawTable:
@@ -149,6 +152,8 @@ class _WrongHeader:
 
 
 def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits) -> RawTable:
+    from infra.readers.xlsx_cells import SheetCells
+
     names: list[str] = list(workbook.sheetnames)
     # One sheet: messages stay as they were; several: each names its sheet.
     naming = len(names) > 1
@@ -165,12 +170,13 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
             skipped.append(SkippedSheet(name, "hidden: hidden sheets are never read", "非表示のシートは読み込みません"))
             continue
         with _naming_sheet(name if naming else None):
-            rows = _rows_of(sheet, file)
-            found = next(((number, cells) for number, cells in rows if not is_blank(cells)), None)
+            cells = SheetCells(workbook, sheet)
+            rows = _sheet_rows(cells.rows(), file)
+            found = next((row for row in rows if not is_blank(row.cells)), None)
             if found is None:
                 skipped.append(SkippedSheet(name, "empty", "空のシート"))
                 continue
-            header_row, header = found
+            header_row, header = found.number, found.cells
             check_header_width(header, contract, file, limits, row=header_row)
             layout = header_layout(header, contract)
             if layout.missing:
@@ -180,8 +186,11 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
             check_layout(layout, header, contract, file, row=header_row)
             offset = len(sheets) * SHEET_ROW_STRIDE
             read_before = sum(part.frame.height for part in parts)
-            parts.append(_read_sheet(rows, header, layout, contract, file, limits, offset=offset, before=read_before))
-            sheets.append(Sheet(name, offset))
+            part = _read_sheet(
+                rows, cells, header_row, header, layout, contract, file, limits, offset=offset, before=read_before
+            )
+        parts.append(part)
+        sheets.append(Sheet(name, offset))
     if not parts:
         raise _no_data_sheet(file, contract, names, skipped, wrong, naming=naming)
     frame = pl.concat([part.frame for part in parts], rechunk=True) if len(parts) > 1 else parts[0].frame
@@ -190,17 +199,10 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
     return RawTable(frame, "xlsx", None, ignored, frame.height, blank, tuple(sheets), tuple(skipped))
 
 
-def _rows_of(sheet: Any, file: str) -> Iterator[tuple[int, list[str | None]]]:
-    try:
-        sheet.reset_dimensions()  # the stored sheet size can be stale; read what is there
-        values = sheet.iter_rows(min_row=1, values_only=True)
-    except _XLSX_ERRORS as error:
-        raise _unreadable_xlsx(file, error) from None
-    return _sheet_rows(values, file)
-
-
 def _read_sheet(
-    rows: Iterator[tuple[int, list[str | None]]],
+    rows: Iterator[SheetRow],
+    cells: SheetCells,
+    header_row: int,
     header: list[str | None],
     layout: Layout,
     contract: Contract,
@@ -210,22 +212,28 @@ def _read_sheet(
     offset: int,
     before: int,
 ) -> _SheetRows:
-    """The rows after a data sheet's header, numbered `offset` + sheet row; `before` rows came from earlier sheets."""
+    """The rows after a data sheet's header, numbered `offset` + sheet row; `before` rows came from earlier sheets.
+
+    Vertically merged blocks give their value to each of their rows.
+    """
     from openpyxl.utils import get_column_letter
+
+    from infra.readers.xlsx_cells import fill_merged_down, header_covered
 
     builder = FrameBuilder(contract, layout)
     unnamed = UnnamedColumns(header)
     repeats = HeaderRepeats(contract, layout)
     blank = kept = 0
-    for number, cells in rows:
-        if is_blank(cells):
+    for row in rows:
+        number, values = row.number, row.cells
+        if is_blank(values):
             blank += 1
             if number > limits.max_rows:
                 check_row((), number, file, limits)
             continue
-        if repeats.check(number, cells):
+        if repeats.check(number, values):
             continue
-        check_row(cells, number, file, limits)
+        check_row(values, number, file, limits)
         kept += 1
         if before + kept > limits.max_rows:
             raise over_limit(
@@ -237,13 +245,14 @@ def _read_sheet(
                 row=number,
                 limits=limits,
             )
-        unnamed.note(cells)
-        builder.add(offset + number, cells)
+        unnamed.note(values)
+        builder.add(offset + number, values)
     if repeats.lines:
         raise header_again(file, repeats.lines, line="row")
-    letters = (get_column_letter(index + 1) for index in sorted(unnamed.used))
-    ignored = (*layout.ignored, *(f"(unnamed column {letter})" for letter in letters))
-    return _SheetRows(builder.frame(), blank, ignored)
+    frame = fill_merged_down(builder.frame(), cells.merges, layout.positions, header_row=header_row, offset=offset)
+    used = sorted(unnamed.used - header_covered(cells.merges, header_row))
+    ignored = (*layout.ignored, *(f"(unnamed column {get_column_letter(index + 1)})" for index in used))
+    return _SheetRows(frame, blank, ignored)
 
 
 @contextmanager

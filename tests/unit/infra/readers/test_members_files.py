@@ -17,7 +17,7 @@ import pytest
 
 from expectations.report import Report
 from flows.stages.check import check_file, describe
-from infra.readers import read_csv_chunks
+from infra.readers import read_csv_chunks, read_table
 from schemas import FLOWS
 
 HEADER = ["会員ID", "年度", "品目", "投入元工程", "投入先工程", "数量", "単位", "備考"]
@@ -44,6 +44,78 @@ def workbook_with(rows: list[list[object]], *, title: str = "提出用") -> tupl
     for row in rows:
         sheet.append(row)
     return workbook, sheet
+
+
+# --- 1. cells Excel shows as one -------------------------------------------------------------------
+
+
+def test_member_and_year_merged_down_a_block_count_for_every_row_of_it(tmp_path: Path) -> None:
+    workbook, sheet = workbook_with(
+        [
+            HEADER,
+            ["city-a", "令和6年度", "plastics", "use", "collection", 12, "t", "家庭系（月・木収集）"],
+            [None, None, "paper", "use", "collection", 3.5, "t", None],
+            [None, None, "metals", "use", "collection", 4, "t", "事業系, 一部は\n委託"],
+            ["city-a", "令和5年度", "glass", "use", "collection", 1, "t", None],
+        ]
+    )
+    sheet.merge_cells("A2:A4")
+    sheet.merge_cells("B2:B4")
+    path = tmp_path / "報告.xlsx"
+    workbook.save(path)
+
+    report = validate(path)
+
+    assert report.errors == ()
+    assert (report.status, report.counts.read, report.counts.accepted) == ("valid", 4, 4)
+    frame = read_table(path, FLOWS).frame
+    assert frame["member_id"].to_list() == ["city-a"] * 4
+    assert frame["period"].to_list() == ["令和6年度", "令和6年度", "令和6年度", "令和5年度"]
+    assert frame["note"].to_list() == ["家庭系（月・木収集）", None, "事業系, 一部は\n委託", None]
+
+
+def test_a_block_merged_on_a_later_sheet_fills_only_its_own_rows(tmp_path: Path) -> None:
+    workbook, sheet = workbook_with(
+        [HEADER, ["city-a", "令和5年度", "paper", "use", "collection", 2, "t", None]], title="令和5年度"
+    )
+    later = workbook.create_sheet("令和6年度")
+    for row in (
+        HEADER,
+        ["city-a", "令和6年度", "plastics", "use", "collection", 12, "t", None],
+        [None, None, "paper", "use", "collection", 3, "t", None],
+        [None, "令和6年度", "glass", "use", "collection", 1, "t", "会員IDの記入漏れ"],
+    ):
+        later.append(row)
+    later.merge_cells("A2:A3")
+    later.merge_cells("B2:B3")
+    path = tmp_path / "報告.xlsx"
+    workbook.save(path)
+
+    report = validate(path)
+
+    # Row 4 of the second sheet is outside the block: its blank member id is still the member's to fix.
+    assert [(row.sheet, row.row, row.column) for row in report.errors] == [("令和6年度", 4, "member_id")]
+    assert "member_id is required" in report.errors[0].message_en
+    assert (report.counts.read, report.counts.accepted, report.counts.quarantined) == (4, 3, 1)
+
+
+def test_a_header_merged_across_columns_makes_no_columns_of_its_own(tmp_path: Path) -> None:
+    # 備考 spans H1:J1; offices write their notes anywhere under it.
+    workbook, sheet = workbook_with(
+        [
+            [*HEADER, None, None],
+            ["city-a", "令和6年度", "plastics", "use", "collection", 12, "t", "回収", "週2回", "市内全域"],
+        ]
+    )
+    sheet.merge_cells("H1:J1")
+    path = tmp_path / "報告.xlsx"
+    workbook.save(path)
+
+    report = validate(path)
+
+    assert report.status == "valid"
+    assert report.ignored_columns == ()  # no "(unnamed column I)", "(unnamed column J)", no second 備考
+    assert "ignored columns" not in describe(report)
 
 
 # --- 3. joined CSVs ----------------------------------------------------------------------------------
