@@ -7,7 +7,8 @@ notes, charts, empty sheets) are skipped and listed in `RawTable.skipped_sheets`
 are read as one submission, numbered as `schemas.workbooks` says, each listed in `RawTable.sheets`.
 
 Cells are read as Excel shows them (`infra.readers.xlsx_cells`): a vertically merged block gives its value to
-every row of it.
+every row of it, and a formula with no saved result in a column of the contract refuses the workbook, naming
+the sheet, row, column and cell, because the value Excel would show is not in the file.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ from schemas.workbooks import SHEET_ROW_STRIDE, Sheet, SkippedSheet
 if TYPE_CHECKING:
     from infra.readers.xlsx_cells import SheetCells, SheetRow
 
+# A rejection for formulas with no saved result lists this many of the cells.
+_UNSAVED_LISTED = 5
 # An OLE compound file: an .xls workbook, or an .xlsx that Excel encrypted with a password.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # The stream that holds an encrypted workbook; directory entry names are UTF-16LE.
@@ -134,11 +137,24 @@ def _reject_compound_file(path: Path, file: str) -> None:
 
 @dataclass(frozen=True)
 class _SheetRows:
-    """The rows read from one data sheet."""
+    """The rows read from one data sheet, and the first cells holding a formula with no saved result."""
 
     frame: pl.DataFrame
     n_blank_rows: int
     ignored: tuple[str, ...]
+    unsaved: tuple[_UnsavedCell, ...] = ()
+    n_unsaved: int = 0
+
+
+@dataclass(frozen=True)
+class _UnsavedCell:
+    """A formula cell with no saved result in a column of the contract, in a row with values."""
+
+    row: int
+    position: int
+    column: str
+    header: str
+    formula: str
 
 
 @dataclass(frozen=True)
@@ -189,6 +205,8 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
             part = _read_sheet(
                 rows, cells, header_row, header, layout, contract, file, limits, offset=offset, before=read_before
             )
+        if part.unsaved:
+            raise _unsaved_formulas(file, name, part)
         parts.append(part)
         sheets.append(Sheet(name, offset))
     if not parts:
@@ -214,7 +232,8 @@ def _read_sheet(
 ) -> _SheetRows:
     """The rows after a data sheet's header, numbered `offset` + sheet row; `before` rows came from earlier sheets.
 
-    Vertically merged blocks give their value to each of their rows.
+    Vertically merged blocks give their value to each of their rows; a formula with no saved result in a
+    column of the contract is noted (the first few, and how many), for the caller to refuse the sheet.
     """
     from openpyxl.utils import get_column_letter
 
@@ -222,8 +241,10 @@ def _read_sheet(
 
     builder = FrameBuilder(contract, layout)
     unnamed = UnnamedColumns(header)
+    read_columns = {position: column for column, position in layout.positions.items()}
+    unsaved: list[_UnsavedCell] = []
     repeats = HeaderRepeats(contract, layout)
-    blank = kept = 0
+    n_unsaved = blank = kept = 0
     for row in rows:
         number, values = row.number, row.cells
         if is_blank(values):
@@ -245,6 +266,14 @@ def _read_sheet(
                 row=number,
                 limits=limits,
             )
+        for position, formula in row.unsaved.items():
+            if position in read_columns:
+                n_unsaved += 1
+                if len(unsaved) < _UNSAVED_LISTED:
+                    column = read_columns[position]
+                    unsaved.append(
+                        _UnsavedCell(number, position, column, str(header[position]).strip(), formula.formula)
+                    )
         unnamed.note(values)
         builder.add(offset + number, values)
     if repeats.lines:
@@ -252,7 +281,34 @@ def _read_sheet(
     frame = fill_merged_down(builder.frame(), cells.merges, layout.positions, header_row=header_row, offset=offset)
     used = sorted(unnamed.used - header_covered(cells.merges, header_row))
     ignored = (*layout.ignored, *(f"(unnamed column {get_column_letter(index + 1)})" for index in used))
-    return _SheetRows(frame, blank, ignored)
+    return _SheetRows(frame, blank, ignored, tuple(unsaved), n_unsaved)
+
+
+def _unsaved_formulas(file: str, sheet: str, part: _SheetRows) -> FileRejected:
+    """The rejection of a sheet whose cells hold formulas no program calculated, naming the first and how many."""
+    from openpyxl.utils import get_column_letter
+
+    first = part.unsaved[0]
+    cell = f"{get_column_letter(first.position + 1)}{first.row}"
+    formula = f" ={first.formula}" if first.formula else ""
+    others = [f"{get_column_letter(one.position + 1)}{one.row}" for one in part.unsaved[1:]]
+    more = part.n_unsaved - 1
+    listed = ", ".join(others) + (" …" if more > len(others) else "")
+    more_en = f"; {more:,} more cells of the sheet are like it ({listed})" if more else ""
+    more_ja = f"。同じようなセルがほかに{more:,}個あります（{listed}）" if more else ""
+    return FileRejected(
+        file,
+        f"sheet {sheet!r}, row {first.row}, column {first.column} (cell {cell}, header {first.header!r}): the cell "
+        f"holds the formula{formula} with no saved result: the workbook was written by a program and never saved "
+        f"in Excel, so the value Excel shows is not in the file{more_en}; open and save the workbook in Excel, "
+        "or type the value instead of the formula",
+        f"シート「{sheet}」の{first.row}行目、列 {first.column}（セル {cell}、見出し「{first.header}」）: "
+        f"数式{formula} の計算結果がファイルに保存されていません（プログラムで作成され、Excelで保存されていない"
+        f"ブックです。Excelに表示される値がファイルにありません）{more_ja}。"
+        "Excelでブックを開いて保存し直すか、数式ではなく値を入力してください",
+        row=first.row,
+        column=first.column,
+    )
 
 
 @contextmanager

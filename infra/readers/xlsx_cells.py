@@ -1,9 +1,13 @@
 """A worksheet's cells streamed as a member sees them in Excel, with what openpyxl's read-only mode drops.
 
-Read-only mode streams rows but loses the merged ranges hand-made workbooks rely on: Excel shows a merged
-block's value (its top-left cell's) on every row of the block, while the file holds it in the top-left cell
-only. A vertical block (会員ID or 年度 merged down A2:A4) gives its value to each row it spans
-(`fill_merged_down`); a horizontal one never makes columns of its own.
+Read-only mode streams rows but loses two things hand-made and program-written workbooks rely on:
+
+- merged ranges: Excel shows a merged block's value (its top-left cell's) on every row of the block, while
+  the file holds it in the top-left cell only. A vertical block (会員ID or 年度 merged down A2:A4) gives its
+  value to each row it spans (`fill_merged_down`); a horizontal one never makes columns of its own.
+- formulas with no saved result: a workbook written by a program (openpyxl, a system export) and never
+  opened in Excel keeps `=B2*1000` without the number Excel would show. Such a cell is read as blank and
+  marked `Unsaved`, so the reader can say what it is instead of "quantity is required".
 
 The rows come from openpyxl's own worksheet parser, as its read-only worksheet reads them (openpyxl 3.1,
 locked in uv.lock); Excel stores merged ranges after the cells, so they are known once the rows are read.
@@ -17,9 +21,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
 from infra.readers.common import SOURCE_ROW, cell_text
+
+
+@dataclass(frozen=True)
+class Unsaved:
+    """A formula cell holding no saved result: Excel would calculate it, the file does not say to what."""
+
+    formula: str  # as written after `=`, or "" for a cell sharing another cell's formula
 
 
 @dataclass(frozen=True)
@@ -34,10 +45,37 @@ class Merge:
 
 @dataclass(frozen=True)
 class SheetRow:
-    """One row of a sheet: its number and each cell's text (None when blank)."""
+    """One row of a sheet: its number, each cell's text (None when blank) and the unsaved formulas by position."""
 
     number: int
     cells: list[str | None]
+    unsaved: dict[int, Unsaved]
+
+
+class _Parser(WorkSheetParser):  # type: ignore[misc]  # openpyxl has no type hints
+    """openpyxl's parser with saved results (`data_only`), marking formulas that have none."""
+
+    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        number, cells = super().parse_row(row)
+        # One look per blank cell of the row (cells are parsed in the order of the row's elements).
+        for cell, element in zip(cells, row, strict=False):
+            if cell["value"] is None:
+                formula = element.find(FORMULA_TAG)
+                if formula is not None and _no_saved_result(element):
+                    cell["value"] = Unsaved(formula.text or "")
+        return number, cells
+
+
+def _no_saved_result(element: Any) -> bool:
+    """Whether a formula cell lacks its result: no `<v>`, or an empty one that is not an empty text result.
+
+    Excel saves an empty text result (`=IF(A2="","",…)`) as `t="str"` with `<v></v>`; openpyxl writes `<v/>`
+    without a type for every formula it stores, whose result nobody calculated.
+    """
+    value = element.find(VALUE_TAG)
+    if value is None:
+        return True
+    return not value.text and element.get("t", "n") not in ("str", "inlineStr")
 
 
 class SheetCells:
@@ -52,7 +90,7 @@ class SheetCells:
         """Every row from row 1, missing rows as empty ones, as `ReadOnlyWorksheet.iter_rows(values_only=True)`."""
         workbook = self._workbook
         with self._sheet._get_source() as source:
-            parser = WorkSheetParser(
+            parser = _Parser(
                 source,
                 self._sheet._shared_strings,
                 data_only=True,
@@ -63,7 +101,7 @@ class SheetCells:
             expected = 1
             for number, cells in parser.parse():
                 while expected < number:
-                    yield SheetRow(expected, [])
+                    yield SheetRow(expected, [], {})
                     expected += 1
                 if expected == number:  # a row numbered out of order is dropped, as openpyxl does
                     yield _row(number, cells)
@@ -76,11 +114,17 @@ class SheetCells:
 def _row(number: int, cells: Sequence[dict[str, Any]]) -> SheetRow:
     width = cells[-1]["column"] if cells else 0
     texts: list[str | None] = [None] * width
+    unsaved: dict[int, Unsaved] = {}
     for cell in cells:
         position = cell["column"] - 1
-        if 0 <= position < width:
-            texts[position] = cell_text(cell["value"])
-    return SheetRow(number, texts)
+        if not 0 <= position < width:
+            continue
+        value = cell["value"]
+        if isinstance(value, Unsaved):
+            unsaved[position] = value
+        else:
+            texts[position] = cell_text(value)
+    return SheetRow(number, texts, unsaved)
 
 
 def header_covered(merges: Sequence[Merge], header_row: int) -> set[int]:

@@ -9,6 +9,8 @@ BOM), CP932 text from an office PC, a system export of hundreds of columns. Ever
 from __future__ import annotations
 
 import codecs
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,74 @@ def test_a_header_merged_across_columns_makes_no_columns_of_its_own(tmp_path: Pa
     assert report.status == "valid"
     assert report.ignored_columns == ()  # no "(unnamed column I)", "(unnamed column J)", no second 備考
     assert "ignored columns" not in describe(report)
+
+
+# --- 2. a formula with no saved result -------------------------------------------------------------
+
+
+def test_a_formula_no_program_calculated_is_named_with_what_to_do(tmp_path: Path) -> None:
+    # A system writes the workbook with openpyxl: 数量 is a formula on the kg column, never opened in Excel.
+    workbook, _ = workbook_with(
+        [
+            [*HEADER, "重量(kg)"],
+            ["city-a", "令和6年度", "plastics", "use", "collection", "=I2/1000", "t", "家庭系", 12_000],
+            ["city-a", "令和6年度", "paper", "use", "collection", "=I3/1000", "t", None, 3_500],
+            ["city-a", "令和6年度", "glass", "use", "collection", 4, "t", "手入力", None],
+        ]
+    )
+    path = tmp_path / "報告.xlsx"
+    workbook.save(path)
+
+    report = validate(path)
+
+    assert report.rejection is not None
+    assert (report.rejection.row, report.rejection.column) == (2, "quantity")
+    assert report.rejection.message_en == (
+        "sheet '提出用', row 2, column quantity (cell F2, header '数量'): the cell holds the formula =I2/1000 with no "
+        "saved result: the workbook was written by a program and never saved in Excel, so the value Excel shows is "
+        "not in the file; 1 more cells of the sheet are like it (F3); open and save the workbook in Excel, or type "
+        "the value instead of the formula"
+    )
+    assert "シート「提出用」の2行目、列 quantity（セル F2、見出し「数量」）" in report.rejection.message_ja
+    assert "数式 =I2/1000 の計算結果がファイルに保存されていません" in report.rejection.message_ja
+    assert "Excelでブックを開いて保存し直すか、数式ではなく値を入力してください" in report.rejection.message_ja
+    assert describe(report).startswith("報告.xlsx, row 2, column quantity: file rejected: sheet '提出用', row 2")
+    assert (report.counts.read, report.counts.accepted, report.counts.quarantined) == (0, 0, 0)
+
+
+def _saved_by_excel(path: Path, results: dict[str, str]) -> None:
+    """The workbook as Excel saves it: each formula cell of `results` keeps its result (`<v>`) next to the formula."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    for cell, value in results.items():
+        sheet, found = re.subn(rf'(<c r="{cell}"[^>]*>)(<f>[^<]*</f>)<v\s*/>', rf"\1\2<v>{value}</v>", sheet)
+        assert found == 1, cell
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_a_formula_with_its_saved_result_is_read_as_that_value(tmp_path: Path) -> None:
+    workbook, _ = workbook_with(
+        [
+            [*HEADER, "重量(kg)", "合計"],
+            ["city-a", "令和6年度", "plastics", "use", "collection", "=I2/1000", "t", None, 12_000, "=SUM(F2:F3)"],
+            ["city-a", "令和6年度", "paper", "use", "collection", "=I3/1000", "t", None, 3_500, None],
+            # A template's spare row: formulas waiting for values are blank in Excel, and so is the row.
+            [None, None, None, None, None, "=I4/1000", None, None, None, None],
+        ]
+    )
+    path = tmp_path / "報告.xlsx"
+    workbook.save(path)
+    _saved_by_excel(path, {"F2": "12", "F3": "3.5"})  # J2 (合計, not read) and F4 stay uncalculated
+
+    report = validate(path)
+
+    assert report.rejection is None
+    assert (report.status, report.counts.read, report.counts.accepted) == ("valid", 2, 2)
+    assert read_table(path, FLOWS).frame["quantity"].to_list() == ["12", "3.5"]
 
 
 # --- 3. joined CSVs ----------------------------------------------------------------------------------

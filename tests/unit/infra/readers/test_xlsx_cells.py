@@ -12,14 +12,14 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from infra.readers.common import cell_text
-from infra.readers.xlsx_cells import Merge, SheetCells, fill_merged_down, header_covered
+from infra.readers.xlsx_cells import Merge, SheetCells, Unsaved, fill_merged_down, header_covered
 
 
-def _rows(path: Path) -> tuple[list[tuple[int, list[str | None]]], tuple[Merge, ...]]:
+def _rows(path: Path) -> tuple[list[tuple[int, list[str | None], dict[int, Unsaved]]], tuple[Merge, ...]]:
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         cells = SheetCells(workbook, workbook.worksheets[0])
-        rows = [(row.number, row.cells) for row in cells.rows()]
+        rows = [(row.number, row.cells, row.unsaved) for row in cells.rows()]
         return rows, cells.merges
     finally:
         workbook.close()
@@ -55,11 +55,39 @@ def test_rows_are_the_values_openpyxl_reads_with_gaps_as_empty_rows(tmp_path: Pa
     reference.worksheets[0].reset_dimensions()  # as the reader did before: no padding to the stored size
     expected = [[cell_text(value) for value in row] for row in reference.worksheets[0].iter_rows(values_only=True)]
     reference.close()
-    assert [cells for _, cells in rows] == expected
-    assert [number for number, _ in rows] == [1, 2, 3, 4, 5]
+    assert [cells for _, cells, _ in rows] == expected
+    assert [number for number, _, _ in rows] == [1, 2, 3, 4, 5]
     assert rows[1][1] == ["city-a", "12", "2024-04-01"]
     assert rows[2][1] == []
     assert merges == ()
+
+
+def test_formulas_without_a_saved_result_are_marked_and_empty_text_results_are_blank(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["数量", "kg"])
+    for row in range(2, 7):
+        sheet.append([f"=B{row}/1000", 1_000 * row])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    _patch_sheet(
+        path,
+        {
+            "A3": '<c r="A3"><f>B3/1000</f><v>3</v></c>',  # saved by Excel
+            "A4": '<c r="A4" t="str"><f>IF(B4&gt;0,"","x")</f><v></v></c>',  # an empty text result Excel saved
+            "A5": '<c r="A5"><f t="shared" ref="A5:A6" si="0">B5/1000</f></c>',  # no <v> at all
+            "A6": '<c r="A6"><f t="shared" si="0"/></c>',
+        },
+    )
+
+    rows, _ = _rows(path)
+
+    assert rows[1][1:] == ([None, "2000"], {0: Unsaved("B2/1000")})  # openpyxl's own `<v/>`
+    assert rows[2][1:] == (["3", "3000"], {})
+    assert rows[3][1:] == ([None, "4000"], {})
+    assert rows[4][2] == {0: Unsaved("B5/1000")}
+    assert rows[5][2] == {0: Unsaved("")}
 
 
 def test_merged_ranges_are_known_once_the_rows_are_read(tmp_path: Path) -> None:
