@@ -9,7 +9,7 @@ export UV_LINK_MODE := copy
 export UV_COMPILE_BYTECODE := 1
 RUN        := $(UV) run --locked --no-sync
 
-.PHONY: install demo test lint typecheck audit unit integration servers-left contract clean
+.PHONY: install demo test lint typecheck audit unit integration servers-left fuzz contract clean
 
 # Every Prefect server a test starts carries this token in its environment (tests/servers_left.py).
 ifndef TEST_RUN_OF_JUNKAN
@@ -59,6 +59,18 @@ integration: install
 
 servers-left: install
 	$(RUN) python -m tests.servers_left
+
+## fuzz: every reader on hostile bytes, and members' files of every dataset in every format read and judged in
+## batches: FUZZ_EXAMPLES per test (more than 10,000 files in all; `make test` tries a few hundred). Prints the
+## chaos table's fuzz line; fails when anything crashed, a row was lost or a message was unreadable
+FUZZ_EXAMPLES ?= 1000
+FUZZ_DIR ?= .junkan/fuzz
+fuzz: install
+	rm -rf $(FUZZ_DIR) && mkdir -p $(FUZZ_DIR)
+	-JUNKAN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) JUNKAN_FUZZ_STATS=$(abspath $(FUZZ_DIR))/fuzz.json \
+		$(RUN) pytest -q -n $(UNIT_WORKERS) --dist worksteal tests/unit/fuzz; echo $$? > $(FUZZ_DIR)/fuzz.exit
+	$(RUN) python tests/chaos/table.py --fuzz $(FUZZ_DIR)/fuzz.json
+	@test "$$(cat $(FUZZ_DIR)/fuzz.exit)" = 0
 
 ## contract: regenerate the data dictionary members read
 contract: install

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     # --- input limits --- (owned with infra/readers/limits.py: names match `Limits` fields; defaults are its defaults)
     max_file_bytes: int = Field(default=1 << 30, ge=1, description="Largest submitted file in bytes")
     max_rows: int = Field(default=20_000_000, ge=1, description="Most rows (including blank ones) in a file")
-    max_columns: int = Field(default=200, ge=1, description="Most columns in a file's header")
+    max_columns: int = Field(default=2_000, ge=1, description="Most columns in a file's header")
     max_field_chars: int = Field(default=10_000, ge=1, le=131_072, description="Longest value in characters")
     max_line_chars: int = Field(default=1_000_000, ge=1, description="Longest CSV record or JSON line in characters")
     max_uncompressed_bytes: int = Field(default=4 << 30, ge=1, description="Largest XLSX/Parquet when expanded")

@@ -12,7 +12,9 @@ JSON Lines file and the 1-based row index of a Parquet file.
 Decisions: fully blank rows (no value in any cell) are skipped and counted in `n_blank_rows`. A CSV
 row with fewer fields than the header is read with the missing trailing fields null; a row with more
 fields than the header is read when the extra fields are empty (trailing commas) and otherwise
-rejects the file, naming the row, because its values are shifted (usually an unquoted comma).
+rejects the file, naming the row, because its values are shifted (usually an unquoted comma). A row
+below the header that is the header again (two files joined with `cat`, a block pasted with its header)
+rejects the file, naming its line: the rows after it may follow another header.
 
 Size limits (`infra.readers.limits.Limits`: file bytes, rows, columns, value and line length, XLSX expansion,
 JSON nesting) are checked as early as the format allows, before the costly step they guard.

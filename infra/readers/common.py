@@ -40,6 +40,11 @@ def normalize_header(header: str) -> str:
     return header_key(header)
 
 
+# A header cell is at most this long; the names of cells seen at the probe position are remembered up to a bound.
+_HEADER_CHARS = 100
+_REMEMBERED = 4_096
+# A repeated-header message lists this many lines.
+_LINES_SHOWN = 10
 # A missing-columns message lists at most this many of the headers found, each cut to this length.
 _FOUND_SHOWN = 30
 _FOUND_CHARS = 40
@@ -53,7 +58,7 @@ class Layout:
     ignored: tuple[str, ...]
     missing: tuple[str, ...] = ()
     found: tuple[str, ...] = ()  # every non-empty header as written, for the messages
-    # (header, earlier header, column or key) when two headers name the same column
+    # (header, earlier header, contract column) when two headers name the same column
     duplicate: tuple[str, str, str] | None = None
 
     @property
@@ -63,28 +68,29 @@ class Layout:
 
 
 def header_layout(headers: Sequence[str | None], contract: Contract) -> Layout:
-    """Where each contract column is in `headers` (by its code or a Japanese name), without judging it."""
+    """Where each contract column is in `headers` (by its code or a Japanese name), without judging it.
+
+    A column the contract does not know is ignored, however often it appears; two headers naming one contract
+    column are noted in `duplicate`.
+    """
     positions: dict[str, int] = {}
     seen: dict[str, str] = {}
-    ignored: list[str] = []
+    ignored: dict[str, None] = {}
     found: list[str] = []
     duplicate: tuple[str, str, str] | None = None
     for index, original in enumerate(headers):
         text = "" if original is None else str(original)
-        key = normalize_header(text)
-        if not key:
+        if not normalize_header(text):
             continue
         found.append(text.strip())
         column = contract.column_for_header(text)
-        name = column or key
-        if name in seen:
-            duplicate = duplicate or (text.strip(), seen[name], name)
-            continue
-        seen[name] = text.strip()
-        if column is not None:
-            positions[column] = index
+        if column is None:
+            ignored[text.strip()] = None
+        elif column in seen:
+            duplicate = duplicate or (text.strip(), seen[column], column)
         else:
-            ignored.append(text.strip())
+            seen[column] = text.strip()
+            positions[column] = index
     missing = tuple(column for column in contract.required_columns if column not in positions)
     return Layout(positions, tuple(ignored), missing, tuple(found), duplicate)
 
@@ -94,15 +100,7 @@ def check_layout(
 ) -> None:
     """Reject a header naming a column twice or missing a required column, saying what was found and accepted."""
     if layout.duplicate is not None:
-        text, earlier, name = layout.duplicate
-        raise FileRejected(
-            file,
-            f"the column {text!r} appears more than once in the header (also as {earlier!r}); "
-            "keep one column of each name",
-            f"列名 {text} がヘッダーに複数あります（{earlier}）。同じ名前の列は1つにしてください",
-            row=row,
-            column=name,
-        )
+        raise _named_twice(layout.duplicate, contract, file, row=row)
     if not layout.missing:
         return
     names = ", ".join(layout.missing)
@@ -127,6 +125,33 @@ def match_header(headers: Sequence[str | None], contract: Contract, file: str, *
     layout = header_layout(headers, contract)
     check_layout(layout, headers, contract, file, row=row)
     return layout
+
+
+def _named_twice(duplicate: tuple[str, str, str], contract: Contract, file: str, *, row: int | None) -> FileRejected:
+    """The rejection of two headers naming one column: both as written, the column they mean, and to keep one."""
+    text, earlier, column = duplicate
+    labels = contract.column(column).headers_ja
+    meant_en = f"{column} ({labels[0]})" if labels else column
+    meant_ja = f"{column}（{labels[0]}）" if labels else column
+    if text == earlier:
+        return FileRejected(
+            file,
+            f"the header {earlier!r} appears more than once: each names the column {meant_en}; keep one of these "
+            "columns and delete the others (or rename one if it holds something else)",
+            f"列名「{earlier}」がヘッダーに複数あります（どれも列 {meant_ja}を指します）。1つだけ残し、ほかの列は"
+            "削除してください（別の内容なら列名を変えてください）",
+            row=row,
+            column=column,
+        )
+    return FileRejected(
+        file,
+        f"the headers {earlier!r} and {text!r} both name the column {meant_en}; keep one of these two columns and "
+        "delete the other (or rename it if it holds something else)",
+        f"列名「{earlier}」と「{text}」はどちらも列 {meant_ja}を指しています。どちらか一方の列だけを残し、もう一方は"
+        "削除してください（別の内容なら列名を変えてください）",
+        row=row,
+        column=column,
+    )
 
 
 def _found_text(found: Sequence[str]) -> str:
@@ -195,6 +220,55 @@ class UnnamedColumns:
         for index in range(self._width, len(cells)):
             if (cells[index] or "").strip():
                 self.used.add(index)
+
+
+class HeaderRepeats:
+    """Finds the header written again among the rows: two files joined into one (`cat a.csv b.csv`).
+
+    A row is the header again when it names every required column, as the header does (in any order; a BOM
+    from the second file's start is ignored). Only a row whose first required column's cell names a column
+    is looked at closely, so data rows cost one dictionary look-up.
+    """
+
+    def __init__(self, contract: Contract, layout: Layout) -> None:
+        self._contract = contract
+        required = contract.required_columns
+        self._probe = layout.positions.get(required[0]) if required else None
+        self._names: dict[str, bool] = {}
+        self.lines: list[int] = []
+
+    def check(self, number: int, cells: Sequence[str | None]) -> bool:
+        """Whether the row numbered `number` is the header again; such rows are remembered in `lines`."""
+        if self._probe is None or self._probe >= len(cells):
+            return False
+        value = cells[self._probe]
+        if not value or len(value) > _HEADER_CHARS:
+            return False
+        names = self._names.get(value)
+        if names is None:
+            if len(self._names) >= _REMEMBERED:
+                self._names.clear()
+            names = self._names[value] = self._contract.column_for_header(value) is not None
+        if not names or header_layout(cells, self._contract).missing:
+            return False
+        self.lines.append(number)
+        return True
+
+
+def header_again(file: str, lines: Sequence[int], *, line: str = "line") -> FileRejected:
+    """The rejection of a file whose header appears again below its first header, naming the lines (or rows)."""
+    first, others = lines[0], [f"{line:,}" for line in lines[1:_LINES_SHOWN]]
+    more = len(lines) - _LINES_SHOWN
+    also_en = f" (and on {line}s {', '.join(others)}{f' and {more:,} more' if more > 0 else ''})" if others else ""
+    also_ja = f"（{'、'.join(others)}行目{f'ほか{more:,}行' if more > 0 else ''}にも）" if others else ""
+    return FileRejected(
+        file,
+        f"the header appears again on {line} {first:,}{also_en}: the file looks like two files joined into one; "
+        f"delete the repeated header {line} (keep only the first header) and submit again",
+        f"{first:,}行目にヘッダー（列名の行）がもう一度あります{also_ja}。2つのファイルをつなげたもののようです。"
+        "最初のヘッダー以外の列名の行を削除して再提出してください",
+        row=first,
+    )
 
 
 def no_header(file: str) -> FileRejected:

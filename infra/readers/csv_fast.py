@@ -14,6 +14,7 @@ from infra.readers.limits import Limits, check_header_width
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 
+BOM = "\ufeff"
 # Characters Python's `str.strip()` removes (all of them are below U+3001), so Polars strips the same.
 PY_WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
 # A well-formed quoted field on one line: opens at a field start, `""` inside, closes at a field end.
@@ -65,6 +66,25 @@ def read_csv_fast(body: bytes, encoding: str, contract: Contract, file: str, lim
     return RawTable(rows.frame, "csv", encoding, ignored, rows.frame.height, rows.n_blank_rows)
 
 
+def _may_repeat_header(raw: pl.DataFrame, header: list[str], layout: Layout, contract: Contract) -> bool:
+    """Whether a row may be the header again (files joined with `cat`), to be judged by the row-by-row reader.
+
+    So it may when its first required column's cell is written as the header's is, or as a name of a
+    contract column, with or without the BOM a second file starts with (one exact look-up per row).
+    """
+    required = contract.required_columns
+    probe = layout.positions.get(required[0]) if required else None
+    if probe is None:
+        return False
+    names = {
+        header[probe],
+        header[probe].strip(),
+        *(name for column in contract.submitted_columns for name in column.headers),
+    }
+    spellings = [*names, *(BOM + name for name in names)]
+    return bool(raw.select(pl.col(raw.columns[probe]).is_in(spellings).any()).item())
+
+
 @dataclass(frozen=True)
 class FastRows:
     """The rows the fast path read after a header: kept rows, blank rows and used unnamed positions."""
@@ -80,7 +100,7 @@ def csv_fast_layout(body: bytes, contract: Contract, file: str, limits: Limits) 
     if header is None:
         return None
     try:
-        check_header_width(header, file, limits, row=1)
+        check_header_width(header, contract, file, limits, row=1)
         layout = match_header(header, contract, file, row=1)
     except FileRejected:
         return None
@@ -109,6 +129,8 @@ def read_csv_fast_rows(
         return None
     names = [f"field_{index}" for index in range(raw.width)]
     raw.columns = names
+    if _may_repeat_header(raw, header, layout, contract):
+        return None  # the row-by-row reader tells whether it is the header again, and names its line
     lengths = [pl.col(name).str.len_chars().fill_null(0) for name in names]
     longest_field, longest_line = raw.select(
         pl.max_horizontal(lengths).max().fill_null(0).alias("field"),

@@ -9,7 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infra.readers.common import FrameBuilder, RawTable, UnnamedColumns, is_blank, match_header, no_header
+from infra.readers.common import (
+    FrameBuilder,
+    HeaderRepeats,
+    RawTable,
+    UnnamedColumns,
+    header_again,
+    is_blank,
+    match_header,
+    no_header,
+)
 from infra.readers.csv_fast import read_csv_fast
 from infra.readers.encoding import detect_encoding, reject_binary
 from infra.readers.limits import CSV_FIELD_LIMIT, Limits, check_header_width, check_row, over_limit
@@ -55,15 +64,18 @@ def read_csv_rows(text: str, encoding: str, contract: Contract, file: str, limit
             break
     if header is None:
         raise no_header(file)
-    check_header_width(header, file, limits, row=header_row)
+    check_header_width(header, contract, file, limits, row=header_row)
     layout = match_header(header, contract, file, row=header_row)
     builder = FrameBuilder(contract, layout)
     unnamed = UnnamedColumns(header)
     width = len(header)
+    repeats = HeaderRepeats(contract, layout)
     blank = 0
     for start, cells in records:
         if is_blank(cells):
             blank += 1
+            continue
+        if repeats.check(start, cells):
             continue
         check_row(cells, start, file, limits)
         unnamed.note(cells)
@@ -77,6 +89,8 @@ def read_csv_rows(text: str, encoding: str, contract: Contract, file: str, limit
                 row=start,
             )
         builder.add(start, cells)
+    if repeats.lines:
+        raise header_again(file, repeats.lines)
     frame = builder.frame()
     ignored = (*layout.ignored, *(f"(unnamed column {index + 1})" for index in sorted(unnamed.used)))
     return RawTable(frame, "csv", encoding, ignored, frame.height, blank)

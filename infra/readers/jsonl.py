@@ -10,7 +10,7 @@ import polars as pl
 
 from infra.readers.common import SOURCE_ROW, RawTable, cell_text
 from infra.readers.encoding import reject_undecodable
-from infra.readers.limits import Limits, check_json_line, over_limit
+from infra.readers.limits import Limits, check_json_line, over_limit, too_many_columns
 from infra.readers.named_columns import from_named_columns
 from schemas.contract import Contract
 from schemas.errors import FileRejected
@@ -58,14 +58,14 @@ def read_jsonl(path: Path, contract: Contract, file: str, limits: Limits) -> Raw
         record = _json_record(line, file=file, line_number=number)
         keys.update(dict.fromkeys(record))
         if len(keys) > limits.max_columns:
-            raise over_limit(
+            raise too_many_columns(
+                list(keys),
+                contract,
                 file,
-                "max_columns",
-                len(keys),
-                what_en=f"the number of distinct keys up to line {number}",
-                what_ja=f"{number}行目までのキーの種類数",
+                limits,
                 row=number,
-                limits=limits,
+                what_en=f"distinct keys up to line {number}",
+                what_ja=f"{number}行目までのキーの種類数",
             )
         records.append(record)
         lines.append(number)

@@ -23,6 +23,7 @@ from schemas.errors import FileRejected
 
 if TYPE_CHECKING:
     from infra.settings import Settings
+    from schemas.contract import Contract
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -31,6 +32,9 @@ MIB = 1 << 20
 CSV_FIELD_LIMIT = 131_072
 # Entries smaller than this are never judged by their compression ratio: tiny XML compresses very well.
 RATIO_FLOOR_BYTES = MIB
+# A too-many-columns message names this many of the columns to delete, each cut to this length.
+_NAMES_SHOWN = 20
+_NAME_CHARS = 40
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
@@ -40,7 +44,8 @@ class Limits:
 
     max_file_bytes: int = GIB
     max_rows: int = 20_000_000
-    max_columns: int = 200
+    # System exports carry hundreds of columns the contract does not read (they are ignored); Excel has 16,384.
+    max_columns: int = 2_000
     max_field_chars: int = 10_000
     max_line_chars: int = 1_000_000
     max_uncompressed_bytes: int = 4 * GIB
@@ -196,13 +201,52 @@ def check_json_line(line: str, file: str, line_number: int, limits: Limits) -> N
             )
 
 
-def check_header_width(header: Sequence[str | None], file: str, limits: Limits, *, row: int | None) -> None:
-    """Reject a header with more named columns than `max_columns`."""
-    named = sum(1 for name in header if name is not None and str(name).strip())
-    if named > limits.max_columns:
-        raise over_limit(
-            file, "max_columns", named, what_en="the number of columns", what_ja="列数", row=row, limits=limits
+def check_header_width(
+    header: Sequence[str | None], contract: Contract, file: str, limits: Limits, *, row: int | None
+) -> None:
+    """Reject a header with more named columns than `max_columns`, naming the columns the contract does not read."""
+    named = [str(name).strip() for name in header if name is not None and str(name).strip()]
+    if len(named) > limits.max_columns:
+        raise too_many_columns(named, contract, file, limits, row=row)
+
+
+def too_many_columns(
+    names: Sequence[str],
+    contract: Contract,
+    file: str,
+    limits: Limits,
+    *,
+    row: int | None = None,
+    what_en: str = "columns",
+    what_ja: str = "列数",
+) -> FileRejected:
+    """The rejection of a file with more columns than `max_columns`: which columns to delete, not to split it.
+
+    Columns the contract does not know are ignored anyway, so they are the ones to delete: the message names the
+    first of them and how many there are. `what_en`, `what_ja` say what was counted (JSON Lines counts keys).
+    """
+    unknown = [name for name in names if contract.column_for_header(name) is None]
+    if not unknown:
+        return over_limit(
+            file, "max_columns", len(names), what_en="the number of columns", what_ja="列数", row=row, limits=limits
         )
+    shown = ", ".join(repr(name[:_NAME_CHARS]) for name in unknown[:_NAMES_SHOWN])
+    more = len(unknown) - _NAMES_SHOWN
+    shown_en = shown + (f" and {more:,} more" if more > 0 else "")
+    shown_ja = shown + (f" ほか{more:,}列" if more > 0 else "")
+    excess = len(names) - limits.max_columns
+    env = setting_name("max_columns")
+    return FileRejected(
+        file,
+        f"the file has {len(names):,} {what_en}, more than the limit max_columns = {limits.max_columns:,}; "
+        f"{len(unknown):,} of them are not in the data contract of {contract.name} and are not read: delete at least "
+        f"{excess:,} of these columns: {shown_en} (or ask the secretariat to raise {env})",
+        f"ファイルの{what_ja}（{len(names):,}）が上限 max_columns = {limits.max_columns:,} を超えています。"
+        f"このうち{len(unknown):,}列は {contract.name} のデータ契約にない列で、読み込まれません。"
+        f"次の列のうち{excess:,}列以上を削除してください: {shown_ja}"
+        f"（または事務局に {env} の引き上げを依頼してください）",
+        row=row,
+    )
 
 
 def check_row(cells: Sequence[str | None], number: int, file: str, limits: Limits) -> None:

@@ -38,7 +38,7 @@ def from_named_columns(
     limits: Limits,
 ) -> RawTable:
     """Select and fill the contract's columns of a frame whose columns are already named."""
-    check_header_width(frame.columns, file, limits, row=None)
+    check_header_width(frame.columns, contract, file, limits, row=None)
     layout = match_header(frame.columns, contract, file, row=None)
     columns = [source_row.cast(pl.Int64).alias(SOURCE_ROW)]
     for column in contract.read_schema:

@@ -7,13 +7,13 @@ from pathlib import Path
 import polars as pl
 
 from infra.readers.common import SOURCE_ROW, RawTable
-from infra.readers.limits import Limits, over_limit
+from infra.readers.limits import Limits, over_limit, too_many_columns
 from infra.readers.named_columns import from_named_columns
 from schemas.contract import Contract
 from schemas.errors import FileRejected
 
 
-def _check_parquet_metadata(path: Path, file: str, limits: Limits) -> None:
+def _check_parquet_metadata(path: Path, contract: Contract, file: str, limits: Limits) -> None:
     """Reject a Parquet file too large to read, from its footer alone."""
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
@@ -29,9 +29,7 @@ def _check_parquet_metadata(path: Path, file: str, limits: Limits) -> None:
             file, "max_rows", metadata.num_rows, what_en="the number of rows", what_ja="行数", limits=limits
         )
     if metadata.num_columns > limits.max_columns:
-        raise over_limit(
-            file, "max_columns", metadata.num_columns, what_en="the number of columns", what_ja="列数", limits=limits
-        )
+        raise too_many_columns(list(metadata.schema.names), contract, file, limits)
     expanded = sum(metadata.row_group(index).total_byte_size for index in range(metadata.num_row_groups))
     if expanded > limits.max_uncompressed_bytes:
         raise over_limit(
@@ -46,7 +44,7 @@ def _check_parquet_metadata(path: Path, file: str, limits: Limits) -> None:
 
 def read_parquet(path: Path, contract: Contract, file: str, limits: Limits) -> RawTable:
     """Read a Parquet file as text columns of `contract`."""
-    _check_parquet_metadata(path, file, limits)
+    _check_parquet_metadata(path, contract, file, limits)
     try:
         frame = pl.read_parquet(path)
     except (pl.exceptions.PolarsError, OSError) as error:

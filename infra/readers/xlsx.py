@@ -5,6 +5,10 @@ the contract (by code or Japanese name), wherever it stands in the workbook. Hid
 sheets are never read (offices keep old copies there); visible sheets without that header (記入方法,
 notes, charts, empty sheets) are skipped and listed in `RawTable.skipped_sheets`. Several data sheets
 are read as one submission, numbered as `schemas.workbooks` says, each listed in `RawTable.sheets`.
+
+Cells are read as Excel shows them (`infra.readers.xlsx_cells`): a vertically merged block gives its value to
+every row of it, and a formula with no saved result in a column of the contract refuses the workbook, naming
+the sheet, row, column and cell, because the value Excel would show is not in the file.
 """
 
 from __future__ import annotations
@@ -16,17 +20,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from infra.readers.common import (
     FrameBuilder,
+    HeaderRepeats,
     Layout,
     RawTable,
     UnnamedColumns,
-    cell_text,
     check_layout,
+    header_again,
     header_layout,
     is_blank,
     no_header,
@@ -36,6 +41,11 @@ from schemas.contract import Contract
 from schemas.errors import FileRejected
 from schemas.workbooks import SHEET_ROW_STRIDE, Sheet, SkippedSheet
 
+if TYPE_CHECKING:
+    from infra.readers.xlsx_cells import SheetCells, SheetRow
+
+# A rejection for formulas with no saved result lists this many of the cells.
+_UNSAVED_LISTED = 5
 # An OLE compound file: an .xls workbook, or an .xlsx that Excel encrypted with a password.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # The stream that holds an encrypted workbook; directory entry names are UTF-16LE.
@@ -68,18 +78,16 @@ def _unreadable_xlsx(file: str, error: Exception) -> FileRejected:
     )
 
 
-def _sheet_rows(values: Iterator[tuple[object, ...]], file: str) -> Iterator[tuple[int, list[str | None]]]:
-    """Rows of a sheet as (sheet row, cell texts); openpyxl's errors while parsing become a rejection."""
-    number = 0
+def _sheet_rows(rows: Iterator[SheetRow], file: str) -> Iterator[SheetRow]:
+    """A sheet's rows; openpyxl's errors while parsing become a rejection."""
     while True:
         try:
-            row = next(values)
+            row = next(rows)
         except StopIteration:
             return
         except _XLSX_ERRORS as error:
             raise _unreadable_xlsx(file, error) from None
-        number += 1
-        yield number, [cell_text(value) for value in row]
+        yield row
 
 
 def read_xlsx(path: Path, contract: Contract, file: str, limits: Limits) -> RawTable:
@@ -129,11 +137,24 @@ def _reject_compound_file(path: Path, file: str) -> None:
 
 @dataclass(frozen=True)
 class _SheetRows:
-    """The rows read from one data sheet."""
+    """The rows read from one data sheet, and the first cells holding a formula with no saved result."""
 
     frame: pl.DataFrame
     n_blank_rows: int
     ignored: tuple[str, ...]
+    unsaved: tuple[_UnsavedCell, ...] = ()
+    n_unsaved: int = 0
+
+
+@dataclass(frozen=True)
+class _UnsavedCell:
+    """A formula cell with no saved result in a column of the contract, in a row with values."""
+
+    row: int
+    position: int
+    column: str
+    header: str
+    formula: str
 
 
 @dataclass(frozen=True)
@@ -147,6 +168,8 @@ class _WrongHeader:
 
 
 def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits) -> RawTable:
+    from infra.readers.xlsx_cells import SheetCells
+
     names: list[str] = list(workbook.sheetnames)
     # One sheet: messages stay as they were; several: each names its sheet.
     naming = len(names) > 1
@@ -163,13 +186,14 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
             skipped.append(SkippedSheet(name, "hidden: hidden sheets are never read", "非表示のシートは読み込みません"))
             continue
         with _naming_sheet(name if naming else None):
-            rows = _rows_of(sheet, file)
-            found = next(((number, cells) for number, cells in rows if not is_blank(cells)), None)
+            cells = SheetCells(workbook, sheet)
+            rows = _sheet_rows(cells.rows(), file)
+            found = next((row for row in rows if not is_blank(row.cells)), None)
             if found is None:
                 skipped.append(SkippedSheet(name, "empty", "空のシート"))
                 continue
-            header_row, header = found
-            check_header_width(header, file, limits, row=header_row)
+            header_row, header = found.number, found.cells
+            check_header_width(header, contract, file, limits, row=header_row)
             layout = header_layout(header, contract)
             if layout.missing:
                 wrong.append(_WrongHeader(name, header, header_row, layout))
@@ -178,8 +202,13 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
             check_layout(layout, header, contract, file, row=header_row)
             offset = len(sheets) * SHEET_ROW_STRIDE
             read_before = sum(part.frame.height for part in parts)
-            parts.append(_read_sheet(rows, header, layout, contract, file, limits, offset=offset, before=read_before))
-            sheets.append(Sheet(name, offset))
+            part = _read_sheet(
+                rows, cells, header_row, header, layout, contract, file, limits, offset=offset, before=read_before
+            )
+        if part.unsaved:
+            raise _unsaved_formulas(file, name, part)
+        parts.append(part)
+        sheets.append(Sheet(name, offset))
     if not parts:
         raise _no_data_sheet(file, contract, names, skipped, wrong, naming=naming)
     frame = pl.concat([part.frame for part in parts], rechunk=True) if len(parts) > 1 else parts[0].frame
@@ -188,17 +217,10 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
     return RawTable(frame, "xlsx", None, ignored, frame.height, blank, tuple(sheets), tuple(skipped))
 
 
-def _rows_of(sheet: Any, file: str) -> Iterator[tuple[int, list[str | None]]]:
-    try:
-        sheet.reset_dimensions()  # the stored sheet size can be stale; read what is there
-        values = sheet.iter_rows(min_row=1, values_only=True)
-    except _XLSX_ERRORS as error:
-        raise _unreadable_xlsx(file, error) from None
-    return _sheet_rows(values, file)
-
-
 def _read_sheet(
-    rows: Iterator[tuple[int, list[str | None]]],
+    rows: Iterator[SheetRow],
+    cells: SheetCells,
+    header_row: int,
     header: list[str | None],
     layout: Layout,
     contract: Contract,
@@ -208,19 +230,31 @@ def _read_sheet(
     offset: int,
     before: int,
 ) -> _SheetRows:
-    """The rows after a data sheet's header, numbered `offset` + sheet row; `before` rows came from earlier sheets."""
+    """The rows after a data sheet's header, numbered `offset` + sheet row; `before` rows came from earlier sheets.
+
+    Vertically merged blocks give their value to each of their rows; a formula with no saved result in a
+    column of the contract is noted (the first few, and how many), for the caller to refuse the sheet.
+    """
     from openpyxl.utils import get_column_letter
+
+    from infra.readers.xlsx_cells import fill_merged_down, header_covered
 
     builder = FrameBuilder(contract, layout)
     unnamed = UnnamedColumns(header)
-    blank = kept = 0
-    for number, cells in rows:
-        if is_blank(cells):
+    read_columns = {position: column for column, position in layout.positions.items()}
+    unsaved: list[_UnsavedCell] = []
+    repeats = HeaderRepeats(contract, layout)
+    n_unsaved = blank = kept = 0
+    for row in rows:
+        number, values = row.number, row.cells
+        if is_blank(values):
             blank += 1
             if number > limits.max_rows:
                 check_row((), number, file, limits)
             continue
-        check_row(cells, number, file, limits)
+        if repeats.check(number, values):
+            continue
+        check_row(values, number, file, limits)
         kept += 1
         if before + kept > limits.max_rows:
             raise over_limit(
@@ -232,11 +266,49 @@ def _read_sheet(
                 row=number,
                 limits=limits,
             )
-        unnamed.note(cells)
-        builder.add(offset + number, cells)
-    letters = (get_column_letter(index + 1) for index in sorted(unnamed.used))
-    ignored = (*layout.ignored, *(f"(unnamed column {letter})" for letter in letters))
-    return _SheetRows(builder.frame(), blank, ignored)
+        for position, formula in row.unsaved.items():
+            if position in read_columns:
+                n_unsaved += 1
+                if len(unsaved) < _UNSAVED_LISTED:
+                    column = read_columns[position]
+                    unsaved.append(
+                        _UnsavedCell(number, position, column, str(header[position]).strip(), formula.formula)
+                    )
+        unnamed.note(values)
+        builder.add(offset + number, values)
+    if repeats.lines:
+        raise header_again(file, repeats.lines, line="row")
+    frame = fill_merged_down(builder.frame(), cells.merges, layout.positions, header_row=header_row, offset=offset)
+    used = sorted(unnamed.used - header_covered(cells.merges, header_row))
+    ignored = (*layout.ignored, *(f"(unnamed column {get_column_letter(index + 1)})" for index in used))
+    return _SheetRows(frame, blank, ignored, tuple(unsaved), n_unsaved)
+
+
+def _unsaved_formulas(file: str, sheet: str, part: _SheetRows) -> FileRejected:
+    """The rejection of a sheet whose cells hold formulas no program calculated, naming the first and how many."""
+    from openpyxl.utils import get_column_letter
+
+    first = part.unsaved[0]
+    cell = f"{get_column_letter(first.position + 1)}{first.row}"
+    formula = f" ={first.formula}" if first.formula else ""
+    others = [f"{get_column_letter(one.position + 1)}{one.row}" for one in part.unsaved[1:]]
+    more = part.n_unsaved - 1
+    listed = ", ".join(others) + (" …" if more > len(others) else "")
+    more_en = f"; {more:,} more cells of the sheet are like it ({listed})" if more else ""
+    more_ja = f"。同じようなセルがほかに{more:,}個あります（{listed}）" if more else ""
+    return FileRejected(
+        file,
+        f"sheet {sheet!r}, row {first.row}, column {first.column} (cell {cell}, header {first.header!r}): the cell "
+        f"holds the formula{formula} with no saved result: the workbook was written by a program and never saved "
+        f"in Excel, so the value Excel shows is not in the file{more_en}; open and save the workbook in Excel, "
+        "or type the value instead of the formula",
+        f"シート「{sheet}」の{first.row}行目、列 {first.column}（セル {cell}、見出し「{first.header}」）: "
+        f"数式{formula} の計算結果がファイルに保存されていません（プログラムで作成され、Excelで保存されていない"
+        f"ブックです。Excelに表示される値がファイルにありません）{more_ja}。"
+        "Excelでブックを開いて保存し直すか、数式ではなく値を入力してください",
+        row=first.row,
+        column=first.column,
+    )
 
 
 @contextmanager

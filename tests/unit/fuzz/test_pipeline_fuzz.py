@@ -34,8 +34,9 @@ CELLS = st.one_of(
     st.text(max_size=10),
     st.sampled_from([",", '"', "\n", "\x00", "\ufeff", "-5", "1e400", "NaN", "FY2099", "<script>x</script>", "=1+1"]),
 )
-# Each example that gets past the reader costs one Great Expectations run (~0.5 s): fewer examples here.
-PIPELINE_FUZZ = settings(FUZZ, max_examples=max(FUZZ.max_examples // 8, 6))
+# Each example that gets past the reader costs one Great Expectations run (~1 s): fewer examples here, at most
+# 40 (`make fuzz` judges thousands of files in batches in test_members_fuzz.py).
+PIPELINE_FUZZ = settings(FUZZ, max_examples=min(max(FUZZ.max_examples // 8, 6), 40))
 
 
 def test_check_file_reports_or_rejects_whatever_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

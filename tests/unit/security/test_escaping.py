@@ -57,7 +57,7 @@ def test_validation_report_escapes_values_columns_and_file_name(
 
 def test_rejection_report_escapes_member_text_in_the_reason(tmp_path: Path) -> None:
     path = tmp_path / "flows.csv"
-    path.write_text(f"{HEADER},{SCRIPT},{SCRIPT}\n", encoding="utf-8")  # a duplicate column named by the member
+    path.write_text(f"member_id,{SCRIPT}\n", encoding="utf-8")  # the missing-columns reason quotes the header
     with pytest.raises(FileRejected) as caught:
         read_table(path, FLOWS)
     assert SCRIPT in caught.value.message_en

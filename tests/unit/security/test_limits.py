@@ -47,7 +47,7 @@ def csv_rows(n: int) -> str:
 def test_default_limits_match_the_settings_defaults() -> None:
     assert limits_from_settings(Settings()) == DEFAULT_LIMITS
     assert DEFAULT_LIMITS.max_file_bytes == 1 << 30
-    assert DEFAULT_LIMITS.max_columns == 200
+    assert DEFAULT_LIMITS.max_columns == 2_000
 
 
 def test_settings_raise_and_lower_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,10 +72,16 @@ def test_file_size_is_checked_before_reading(tmp_path: Path) -> None:
 
 
 def test_too_many_columns_in_every_format(tmp_path: Path) -> None:
-    extra = [f"extra_{index}" for index in range(200)]  # 12 contract columns + 200 = 212 > 200
+    extra = [f"extra_{index}" for index in range(2_000)]  # 15 contract columns + 2,000 > 2,000
     header = HEADER.split(",") + extra
     csv_path = write(tmp_path, "wide.csv", ",".join(header) + "\n" + VALID_ROW + "\n")
-    assert_names_limit(rejected(csv_path), "max_columns", file="wide.csv")
+    error = rejected(csv_path)
+    assert_names_limit(error, "max_columns", file="wide.csv")
+    # Which columns to delete (those the contract does not read), never "split the file".
+    assert "delete at least 15 of these columns: 'extra_0', 'extra_1'," in error.message_en
+    assert "'extra_19' and 1,980 more" in error.message_en
+    assert "split" not in error.message_en
+    assert "分割" not in error.message_ja
 
     frame = pl.DataFrame({name: ["x"] for name in header})
     parquet_path = tmp_path / "wide.parquet"

@@ -123,4 +123,4 @@ def test_a_column_named_twice_in_two_languages_is_rejected(tmp_path: Path) -> No
     with pytest.raises(FileRejected) as caught:
         read_table(path, FLOWS)
     assert caught.value.column == "member_id"
-    assert "'会員ID' appears more than once in the header (also as 'member_id')" in caught.value.message_en
+    assert "the headers 'member_id' and '会員ID' both name the column member_id (会員ID)" in caught.value.message_en

@@ -157,8 +157,8 @@ def test_duplicate_header_after_normalisation_is_rejected_naming_it(tmp_path: Pa
     text = f"{HEADER},Period\n{ROW},2024\n"
     error = rejection(write(tmp_path, "flows.csv", text))
     assert error.column == "period"
-    assert "'Period' appears more than once" in error.message_en
-    assert "Period" in error.message_ja
+    assert "the headers 'period' and 'Period' both name the column period (期間)" in error.message_en
+    assert "列名「period」と「Period」はどちらも列 period（期間）を指しています" in error.message_ja
 
 
 def test_missing_required_columns_are_all_named(tmp_path: Path) -> None:

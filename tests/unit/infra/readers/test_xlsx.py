@@ -137,7 +137,7 @@ def test_rejections_inside_a_sheet_name_it(tmp_path: Path) -> None:
     add_sheet(workbook, "2023", [HEADER, flow("2023", 1)])
     add_sheet(workbook, "2024", [[*HEADER, "member_id"], flow("2024", 1)])
     error = rejection(save(workbook, tmp_path))
-    assert error.message_en.startswith("sheet '2024': the column 'member_id' appears more than once")
+    assert error.message_en.startswith("sheet '2024': the headers '会員ID' and 'member_id' both name the column")
 
 
 def encrypt(plain: Path, password: str) -> Path:
