@@ -253,9 +253,13 @@ def _replacement(template: Template) -> tuple[InstructionLine, InstructionLine]:
             "Each target is kept as versions: a row for the same target id starts a new version from the day its "
             "file arrives (other targets stay).",
         )
+    year = next((column.example for column in template.columns if column.name == PERIOD), "") or "令和6年度"
+    named = f"{template.dataset}_{year}.xlsx"
     return _said(
-        "同じファイル名で出し直すと前の版を置き換えます。別名の訂正版も、同じ行（同じキー）を含む古いファイルを置き換えます。"
+        "同じファイル名で出し直すと、中身にかかわらず前の版を置き換えます。別の年度などは別の名前で保存してください"
+        f"（例: {named}）。別名の訂正版も、同じ行（同じキー）を含む古いファイルを置き換えます。"
         "別の行だけのファイル（事業所別など）は合算されます。",
-        "A file sent again under the same name replaces its earlier version; a corrected copy under another name "
-        "replaces older files sharing a row key with it; files of other rows add up (one per plant).",
+        "A file sent again under the same name replaces its earlier version, whatever it holds: save another year "
+        f"under another name ({named}). A corrected copy under another name replaces older files sharing a row key "
+        "with it; files of other rows add up (one per plant).",
     )

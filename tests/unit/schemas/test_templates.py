@@ -202,6 +202,8 @@ def test_the_instructions_describe_every_column_every_list_and_how_to_submit() -
     assert f"junkan validate ファイル --member {MEMBER} --dataset flows" in text
     assert f"inbox/{MEMBER}/flows/" in text
     assert "2行目は記入例です" in text
+    # A file sent again under the same name replaces the earlier one whatever it holds: next year's needs its own.
+    assert "別の年度などは別の名前で保存してください（例: flows_令和6年度.xlsx）" in text
 
 
 def test_reference_data_instructions_say_how_the_secretariat_loads_it() -> None:
