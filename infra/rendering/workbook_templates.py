@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.datavalidation import DataValidation
 
 TemplateFormat = Literal["xlsx", "csv"]
-TEMPLATE_FORMATS: Final[tuple[TemplateFormat, ...]] = ("xlsx", "csv")
 LISTS_SHEET: Final = "lists"
 # Rows under the header that carry the drop-downs and checks (the example row included).
 DATA_ROWS: Final = 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import get_args
 
 import openpyxl
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from flows.cli import template as cli_template
 from infra.ledger import Ledger, Member
+from infra.rendering.workbook_templates import TemplateFormat
 from infra.settings import Settings
 from schemas.template_instructions import DATA_SHEET
 
@@ -96,3 +98,7 @@ def test_a_member_id_is_refused_for_reference_data_and_when_it_cannot_be_one(hom
     assert "must be 2-64 lower-case letters" in out
     code, out = run("roadmap_targets")
     assert code == 0, out
+
+
+def test_the_command_offers_the_formats_the_writer_writes() -> None:
+    assert [one.value for one in cli_template.TemplateFileFormat] == list(get_args(TemplateFormat))
