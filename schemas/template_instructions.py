@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from schemas import vocabulary as v
 from schemas.templates import MEMBER_ID, PERIOD, REGION_CHOICES, Choice, Template, TemplateColumn
 
 # The sheets a workbook template holds; the readers read the data sheet and skip the instructions (its first row is
@@ -101,13 +102,18 @@ def _steps(template: Template) -> list[InstructionLine]:
     ]
     number = len(steps) + 1
     if any(column.choices for column in template.columns):
+        japanese, english = "", ""
+        if any(_is_read_by_name(column) for column in template.columns):
+            japanese = (
+                "工程・素材の日本語名（例: 回収）も読めますが、"
+                "セルごとに「コードで記入してください」という警告が出ます。"
+            )
+            english = " Japanese names of stages and materials (回収) are read too, with a warning on each cell."
         steps.append(
             _said(
-                f"{number}. 一覧（▼）から選べる列があります。一覧の値をそのまま使うと、警告なしで読み込まれます。"
-                "工程・素材の日本語名（例: 回収）も読めますが、"
-                "セルごとに「コードで記入してください」という警告が出ます。",
-                f"{number}. Some columns offer a drop-down list (▼): its values are read without warnings. Japanese "
-                "names of stages and materials (回収) are read too, with a warning on each cell asking for the code.",
+                f"{number}. 一覧（▼）から選べる列があります。"
+                f"一覧の値をそのまま使うと、警告なしで読み込まれます。{japanese}",
+                f"{number}. Some columns offer a drop-down list (▼): its values are read without warnings.{english}",
             )
         )
         number += 1
@@ -141,6 +147,12 @@ def _steps(template: Template) -> list[InstructionLine]:
     return [line for pair in steps for line in pair]
 
 
+def _is_read_by_name(column: TemplateColumn) -> bool:
+    """Whether a column offers stages or materials, which the readers also take by their names (with a warning)."""
+    offered = {choice.value for choice in column.choices}
+    return bool(offered) and offered <= set(v.STAGE_CODES) | set(v.MATERIAL_CODES)
+
+
 def _column_row(column: TemplateColumn) -> InstructionLine:
     return InstructionLine(
         "row",
@@ -168,6 +180,8 @@ def _values_text(column: TemplateColumn) -> str:
     if column.choices:
         listed = "一覧から選択（下の表）/ from the list (table below)"
         return listed if column.closed else f"{listed}; 一覧にない値も可 / other values allowed"
+    if column.name == "url" or column.name.endswith("_url"):
+        return "URL（https:// で始まる）/ a link starting with https://"
     bounds = _bounds(column)
     return {
         "text": "自由記述 / free text",

@@ -206,6 +206,16 @@ def test_the_instructions_describe_every_column_every_list_and_how_to_submit() -
     assert "別の年度などは別の名前で保存してください（例: flows_令和6年度.xlsx）" in text
 
 
+def test_the_note_on_japanese_names_and_the_url_hint_appear_only_where_they_apply() -> None:
+    flows = "\n".join(cell for line in instruction_lines(build("flows")) for cell in line.cells)
+    plans_lines = instruction_lines(build("plans"))
+    plans = "\n".join(cell for line in plans_lines for cell in line.cells)
+    assert "工程・素材の日本語名" in flows
+    assert "工程・素材の日本語名" not in plans  # plans offer はい / いいえ only
+    url = next(line.cells for line in plans_lines if line.kind == "row" and line.cells[1] == "url")
+    assert url[6] == "URL（https:// で始まる）/ a link starting with https://"
+
+
 def test_reference_data_instructions_say_how_the_secretariat_loads_it() -> None:
     text = "\n".join(cell for line in instruction_lines(build("reference_statistics")) for cell in line.cells)
     assert "junkan reference load FILE --dataset reference_statistics" in text
