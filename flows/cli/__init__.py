@@ -26,6 +26,7 @@ from flows.cli import (  # noqa: E402
     sources,
     submissions,
     tables,
+    template,
     worker,
 )
 
@@ -38,7 +39,21 @@ app = typer.Typer(
 )
 
 
-GROUPS = (members, submissions, tables, demo, report, followup, sources, serve, prefect_server, worker, bi, reference)
+GROUPS = (
+    members,
+    submissions,
+    tables,
+    demo,
+    report,
+    followup,
+    sources,
+    serve,
+    prefect_server,
+    worker,
+    bi,
+    reference,
+    template,
+)
 for group in GROUPS:
     group.register(app)
 
