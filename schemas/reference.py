@@ -116,7 +116,7 @@ _SCOPE = Column(
 )
 
 
-def _year(name: str, en: str, ja: str, headers: tuple[str, ...], *, required: bool) -> Column:
+def _year(name: str, en: str, ja: str, headers: tuple[str, ...], *, required: bool, example: str) -> Column:
     return Column(
         name,
         pl.Int32(),
@@ -125,7 +125,7 @@ def _year(name: str, en: str, ja: str, headers: tuple[str, ...], *, required: bo
         required=required,
         min_value=float(periods.MIN_YEAR),
         max_value=float(periods.MAX_YEAR),
-        example="2030",
+        example=example,
         headers_ja=headers,
     )
 
@@ -162,6 +162,7 @@ ROADMAP_TARGETS = Contract(
             "基準年度（空欄: 基準値なし）",
             ("基準年", "基準年度"),
             required=False,
+            example="2019",
         ),
         Column(
             "baseline_value",
@@ -171,7 +172,14 @@ ROADMAP_TARGETS = Contract(
             example="15.7",
             headers_ja=("基準値",),
         ),
-        _year("target_year", "Year the target should be reached", "目標年度", ("目標年", "目標年度"), required=True),
+        _year(
+            "target_year",
+            "Year the target should be reached",
+            "目標年度",
+            ("目標年", "目標年度"),
+            required=True,
+            example="2030",
+        ),
         Column(
             "target_value",
             pl.Float64(),
