@@ -16,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.devservers.prefect import running_servers
+from infra.devservers.processes import running_servers
 
 TOKEN_VARIABLE = "TEST_RUN_OF_JUNKAN"
 

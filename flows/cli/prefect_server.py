@@ -111,7 +111,7 @@ def status() -> None:
 
 def _list_others(run_dir: Path) -> None:
     """Every other background server of this user, with its home: each costs memory while it runs."""
-    from infra.devservers.prefect import running_servers
+    from infra.devservers.processes import running_servers
 
     others = [found for found in running_servers() if found.run_dir.resolve() != run_dir.resolve()]
     if not others:

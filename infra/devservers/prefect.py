@@ -23,29 +23,31 @@ reads the pid file stays cheap.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from infra.devservers.loopback import free_port, log_tail
+from infra.devservers.processes import (
+    HOST,
+    RUN_DIRECTORY_VARIABLE,
+    active_flow_runs,
+    health_ok,
+    is_prefect_server,
+    port_in_use,
+)
 from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 RUN_DIRECTORY = "prefect-server"
-# Set in the server's environment: how a test session (tests/conftest.py) finds the servers junkan started.
-RUN_DIRECTORY_VARIABLE = "JUNKAN_PREFECT_SERVER_RUN_DIR"
 # Client and per-run settings that must not leak into the server; the database URL may (as in prefect.sh).
 _SERVER_KEEPS = frozenset({"PREFECT_API_DATABASE_CONNECTION_URL"})
 # A free port can be taken by another program between choosing it and the server binding it: try again.
@@ -53,10 +55,6 @@ _START_ATTEMPTS = 3
 # Popen objects of servers this process started: kept so that Python does not warn that a child still runs,
 # and so that `stop` can reap its own child instead of waiting on a zombie.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
-
-
-# Flow runs in these states keep a server busy: the watchdog never stops a server in the middle of a run.
-_ACTIVE_STATES = ("PENDING", "RUNNING", "CANCELLING", "PAUSED")
 
 
 class ServerError(RuntimeError):
@@ -91,110 +89,6 @@ class ServerStart:
 
     server: RunningServer
     started: bool
-
-
-def health_ok(api_url: str, *, timeout_s: float = 2.0) -> bool:
-    """Whether a Prefect API answers `GET <api_url>/health` with 200 within the timeout."""
-    try:
-        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout_s) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except (OSError, urllib.error.URLError):
-        return False
-
-
-def _active_flow_runs(api_url: str, *, timeout_s: float = 10.0) -> int | None:
-    """How many flow runs are pending, running, cancelling or paused; None when the API does not answer."""
-    body = json.dumps({"flow_runs": {"state": {"type": {"any_": list(_ACTIVE_STATES)}}}}).encode()
-    request = urllib.request.Request(  # noqa: S310 - our own server on loopback
-        f"{api_url.rstrip('/')}/flow_runs/count", data=body, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
-            return int(json.loads(response.read()))
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
-
-
-@dataclass(frozen=True)
-class MarkedServer:
-    """A Prefect server junkan started, found by the run directory in its environment: its home and port."""
-
-    pid: int
-    run_dir: Path
-    environment: dict[str, str]
-
-    @property
-    def home(self) -> Path:
-        """The JUNKAN_HOME it belongs to."""
-        return self.run_dir.parent
-
-    @property
-    def port(self) -> int | None:
-        """The port it listens on, from its port file (None when the file is gone)."""
-        try:
-            return int((self.run_dir / "port").read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            return None
-
-
-def _environment(pid: int) -> dict[str, str]:
-    try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:  # gone, or not ours to read
-        return {}
-    pairs = (entry.split(b"=", 1) for entry in raw.split(b"\0") if b"=" in entry)
-    return {name.decode(errors="replace"): value.decode(errors="replace") for name, value in pairs}
-
-
-def running_servers() -> list[MarkedServer]:
-    """Every Prefect server of this user that junkan started (any home): process-group leaders marked as ours."""
-    found: list[MarkedServer] = []
-    for entry in sorted(Path("/proc").iterdir(), key=lambda path: path.name):
-        if not entry.name.isdigit():
-            continue
-        pid = int(entry.name)
-        environment = _environment(pid)
-        if RUN_DIRECTORY_VARIABLE not in environment:
-            continue
-        try:
-            if os.getpgid(pid) != pid:  # a worker or the watchdog of a server: they go with its group
-                continue
-        except ProcessLookupError:
-            continue
-        found.append(MarkedServer(pid=pid, run_dir=Path(environment[RUN_DIRECTORY_VARIABLE]), environment=environment))
-    return found
-
-
-def _is_prefect_server(pid: int) -> bool:
-    """Whether a live process is a Prefect server (not another program that got a recycled pid)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, but someone else's: not ours
-        return False
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0]
-        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except FileNotFoundError:  # gone in between
-        return False
-    except OSError:  # no /proc (not Linux): trust the pid file
-        return True
-    # `…/prefect server start …` or `python -m prefect server start …`, as spawned here and by prefect.sh
-    is_server = any(
-        Path(argument).name == "prefect" and arguments[index + 1 : index + 3] == ["server", "start"]
-        for index, argument in enumerate(arguments)
-    )
-    return state != "Z" and is_server
-
-
-def _port_in_use(port: int) -> bool:
-    """Whether something already accepts connections on 127.0.0.1:port."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex((HOST, port)) == 0
 
 
 def _prefect_command() -> list[str]:
@@ -253,7 +147,7 @@ class LocalPrefectServer:
         except ValueError:
             self._forget()
             return None
-        if not _is_prefect_server(pid):
+        if not is_prefect_server(pid):
             logger.info("removing the stale pid file of Prefect server %d (%s)", pid, self.pid_file)
             self._forget()
             return None
@@ -287,7 +181,7 @@ class LocalPrefectServer:
                 raise ServerError(msg)
             for attempt in range(1, _START_ATTEMPTS + 1):
                 port = self.port or free_port()
-                if self.port is not None and _port_in_use(port):
+                if self.port is not None and port_in_use(port):
                     msg = f"port {HOST}:{port} is taken by another program; set JUNKAN_PREFECT_PORT to a free one"
                     raise ServerError(msg)
                 server = self._spawn(port)
@@ -296,7 +190,7 @@ class LocalPrefectServer:
                     if idle_stop_s:
                         self._spawn_watchdog(server, idle_stop_s)
                     return ServerStart(server=server, started=True)
-                exited = not _is_prefect_server(server.pid)
+                exited = not is_prefect_server(server.pid)
                 self._kill(server.pid)
                 self._forget()
                 if not exited or self.port is not None or attempt == _START_ATTEMPTS:
@@ -360,7 +254,7 @@ class LocalPrefectServer:
     def _spawn_watchdog(self, server: RunningServer, idle_stop_s: float) -> None:
         """`watch` in a session of its own (a process cannot join the server's), its pid beside the server's."""
         self.touch()
-        command = [sys.executable, "-m", "infra.devservers.prefect", "watch", "--idle", f"{idle_stop_s:g}"]
+        command = [sys.executable, "-m", "infra.devservers.prefect_script", "watch", "--idle", f"{idle_stop_s:g}"]
         # Not marked as a server (RUN_DIRECTORY_VARIABLE): `running_servers` lists servers only.
         environment = {name: value for name, value in os.environ.items() if name != RUN_DIRECTORY_VARIABLE}
         environment["JUNKAN_HOME"] = str(self.home)
@@ -391,7 +285,7 @@ class LocalPrefectServer:
             arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
         except OSError:
             return
-        if "infra.devservers.prefect" in arguments and "watch" in arguments:
+        if "infra.devservers.prefect_script" in arguments and "watch" in arguments:
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
         child = _CHILDREN.pop(pid, None)
@@ -410,7 +304,7 @@ class LocalPrefectServer:
             running = self.find()
             if running is None:
                 return
-            if _active_flow_runs(running.api_url) != 0:  # busy, or the API does not answer: never stop then
+            if active_flow_runs(running.api_url) != 0:  # busy, or the API does not answer: never stop then
                 busy_at = time.time()
                 continue
             with suppress(FileNotFoundError):
@@ -428,7 +322,7 @@ class LocalPrefectServer:
         while time.monotonic() < deadline:
             if server.is_healthy():
                 return True
-            if not _is_prefect_server(server.pid):
+            if not is_prefect_server(server.pid):
                 return False
             time.sleep(0.2)
         return False
@@ -459,7 +353,7 @@ class LocalPrefectServer:
         child = _CHILDREN.get(pid)
         if child is not None:
             return child.poll() is None
-        return _is_prefect_server(pid)
+        return is_prefect_server(pid)
 
     def _forget(self) -> None:
         self.pid_file.unlink(missing_ok=True)
@@ -475,56 +369,3 @@ class LocalPrefectServer:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def main(arguments: list[str] | None = None) -> int:
-    """`python -m infra.devservers.prefect start|stop|status|url`: what `scripts/prefect.sh` runs.
-
-    The server of JUNKAN_HOME, on JUNKAN_PREFECT_PORT (else a free port), waiting JUNKAN_PREFECT_START_TIMEOUT
-    seconds for its health; the UI only with JUNKAN_PREFECT_UI=on. `start` and `url` print the API URL last on
-    standard output (for PREFECT_API_URL); `status` exits 3 when no server runs.
-    """
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="prefect.sh", description="junkan's background Prefect server")
-    parser.add_argument("command", choices=["start", "stop", "status", "url", "watch"])
-    parser.add_argument("--idle", type=float, default=0.0, help="watch: idle seconds before the server stops")
-    parsed = parser.parse_args(arguments)
-    command = parsed.command
-    settings = Settings()
-    server = LocalPrefectServer(
-        settings.resolved_home,
-        port=settings.prefect_port,
-        start_timeout_s=settings.prefect_start_timeout,
-        ui=os.environ.get("JUNKAN_PREFECT_UI", "off") == "on",
-    )
-    if command == "watch":
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-        server.watch(parsed.idle)
-        return 0
-    running = server.find()
-    if command == "start":
-        try:
-            found = server.start()
-        except ServerError as error:
-            sys.stderr.write(f"error: {error}\n")
-            return 1
-        state = "started" if found.started else "already running"
-        sys.stderr.write(f"prefect server {state} (pid {found.server.pid}), log {server.log_file}\n")
-        sys.stdout.write(f"{found.server.api_url}\n")
-    elif command == "stop":
-        stopped = server.stop()
-        said = "prefect server not running" if stopped is None else f"prefect server stopped (pid {stopped.pid})"
-        sys.stdout.write(f"{said}\n")
-    elif running is None:
-        (sys.stderr if command == "url" else sys.stdout).write("prefect server not running\n")
-        return 3
-    elif command == "status":
-        sys.stdout.write(f"prefect server running (pid {running.pid}): {running.api_url}\n")
-    else:
-        sys.stdout.write(f"{running.api_url}\n")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from flows.runtime import use_prefect_server
-from infra.devservers.prefect import LocalPrefectServer, running_servers
+from infra.devservers.prefect import LocalPrefectServer
+from infra.devservers.processes import running_servers
 from infra.settings import Settings
 
 IDLE_S = 4.0

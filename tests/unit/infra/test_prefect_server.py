@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from flows.runtime import use_prefect_server
-from infra.devservers.prefect import RUN_DIRECTORY_VARIABLE, LocalPrefectServer, RunningServer, ServerError
+from infra.devservers.prefect import LocalPrefectServer, RunningServer, ServerError
+from infra.devservers.processes import RUN_DIRECTORY_VARIABLE
 from infra.settings import Settings
 from tests.servers_left import TOKEN_VARIABLE, left_servers, stop
 
@@ -100,7 +101,7 @@ def test_a_server_left_by_this_test_run_is_found_and_stopped(tmp_path: Path) -> 
 
 def test_the_script_and_junkan_server_drive_one_implementation(tmp_path: Path) -> None:
     script = Path(__file__).resolve().parents[3] / "infra" / "devservers" / "scripts" / "prefect.sh"
-    assert "-m infra.devservers.prefect" in script.read_text(encoding="utf-8")
+    assert "-m infra.devservers.prefect_script" in script.read_text(encoding="utf-8")
     environment = {**os.environ, "JUNKAN_HOME": str(tmp_path)}
     status = subprocess.run(  # noqa: S603 - our own script
         ["bash", str(script), "status"], env=environment, capture_output=True, text=True, check=False, timeout=60
