@@ -21,8 +21,8 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import SecretStr
 
 from flows import progress
-from flows.stages import publish as publishing
 from flows.stages import roadmaps
+from flows.stages import targets as target_stage
 from flows.stages.batch import validate_submissions
 from flows.stages.publish import periods_between, publish_period, take_out_withdrawn, unpublished_submissions
 from flows.stages.pull import PullOutcome, pull_sources
@@ -102,7 +102,7 @@ def publish_targets() -> Timings:
     from flows.stages.obligations import publish_obligations
 
     timings: Timings = {}
-    publishing.publish_targets(current_resources(), as_of=date.today(), timings=timings)
+    target_stage.publish_targets(current_resources(), as_of=date.today(), timings=timings)
     publish_obligations(current_resources(), as_of=date.today(), timings=timings)
     return timings
 

@@ -10,8 +10,9 @@ from datetime import date
 
 import polars as pl
 
-from flows.stages.publish import members_frame, on_stable_input, progress_as_reported
+from flows.stages.publish import on_stable_input
 from flows.stages.summary import Timings, timed
+from flows.stages.targets import members_frame, progress_as_reported
 from infra.rendering.followup import FollowupPack
 from infra.resources import Resources
 from schemas.outcomes import ACCEPTED_ONCE

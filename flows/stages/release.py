@@ -38,10 +38,10 @@ from flows.stages.publish import (
     period_frames,
     release_numbers,
     release_tag,
-    target_frames,
 )
 from flows.stages.roadmaps import roadmap_frames
 from flows.stages.summary import Timings, timed
+from flows.stages.targets import target_frames
 from infra.resources import Resources
 from infra.warehouse.staging import forget_unreleased, staged, tag_and_expire
 from schemas.tables import PUBLIC_TABLES, TABLES

@@ -7,8 +7,8 @@ import pytest
 from expectations.plan import DERIVED_RULE_KINDS
 from flows.cli import common, reference
 from flows.stages.obligations import SOURCES as OBLIGATION_SOURCES
-from flows.stages.publish import TARGET_INPUTS
 from flows.stages.roadmaps import ROADMAP_INPUTS
+from flows.stages.targets import TARGET_INPUTS
 from schemas import CONTRACTS, DATASETS
 from schemas.datasets import (
     CORE_STEPS,

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.stages.publish import publish_targets
+from flows.stages.targets import publish_targets
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings

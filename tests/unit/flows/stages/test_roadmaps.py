@@ -11,10 +11,11 @@ import pytest
 
 from flows.cli.reference import dataset_of
 from flows.stages.batch import validate_submissions
-from flows.stages.publish import members_frame, publish_period
+from flows.stages.publish import publish_period
 from flows.stages.receive import register_keys
 from flows.stages.roadmaps import ensure_secretariat, publish_roadmaps
 from flows.stages.summary import RunSummary, SubmissionOutcome
+from flows.stages.targets import members_frame
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings

@@ -19,9 +19,9 @@ import polars as pl
 import pytest
 
 from flows.stages.batch import validate_submissions
-from flows.stages.publish import target_frames
 from flows.stages.receive import register_keys
 from flows.stages.summary import RunSummary, SubmissionOutcome
+from flows.stages.targets import target_frames
 from infra.ledger import Member
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
