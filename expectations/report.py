@@ -2,7 +2,8 @@
 
 The bilingual HTML page is rendered by `infra.rendering.member_report`.
 
-The report's records and their assembly from a batch's results change together whenever a check is added; the
+Over 400 lines because the report's records and their assembly from a batch's results change together whenever a
+check is added (split, every new check would touch both halves); the
 wording of a row's problem that quotes its value is in `expectations.wording`, the notes on cells read as other
 than written (labels, invisible characters) in `expectations.notes`.
 """
