@@ -35,7 +35,7 @@ demo: install
 
 ## test: lint, types, dependency audit, benchmark and chaos smoke runs, unit tests, integration tests against
 ## real servers; then fail if any of them left a Prefect server running
-test: lint typecheck audit bench-smoke chaos-smoke unit integration servers-left
+test: lint typecheck audit bench-smoke unit chaos-smoke integration servers-left
 
 lint: install
 	$(RUN) ruff check .
@@ -49,10 +49,13 @@ audit:
 	bash infra/devservers/scripts/audit.sh uv.lock
 
 ## unit: on UNIT_WORKERS processes (pytest-xdist); worksteal keeps both busy to the end (the CLI tests, which come
-## first, stay on one worker and share its Prefect server). UNIT_WORKERS=0 runs them in this process.
+## first, stay on one worker and share its Prefect server). UNIT_WORKERS=0 runs them in this process. Its fuzz
+## tests' counts go to UNIT_FUZZ_STATS, which chaos-smoke's table reads instead of running the fuzz tests again.
 UNIT_WORKERS ?= 2
+UNIT_FUZZ_STATS ?= .junkan/unit-fuzz.json
 unit: install
-	$(RUN) pytest -m "not integration" -q -n $(UNIT_WORKERS) --dist worksteal
+	mkdir -p $(dir $(UNIT_FUZZ_STATS)) && rm -f $(UNIT_FUZZ_STATS)
+	JUNKAN_FUZZ_STATS=$(abspath $(UNIT_FUZZ_STATS)) $(RUN) pytest -m "not integration" -q -n $(UNIT_WORKERS) --dist worksteal
 
 integration: install
 	$(RUN) pytest -m "integration and not chaos" -q
