@@ -17,7 +17,7 @@ import polars as pl
 
 from infra.rendering.compliance import compliance_rows, latest_year
 from infra.rendering.templates import template
-from infra.warehouse.exports import neutralize_formulas
+from infra.rendering.workbook_sheets import append_table_sheet
 from schemas import obligations as o
 from schemas import vocabulary as v
 
@@ -152,18 +152,11 @@ def build_followup_html(pack: FollowupPack, *, language: Language = "ja") -> str
 def build_followup_workbook(pack: FollowupPack) -> bytes:
     """The follow-up pack as an XLSX workbook: one sheet per section, bilingual headers, no formulas."""
     from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     workbook.remove(workbook.active)
     for (name, columns), frame in zip(SHEETS, pack.sheets().values(), strict=True):
-        sheet = workbook.create_sheet(name)
-        sheet.append([header for _, header in columns])
-        for row in neutralize_formulas(frame).iter_rows():
-            sheet.append(list(row))
-        sheet.freeze_panes = "A2"
-        for index, (_, header) in enumerate(columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(header) + 2))
+        append_table_sheet(workbook, name, columns, frame)
     workbook.properties.title = f"junkan follow-up {pack.as_of.isoformat()} (restricted / 事務局限り)"
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -16,7 +16,7 @@ from typing import Any, Final
 import polars as pl
 
 from infra.rendering.templates import template
-from infra.warehouse.exports import neutralize_formulas
+from infra.rendering.workbook_sheets import append_table_sheet
 from schemas import vocabulary as v
 from schemas.products import PRODUCT_TERMS
 
@@ -137,7 +137,6 @@ def recycled_material_html(report: RecycledMaterialReport, *, language: str = "j
 def recycled_material_workbook(report: RecycledMaterialReport) -> bytes:
     """The report as an XLSX workbook: the notice first, then one sheet per table, bilingual headers, no formulas."""
     from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     notice = workbook.active
@@ -153,13 +152,7 @@ def recycled_material_workbook(report: RecycledMaterialReport) -> bytes:
         notice.append(line)
     notice.column_dimensions["A"].width = 100
     for name, (columns, frame) in report.sheets().items():
-        sheet = workbook.create_sheet(name)
-        sheet.append([header for _, header in columns])
-        for row in neutralize_formulas(frame).iter_rows():
-            sheet.append(list(row))
-        sheet.freeze_panes = "A2"
-        for index, (_, header) in enumerate(columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(header) + 2))
+        append_table_sheet(workbook, name, columns, frame)
     workbook.properties.title = f"junkan recycled-material report {report.member_id} (draft / 下書き)"
     buffer = io.BytesIO()
     workbook.save(buffer)
