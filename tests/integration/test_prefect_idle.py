@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows.runtime import use_prefect_server
-from infra.devservers.prefect import LocalPrefectServer
+from infra.devservers.prefect import LocalPrefectServer, RunningServer
 from infra.devservers.processes import running_servers
 from infra.settings import Settings
 
@@ -50,12 +50,9 @@ def test_a_server_a_command_started_stops_itself_after_the_idle_period(
         server.stop()
 
 
-def test_a_server_started_on_purpose_has_no_idle_stop(tmp_path: Path) -> None:
-    server = LocalPrefectServer(tmp_path / "home", ui=False)
-    try:
-        started = server.start()
-        time.sleep(2 * IDLE_S)
-        assert server.find() == started.server
-        assert not server.watchdog_file.exists()
-    finally:
-        server.stop()
+def test_a_server_started_on_purpose_has_no_idle_watchdog(local_prefect: RunningServer) -> None:
+    """The session's server was started as `junkan server start` starts one: it stays until stopped."""
+    run_dir = next(found.run_dir for found in running_servers() if found.pid == local_prefect.pid)
+    server = LocalPrefectServer(run_dir.parent)
+    assert server.find() == local_prefect
+    assert not server.watchdog_file.exists()
