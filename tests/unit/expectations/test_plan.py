@@ -25,6 +25,7 @@ def test_flows_suite_reads_only_the_columns_it_checks() -> None:
         "member_id",
         "period",
         "material",
+        "product_category",
         "source_stage",
         "target_stage",
         "source",

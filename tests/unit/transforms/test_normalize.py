@@ -88,6 +88,7 @@ def test_a_whole_flows_row_by_hand() -> None:
             "member_id": ["city-a"],
             "period": ["FY2024"],
             "material": ["plastics.pet"],
+            "product_category": [None],  # issue 27: a flow names no product unless the file says one
             "source_stage": ["energy_recovery"],
             "target_stage": ["landfill"],
             "source": ["energy_recovery"],
