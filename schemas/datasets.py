@@ -61,6 +61,7 @@ PERIOD_TABLES: Final = (
     "mart.regional_flows",
     "mart.regional_balance",
     "mart.material_circularity",
+    "mart.product_circularity",
     "mart.publication_summary",
 )
 # The public tables rebuilt whole: target progress and the register, obligations, roadmaps.

@@ -11,6 +11,7 @@ from schemas import products as p
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract
 from schemas.members import MEMBERS
+from schemas.product_tables import product_circularity_section
 from schemas.projects import PROJECT_ROLES, PROJECT_THEMES
 from schemas.roadmaps import roadmap_sections
 from schemas.subtotals import subtotal_section
@@ -294,4 +295,5 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "",
     ]
     lines += roadmap_sections()
+    lines += product_circularity_section()
     return "\n".join(lines)

@@ -169,7 +169,8 @@ def earlier_releases(
     """Every release of the period so far, as the attacker holds it: what it published, and what it was built from.
 
     Of other `linked` tables than the flows' (declarations'), the releases that recorded cells of them: a release
-    without declarations published none of their values, so it tells the attacker nothing of them.
+    without declarations published none of their values, so it tells the attacker nothing of them. Likewise a table
+    new since a release (`mart.product_circularity`) has no tag of it, and that release holds no values of it.
     """
     numbers = release_numbers(resources, period)
     if not numbers:
@@ -185,6 +186,7 @@ def earlier_releases(
             tables={
                 table: warehouse.read(table, where={"period": [period]}, tag=release_tag(period, number))
                 for table in linked.builders
+                if release_tag(period, number) in warehouse.tags(table)
             },
         )
         for number in numbers
@@ -192,12 +194,13 @@ def earlier_releases(
 
 
 # What every mart of a period needs from core.flows: a member's flows summed over its processes and files
-# (the renewable flag splits inflows in mart.material_circularity).
+# (the renewable flag splits inflows in mart.material_circularity, the product mart.product_circularity's rows).
 FLOW_CELL_KEYS = (
     "member_id",
     *PERIOD_COLUMNS,
     "material",
     "material_group",
+    "product_category",
     "region",
     "origin_region",
     "destination_region",
