@@ -62,18 +62,6 @@ FLOWS = Contract(
             example="plastics.pet",
             headers_ja=("品目", "素材", "素材コード", "品目コード"),
         ),
-        product_category_column(
-            "Optional: the product the material is in, as group or group.leaf (e.g. packaging.pet_bottle; a name such "
-            "as PETボトル or PET bottles is read as its code). On flows up to use and end of life it is the product "
-            "placed on the market, collected or recycled; on a flow out of recycling into production or manufacturing "
-            "write it only when the recycled material goes back into the same product (a closed loop: bottle to "
-            "bottle, can to can). Blank: material not tied to a product; an unknown leaf rolls up to its group",
-            "任意。素材が含まれる製品の区分（グループまたはグループ.細分類、例: packaging.pet_bottle。PETボトル など"
-            "の名称も可）。使用・廃棄までのフローでは上市・回収・リサイクルされた製品。リサイクルから素材生産・製品製造"
-            "へのフローでは、再生材が同じ製品に戻る場合（水平リサイクル: ボトルtoボトル、CAN to CAN）にだけ記入。"
-            "空欄: 製品を特定しない素材。未登録の細分類はグループに集約",
-            required=False,
-        ),
         Column(
             "source_stage",
             pl.String(),
@@ -217,6 +205,19 @@ FLOWS = Contract(
             "空欄: 素材グループが biomass なら再生可能",
             example="true",
             headers_ja=("再生可能", "再生可能資源"),
+        ),
+        # Last among the submitted columns (issue 27): files and test rows written by position before it still read.
+        product_category_column(
+            "Optional: the product the material is in, as group or group.leaf (e.g. packaging.pet_bottle; a name such "
+            "as PETボトル or PET bottles is read as its code). On flows up to use and end of life it is the product "
+            "placed on the market, collected or recycled; on a flow out of recycling into production or manufacturing "
+            "write it only when the recycled material goes back into the same product (a closed loop: bottle to "
+            "bottle, can to can). Blank: material not tied to a product; an unknown leaf rolls up to its group",
+            "任意。素材が含まれる製品の区分（グループまたはグループ.細分類、例: packaging.pet_bottle。PETボトル など"
+            "の名称も可）。使用・廃棄までのフローでは上市・回収・リサイクルされた製品。リサイクルから素材生産・製品製造"
+            "へのフローでは、再生材が同じ製品に戻る場合（水平リサイクル: ボトルtoボトル、CAN to CAN）にだけ記入。"
+            "空欄: 製品を特定しない素材。未登録の細分類はグループに集約",
+            required=False,
         ),
         Column(
             "period_start",

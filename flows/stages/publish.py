@@ -1,6 +1,7 @@
 """Publishing: every published table's slice for a period rebuilt from `core.flows`, and target progress whole.
 
-`mart.*` cells that would reveal one organisation are suppressed; `core.*` keeps them.
+`mart.*` cells that would reveal one organisation are suppressed; `core.*` keeps them. Past 400 lines: the
+period tables, the target tables and the periods' bookkeeping share its stable-input guard and cell readers.
 """
 
 from __future__ import annotations
@@ -169,8 +170,7 @@ def earlier_releases(
     """Every release of the period so far, as the attacker holds it: what it published, and what it was built from.
 
     Of other `linked` tables than the flows' (declarations'), the releases that recorded cells of them: a release
-    without declarations published none of their values, so it tells the attacker nothing of them. Likewise a table
-    new since a release (`mart.product_circularity`) has no tag of it, and that release holds no values of it.
+    without declarations published none of their values. A table new since a release has no tag of it: none either.
     """
     numbers = release_numbers(resources, period)
     if not numbers:
@@ -193,8 +193,8 @@ def earlier_releases(
     ]
 
 
-# What every mart of a period needs from core.flows: a member's flows summed over its processes and files
-# (the renewable flag splits inflows in mart.material_circularity, the product mart.product_circularity's rows).
+# What every mart of a period needs from core.flows: a member's flows summed over its processes and files (the
+# renewable flag splits inflows in mart.material_circularity; the product, mart.product_circularity's rows).
 FLOW_CELL_KEYS = (
     "member_id",
     *PERIOD_COLUMNS,

@@ -11,6 +11,7 @@ together. The joint pass over a period's flow tables (`transforms.disclosure.joi
 by one instead; a rate is always withheld with the quantities it is computed from. `contributors` stays
 published, as the Census of Manufacturing prints the establishment count of an "X" cell.
 `core.*` tables are never passed through here: authorised users keep the unsuppressed values.
+Past 400 lines: the rules, the hierarchies and the spec of every public table are read together by every pass.
 """
 
 from __future__ import annotations

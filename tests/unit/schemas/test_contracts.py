@@ -33,8 +33,9 @@ def test_data_dictionary_lists_every_submitted_column_in_both_languages() -> Non
 
 def test_read_schema_is_every_submitted_column_as_text() -> None:
     assert FLOWS.read_schema.names() == [
-        "member_id", "period", "material", "product_category", "source_stage", "target_stage", "source", "target",
+        "member_id", "period", "material", "source_stage", "target_stage", "source", "target",
         "quantity", "unit", "region", "origin_region", "destination_region", "quality", "note", "is_renewable",
+        "product_category",
     ]  # fmt: skip
     assert set(FLOWS.read_schema.dtypes()) == {pl.String()}
     assert FLOWS.required_columns == (
