@@ -46,8 +46,10 @@ FAILURES = pl.Schema(
         "message_ja": pl.String(),
     }
 )
-# One flow, as a subtotal sums it: the file, member, period, region and stages.
-FLOW = (SUBMISSION_ID, "member_id", "period", "region", "source_stage", "target_stage")
+# One flow, as a subtotal sums it: the file, member, period, region, stages and product (blank: none named), so the
+# materials of a refrigerator are never taken for a subtotal of an air conditioner's.
+_PRODUCT = "_product"
+FLOW = (SUBMISSION_ID, "member_id", "period", "region", "source_stage", "target_stage", _PRODUCT)
 MAX_ROWS_NAMED = 10
 _SEPARATOR = r"[\s\p{P}\p{S}]"
 _WORD = r"[^\s\p{P}\p{S}]+"
@@ -106,6 +108,8 @@ def find_subtotals(contract: Contract, parts: Iterable[pl.DataFrame]) -> pl.Data
             if labels:
                 said = pl.when(pl.col(column.name).is_in(labels)).then(pl.lit(column.name)).otherwise(said)
         marked = part.select(SUBMISSION_ID, SOURCE_ROW, said.alias("column")).filter(pl.col("column").is_not_null())
+        product = pl.col("product_category") if "product_category" in part.columns else pl.lit(None, pl.String)
+        part = part.with_columns(product.fill_null("").alias(_PRODUCT))
         rows = part
         if marked.height:
             labelled.append(part.join(marked, on=[SUBMISSION_ID, SOURCE_ROW], how="inner"))

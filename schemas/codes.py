@@ -16,6 +16,7 @@ from typing import Final
 
 import polars as pl
 
+from schemas import products as p
 from schemas import vocabulary as v
 from schemas.contract import Column
 from schemas.projects import PROJECT_ROLES, PROJECT_THEMES
@@ -117,6 +118,7 @@ _LABELLED: Final[tuple[tuple[v.Term, ...], ...]] = (
     v.STAGES,
     (*v.MATERIAL_GROUPS, *v.MATERIAL_LEAVES),
     v.MATERIAL_GROUPS,
+    (*p.PRODUCT_GROUPS, *p.PRODUCT_LEAVES),
     v.UNITS,
     v.MEMBER_KINDS,
     v.QUALITIES,
@@ -129,12 +131,19 @@ _LABELLED: Final[tuple[tuple[v.Term, ...], ...]] = (
 )
 
 
-# The vocabularies members may write by name as well as by code: stages, materials, units and member kinds. A
-# disclosure class is a member's consent, and indicators, qualities, project roles and themes are written as
-# codes: their names only help "did you mean".
+# The vocabularies members may write by name as well as by code: stages, materials, product categories, units and
+# member kinds. A disclosure class is a member's consent, and indicators, qualities, project roles and themes are
+# written as codes: their names only help "did you mean".
 _READ_BY_NAME: Final[tuple[frozenset[str], ...]] = tuple(
     frozenset(term.code for term in terms)
-    for terms in (v.STAGES, (*v.MATERIAL_GROUPS, *v.MATERIAL_LEAVES), v.MATERIAL_GROUPS, v.UNITS, v.MEMBER_KINDS)
+    for terms in (
+        v.STAGES,
+        (*v.MATERIAL_GROUPS, *v.MATERIAL_LEAVES),
+        v.MATERIAL_GROUPS,
+        (*p.PRODUCT_GROUPS, *p.PRODUCT_LEAVES),
+        v.UNITS,
+        v.MEMBER_KINDS,
+    )
 )
 
 

@@ -61,6 +61,7 @@ PERIOD_TABLES: Final = (
     "mart.regional_flows",
     "mart.regional_balance",
     "mart.material_circularity",
+    "mart.product_circularity",
     "mart.publication_summary",
 )
 # The public tables rebuilt whole: target progress and the register, obligations, roadmaps.
@@ -112,7 +113,7 @@ DATASET_SPECS: Final[dict[str, DatasetSpec]] = {
         # the members' side of the roadmaps.
         DatasetSpec(
             FLOWS,
-            core_steps=("roll_up_unknown_materials", "resolve_metric_tons"),
+            core_steps=("roll_up_unknown_materials", "roll_up_unknown_products", "resolve_metric_tons"),
             feeds=(*PERIOD_TABLES, *TARGET_TABLES, *OBLIGATION_TABLES, *ROADMAP_TABLES),
         ),
         DatasetSpec(TARGETS, feeds=(*TARGET_TABLES, *OBLIGATION_TABLES, *ROADMAP_TABLES)),

@@ -11,6 +11,7 @@ from schemas import products as p
 from schemas import vocabulary as v
 from schemas.contract import Column, Contract
 from schemas.members import MEMBERS
+from schemas.product_tables import product_circularity_section
 from schemas.projects import PROJECT_ROLES, PROJECT_THEMES
 from schemas.roadmaps import roadmap_sections
 from schemas.subtotals import subtotal_section
@@ -183,14 +184,16 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "コピーした文字によく含まれます）は取り除き、行と列を示して警告します。自由記述（備考・プロセス名・"
         "名称・説明）は記入どおりに保存し（`①`・`²`・全角文字もそのまま）、前後の空白だけを除きます。",
         "",
-        "Codes: a stage, material, unit or member kind may be written as its code or as one of its names in the "
-        "tables below, in Japanese or English, in any width, case or spacing (`回収`, `Collection`, `最終処分`, "
-        "`紙`, `自治体`): it is read as its code, with a warning saying which name was read as which code. Units "
+        "Codes: a stage, material, product category, unit or member kind may be written as its code or as one of its "
+        "names in the tables below, in Japanese or English, in any width, case or spacing (`回収`, `Collection`, "
+        "`最終処分`, `紙`, `PETボトル`, `自治体`): it is read as its code, with a warning saying which name was "
+        "read as which code. Units "
         "keep their case (`Mt` is megatonnes, `MT` metric tons). Other codes (indicators, quality, disclosure "
         "classes, project roles and themes) are written as codes. An unknown code is an error that suggests the "
         "closest codes, and the report's appendix lists every allowed code with its names. / "
-        "コード: 工程・素材・単位・会員種別は、コードのほか下表の名称（日本語・英語、全角・半角、大文字・小文字、"
-        "空白の有無を問いません。例: `回収`・`Collection`・`最終処分`・`紙`・`自治体`）でも記入でき、どの名称を"
+        "コード: 工程・素材・製品区分・単位・会員種別は、コードのほか下表の名称（日本語・英語、全角・半角、"
+        "大文字・小文字、空白の有無を問いません。例: `回収`・`Collection`・`最終処分`・`紙`・`PETボトル`・`自治体`）"
+        "でも記入でき、どの名称を"
         "どのコードとして読んだかを警告で示します。単位は大文字・小文字を区別します（`Mt` は百万トン、`MT` は"
         "メトリックトン）。それ以外のコード（指標・把握方法・公開区分・プロジェクトの役割とテーマ）はコードで"
         "記入してください。登録されていないコードはエラーとし、近いコードを示します。使えるコードと名称の一覧は"
@@ -309,4 +312,5 @@ def render_contract_markdown(contracts: tuple[Contract, ...]) -> str:
         "",
     ]
     lines += roadmap_sections()
+    lines += product_circularity_section()
     return "\n".join(lines)

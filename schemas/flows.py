@@ -7,6 +7,7 @@ import polars as pl
 from schemas import vocabulary as v
 from schemas.contract import Check, Column, Contract, Rule
 from schemas.members import submitter_column, submitter_rule
+from schemas.products import product_category_column
 from schemas.subtotals import SUBTOTAL_RULE
 
 PROCESS_NAME_MAX_LENGTH = 100
@@ -14,12 +15,13 @@ NOTE_MAX_LENGTH = 1000
 BALANCE_TOLERANCE = 0.05
 PERIOD_CODE_PATTERN = r"^(\d{4}|FY\d{4}|\d{4}-(0[1-9]|1[0-2]))$"
 
-# One row per flow: a member's tonnes of one material between two named processes, in one region, from one
-# origin to one destination.
+# One row per flow: a member's tonnes of one material (in one product, or none) between two named processes, in one
+# region, from one origin to one destination.
 FLOW_KEY: tuple[str, ...] = (
     "member_id",
     "period",
     "material",
+    "product_category",
     "source_stage",
     "target_stage",
     "source",
@@ -204,6 +206,19 @@ FLOWS = Contract(
             example="true",
             headers_ja=("再生可能", "再生可能資源"),
         ),
+        # Last among the submitted columns (issue 27): files and test rows written by position before it still read.
+        product_category_column(
+            "Optional: the product the material is in, as group or group.leaf (e.g. packaging.pet_bottle; a name such "
+            "as PETボトル or PET bottles is read as its code). On flows up to use and end of life it is the product "
+            "placed on the market, collected or recycled; on a flow out of recycling into production or manufacturing "
+            "write it only when the recycled material goes back into the same product (a closed loop: bottle to "
+            "bottle, can to can). Blank: material not tied to a product; an unknown leaf rolls up to its group",
+            "任意。素材が含まれる製品の区分（グループまたはグループ.細分類、例: packaging.pet_bottle。PETボトル など"
+            "の名称も可）。使用・廃棄までのフローでは上市・回収・リサイクルされた製品。リサイクルから素材生産・製品製造"
+            "へのフローでは、再生材が同じ製品に戻る場合（水平リサイクル: ボトルtoボトル、CAN to CAN）にだけ記入。"
+            "空欄: 製品を特定しない素材。未登録の細分類はグループに集約",
+            required=False,
+        ),
         Column(
             "period_start",
             pl.Date(),
@@ -255,10 +270,10 @@ FLOWS = Contract(
             "flows.duplicate",
             "unique",
             FLOW_KEY,
-            "the same flow (member, period, material, stages, process names, region, origin and destination) appears "
-            "more than once; "
-            "keep one row per flow",
-            "同じフロー（会員・期間・素材・工程・プロセス名・地域・搬出元・搬入先）が複数行あります。1フロー1行にしてください",
+            "the same flow (member, period, material, product, stages, process names, region, origin and destination) "
+            "appears more than once; keep one row per flow",
+            "同じフロー（会員・期間・素材・製品区分・工程・プロセス名・地域・搬出元・搬入先）が複数行あります。"
+            "1フロー1行にしてください",
         ),
         Rule(
             "flows.self_loop",

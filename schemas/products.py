@@ -72,15 +72,18 @@ def is_product_code(code: str) -> bool:
     return re.fullmatch(PRODUCT_CODE_PATTERN, code) is not None
 
 
-def product_category_column(description_en: str, description_ja: str) -> Column:
-    """The `product_category` column any dataset naming products uses: its headers, vocabulary and checks."""
+def product_category_column(description_en: str, description_ja: str, *, required: bool = True) -> Column:
+    """The `product_category` column any dataset naming products uses: its headers, vocabulary and checks.
+
+    `required=False` for a dataset where a row may name no product (a flow of material not tied to one).
+    """
     groups = ", ".join(PRODUCT_GROUP_CODES)
     return Column(
         "product_category",
         pl.String(),
         description_en,
         description_ja,
-        required=True,
+        required=required,
         warn_vocabulary=PRODUCT_CODES,
         example="appliances.refrigerator",
         headers_ja=("製品区分", "製品カテゴリ", "製品分類", "対象製品"),

@@ -3,6 +3,8 @@
 `core.*` is member-level and restricted; `mart.*` is public (summed over members), disclosure-controlled and changes
 only when a period is released; `draft.*` holds what the next release would publish (the secretariat reads it):
 every `mart.*` table but `mart.releases` ends with `suppressed` and `suppression_reason` (`transforms.disclosure`).
+Past 450 lines: one schema per table, each kept where the tables are listed together; the declarations' and the
+products' tables have modules of their own.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from schemas.declaration_tables import DECLARATION_TABLES, RECYCLED_CONTENT_SHAR
 from schemas.disclosures import DISCLOSURES
 from schemas.flows import FLOWS
 from schemas.plans import PLANS
+from schemas.product_tables import PRODUCT_TABLES
 from schemas.progress import PROGRESS
 from schemas.projects import PROJECTS
 from schemas.reference import REFERENCE_STATISTICS, ROADMAP_TARGETS
@@ -349,8 +352,9 @@ TABLES["mart.member_targets"] = merge(
 
 
 # Product and material declarations (issue 27): members' declarations and the law's designations with lineage, the
-# public recycled content and what each release of it was built from (`schemas.declaration_tables`).
-TABLES |= DECLARATION_TABLES
+# public recycled content and what each release of it was built from (`schemas.declaration_tables`); and the flows'
+# products: placed on the market, collected, recycled and closed loops (`schemas.product_tables`).
+TABLES |= DECLARATION_TABLES | PRODUCT_TABLES
 
 
 def unsuppressed(schema: pl.Schema) -> pl.Schema:
@@ -392,6 +396,7 @@ TABLES["core.released_cells"] = merge(
             "target_stage": pl.String(),
             "is_renewable": pl.Boolean(),
             "quantity_t": pl.Float64(),
+            "product_category": pl.String(),  # added by issue 27: last, as Iceberg adds it to the existing table
         }
     ),
 )

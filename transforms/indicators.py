@@ -9,6 +9,7 @@ import polars as pl
 from schemas import vocabulary as v
 from schemas.regions import ALL_REGIONS, BLOC, NATIONAL, PREFECTURE, bloc_of
 from schemas.tables import INDICATOR_COLUMNS, PERIOD_COLUMNS, SCOPE_COLUMNS, TABLES, unsuppressed
+from transforms.products import PRODUCT_CATEGORY, PRODUCT_LEVELS
 from transforms.stages import is_flow_between, quantity_where
 
 _ALL_STAGES = frozenset(v.STAGE_CODES)
@@ -58,35 +59,48 @@ _IN_LEVEL: dict[str, pl.Expr] = {
 }
 
 
-def sum_at_every_level(flows: pl.LazyFrame, quantities: Mapping[str, pl.Expr], *, by_member: bool) -> pl.LazyFrame:
+def sum_at_every_level(
+    flows: pl.LazyFrame, quantities: Mapping[str, pl.Expr], *, by_member: bool, by_product: bool = False
+) -> pl.LazyFrame:
     """The tonnes of each flow condition in `quantities`, summed at every material × region level, with contributors.
 
-    Keys are the period and scope columns (and `member_id` when `by_member`); `contributors` counts members.
+    Keys are the period and scope columns (and `member_id` when `by_member`); `contributors` counts members. With
+    `by_product`, every product level too (`product_category`, `product_level`: the category, its group, all).
     """
     member_keys = ["member_id"] if by_member else []
+    product_keys = [PRODUCT_CATEGORY] if by_product else []
     components = flows.select(
         *member_keys,
         *PERIOD_COLUMNS,
         pl.col("member_id").alias("_member"),
+        *product_keys,
         "material",
         "material_group",
         "region",
         *(quantity_where(condition).alias(name) for name, condition in quantities.items()),
     )
+    product_levels: tuple[tuple[str, pl.Expr], ...] = PRODUCT_LEVELS if by_product else (("", pl.lit(None)),)
     scoped = pl.concat(
         [
             components.filter(_IN_LEVEL[region_level]).with_columns(
+                *(
+                    (product_expr.alias(PRODUCT_CATEGORY), pl.lit(product_level).alias("product_level"))
+                    if by_product
+                    else ()
+                ),
                 material_expr.alias("material"),
                 pl.lit(material_level).alias("material_level"),
                 region_expr.alias("region"),
                 pl.lit(region_level).alias("region_level"),
             )
+            for product_level, product_expr in product_levels
             for material_level, material_expr in MATERIAL_LEVELS
             for region_level, region_expr in REGION_LEVELS
         ],
         how="vertical",
     )
-    return scoped.group_by([*member_keys, *PERIOD_COLUMNS, *SCOPE_COLUMNS]).agg(
+    product_scope = [PRODUCT_CATEGORY, "product_level"] if by_product else []
+    return scoped.group_by([*member_keys, *PERIOD_COLUMNS, *product_scope, *SCOPE_COLUMNS]).agg(
         *(pl.col(name).sum() for name in quantities),
         pl.col("_member").n_unique().alias("contributors"),
     )

@@ -16,8 +16,7 @@ import polars as pl
 
 from schemas.tables import PERIOD_COLUMNS, TABLES
 from transforms.disclosure import DISCLOSURE_SPECS, MEMBER_ID, SUPPRESSION_REASON, member_contributions
-from transforms.publication import PUBLISHED_BUILDERS, table_keys, with_renewable
-from transforms.regional import with_ends
+from transforms.publication import PUBLISHED_BUILDERS, prepare_flows, table_keys
 
 FLOWS_TABLE: Final = "mart.flows"
 INDICATORS_TABLE: Final = "mart.indicators"
@@ -178,7 +177,7 @@ def preview_frame(member_ids: Sequence[str], flows: pl.DataFrame, drafts: Mappin
     schema = pl.Schema({MEMBER_ID: pl.String(), **PREVIEW_SCHEMA})
     if mine.is_empty():
         return pl.DataFrame(schema=schema)
-    cells = with_renewable(with_ends(mine.lazy()).collect())
+    cells = prepare_flows(mine.lazy())
     parts = pl.collect_all([_table_preview(table, cells, drafts.get(table)) for table in PUBLISHED_BUILDERS])
     return pl.concat(parts, how="vertical").select(pl.col(name).cast(dtype) for name, dtype in schema.items())
 

@@ -1,7 +1,8 @@
 """What a period's publication is: the public tables, the builders that make them, and the cells they sum.
 
 Every published quantity is a sum of base cells (a `mart.flows` cell, split by the renewable flag that
-`mart.material_circularity` reads), made by the builders below from members' flow cells. The joint disclosure pass
+`mart.material_circularity` reads and by the product `mart.product_circularity` reads), made by the builders below
+from members' flow cells. The joint disclosure pass
 (`transforms.disclosure.joint`), its protection against earlier releases (`transforms.disclosure.release_protection`)
 and the members' previews (`transforms.member_preview`) all run these very builders, so they cannot drift from the
 tables.
@@ -20,6 +21,8 @@ from transforms.disclosure import CELL, DISCLOSURE_SPECS
 from transforms.indicators import compute_indicators
 from transforms.iso59020 import compute_circularity
 from transforms.marts import summarize_flows
+from transforms.product_circularity import compute_product_circularity
+from transforms.products import PRODUCT_CATEGORY
 from transforms.regional import compute_regional_balance, compute_regional_flows, with_ends
 from transforms.sankey import build_sankey_links
 
@@ -34,9 +37,11 @@ PUBLISHED_BUILDERS: Mapping[str, Builder] = {
     "mart.regional_flows": compute_regional_flows,
     "mart.regional_balance": compute_regional_balance,
     "mart.material_circularity": compute_circularity,
+    "mart.product_circularity": compute_product_circularity,
 }
-BASE_TABLE = "mart.flows"  # its cells, split by renewable origin, are the unknowns every published value sums
+BASE_TABLE = "mart.flows"  # its cells, split by renewable origin and product, are the unknowns every value sums
 RENEWABLE = "is_renewable"  # what mart.material_circularity splits inflows by, and mart.flows does not show
+PRODUCT = PRODUCT_CATEGORY  # what mart.product_circularity splits flows by; every other table sums over it
 
 # Columns of the joint pass's frames: a base cell's number, a value's coefficient on it, the protection a sensitive
 # value needs, and the confidential members it protects.
@@ -57,9 +62,16 @@ def with_renewable(flows: pl.DataFrame) -> pl.DataFrame:
     return flows.with_columns(pl.lit(None, dtype=pl.Boolean()).alias(RENEWABLE))
 
 
+def with_product(flows: pl.DataFrame) -> pl.DataFrame:
+    """Member cells with the product they name (null: none; cells of files before flows had products)."""
+    if PRODUCT in flows.columns:
+        return flows
+    return flows.with_columns(pl.lit(None, dtype=pl.String()).alias(PRODUCT))
+
+
 def base_keys() -> list[str]:
-    """What names a base cell: a `mart.flows` cell, split by the renewable flag."""
-    return [*table_keys(BASE_TABLE), RENEWABLE]
+    """What names a base cell: a `mart.flows` cell, split by the renewable flag and the product."""
+    return [*table_keys(BASE_TABLE), RENEWABLE, PRODUCT]
 
 
 def numbered(cells: pl.DataFrame, offset: int) -> pl.DataFrame:
@@ -83,8 +95,8 @@ class LinkedTables:
 
 
 def prepare_flows(flows: pl.LazyFrame) -> pl.DataFrame:
-    """Member flow cells as the builders read them: origin and destination filled, with the renewable flag."""
-    return with_renewable(with_ends(flows).collect())
+    """Member flow cells as the builders read them: origin and destination filled, the renewable flag, the product."""
+    return with_product(with_renewable(with_ends(flows).collect()))
 
 
 FLOW_TABLES = LinkedTables(PUBLISHED_BUILDERS, tuple(base_keys()), prepare_flows)

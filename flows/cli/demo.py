@@ -70,7 +70,9 @@ def demo(
     typer.echo(f"log: {result.log_file}")
     typer.echo("try: junkan sql \"SELECT * FROM mart.indicators WHERE material_level = 'group' LIMIT 10\"")
     for uri in result.period_report_uris:
-        typer.echo(f"period report (Sankey, indicators, targets): {uri}")
+        typer.echo(f"period report (Sankey, indicators, targets, products): {uri}")
+    if result.recycled_material_report_uri is not None:
+        typer.echo(f"a producer's own recycled-material report (private): {result.recycled_material_report_uri}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from flows.demo.data.generate import DemoFile, DemoManifest, generate_demo
+from flows.demo.data.products import REPORTING_PRODUCER
 from flows.runtime import prepare_environment
 from flows.stages.members import import_members
 from flows.stages.roadmaps import ensure_secretariat
@@ -128,6 +129,7 @@ class DemoResult:
     catalog_url: str
     reports_uri: str
     period_report_uris: tuple[str, ...]
+    recycled_material_report_uri: str | None  # one producer's private report, when it was written
     log_file: Path
 
 
@@ -179,6 +181,10 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         seen = visibility(resources, pl.DataFrame(summary.information_loss, schema=TABLES["mart.publication_summary"]))
         reports_uri = f"{resources.storage.url.rstrip('/')}/{REPORTS}/"
         period_report_uris = tuple(resources.storage.uri(key) for key in released.report_keys)
+        producer_report = keys.recycled_material_report_key(REPORTING_PRODUCER, extension="html")
+        recycled_material_report_uri = (
+            resources.storage.uri(producer_report) if resources.storage.stat(producer_report) is not None else None
+        )
     finally:
         resources.close()
     return DemoResult(
@@ -193,5 +199,6 @@ def run_demo(*, include_scotland: bool = False) -> DemoResult:
         catalog_url=redact_url(settings.resolved_catalog_url),
         reports_uri=reports_uri,
         period_report_uris=period_report_uris,
+        recycled_material_report_uri=recycled_material_report_uri,
         log_file=settings.resolved_log_file,
     )

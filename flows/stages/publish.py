@@ -1,6 +1,7 @@
 """Publishing: every published table's slice for a period rebuilt from `core.flows`, and target progress whole.
 
-`mart.*` cells that would reveal one organisation are suppressed; `core.*` keeps them.
+`mart.*` cells that would reveal one organisation are suppressed; `core.*` keeps them. Past 400 lines: the
+period tables, the target tables and the periods' bookkeeping share its stable-input guard and cell readers.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ def earlier_releases(
     """Every release of the period so far, as the attacker holds it: what it published, and what it was built from.
 
     Of other `linked` tables than the flows' (declarations'), the releases that recorded cells of them: a release
-    without declarations published none of their values, so it tells the attacker nothing of them.
+    without declarations published none of their values. A table new since a release has no tag of it: none either.
     """
     numbers = release_numbers(resources, period)
     if not numbers:
@@ -182,19 +183,21 @@ def earlier_releases(
             tables={
                 table: warehouse.read(table, where={"period": [period]}, tag=release_tag(period, number))
                 for table in linked.builders
+                if release_tag(period, number) in warehouse.tags(table)
             },
         )
         for number in numbers
     ]
 
 
-# What every mart of a period needs from core.flows: a member's flows summed over its processes and files
-# (the renewable flag splits inflows in mart.material_circularity).
+# What every mart of a period needs from core.flows: a member's flows summed over its processes and files (the
+# renewable flag splits inflows in mart.material_circularity; the product, mart.product_circularity's rows).
 FLOW_CELL_KEYS = (
     "member_id",
     *PERIOD_COLUMNS,
     "material",
     "material_group",
+    "product_category",
     "region",
     "origin_region",
     "destination_region",

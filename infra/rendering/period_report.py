@@ -18,6 +18,7 @@ import polars as pl
 from infra.rendering.compliance import compliance_rows, latest_year
 from infra.rendering.disclosure_notes import withheld_notes
 from infra.rendering.formatting import format_value
+from infra.rendering.product_section import PRODUCTS_TABLE, RECYCLED_CONTENT_TABLE, product_section_context
 from infra.rendering.regional_map import regional_map_context
 from infra.rendering.release_notes import release_rows
 from infra.rendering.roadmap_chart import roadmap_context
@@ -235,8 +236,9 @@ def build_period_report(
     `tables` holds `mart.sankey_links` (at least the period's rows), `mart.indicators` (every period, for the
     time series) and, when published, `mart.target_progress`, `mart.member_compliance` (shown for the period's
     fiscal year, or the latest one judged), `mart.member_targets` (the public register of targets),
-    `mart.publication_summary` (what disclosure control withheld, said under each table) and `mart.releases`
-    (the period's releases and what each revised, with the revision policy). The map of Japan draws
+    `mart.publication_summary` (what disclosure control withheld, said under each table), `mart.releases`
+    (the period's releases and what each revised, with the revision policy) and, when published,
+    `mart.product_circularity` and `mart.recycled_content` (the product section). The map of Japan draws
     `mart.indicators` by prefecture and bloc and, when `mart.regional_flows` is there and has rows for the period,
     its largest transfers. `is_draft`: the frames are the drafts of the next release (keyed by their public
     names), and the page says in a banner that it is not released.
@@ -278,6 +280,7 @@ def build_period_report(
         **regional_map_context(
             period=period, indicators=tables[INDICATORS_TABLE], regional_flows=tables.get(REGIONAL_FLOWS_TABLE)
         ),
+        **product_section_context(tables.get(PRODUCTS_TABLE), tables.get(RECYCLED_CONTENT_TABLE), period),
         is_draft=is_draft,
         has_releases=RELEASES_TABLE in tables,
         releases=release_rows(tables.get(RELEASES_TABLE), period),
@@ -321,6 +324,8 @@ def read_report_tables(resources: Resources, period: str, *, namespace: Namespac
         INDICATORS_TABLE: read(INDICATORS_TABLE),
         REGIONAL_FLOWS_TABLE: read(REGIONAL_FLOWS_TABLE, where={"period": [period]}),
         PUBLICATION_SUMMARY_TABLE: read(PUBLICATION_SUMMARY_TABLE, where={"period": [period]}),
+        PRODUCTS_TABLE: read(PRODUCTS_TABLE, where={"period": [period]}),
+        RECYCLED_CONTENT_TABLE: read(RECYCLED_CONTENT_TABLE, where={"period": [period]}),
     }
     for table in (TARGET_PROGRESS_TABLE, COMPLIANCE_TABLE, MEMBER_TARGETS_TABLE):
         if table in TABLES:

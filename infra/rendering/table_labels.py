@@ -14,6 +14,7 @@ TABLE_LABELS: dict[str, tuple[str, str]] = {
     "mart.regional_flows": ("地域間の移動", "Transfers between regions"),
     "mart.regional_balance": ("地域の処理収支", "Regional treatment balance"),
     "mart.material_circularity": ("素材別の循環（ISO 59020）", "Material circularity (ISO 59020)"),
+    "mart.product_circularity": ("製品別の循環", "Product circularity"),
     "mart.recycled_content": ("製品の再生材含有（会員の申告）", "Recycled content of products (members' declarations)"),
     "mart.target_progress": ("目標の進捗", "Progress towards targets"),
     "mart.member_targets": ("目標の公開登録", "Public register of targets"),

@@ -11,6 +11,7 @@ together. The joint pass over a period's flow tables (`transforms.disclosure.joi
 by one instead; a rate is always withheld with the quantities it is computed from. `contributors` stays
 published, as the Census of Manufacturing prints the establishment count of an "X" cell.
 `core.*` tables are never passed through here: authorised users keep the unsuppressed values.
+Past 400 lines: the rules, the hierarchies and the spec of every public table are read together by every pass.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from schemas import vocabulary as v
+from schemas.product_tables import PRODUCT_CIRCULARITY_RATES, PRODUCT_CIRCULARITY_TONNES
 from schemas.regions import ALL_REGIONS, BLOC, PREFECTURE, bloc_of
 from schemas.tables import (
     CIRCULARITY_TONNES,
@@ -92,6 +94,17 @@ BLOC_TO_ALL = Rollup(
     parent={"region": pl.lit(ALL_REGIONS), "region_level": pl.lit(ALL_REGIONS)},
 )
 
+PRODUCT_LEAF_TO_GROUP = Rollup(
+    "product leaf → group",
+    children=pl.col("product_level") == "leaf",
+    parent={"product_category": material_group_of(pl.col("product_category")), "product_level": pl.lit("group")},
+)
+PRODUCT_GROUP_TO_ALL = Rollup(
+    "product group → all",
+    children=pl.col("product_level") == "group",
+    parent={"product_category": pl.lit("all"), "product_level": pl.lit("all")},
+)
+
 # Every material × region level of a scoped table (`schemas.tables.SCOPE_COLUMNS`).
 SCOPE_ROLLUPS: tuple[Rollup, ...] = (
     MATERIAL_LEAF_TO_GROUP,
@@ -136,6 +149,12 @@ DISCLOSURE_SPECS: dict[str, DisclosureSpec] = {
             for part in parts
         },
         SCOPE_ROLLUPS,
+    ),
+    # Products in flows: a rate is withheld with its numerator and denominator.
+    "mart.product_circularity": DisclosureSpec(
+        PRODUCT_CIRCULARITY_TONNES,
+        dict(PRODUCT_CIRCULARITY_RATES),
+        (*SCOPE_ROLLUPS, PRODUCT_LEAF_TO_GROUP, PRODUCT_GROUP_TO_ALL),
     ),
     # Declarations' own table: a share is withheld with the tonnes it divides.
     "mart.recycled_content": DisclosureSpec(

@@ -22,6 +22,11 @@ REGION_RANKS = {"prefecture": 0, "bloc": 1, "all": 2}
 WIDE_RANK = 3
 # A table without a region column is national: the Sankey's links are the whole country's.
 NATIONAL_TABLES = frozenset({"mart.sankey_links"})
+# Products split the flows' cells further: a value of the product table ranks one level below the flow tables' value
+# of the same material and region level, whatever its product level, so the LP gives up a product's detail before
+# any flow table's figure (the headline of the flows stays as it was before products). Declarations' products, a pass
+# of their own, rank as materials do.
+FLOW_DETAIL_TABLES = frozenset({"mart.product_circularity"})
 
 
 def value_costs(table: str, cells: pl.DataFrame, offset: int) -> pl.DataFrame:
@@ -48,7 +53,9 @@ def value_costs(table: str, cells: pl.DataFrame, offset: int) -> pl.DataFrame:
         if "region_level" in names
         else pl.lit(national)
     )
-    if "product_level" in names:  # declarations' products rank as materials do
+    if table in FLOW_DETAIL_TABLES:
+        region = region - 1
+    elif "product_level" in names:  # declarations' products rank as materials do
         region = region + pl.col("product_level").replace_strict(MATERIAL_RANKS, default=0, return_dtype=pl.Int64)
     values = list(DISCLOSURE_SPECS[table].value_columns)
     size = pl.col("_size").abs()

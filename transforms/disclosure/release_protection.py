@@ -14,7 +14,6 @@ from typing import Any
 
 import polars as pl
 
-from schemas.tables import TABLES
 from transforms.disclosure import CELL, COLUMN, DISCLOSURE_SPECS, MEMBER_ID, REASON, REVISION, member_contributions
 from transforms.disclosure.release_history import judge_changes
 from transforms.publication import (
@@ -69,7 +68,16 @@ def earlier_equations(
         knowable = []
         for table, cells in built.items():
             keys, values = table_keys(table), list(DISCLOSURE_SPECS[table].value_columns)
-            released = before.tables.get(table, pl.DataFrame(schema=TABLES[table]))
+            if table not in before.tables:
+                # A table new since that release (product circularity) published nothing then: it fixes no sum.
+                knowable.append(
+                    numbered(cells, offsets[table])
+                    .select(CELL)
+                    .join(pl.DataFrame({COLUMN: values}), how="cross")
+                    .with_columns(pl.lit(value=False).alias("_known_then"))
+                )
+                continue
+            released = before.tables[table]
             # A value of that release is known when published (not null), or left out (0).
             state = (
                 released.select(*keys, *values)

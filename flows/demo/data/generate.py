@@ -42,6 +42,7 @@ from flows.demo.data.members import (
     disclosure_columns,
     joined_on,
 )
+from flows.demo.data.products import DECLARED, declarations_file, product_flows_file
 from flows.demo.data.real import (
     SCOTLAND_FILE,
     STEEL_FILE,
@@ -200,12 +201,14 @@ def generate_demo(directory: Path, *, seed: int = 2024, include_scotland: bool =
 
     Files go to `<directory>/<member_id>/<dataset>/<file>`; the manifest lists targets first, then flows,
     then progress, the order in which a member's progress can refer to its targets, then projects, their
-    disclosures and municipal plans (`flows.demo.data.kinds`).
+    disclosures and municipal plans (`flows.demo.data.kinds`), and last the producers' declarations, which are
+    held to their own flows (`flows.demo.data.products`).
     """
     directory.mkdir(parents=True, exist_ok=True)
     targets_files: list[DemoFile] = []
     flows_files: list[DemoFile] = []
     progress_files: list[DemoFile] = []
+    declarations_files: list[DemoFile] = []
     member_rows: list[dict[str, str]] = []
     for member in DEMO_MEMBERS:
         member_rows.append(
@@ -228,6 +231,10 @@ def generate_demo(directory: Path, *, seed: int = 2024, include_scotland: bool =
             progress_files.append(dataclasses.replace(progress, received_on=progress_on))
         if member.role == "steel":
             flows_files.append(_write_steel(directory))
+        elif member.role == "product":
+            flows_files.append(product_flows_file(directory, member.member_id, member.region))
+            if member.member_id in DECLARED:
+                declarations_files.append(declarations_file(directory, member.member_id))
         elif member.role != "none":
             flows_files.append(_write_member_flows(directory, member, seed))
     members = pl.DataFrame(member_rows, schema=MEMBERS.read_schema)
@@ -236,4 +243,7 @@ def generate_demo(directory: Path, *, seed: int = 2024, include_scotland: bool =
         members = pl.concat([members, scotland_members])
         flows_files += scotland_files
     kinds_files = [DemoFile(*one) for one in (*project_files(directory), *plan_files(directory))]
-    return DemoManifest(members=members, submissions=(*targets_files, *flows_files, *progress_files, *kinds_files))
+    return DemoManifest(
+        members=members,
+        submissions=(*targets_files, *flows_files, *progress_files, *kinds_files, *declarations_files),
+    )

@@ -17,7 +17,10 @@ from typing import Literal, cast, get_args
 from flows.demo.data.files import FileFormat
 from schemas import vocabulary as v
 
-Role = Literal["municipality", "recycler", "producer", "manufacturer", "national", "campus", "reuse", "steel", "none"]
+# `product`: a member reporting flows by product and its declarations, from fixed tables (`flows.demo.data.products`).
+Role = Literal[
+    "municipality", "recycler", "producer", "manufacturer", "national", "campus", "reuse", "steel", "product", "none"
+]
 
 
 @dataclass(frozen=True)
@@ -332,6 +335,15 @@ city-satsumasendai|薩摩川内市|municipality|JP-46|municipality||92000|t|csv|
 city-okinawa|沖縄市|municipality|JP-47|municipality||142000|t|csv|
 city-uruma|うるま市|municipality|JP-47|municipality||125000|t|csv|
 city-urasoe|浦添市|municipality|JP-47|municipality||115000|t|csv|
+jp-can-assoc|アルミ缶リサイクル推進協会|industry_association|JP|product|metals.aluminium|0|t|csv|
+pet-bottle-assoc|PETボトル回収・再商品化協議会|industry_association|JP|product|plastics.pet|0|t|csv|
+aozora-drinks|あおぞら飲料株式会社|company|JP-13|product|plastics.pet|0|t|csv|
+kirameki-beverage|きらめき飲料株式会社|company|JP-27|product|plastics.pet|0|t|csv|
+nagisa-water|なぎさウォーター株式会社|company|JP-40|product|plastics.pet|0|t|csv|
+hikari-denki|ひかり電機株式会社|company|JP-27|product|metals.ferrous metals.copper plastics.pp|0|t|csv|
+kaden-assoc|家電リサイクル推進協会|industry_association|JP|product|metals.ferrous metals.copper|0|t|csv|
+mirai-battery|みらい電池株式会社|company|JP-23|product|metals.cobalt metals.lithium metals.nickel|0|t|csv|
+ev-battery-council|車載用電池リサイクル協議会|industry_association|JP|product|metals|0|t|csv|
 """
 
 

@@ -37,6 +37,7 @@ def test_flows_suite_reads_only_the_columns_it_checks() -> None:
         "destination_region",
         "quality",
         "note",
+        "product_category",
         "material_group",
         "submitter_id",
         "submission_id",

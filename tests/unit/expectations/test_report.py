@@ -117,7 +117,7 @@ def test_report_shows_every_column_of_a_multi_column_rule() -> None:
 
     key = ", ".join(FLOWS.key)
     value = (
-        f"member_id={MEMBER_ID}; period=2024年度; material=plastics.pet; source_stage=use; "
+        f"member_id={MEMBER_ID}; period=2024年度; material=plastics.pet; product_category=; source_stage=use; "
         "target_stage=collection; source=; target=; region=JP-40; origin_region=; destination_region="
     )
     assert report["status"] == "rejected"

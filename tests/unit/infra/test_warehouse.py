@@ -279,3 +279,26 @@ def test_a_replace_over_thousands_of_slices_stays_within_the_recursion_limit() -
     while hasattr(node, "left"):
         depth, node = depth + 1, node.left
     assert depth <= 13  # log2(5,000), not 5,000
+
+
+def test_core_flows_written_before_products_gain_the_column_with_nulls(warehouse: Warehouse) -> None:
+    # Issue 27: core.flows gains product_category; rows written before it read back with none, and new rows carry it.
+    name = "core.flows"
+    old_columns = [column for column in TABLES[name] if column != "product_category"]
+    old_schema = iceberg_schema(pl.Schema({column: TABLES[name][column] for column in old_columns}))
+    warehouse.catalog.drop_table(name)
+    old_table = warehouse.catalog.create_table(name, schema=old_schema, partition_spec=partition_spec(old_schema))
+    before = _flows("FY2023", [10.0, 20.0])
+    old_table.append(before.select(old_columns).to_arrow().cast(old_schema.as_arrow()))
+
+    assert warehouse.ensure_tables() == []
+    assert warehouse.table(name).schema().column_names == [*old_columns, "product_category"]
+    assert warehouse.read(name).get_column("product_category").to_list() == [None, None]
+    tagged = _flows("FY2024", [5.0]).with_columns(pl.lit("packaging.pet_bottle").alias("product_category"))
+    warehouse.replace(name, tagged, match={"period": ["FY2024"]})
+    read = warehouse.read(name).sort("period", "quantity_t")
+    assert read.select("period", "product_category", "quantity_t").rows() == [
+        ("FY2023", None, 10.0),
+        ("FY2023", None, 20.0),
+        ("FY2024", "packaging.pet_bottle", 5.0),
+    ]

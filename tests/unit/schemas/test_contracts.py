@@ -35,6 +35,7 @@ def test_read_schema_is_every_submitted_column_as_text() -> None:
     assert FLOWS.read_schema.names() == [
         "member_id", "period", "material", "source_stage", "target_stage", "source", "target",
         "quantity", "unit", "region", "origin_region", "destination_region", "quality", "note", "is_renewable",
+        "product_category",
     ]  # fmt: skip
     assert set(FLOWS.read_schema.dtypes()) == {pl.String()}
     assert FLOWS.required_columns == (

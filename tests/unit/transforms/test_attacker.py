@@ -1,7 +1,8 @@
 """An attacker who reads every published table of a period at once, and solves for the hidden cells.
 
 The attacker knows how each table is made (README: a stage's inflow, an indicator, a Sankey link, a regional
-transfer or balance are sums of `mart.flows` cells) and that tonnes are never negative. From all published
+transfer or balance, a product's placed, collected, recycled or closed-loop tonnes are sums of `mart.flows` cells,
+split by product where the product table reads them) and that tonnes are never negative. From all published
 cells of a period it builds one system of linear equations in the `mart.flows` cells and bounds every
 sensitive value with two LPs. A sensitive value is a quantity of a primary cell: of too few members (protected
 by ±10 %), or dominated by its two largest members (protected until the cell could be undominated: top two /
@@ -45,6 +46,7 @@ from transforms.disclosure.joint import suppress_publication
 from transforms.indicators import compute_indicators, compute_member_indicators
 from transforms.iso59020 import compute_circularity
 from transforms.marts import summarize_flows
+from transforms.product_circularity import compute_product_circularity
 from transforms.regional import compute_regional_balance, compute_regional_flows
 from transforms.sankey import build_sankey_links
 
@@ -54,7 +56,7 @@ SAFETY_RANGE = 0.10
 
 
 class Base(NamedTuple):
-    """A `mart.flows` cell, split by the renewable flag: the unknowns of the attacker's system."""
+    """A `mart.flows` cell, split by the renewable flag and the product: the unknowns of the attacker's system."""
 
     material: str
     region: str
@@ -63,6 +65,7 @@ class Base(NamedTuple):
     source: str
     target: str
     renewable: bool | None = None
+    product: str | None = None
 
     def cell(self) -> tuple[str, str, str, str, str, str]:
         """The `mart.flows` row this base cell is part of."""
@@ -77,6 +80,7 @@ Row = tuple[str, str, str, str, str, float]  # member, material, region, from, t
 RoutedRow = tuple[
     str, str, str, str, str, str, str, float
 ]  # member, material, region, origin, destination, from, to, t
+ProductRow = tuple[str, str, str, str, str, str, str, float, str | None]  # a routed row and the product it names
 Tables = dict[str, pl.DataFrame]
 Suppressor = Callable[[pl.DataFrame], Tables]
 
@@ -111,18 +115,36 @@ CIRCULARITY_DEFINITIONS: dict[str, Callable[[Base], bool]] = {
 }
 # mart.regional_balance's treatment stages: the end-of-life stages that treat waste, not those that gather it.
 TREATMENT = v.END_OF_LIFE - {"collection", "sorting"}
+_INTO_RECYCLING = _between(_ALL - {"recycling"}, {"recycling"})
+# README's product circularity (docs/contract.md): a product's flows placed on the market, collected, recycled (in
+# Japan: the destination is a Japanese region) and recycled back into it.
+PRODUCT_DEFINITIONS: dict[str, Callable[[Base], bool]] = {
+    "placed_on_market_t": _between({"manufacturing"}, {"use"}),
+    "collected_t": _between({"use"}, {"collection"}),
+    "recycled_t": _INTO_RECYCLING,
+    "recycled_domestic_t": lambda base: _INTO_RECYCLING(base) and _at("all", base.destination) == "all",
+    "closed_loop_t": _between({"recycling"}, {"production", "manufacturing"}),
+}
 
 
-def flows_frame(rows: Iterable[Row | RoutedRow], *, renewable: Iterable[str] = ()) -> pl.DataFrame:
+def flows_frame(rows: Iterable[Row | RoutedRow | ProductRow], *, renewable: Iterable[str] = ()) -> pl.DataFrame:
     """A period's flows per member and cell, as `flow_cells` gives them; a row without ends moves inside its region.
 
-    Import and extraction rows of the members in `renewable` are flagged renewable (biomass from a forest).
+    Import and extraction rows of the members in `renewable` are flagged renewable (biomass from a forest). A row
+    names no product unless it is a `ProductRow`.
     """
-    routed = [row if len(row) == 8 else (*row[:3], row[2], row[2], *row[3:]) for row in rows]
+    routed = [
+        (*row, None) if len(row) == 8 else row if len(row) == 9 else (*row[:3], row[2], row[2], *row[3:], None)
+        for row in rows
+    ]
     keys = ["member_id", "material", "region", "origin_region", "destination_region", "source_stage", "target_stage"]
-    frame = pl.DataFrame(routed, schema=[*keys, "quantity_t"], orient="row")
+    frame = pl.DataFrame(
+        routed,
+        schema={**dict.fromkeys(keys, pl.String()), "quantity_t": pl.Float64(), "product_category": pl.String()},
+        orient="row",
+    )
     flagged = pl.col("member_id").is_in(list(renewable)) & pl.col("source_stage").is_in(list(v.SOURCES))
-    keys = [*keys, "is_renewable"]
+    keys = [*keys, "is_renewable", "product_category"]
     frame = frame.with_columns(pl.when(flagged).then(pl.lit(value=True)).alias("is_renewable"))
     return (
         frame.group_by(keys)
@@ -162,6 +184,7 @@ def per_table(flows: pl.DataFrame) -> Tables:
             for table, build in (
                 ("mart.regional_flows", compute_regional_flows),
                 ("mart.regional_balance", compute_regional_balance),
+                ("mart.product_circularity", compute_product_circularity),
             )
         },
     }
@@ -181,6 +204,13 @@ def _at(level: str, region: str) -> str:
 
 def _material_in(base: Base, material: str, level: str) -> bool:
     return {"leaf": base.material == material, "group": base.material.split(".")[0] == material, "all": True}[level]
+
+
+def _product_in(base: Base, product: str, level: str) -> bool:
+    """A base cell in a product row: only cells that name a product, at the row's product level."""
+    if base.product is None:
+        return False
+    return {"leaf": base.product == product, "group": base.product.split(".")[0] == product, "all": True}[level]
 
 
 def _in_scope(base: Base, material: str, material_level: str, region: str, region_level: str) -> bool:
@@ -275,6 +305,14 @@ def published_values(row: dict[str, Any], table: str, cells: list[Base]) -> list
             if _in_scope(base, row["material"], row["material_level"], row["region"], row["region_level"])
         ]
         return [(name, {j for j in scope if is_part(cells[j])}) for name, is_part in CIRCULARITY_DEFINITIONS.items()]
+    if table == "mart.product_circularity":
+        scope = [
+            j
+            for j, base in enumerate(cells)
+            if _product_in(base, row["product_category"], row["product_level"])
+            and _in_scope(base, row["material"], row["material_level"], row["region"], row["region_level"])
+        ]
+        return [(name, {j for j in scope if is_part(cells[j])}) for name, is_part in PRODUCT_DEFINITIONS.items()]
     msg = f"the attacker does not know {table}"
     raise ValueError(msg)
 
@@ -322,9 +360,13 @@ def attack(flows: pl.DataFrame, tables: Tables, public: Iterable[str] = ()) -> l
             r["source_stage"],
             r["target_stage"],
             r.get("is_renewable"),
+            r.get("product_category"),
         )
 
-    cells = sorted({base_of(r) for r in flows.to_dicts()}, key=lambda base: (*base.cell(), str(base.renewable)))
+    cells = sorted(
+        {base_of(r) for r in flows.to_dicts()},
+        key=lambda base: (*base.cell(), str(base.renewable), str(base.product)),
+    )
     index = {base: j for j, base in enumerate(cells)}
     parts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(cells)))
     for r in flows.to_dicts():
@@ -539,16 +581,21 @@ STAGE_PAIRS = (
     ("energy_recovery", "landfill"),  # ash: treated twice, so counted again in route `all`
     ("recycling", "recycling"),  # between two recyclers: in mart.flows and regional flows, in no balance or link
 )
+# A product's own flows: placed on the market, and recycled back into it (a closed loop).
+PRODUCT_STAGE_PAIRS = (("manufacturing", "use"), ("recycling", "manufacturing"))
+# Most cells name no product; the others one of two packagings or an appliance.
+PRODUCTS = (None, None, "packaging.pet_bottle", "packaging.aluminium_can", "appliances.refrigerator")
 
 
 @st.composite
-def shared_cell(draw: st.DrawFn) -> list[RoutedRow]:
+def shared_cell(draw: st.DrawFn) -> list[ProductRow]:
     """One cell and the members who report it: mostly inside its region, else from or to another prefecture.
 
-    Cells of several members get published, so the attacker has published values to subtract from.
+    Cells of several members get published, so the attacker has published values to subtract from. A cell may name
+    a product (then it is a base cell of its own within its `mart.flows` cell).
     """
     region = draw(st.sampled_from(REGIONS))
-    source, target = draw(st.sampled_from(STAGE_PAIRS))
+    source, target = draw(st.sampled_from(STAGE_PAIRS + PRODUCT_STAGE_PAIRS))
     origins = (region, ABROAD, ABROAD, *REGIONS) if source == "import" else (region, region, *REGIONS)
     cell = (
         draw(st.sampled_from(MATERIALS)),
@@ -559,8 +606,9 @@ def shared_cell(draw: st.DrawFn) -> list[RoutedRow]:
         target,
     )
     members = draw(st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=5, unique=True))
+    product = draw(st.sampled_from(PRODUCTS))
     # 0 t: a link not drawn
-    return [(member, *cell, float(draw(st.integers(min_value=0, max_value=60)))) for member in members]
+    return [(member, *cell, float(draw(st.integers(min_value=0, max_value=60))), product) for member in members]
 
 
 flow_rows = st.lists(shared_cell(), min_size=2, max_size=7).map(lambda cells: [row for cell in cells for row in cell])
@@ -584,6 +632,7 @@ BUILDERS: dict[str, Callable[[pl.LazyFrame], pl.LazyFrame]] = {
     "mart.regional_flows": compute_regional_flows,
     "mart.regional_balance": compute_regional_balance,
     "mart.material_circularity": compute_circularity,
+    "mart.product_circularity": compute_product_circularity,
 }
 EXAMPLES = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 

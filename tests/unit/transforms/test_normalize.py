@@ -100,6 +100,7 @@ def test_a_whole_flows_row_by_hand() -> None:
             "quality": ["measured"],
             "note": ["備考"],
             "is_renewable": [None],
+            "product_category": [None],  # issue 27: a flow names no product unless the file says one
             "period_start": [date(2024, 4, 1)],
             "period_end": [date(2025, 3, 31)],
             "grain": ["fiscal_year"],

@@ -92,7 +92,8 @@ def test_manifest_lists_every_written_file_in_the_inbox_layout(demo: DemoManifes
 
 def test_targets_come_before_flows_and_flows_before_progress(demo: DemoManifest) -> None:
     order = [file.dataset for file in demo.submissions]
-    assert order == sorted(order, key=["targets", "flows", "progress", "projects", "disclosures", "plans"].index)
+    datasets = ["targets", "flows", "progress", "projects", "disclosures", "plans", "declarations"]
+    assert order == sorted(order, key=datasets.index)
 
 
 def test_members_cover_every_kind_with_valid_ids_regions_and_join_dates(demo: DemoManifest) -> None:

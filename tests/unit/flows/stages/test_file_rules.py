@@ -187,6 +187,7 @@ def test_shared_rows_count_row_keys_not_quantities() -> None:
             "member_id": ["city-m", "city-m", "city-m", "city-n"],
             "period": ["FY2024"] * 4,
             "material": ["paper", "glass", "paper", "paper"],
+            "product_category": [None] * 4,
             "source_stage": ["use"] * 4,
             "target_stage": ["collection"] * 4,
             "source": [None] * 4,
