@@ -3,8 +3,7 @@
 `core.*` is member-level and restricted; `mart.*` is public (summed over members), disclosure-controlled and changes
 only when a period is released; `draft.*` holds what the next release would publish (the secretariat reads it):
 every `mart.*` table but `mart.releases` ends with `suppressed` and `suppression_reason` (`transforms.disclosure`).
-Past 450 lines: one schema per table, each kept where the tables are listed together; the declarations' and the
-products' tables have modules of their own.
+The regional marts', the declarations' and the products' tables have modules of their own, merged in here.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from schemas.product_tables import PRODUCT_TABLES
 from schemas.progress import PROGRESS
 from schemas.projects import PROJECTS
 from schemas.reference import REFERENCE_STATISTICS, ROADMAP_TARGETS
+from schemas.regional_tables import REGIONAL_TABLES
 from schemas.targets import TARGETS
 
 TABLES: dict[str, pl.Schema] = {
@@ -277,47 +277,7 @@ TABLES |= {
     ),
 }
 
-# Regional circulation (issue 14). A transfer is a flow whose origin and destination differ at a region level.
-# mart.regional_flows: tonnes moved from one region to another, per material level (leaf, group, all), at
-# prefecture and bloc level; a flow inside one region at a level is not a transfer at that level.
-# mart.regional_balance: per region (prefecture, bloc, all), material level (group, all) and treatment route
-# (the end-of-life stage, or all), the waste generated in the region (flows from the economy into end-of-life
-# stages whose origin is in it), the part treated inside, sent out and received from elsewhere;
-# self_sufficiency_rate = treated_inside_t / generated_t.
-REGIONAL_BALANCE_QUANTITIES: tuple[str, ...] = ("generated_t", "treated_inside_t", "sent_out_t", "received_t")
-TABLES |= {
-    "mart.regional_flows": merge(
-        PERIOD_COLUMNS,
-        pl.Schema(
-            {
-                "material": pl.String(),
-                "material_level": pl.String(),
-                "region_level": pl.String(),
-                "origin_region": pl.String(),
-                "destination_region": pl.String(),
-                "quantity_t": pl.Float64(),
-            }
-        ),
-        CONTRIBUTORS,
-        SUPPRESSION_COLUMNS,
-    ),
-    "mart.regional_balance": merge(
-        PERIOD_COLUMNS,
-        pl.Schema(
-            {
-                "material": pl.String(),
-                "material_level": pl.String(),
-                "region": pl.String(),
-                "region_level": pl.String(),
-                "route": pl.String(),
-            }
-        ),
-        pl.Schema({name: pl.Float64() for name in REGIONAL_BALANCE_QUANTITIES}),
-        pl.Schema({"self_sufficiency_rate": pl.Float64()}),
-        CONTRIBUTORS,
-        SUPPRESSION_COLUMNS,
-    ),
-}
+TABLES |= REGIONAL_TABLES
 
 # The public register of targets (issue 23): each registered member's current target (no period: replaced whole),
 # by member name and kind, as the partnership's rules publish them; `material` "all" is every material. The
@@ -447,7 +407,6 @@ __all__ = [
     "RECYCLED_CONTENT_TONNES",
     "PERIOD_TABLES",
     "PUBLIC_TABLES",
-    "REGIONAL_BALANCE_QUANTITIES",
     "SCOPE_COLUMNS",
     "SUPPRESSION_COLUMNS",
     "TABLES",

@@ -19,8 +19,9 @@ from __future__ import annotations
 import polars as pl
 
 from schemas import vocabulary as v
+from schemas.regional_tables import REGIONAL_BALANCE_QUANTITIES
 from schemas.regions import ALL_REGIONS, BLOC, BLOC_CODES, NATIONAL, PREFECTURE, PREFECTURE_CODES, bloc_of
-from schemas.tables import PERIOD_COLUMNS, REGIONAL_BALANCE_QUANTITIES, TABLES, unsuppressed
+from schemas.tables import PERIOD_COLUMNS, TABLES, unsuppressed
 from transforms.indicators import MATERIAL_LEVELS
 
 ORIGIN, DESTINATION = "origin_region", "destination_region"

@@ -23,6 +23,7 @@ import polars as pl
 
 from schemas import vocabulary as v
 from schemas.product_tables import PRODUCT_CIRCULARITY_RATES, PRODUCT_CIRCULARITY_TONNES
+from schemas.regional_tables import REGIONAL_BALANCE_QUANTITIES
 from schemas.regions import ALL_REGIONS, BLOC, PREFECTURE, bloc_of
 from schemas.tables import (
     CIRCULARITY_TONNES,
@@ -31,7 +32,6 @@ from schemas.tables import (
     OUTFLOW_PARTS,
     RECYCLED_CONTENT_SHARES,
     RECYCLED_CONTENT_TONNES,
-    REGIONAL_BALANCE_QUANTITIES,
     SUPPRESSION_COLUMNS,
 )
 from transforms.indicators import QUANTITY_FLOWS, RATES
