@@ -241,15 +241,7 @@ DECLARATIONS = Contract(
                 ),
             ),
         ),
-        Column(
-            "material_group",
-            pl.String(),
-            "Top-level material group",
-            "素材グループ",
-            submitted=False,
-            derived_from="material",
-            vocabulary=v.MATERIAL_GROUP_CODES,
-        ),
+        FLOWS.column("material_group"),  # derived from material, as in flows
         Column(
             "net_mass_t",
             pl.Float64(),
