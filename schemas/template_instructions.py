@@ -17,6 +17,13 @@ from schemas.templates import MEMBER_ID, PERIOD, REGION_CHOICES, Choice, Templat
 # a title, not a header).
 DATA_SHEET: Final = "データ"
 INSTRUCTIONS_SHEET: Final = "記入方法"
+LISTS_SHEET: Final = "lists"  # hidden: the drop-downs' values
+
+
+def instructions_title(dataset: str) -> str:
+    """The first cell of a template's instructions sheet, by which the readers know the sheet for the template's own."""
+    return f"{dataset} の記入方法 / How to fill in {dataset}"
+
 
 LineKind = Literal["title", "heading", "text", "text_en", "table_header", "row"]
 COLUMNS_TABLE_HEADER: Final = (
@@ -54,7 +61,7 @@ def instruction_lines(template: Template) -> tuple[InstructionLine, ...]:
     """
     name = template.dataset
     lines = [
-        InstructionLine("title", (f"{name} の記入方法 / How to fill in {name}",)),
+        InstructionLine("title", (instructions_title(name),)),
         InstructionLine("text", (template.description_ja,)),
         InstructionLine("text_en", (template.description_en,)),
         _blank(),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ from infra.readers.common import (
 from infra.readers.limits import Limits, check_header_width, check_row, check_zip, over_limit
 from schemas.contract import Contract
 from schemas.errors import FileRejected
+from schemas.template_instructions import INSTRUCTIONS_SHEET, LISTS_SHEET, instructions_title
 from schemas.workbooks import SHEET_ROW_STRIDE, Sheet, SkippedSheet
 
 if TYPE_CHECKING:
@@ -182,6 +183,9 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
         if not hasattr(sheet, "iter_rows"):
             skipped.append(SkippedSheet(name, "a chart sheet", "グラフシート"))
             continue
+        if sheet.sheet_state != "visible" and name == LISTS_SHEET:
+            skipped.append(SkippedSheet(name, "the template's drop-down lists", "テンプレートの選択肢一覧"))
+            continue
         if sheet.sheet_state != "visible":
             skipped.append(SkippedSheet(name, "hidden: hidden sheets are never read", "非表示のシートは読み込みません"))
             continue
@@ -197,7 +201,7 @@ def _read_workbook(workbook: Any, contract: Contract, file: str, limits: Limits)
             layout = header_layout(header, contract)
             if layout.missing:
                 wrong.append(_WrongHeader(name, header, header_row, layout))
-                skipped.append(_skipped_for_header(name, contract, layout))
+                skipped.append(_skipped_for_header(name, header, contract, layout))
                 continue
             check_layout(layout, header, contract, file, row=header_row)
             offset = len(sheets) * SHEET_ROW_STRIDE
@@ -328,7 +332,11 @@ def _naming_sheet(name: str | None) -> Iterator[None]:
         ) from None
 
 
-def _skipped_for_header(name: str, contract: Contract, layout: Layout) -> SkippedSheet:
+def _skipped_for_header(name: str, header: Sequence[str | None], contract: Contract, layout: Layout) -> SkippedSheet:
+    if name == INSTRUCTIONS_SHEET and header[:1] == [instructions_title(contract.name)]:  # the template's own
+        return SkippedSheet(
+            name, "the template's instructions, not data", "テンプレートの記入方法（データではありません）"
+        )
     missing = ", ".join(layout.missing)
     return SkippedSheet(
         name,

@@ -16,14 +16,19 @@ import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from schemas.template_instructions import DATA_SHEET, INSTRUCTIONS_SHEET, InstructionLine, instruction_lines
+from schemas.template_instructions import (
+    DATA_SHEET,
+    INSTRUCTIONS_SHEET,
+    LISTS_SHEET,
+    InstructionLine,
+    instruction_lines,
+)
 from schemas.templates import Template, TemplateColumn
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.datavalidation import DataValidation
 
 TemplateFormat = Literal["xlsx", "csv"]
-LISTS_SHEET: Final = "lists"
 # Rows under the header that carry the drop-downs and checks (the example row included).
 DATA_ROWS: Final = 1000
 EXAMPLE_ROW: Final = 2

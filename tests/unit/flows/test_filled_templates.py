@@ -306,6 +306,18 @@ def test_a_workbook_filled_in_by_hand_validates_every_row(dataset: str, tmp_path
     assert [sheet.name for sheet in judged.report.skipped_sheets] == [INSTRUCTIONS_SHEET, "lists"]
 
 
+def test_the_template_s_own_sheets_are_named_as_such_not_as_a_wrong_header(tmp_path: Path) -> None:
+    """A member who filled the template in is told the instructions and lists are the template's, not bad headers."""
+    rows = TYPED["flows"]
+    path = fill_workbook(tmp_path / "flows.xlsx", build("flows"), rows)
+    judged = judge_file(path, dataset="flows", known=KNOWN.get("flows", {}))
+    reasons = {sheet.name: (sheet.reason_en, sheet.reason_ja) for sheet in judged.report.skipped_sheets}
+    assert reasons == {
+        INSTRUCTIONS_SHEET: ("the template's instructions, not data", "テンプレートの記入方法（データではありません）"),
+        "lists": ("the template's drop-down lists", "テンプレートの選択肢一覧"),
+    }
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
 @pytest.mark.parametrize("dataset", MEMBER_DATASETS)
 def test_a_csv_template_filled_and_saved_by_excel_validates_every_row(

@@ -13,7 +13,6 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from infra.rendering.workbook_templates import (
     DATA_ROWS,
-    LISTS_SHEET,
     MAX_MESSAGE,
     MAX_TITLE,
     csv_template,
@@ -23,7 +22,7 @@ from infra.rendering.workbook_templates import (
 )
 from schemas import vocabulary as v
 from schemas.datasets import MEMBER_DATASETS
-from schemas.template_instructions import DATA_SHEET, INSTRUCTIONS_SHEET
+from schemas.template_instructions import DATA_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET
 from schemas.templates import TEMPLATE_DATASETS, Template, template_for
 
 TODAY = date(2025, 6, 1)
