@@ -9,7 +9,7 @@ export UV_LINK_MODE := copy
 export UV_COMPILE_BYTECODE := 1
 RUN        := $(UV) run --locked --no-sync
 
-.PHONY: install demo test lint typecheck audit unit integration servers-left fuzz contract clean
+.PHONY: install demo test prepare lint typecheck audit unit integration servers-left fuzz contract clean
 
 # Every Prefect server a test starts carries this token in its environment (tests/servers_left.py).
 ifndef TEST_RUN_OF_JUNKAN
@@ -33,9 +33,14 @@ install: .venv/.synced
 demo: install
 	$(RUN) junkan demo
 
-## test: lint, types, dependency audit, benchmark and chaos smoke runs, unit tests, integration tests against
-## real servers; then fail if any of them left a Prefect server running
-test: lint typecheck audit bench-smoke unit chaos-smoke integration servers-left
+## test: lint, types, benchmark smoke run, unit tests, dependency audit, chaos smoke run, integration tests against
+## real servers; then fail if any of them left a Prefect server running. The servers and tools the later targets
+## need are installed in the background meanwhile (prepare), which on a new machine takes minutes of downloads.
+test: prepare lint typecheck bench-smoke unit audit chaos-smoke integration servers-left
+
+## prepare: start installing PostgreSQL, Chromium, osv-scanner and MinIO in the background (each skipped when there)
+prepare:
+	bash infra/devservers/scripts/prepare.sh start
 
 lint: install
 	$(RUN) ruff check .

@@ -14,6 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CHROMIUM="${JUNKAN_CHROMIUM:-/usr/bin/chromium}"
 
 cmd_install() {
+    wait_for_prepare test -f "$PREPARE_DIR/packages.done"
     if [[ -x "$CHROMIUM" ]]; then
         echo "chromium already installed: $CHROMIUM"
         return 0

@@ -38,6 +38,22 @@ PY
     fi
 }
 
+# Where `prepare.sh start` keeps its pid and log: beside the checkout, whatever JUNKAN_HOME a caller sets.
+PREPARE_DIR="${JUNKAN_PREPARE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/.junkan/prepare}"
+
+# While `prepare.sh start` installs in the background, wait until a check passes (what it installs is there) or the
+# installs end, instead of installing the same thing twice: wait_for_prepare CHECK [ARG...]. Returns at once when
+# nothing is being prepared, and inside prepare.sh's own run.
+wait_for_prepare() {
+    [[ -z "${JUNKAN_PREPARING:-}" ]] || return 0
+    local said=""
+    while [[ -n "$(pid_from_file "$PREPARE_DIR/prepare.pid" prepare.sh)" ]] && ! "$@" >/dev/null 2>&1; do
+        [[ -n "$said" ]] || echo "waiting for the background installs (log: $PREPARE_DIR/prepare.log) ..." >&2
+        said=1
+        sleep 1
+    done
+}
+
 # The Go toolchain: `go` on PATH, else /usr/local/go/bin/go.
 find_go() {
     if command -v go >/dev/null 2>&1; then
@@ -53,6 +69,7 @@ find_go() {
 # Built in a temporary GOBIN and moved into place, so a half-finished build never counts as installed.
 go_install_cached() {
     local name="$1" package="$2" bin_dir="$3" go_bin tmp_dir started
+    wait_for_prepare test -x "$bin_dir/$name"
     if [[ -x "$bin_dir/$name" ]]; then
         echo "$name already built: $bin_dir/$name"
         return 0

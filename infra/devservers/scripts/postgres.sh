@@ -40,6 +40,7 @@ find_bin_dir() {
 }
 
 cmd_install() {
+    wait_for_prepare test -f "$PREPARE_DIR/packages.done"
     if [[ -n "$(find_bin_dir)" ]]; then
         echo "postgresql already installed: $(find_bin_dir)"
         return 0
