@@ -18,7 +18,10 @@ from infra.settings import Settings
 
 def create_app(settings: Settings, *, resources: Resources | None = None) -> FastAPI:
     """The portal for these settings (its resources built here unless given, as the tests do)."""
+    from flows.stages.uploads import RunStarter
+
     app = create_base_app(settings, resources or build_resources(settings))
+    app.state.runs = RunStarter(settings)
     for router in routers():
         app.include_router(router)
 
@@ -40,6 +43,7 @@ def create_app(settings: Settings, *, resources: Resources | None = None) -> Fas
 
 def routers() -> list[APIRouter]:
     """The routers of the portal's entry points, in the order their paths are matched."""
+    from flows.portal import api, members
     from infra.portal import auth
 
-    return [auth.router]
+    return [auth.router, members.router, api.router]

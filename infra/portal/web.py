@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from infra.ledger import PortalUser
 from infra.portal.accounts import Accounts
 from infra.portal.i18n import Language, language, translate
+from infra.portal.multipart_token import MultipartTokenHeader
 from infra.resources import Resources
 from infra.settings import Settings
 
@@ -124,8 +125,8 @@ def request_language(request: Request) -> Language:
 
 def csrf_token(request: Request) -> str:
     """The request's CSRF token (asgi-csrf sets the matching cookie on the response)."""
-    getter: Callable[[], str] = request.scope["csrftoken"]
-    return getter()
+    getter: Callable[[], str] | None = request.scope.get("csrftoken")
+    return "" if getter is None else getter()  # an error page outside the CSRF middleware has no form
 
 
 def render(
@@ -152,9 +153,9 @@ def render(
     return HTMLResponse(html, status_code=status_code)
 
 
-def flash(request: Request, key: str) -> None:
-    """A catalogue message for the next page the browser opens (after a redirect)."""
-    request.session["flash"] = key
+def flash(request: Request, key: str, **fields: object) -> None:
+    """A catalogue message (with its fields) for the next page the browser opens (after a redirect)."""
+    request.session["flash"] = [key, fields]
 
 
 def redirect(path: str) -> RedirectResponse:
@@ -255,8 +256,13 @@ def create_base_app(settings: Settings, resources: Resources) -> FastAPI:
         settings=settings, resources=resources, accounts=Accounts(resources.ledger, settings)
     )
     secret = portal_secret(settings)
-    # Outermost last: headers → sessions → CSRF → routes (the CSRF failure page reads the session's language).
+    # Outermost last: headers → sessions → a multipart form's token as a header → CSRF → routes (the CSRF failure
+    # page reads the session's language).
     app.add_middleware(_csrf_middleware, settings=settings, secret=secret)
+    refuse_upload = _csrf_failed(settings)
+    app.add_middleware(
+        MultipartTokenHeader, refuse=lambda scope, send: refuse_upload(scope, send, Errors.MULTIPART_MISMATCH)
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
