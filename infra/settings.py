@@ -78,6 +78,32 @@ class Settings(BaseSettings):
     dask_address: str | None = Field(default=None, description="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     dask_workers: int = Field(default=2, ge=1, description="Worker processes of a local Dask cluster")
 
+    # the members' portal (junkan portal, infra/portal/)
+    portal_host: str = Field(default="127.0.0.1", description="Portal address; loopback unless a TLS proxy fronts it")
+    portal_port: int = Field(default=8402, ge=1, le=65535, description="Portal port")
+    portal_url: str | None = Field(
+        default=None, description="The portal's address as members reach it (invitation links); default host:port"
+    )
+    portal_secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs sessions and CSRF tokens; default a random key kept in home/portal/secret-key",
+    )
+    portal_secure_cookies: bool = Field(default=False, description="Cookies only over HTTPS (set behind a TLS proxy)")
+    portal_session_hours: float = Field(default=8.0, gt=0, description="A login lasts this many hours")
+    portal_invitation_hours: float = Field(default=72.0, gt=0, description="An invitation link works this long")
+    portal_login_max_failures: int = Field(default=5, ge=1, description="Failed logins in a row before a lock")
+    portal_login_lock_seconds: float = Field(default=900.0, ge=1, description="How long a lock lasts")
+    portal_login_failure_delay_seconds: float = Field(
+        default=0.5, ge=0, description="First failed login's delay; doubles with each failure in a row"
+    )
+    portal_max_upload_bytes: int = Field(default=50 << 20, ge=1, description="Largest file one upload may hold")
+    portal_max_upload_files: int = Field(default=20, ge=1, description="Most files in one upload")
+    portal_ingest: Literal["run", "events"] = Field(
+        default="run",
+        description="run: the portal starts `junkan run` after an upload; events: MinIO's upload events do "
+        "(`junkan events` and `junkan serve` run)",
+    )
+
     log_file: Path | None = Field(default=None, description="Where library chatter goes; default home/logs")
 
     # --- input limits --- (owned with infra/readers/limits.py: names match `Limits` fields; defaults are its defaults)
@@ -110,6 +136,11 @@ class Settings(BaseSettings):
     def resolved_storage_url(self) -> str:
         """Where inbox, quarantine, reports and warehouse live."""
         return self.storage_url or self.resolved_home.as_uri()
+
+    @property
+    def resolved_portal_url(self) -> str:
+        """Where members open the portal: the address invitation links start with."""
+        return (self.portal_url or f"http://{self.portal_host}:{self.portal_port}").rstrip("/")
 
     @property
     def resolved_log_file(self) -> Path:

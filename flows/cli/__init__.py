@@ -19,6 +19,7 @@ from flows.cli import (  # noqa: E402
     demo,
     followup,
     members,
+    portal,
     prefect_server,
     reference,
     report,
@@ -53,6 +54,7 @@ GROUPS = (
     bi,
     reference,
     template,
+    portal,
 )
 for group in GROUPS:
     group.register(app)

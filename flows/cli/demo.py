@@ -73,6 +73,28 @@ def demo(
         typer.echo(f"period report (Sankey, indicators, targets, products): {uri}")
     if result.recycled_material_report_uri is not None:
         typer.echo(f"a producer's own recycled-material report (private): {result.recycled_material_report_uri}")
+    print_portal_login()
+
+
+def print_portal_login() -> None:
+    """How to open the members' portal on the demo, with a member's login made now (its password shown once)."""
+    from flows.cli.common import open_resources
+    from flows.demo.portal_login import demo_login
+
+    resources = open_resources()
+    try:
+        login = demo_login(resources)
+        url = resources.settings.resolved_portal_url
+    finally:
+        resources.close()
+    if login is None:
+        return
+    typer.echo("")
+    typer.echo(f"members' portal: run `junkan portal`, open {url}/ and log in as {login.email} ({login.member_id})")
+    if login.password is not None:
+        typer.echo(f"  password (shown once, not kept): {login.password}")
+    elif login.link is not None:
+        typer.echo(f"  set its password on this one-time link: {login.link}")
 
 
 def register(app: typer.Typer) -> None:

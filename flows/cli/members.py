@@ -1,4 +1,4 @@
-"""`junkan members add | import | disclosure | list`: the ledger's member registry and disclosure classes."""
+"""`junkan members add | import | disclosure | list | invite`: the ledger's member registry and disclosure classes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.cli import portal
 from flows.cli.common import choices, fail, open_resources
 from schemas.members import DISCLOSURE_DATASETS
 from schemas.vocabulary import DISCLOSURE_CLASS_CODES, PUBLIC
@@ -228,4 +229,6 @@ def register(app: typer.Typer) -> None:
     members_app.command("import")(members_import)
     members_app.command("disclosure")(members_disclosure)
     members_app.command("list")(members_list)
+    members_app.command("invite")(portal.members_invite)
+    members_app.command("invite-secretariat")(portal.members_invite_secretariat)
     app.add_typer(members_app, name="members")

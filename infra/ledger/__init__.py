@@ -1,4 +1,4 @@
-"""The SQL ledger: members with their kind, region and disclosure histories, every submission, sources and runs.
+"""The SQL ledger: members and their histories, every submission, sources, runs and the portal's accounts.
 
 SQLAlchemy 2 typed ORM underneath (`tables`), alembic for the schema (`database`); the repository
 (`repository.Ledger`) returns frozen dataclasses (`records`), never ORM objects, so callers cannot lazily
@@ -7,6 +7,7 @@ touch a closed session.
 
 from __future__ import annotations
 
+from infra.ledger.accounts import ApiToken, Invitation, JoinApplication, LoginFailures, PortalUser
 from infra.ledger.database import MIGRATIONS, create_database_if_missing, create_engine, upgrade
 from infra.ledger.names import check_http_url, check_secret_block, check_table_name
 from infra.ledger.records import (
@@ -38,11 +39,16 @@ __all__ = [
     "SOURCE_KINDS",
     "STATUSES",
     "VALIDATED_STATUSES",
+    "ApiToken",
     "Base",
     "DisclosureChange",
+    "Invitation",
+    "JoinApplication",
     "Ledger",
+    "LoginFailures",
     "Member",
     "MemberChange",
+    "PortalUser",
     "PullSource",
     "Run",
     "Source",

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from infra.ledger.accounts import AccountLedger
 from infra.ledger.database import create_engine, upgrade
 from infra.ledger.disclosure import DisclosureLedger
 from infra.ledger.member_history import MemberHistoryLedger, check_kind_and_region
@@ -34,7 +35,7 @@ from infra.ledger.tables import MemberRow, RunRow, SourceRow
 from infra.storage.keys import check_dataset, check_member_id
 
 
-class Ledger(SubmissionLedger, DisclosureLedger, MemberHistoryLedger):
+class Ledger(SubmissionLedger, DisclosureLedger, MemberHistoryLedger, AccountLedger):
     """The ledger over one SQLAlchemy engine; build it with `Ledger.connect(url)`."""
 
     def __repr__(self) -> str:

@@ -13,6 +13,8 @@ MODULES = {
     "great-expectations": "great_expectations",
     "pydantic-settings": "pydantic_settings",
     "prefect-dask": "prefect_dask",
+    "argon2-cffi": "argon2",
+    "asgi-csrf": "asgi_csrf",
 }
 
 

@@ -58,7 +58,7 @@ def test_connect_migrates_once_and_again_is_a_no_op(database_url: str) -> None:
     second.close()
 
     assert {"members", "submissions", "submission_periods", "runs", "alembic_version"} <= tables
-    assert version == "0007"
+    assert version == "0008"
 
 
 def test_add_member_creates_then_updates(ledger: Ledger) -> None:

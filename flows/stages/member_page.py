@@ -1,0 +1,198 @@
+"""What a member sees of its own: its files and where each stands, reports, obligations, targets and indicators.
+
+Everything here is read for one member id, the caller's own (the portal passes the logged-in user's, never one
+from a URL), so a member never sees another's rows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from infra.ledger import Submission
+from infra.resources import Resources
+from infra.storage import INBOX
+from infra.storage.keys import parse_inbox_key
+from schemas.outcomes import SubmissionStatus
+
+# Where a file stands, in the order a member's file moves (issue 29): received → validated → in the draft → released;
+# rejected, superseded and withdrawn are where a file may stop.
+STAGE_OF_STATUS = {
+    SubmissionStatus.RECEIVED: "received",
+    SubmissionStatus.VALID: "validated",
+    SubmissionStatus.PARTIALLY_VALID: "validated",
+    SubmissionStatus.REJECTED: "rejected",
+    SubmissionStatus.PUBLISHED: "in_draft",
+    SubmissionStatus.SUPERSEDED: "superseded",
+    SubmissionStatus.WITHDRAWING: "withdrawn",
+    SubmissionStatus.WITHDRAWN: "withdrawn",
+}
+FINAL_STAGES = frozenset({"released", "rejected", "superseded", "withdrawn"})
+
+
+@dataclass(frozen=True)
+class FileStatus:
+    """One of a member's files and where it stands."""
+
+    file_name: str
+    dataset: str
+    stage: str
+    sha256: str | None
+    received_at: datetime | None
+    submission_id: str | None = None
+    status: str | None = None
+    n_read: int | None = None
+    n_accepted: int | None = None
+    n_quarantined: int | None = None
+    n_warnings: int | None = None
+    periods: tuple[str, ...] = ()
+    message: str | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the file will not move on by itself (a page stops asking)."""
+        return self.stage in FINAL_STAGES or self.stage == "in_draft"
+
+    @property
+    def can_withdraw(self) -> bool:
+        """Whether the member may still take the file back."""
+        return self.status in (SubmissionStatus.VALID, SubmissionStatus.PARTIALLY_VALID, SubmissionStatus.PUBLISHED)
+
+    def as_json(self) -> dict[str, Any]:
+        """For the status endpoint and the API."""
+        return {
+            "submission_id": self.submission_id,
+            "file_name": self.file_name,
+            "dataset": self.dataset,
+            "stage": self.stage,
+            "status": self.status,
+            "sha256": self.sha256,
+            "received_at": None if self.received_at is None else self.received_at.isoformat(),
+            "n_read": self.n_read,
+            "n_accepted": self.n_accepted,
+            "n_quarantined": self.n_quarantined,
+            "n_warnings": self.n_warnings,
+            "periods": list(self.periods),
+            "is_final": self.is_final,
+        }
+
+
+def member_files(resources: Resources, member_id: str) -> list[FileStatus]:
+    """The member's files, newest first: the ledger's submissions, then inbox files not yet recorded (received)."""
+    submissions = resources.ledger.submissions(member_id=member_id)
+    released = _released_at(resources) if any(s.status == SubmissionStatus.PUBLISHED for s in submissions) else {}
+    recorded = {(s.key, s.sha256) for s in submissions}
+    latest = resources.ledger.latest_received_at()
+    waiting = [
+        FileStatus(
+            file_name=parse_inbox_key(info.key).file_name,
+            dataset=parse_inbox_key(info.key).dataset,
+            stage="received",
+            sha256=None,
+            received_at=info.last_modified,
+        )
+        for info in resources.storage.list(f"{INBOX}/{member_id}/")
+        if info.key not in latest or info.last_modified > latest[info.key]
+    ]
+    statuses = [_status(s, released) for s in submissions if (s.key, s.sha256) in recorded]
+    return waiting[::-1] + statuses[::-1]
+
+
+def _status(submission: Submission, released: dict[str, datetime]) -> FileStatus:
+    stage = STAGE_OF_STATUS[submission.status]
+    if (
+        stage == "in_draft"
+        and submission.periods
+        and all(period in released and released[period] > submission.received_at for period in submission.periods)
+    ):
+        stage = "released"
+    counts = submission.counts
+    return FileStatus(
+        file_name=parse_inbox_key(submission.key).file_name
+        if submission.key.startswith(f"{INBOX}/")
+        else submission.key,
+        dataset=submission.dataset,
+        stage=stage,
+        sha256=submission.sha256,
+        received_at=submission.received_at,
+        submission_id=submission.submission_id,
+        status=str(submission.status),
+        n_read=None if counts is None else counts.read,
+        n_accepted=None if counts is None else counts.accepted,
+        n_quarantined=None if counts is None else counts.quarantined,
+        n_warnings=None if counts is None else counts.warnings,
+        periods=submission.periods,
+        message=submission.message,
+    )
+
+
+def _released_at(resources: Resources) -> dict[str, datetime]:
+    """Each period's latest release time (none released: empty)."""
+    releases = resources.warehouse.read("mart.releases")
+    if releases.is_empty():
+        return {}
+    latest = releases.group_by("period").agg(pl.col("released_at").max())
+    return dict(zip(latest.get_column("period").to_list(), latest.get_column("released_at").to_list(), strict=True))
+
+
+def member_submission(resources: Resources, member_id: str, submission_id: str) -> Submission | None:
+    """One of the member's submissions; None when it does not exist or is another member's (the same answer)."""
+    submission = resources.ledger.get_submission(submission_id)
+    return submission if submission is not None and submission.member_id == member_id else None
+
+
+def submission_report(resources: Resources, submission: Submission) -> dict[str, Any] | None:
+    """The member report of a validated submission as its JSON (problems with row, column and what to do)."""
+    if submission.report_key is None:
+        return None
+    key = submission.report_key.rsplit(".", 1)[0] + ".json"
+    if resources.storage.stat(key) is None:
+        return None
+    report: dict[str, Any] = json.loads(resources.storage.get_bytes(key))
+    return report
+
+
+def member_obligations(resources: Resources, member_id: str) -> pl.DataFrame:
+    """The member's obligations as the last run judged them: due dates, met, due or overdue."""
+    return (
+        resources.warehouse.read("core.member_obligations", where={"member_id": [member_id]})
+        .filter(pl.col("status") != "not_applicable")
+        .sort("due_on", nulls_last=True)
+    )
+
+
+def member_targets(resources: Resources, member_id: str) -> pl.DataFrame:
+    """The member's targets in force and their progress."""
+    progress = resources.warehouse.read("core.target_progress", where={"member_id": [member_id]})
+    return progress.filter(pl.col("is_current_version")) if "is_current_version" in progress.columns else progress
+
+
+def indicators_beside_published(resources: Resources, member_id: str, region: str) -> pl.DataFrame:
+    """The member's own indicators (all materials), each beside the published figure of its region and nationwide."""
+    own = resources.warehouse.read("core.member_indicators", where={"member_id": [member_id]})
+    if own.is_empty():
+        return own
+    keep = ["period", "input_cyclical_use_rate", "output_cyclical_use_rate", "final_disposal_t", "waste_generated_t"]
+    own = _all_scope(own)
+    if "region" in own.columns:
+        own = own.filter(pl.col("region") == "all")
+    own = own.select([name for name in keep if name in own.columns])
+    published = _all_scope(resources.warehouse.read("mart.indicators"))
+    region_rows = published.filter(pl.col("region") == region) if "region" in published.columns else published.clear()
+    national = published.filter(pl.col("region") == "all") if "region" in published.columns else published.clear()
+    for suffix, frame in (("_region", region_rows), ("_national", national)):
+        columns = [name for name in keep if name in frame.columns]
+        renamed = frame.select(columns).rename({name: f"{name}{suffix}" for name in columns if name != "period"})
+        own = own.join(renamed.unique("period"), on="period", how="left")
+    return own.sort("period", descending=True)
+
+
+def _all_scope(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows of every material together (material 'all'), where the frame has the column."""
+    if "material" in frame.columns:
+        frame = frame.filter(pl.col("material") == "all")
+    return frame
