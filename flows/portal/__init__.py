@@ -40,6 +40,7 @@ def create_app(settings: Settings, *, resources: Resources | None = None) -> Fas
 
 def routers() -> list[APIRouter]:
     """The routers of the portal's entry points, in the order their paths are matched."""
+    from flows.portal import joining, secretariat
     from infra.portal import auth
 
-    return [auth.router]
+    return [auth.router, secretariat.router, joining.router]
