@@ -31,7 +31,26 @@ from infra.portal.web import flash, portal_state, redirect, render, request_lang
 from schemas import vocabulary as v
 
 router = APIRouter(include_in_schema=False)
-FIELDS = ("organisation_name", "region", "contact_name", "contact_email")
+# The application's fields and the decision forms', by the name a problem gives (`flows.stages.joining`).
+FIELDS = {
+    "organisation_name": "join.field_organisation_name",
+    "kind": "join.field_kind",
+    "region": "join.field_region",
+    "contact_name": "join.field_contact_name",
+    "contact_email": "join.field_contact_email",
+}
+DECISION_FIELDS = {
+    "application_id": "applications.field_application_id",
+    "member_id": "applications.field_member_id",
+    "joined_on": "applications.field_joined_on",
+    "contact_email": "applications.field_contact_email",
+    "note": "applications.field_note",
+}
+STATUSES = {
+    "submitted": "applications.status_submitted",
+    "approved": "applications.status_approved",
+    "returned": "applications.status_returned",
+}
 LONGEST_FIELD = 300  # longer than any field may be: the form then says which one is too long
 
 
@@ -64,6 +83,7 @@ def _form_page(
         "values": values,
         "problems": problems,
         "labels": _labels(request),
+        "field_keys": FIELDS,
     }
     return render(request, "joining/form.html", context, status_code=status_code)
 
@@ -129,7 +149,7 @@ def applications(request: Request, user: SecretariatUser) -> Response:
     decided = sorted(
         (one for one in listed if one.status != "submitted"), key=lambda one: one.decided_at or one.submitted_at
     )
-    context = {"waiting": waiting, "decided": decided[::-1], "labels": _labels(request)}
+    context = {"waiting": waiting, "decided": decided[::-1], "labels": _labels(request), "status_keys": STATUSES}
     return render(request, "secretariat/applications.html", context, user=user)
 
 
@@ -151,6 +171,8 @@ def _application_page(
         "joined_on": date.today().isoformat(),
         "note": "",
         "problems": {},
+        "status_keys": STATUSES,
+        "field_keys": DECISION_FIELDS,
         **extra,
     }
     return render(request, "secretariat/application.html", context, user=user, status_code=status_code)

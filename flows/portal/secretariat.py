@@ -33,7 +33,18 @@ from schemas.regions import PREFECTURES
 logger = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
-OBLIGATION_STATUSES = ("met", "due", "overdue")
+# The obligation statuses the members list counts, with their column headings.
+OBLIGATION_STATUSES = {
+    "met": "secretariat.obligations_met",
+    "due": "secretariat.obligations_due",
+    "overdue": "secretariat.obligations_overdue",
+}
+# The disclosure form's fields, by the name a problem gives.
+DISCLOSURE_FIELDS = {
+    "disclosure_class": "secretariat.field_disclosure_class",
+    "consented_on": "secretariat.field_consented_on",
+    "dataset": "secretariat.field_dataset",
+}
 FOLLOWUP_MEDIA = {
     "html": "text/html; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -121,6 +132,7 @@ def _member_page(
         "history": ledger.disclosure_history(member.member_id),
         "datasets": DISCLOSURE_DATASETS,
         "class_codes": v.DISCLOSURE_CLASS_CODES,
+        "disclosure_fields": DISCLOSURE_FIELDS,
         "today": date.today().isoformat(),
         **extra,
     }
