@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli import portal
+from flows.cli import joining, portal
 from flows.cli.common import choices, fail, open_resources
 from schemas.members import DISCLOSURE_DATASETS
 from schemas.vocabulary import DISCLOSURE_CLASS_CODES, PUBLIC
@@ -229,4 +229,5 @@ def register(app: typer.Typer) -> None:
     members_app.command("list")(members_list)
     members_app.command("invite")(portal.members_invite)
     members_app.command("invite-secretariat")(portal.members_invite_secretariat)
+    joining.register(members_app)
     app.add_typer(members_app, name="members")

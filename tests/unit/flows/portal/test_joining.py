@@ -214,3 +214,50 @@ def test_every_joining_decision_without_its_csrf_token_is_refused(portal: Portal
         assert client.post(f"{page}/{action}", data=fields).status_code == 403
     assert portal.resources.ledger.join_applications(status="submitted") == [waiting]
     assert portal.resources.ledger.get_member("city-k") is None
+
+
+def test_the_cli_lists_approves_and_returns_applications_as_the_portal_does(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from flows import runtime
+    from flows.cli import members as cli_members
+
+    monkeypatch.setenv("JUNKAN_HOME", str(portal.settings.home))
+    monkeypatch.setenv("JUNKAN_PORTAL_SECRET_KEY", "test-secret-of-the-portal")
+    monkeypatch.setattr(runtime, "prepare_environment", lambda settings: None)
+    apply(portal)
+    apply(portal, organisation_name="C大学", contact_email="ce@c-univ.example.ac.jp", commitment=[], kind="university")
+    assert len(portal.resources.ledger.join_applications()) == 1  # the second lacked its commitments
+    apply(portal, kind="university", organisation_name="C大学", contact_email="ce@c-univ.example.ac.jp",
+          commitment=COMMITMENTS["university"])  # fmt: skip
+    first, second = portal.resources.ledger.join_applications()
+    app = typer.Typer()
+    app.command("noop")(lambda: None)
+    cli_members.register(app)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(app, ["members", *args], env={"COLUMNS": "200"})
+        return result.exit_code, result.stdout, result.stderr
+
+    code, listed, _ = run("applications", "--status", "submitted")
+    assert code == 0
+    assert [line.split("\t")[:3] for line in listed.splitlines()] == [
+        [first.application_id, "submitted", "municipality"],
+        [second.application_id, "submitted", "university"],
+    ]
+    code, out, _ = run("approve", first.application_id, "city-kitakyushu", "--joined-on", "2025-10-01", "--by", "cli")
+    assert code == 0, out
+    assert "registered city-kitakyushu (municipality, JP-40), joined 2025-10-01" in out
+    link = out.strip().splitlines()[-1]
+    assert portal.client().get(link.removeprefix(portal.settings.resolved_portal_url)).status_code == 200
+    code, _, err = run("approve", second.application_id, "City K", "--by", "cli")
+    assert code == 2
+    assert f"member_id: {MESSAGES['applications.bad_member_id'][1]}" in err
+    code, _, _ = run("return", second.application_id, "--note", "Please name the project.", "--by", "cli")
+    assert code == 0
+    returned = portal.resources.ledger.get_join_application(second.application_id)
+    assert returned is not None
+    assert (returned.status, returned.note, returned.decided_by) == ("returned", "Please name the project.", "cli")
