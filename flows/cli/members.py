@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli import portal
+from flows.cli import joining, portal
 from flows.cli.common import choices, fail, open_resources
 from schemas.members import DISCLOSURE_DATASETS
 from schemas.vocabulary import DISCLOSURE_CLASS_CODES, PUBLIC
@@ -69,8 +69,6 @@ def members_add(
     rotate_secret: Annotated[bool, typer.Option(help="On MinIO: issue the member a new secret key")] = False,
 ) -> None:
     """Register a member (or update its name; its kind or region with --update); on MinIO also create its own user."""
-    import polars as pl
-
     if consented_on is not None and disclosure is None:
         raise fail("--consented-on says when a disclosure class applies: add --disclosure public or confidential")
     if consented_on is not None:
@@ -79,19 +77,19 @@ def members_add(
         raise fail("--changed-on says when a new kind or region applies: add --update")
     if changed_on is not None:
         _day(changed_on, option="--changed-on")
-    raw = pl.DataFrame(
-        {
-            "member_id": [member_id],
-            "name": [name],
-            "kind": [kind],
-            "region": [region],
-            "joined_on": [joined_on or date.today().isoformat()],
-            "disclosure": [None if disclosure is None else disclosure.value],
-            "consented_on": [consented_on],
-            "update": ["yes" if update else None],
-            "changed_on": [changed_on],
-        }
-    ).cast(pl.String)  # a column of None alone would have no type
+    from flows.stages.members import member_rows
+
+    raw = member_rows(
+        member_id=member_id,
+        name=name,
+        kind=kind,
+        region=region,
+        joined_on=joined_on or date.today().isoformat(),
+        disclosure=None if disclosure is None else disclosure.value,
+        consented_on=consented_on,
+        update=update,
+        changed_on=changed_on,
+    )
     imported = _import_members(raw, file="command line")
     if imported is None:
         raise typer.Exit(1)
@@ -231,4 +229,5 @@ def register(app: typer.Typer) -> None:
     members_app.command("list")(members_list)
     members_app.command("invite")(portal.members_invite)
     members_app.command("invite-secretariat")(portal.members_invite_secretariat)
+    joining.register(members_app)
     app.add_typer(members_app, name="members")

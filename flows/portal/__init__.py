@@ -43,7 +43,7 @@ def create_app(settings: Settings, *, resources: Resources | None = None) -> Fas
 
 def routers() -> list[APIRouter]:
     """The routers of the portal's entry points, in the order their paths are matched."""
-    from flows.portal import api, members
+    from flows.portal import api, joining, members, secretariat
     from infra.portal import auth
 
-    return [auth.router, members.router, api.router]
+    return [auth.router, members.router, secretariat.router, joining.router, api.router]

@@ -109,6 +109,37 @@ class MemberImport:
         return self.report.counts.quarantined + len(self.refused_changes)
 
 
+def member_rows(
+    *,
+    member_id: str,
+    name: str,
+    kind: str,
+    region: str,
+    joined_on: str,
+    disclosure: str | None = None,
+    consented_on: str | None = None,
+    update: bool = False,
+    changed_on: str | None = None,
+) -> pl.DataFrame:
+    """One member as text columns of the members contract: what `junkan members add` and an approved application import.
+
+    The values stay text, as typed: `import_members` judges them against the contract like a file's.
+    """
+    return pl.DataFrame(
+        {
+            "member_id": [member_id],
+            "name": [name],
+            "kind": [kind],
+            "region": [region],
+            "joined_on": [joined_on],
+            "disclosure": [disclosure],
+            CONSENTED_ON: [consented_on],
+            UPDATE: ["yes" if update else None],
+            CHANGED_ON: [changed_on],
+        }
+    ).cast(pl.String)  # a column of None alone would have no type
+
+
 def import_members(resources: Resources, raw: pl.DataFrame, *, file: str) -> MemberImport:
     """Validate member rows (text columns of the members contract), register the valid ones and their classes."""
     if "source_row" not in raw.columns:

@@ -6,6 +6,7 @@ Rows in, frozen records out, as the rest of the ledger. The policy (hashing, exp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -199,6 +200,39 @@ class AccountLedger(SessionScope):
                 sa.update(InvitationRow)
                 .where(InvitationRow.invitation_id == invitation_id, InvitationRow.used_at.is_(None))
                 .values(used_at=now())
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def pending_invitations(self, user_ids: Sequence[str]) -> list[Invitation]:
+        """Invitations of these users not yet used and not expired (revoked ones expire), newest first."""
+        query = (
+            sa.select(InvitationRow)
+            .where(
+                InvitationRow.user_id.in_(list(user_ids)),
+                InvitationRow.used_at.is_(None),
+                InvitationRow.expires_at > now(),
+            )
+            .order_by(InvitationRow.created_at.desc())
+        )
+        with self._session() as session:
+            return [_invitation(row) for row in session.scalars(query)]
+
+    def revoke_invitation(self, invitation_id: str, *, user_ids: Sequence[str]) -> bool:
+        """End a pending invitation of one of these users now (it reads as expired); False when none was pending.
+
+        Revoking is expiring early: the link then says what an expired one says, and no migration is needed.
+        """
+        at = now()
+        with self._session() as session:
+            result = session.execute(
+                sa.update(InvitationRow)
+                .where(
+                    InvitationRow.invitation_id == invitation_id,
+                    InvitationRow.user_id.in_(list(user_ids)),
+                    InvitationRow.used_at.is_(None),
+                    InvitationRow.expires_at > at,
+                )
+                .values(expires_at=at)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
