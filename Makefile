@@ -57,8 +57,16 @@ unit: install
 	mkdir -p $(dir $(UNIT_FUZZ_STATS)) && rm -f $(UNIT_FUZZ_STATS)
 	JUNKAN_FUZZ_STATS=$(abspath $(UNIT_FUZZ_STATS)) $(RUN) pytest -m "not integration" -q -n $(UNIT_WORKERS) --dist worksteal
 
+## integration: on INTEGRATION_WORKERS processes, a test module per worker at a time (--dist loadfile keeps a
+## module's shared fixtures in one process), slowest modules first (tests/integration/conftest.py); each worker
+## starts the servers its tests need on free ports. MinIO, PostgreSQL and Chromium are installed first, once, so
+## that two workers never build or apt-get them at once.
+INTEGRATION_WORKERS ?= 2
 integration: install
-	$(RUN) pytest -m "integration and not chaos" -q
+	bash infra/devservers/scripts/minio.sh install
+	bash infra/devservers/scripts/postgres.sh install
+	bash infra/devservers/scripts/chromium.sh install
+	$(RUN) pytest -m "integration and not chaos" -q -n $(INTEGRATION_WORKERS) --dist loadfile --no-loadscope-reorder
 
 servers-left: install
 	$(RUN) python -m tests.servers_left
