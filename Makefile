@@ -43,7 +43,11 @@ demo: $(if $(wildcard .venv/.synced),.venv/.synced,.venv/.runtime)
 ## test: lint, types, benchmark smoke run, unit tests, dependency audit, chaos smoke run, integration tests against
 ## real servers; then fail if any of them left a Prefect server running. The servers and tools the later targets
 ## need are installed in the background meanwhile (prepare), which on a new machine takes minutes of downloads.
-test: prepare lint typecheck bench-smoke unit audit chaos-smoke integration servers-left
+## mypy and the benchmark smoke run side by side (one core each); -O prints each one's output whole when it ends,
+## and either failing fails the test.
+test: prepare lint
+	$(MAKE) --no-print-directory --output-sync=target -j2 typecheck bench-smoke
+	$(MAKE) --no-print-directory unit audit chaos-smoke integration servers-left
 
 ## prepare: start installing PostgreSQL, Chromium, osv-scanner and MinIO in the background (each skipped when there)
 prepare:
@@ -69,8 +73,16 @@ unit: install
 	mkdir -p $(dir $(UNIT_FUZZ_STATS)) && rm -f $(UNIT_FUZZ_STATS)
 	JUNKAN_FUZZ_STATS=$(abspath $(UNIT_FUZZ_STATS)) $(RUN) pytest -m "not integration" -q -n $(UNIT_WORKERS) --dist worksteal
 
+## integration: on INTEGRATION_WORKERS processes, a test module per worker at a time (--dist loadfile keeps a
+## module's shared fixtures in one process), slowest modules first (tests/integration/conftest.py); each worker
+## starts the servers its tests need on free ports. MinIO, PostgreSQL and Chromium are installed first, once, so
+## that two workers never build or apt-get them at once.
+INTEGRATION_WORKERS ?= 2
 integration: install
-	$(RUN) pytest -m "integration and not chaos" -q
+	bash infra/devservers/scripts/minio.sh install
+	bash infra/devservers/scripts/postgres.sh install
+	bash infra/devservers/scripts/chromium.sh install
+	$(RUN) pytest -m "integration and not chaos" -q -n $(INTEGRATION_WORKERS) --dist loadfile --no-loadscope-reorder
 
 servers-left: install
 	$(RUN) python -m tests.servers_left
