@@ -22,6 +22,7 @@ from infra.rendering.workbook_templates import template_bytes, template_file_nam
 from infra.resources import Resources
 from infra.settings import Settings
 from schemas.datasets import MEMBER_DATASETS
+from schemas.obligations import OBLIGATIONS
 from schemas.templates import template_for
 
 router = APIRouter(include_in_schema=False)
@@ -214,8 +215,10 @@ def data_page(request: Request, user: MemberUser) -> Response:
     resources = _resources(request)
     member = resources.ledger.get_member(user.member_id)
     region = member.region if member else "all"
+    lang = request_language(request)
     context = {
         "obligations": member_page.member_obligations(resources, user.member_id).to_dicts(),
+        "obligation_labels": {term.code: term.label_en if lang == "en" else term.label_ja for term in OBLIGATIONS},
         "targets": member_page.member_targets(resources, user.member_id).to_dicts(),
         "indicators": member_page.indicators_beside_published(resources, user.member_id, region).to_dicts(),
     }
