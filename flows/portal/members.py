@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from flows.stages import member_page
 from flows.stages.uploads import RunStarter, Upload, UploadRefused, put_uploads
@@ -31,6 +31,11 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 MULTIPART_OVERHEAD = 64 * 1024
+# The disclosure preview is a page a run renders on its own (inline style, no script): served with a policy that lets
+# nothing run and nothing load, rather than the portal's, which would drop its style.
+PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def runs(request: Request) -> RunStarter:
@@ -189,8 +194,21 @@ def report_page(request: Request, user: MemberUser, submission_id: str) -> Respo
         None,
     )
     report = member_page.submission_report(resources, submission)
-    context = {"file": status, "report": report, "submission_id": submission_id}
+    has_preview = member_page.stored_preview_key(resources, submission) is not None
+    context = {"file": status, "report": report, "submission_id": submission_id, "has_preview": has_preview}
     return render(request, "member/report.html", context, user=user)
+
+
+@router.get("/member/files/{submission_id}/preview")
+def preview_page(request: Request, user: MemberUser, submission_id: str) -> Response:
+    """The file's disclosure preview: which of the member's cells the next release would publish, which withhold."""
+    assert user.member_id is not None  # noqa: S101 - MemberUser
+    resources = _resources(request)
+    submission = member_page.member_submission(resources, user.member_id, submission_id)
+    key = None if submission is None else member_page.stored_preview_key(resources, submission)
+    if key is None:
+        raise HTTPException(status_code=404)
+    return HTMLResponse(resources.storage.get_bytes(key), headers={"content-security-policy": PREVIEW_POLICY})
 
 
 @router.post("/member/files/{submission_id}/withdraw")

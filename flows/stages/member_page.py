@@ -16,7 +16,7 @@ import polars as pl
 from infra.ledger import Submission
 from infra.resources import Resources
 from infra.storage import INBOX
-from infra.storage.keys import parse_inbox_key
+from infra.storage.keys import parse_inbox_key, preview_key
 from schemas.outcomes import SubmissionStatus
 
 # Where a file stands, in the order a member's file moves (issue 29): received → validated → in the draft → released;
@@ -154,6 +154,16 @@ def submission_report(resources: Resources, submission: Submission) -> dict[str,
         return None
     report: dict[str, Any] = json.loads(resources.storage.get_bytes(key))
     return report
+
+
+def stored_preview_key(resources: Resources, submission: Submission) -> str | None:
+    """Where the run stored the file's disclosure preview (which of its cells the next release would publish).
+
+    A run writes one for a flows file with accepted rows once the drafts of its periods are rebuilt
+    (`flows.stages.preview`); None before that, and for other files.
+    """
+    key = preview_key(submission.member_id, submission.dataset, submission.submission_id)
+    return key if resources.storage.stat(key) is not None else None
 
 
 def member_obligations(resources: Resources, member_id: str) -> pl.DataFrame:

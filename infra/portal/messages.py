@@ -167,6 +167,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "{read} 行を読み、{accepted} 行を受理、{quarantined} 行を保留しました（警告 {warnings} 件）。",
         "{read} rows read: {accepted} accepted, {quarantined} set aside ({warnings} warnings).",
     ),
+    "report.preview": ("公表プレビュー", "Disclosure preview"),
+    "report.preview_intro": (
+        "いま事務局がこの期間を公表した場合、このファイルのどの値が公表され、どれが秘匿されるか",
+        "which of this file's values would be published, and which withheld, if the period were released now",
+    ),
     "report.rejected": ("ファイル全体を受理できませんでした:", "The whole file was refused:"),
     "report.errors": ("保留した行と直し方", "Rows set aside, and what to do"),
     "report.warnings": ("警告", "Warnings"),
