@@ -5,7 +5,7 @@ server, with its default ingest: an upload starts `junkan run`. Headless Chromiu
 does what the officer does: opens the invitation link the secretariat's `junkan members invite` printed, sets a
 password, logs in, downloads the flows template through the page, uploads it filled in with openpyxl (Japanese
 period and units, a notes column, one row with a typing slip), watches the file move without a reload, opens its
-report and the member's obligations. Then a company's user logs in and finds none of it. With
+report, its disclosure preview and the member's obligations. Then a company's user logs in and finds none of it. With
 JUNKAN_SCREENSHOT_DIR=docs the screenshots become docs/portal-*.png, which the README shows.
 """
 
@@ -227,6 +227,21 @@ def test_a_city_submits_through_the_portal_and_another_member_sees_none_of_it(
     assert browser.count("table.problems.warnings tbody tr") == WARNINGS
     shots.append(screenshot(browser, tmp_path / "portal-report.png"))
 
+    # Its disclosure preview, which the run wrote once the draft was rebuilt: the city's cells of FY2024.
+    preview = f"/member/files/{submission_id}/preview"
+    assert browser.evaluate("document.getElementById('preview-link').getAttribute('href')") == preview
+    forget_loads(browser)
+    browser.evaluate("document.getElementById('preview-link').click()")
+    browser.wait_for("Page.loadEventFired")
+    assert browser.evaluate("location.pathname") == preview
+    assert "公表プレビュー" in text(browser, "h1")
+    flow_cells = browser.evaluate(
+        "document.querySelector(\"section.preview-period[data-period='FY2024'] table.preview-values\")"
+        ".querySelectorAll('tbody tr').length"
+    )
+    assert flow_cells == ACCEPTED  # one cell per accepted row: the three flows are distinct cells
+    shots.append(screenshot(browser, tmp_path / "portal-preview.png"))
+
     # Its obligations, as the run that judged the file worked them out: a city's target within a year of joining.
     load(browser, f"{portal.url}/member/data")
     obligations = browser.evaluate(
@@ -266,6 +281,7 @@ def test_a_city_submits_through_the_portal_and_another_member_sees_none_of_it(
     )["result"]["value"]
     assert listed == {"files": []}
     assert fetch_status(browser, f"/member/files/{submission_id}") == 404
+    assert fetch_status(browser, preview) == 404
     assert fetch_status(browser, f"/api/v1/submissions/{submission_id}") == 401  # no token: the cookie is not enough
     load(browser, f"{portal.url}/member/files/{submission_id}")
     assert filled.name not in text(browser, "body")
