@@ -233,11 +233,12 @@ def data_page(request: Request, user: MemberUser) -> Response:
     resources = _resources(request)
     member = resources.ledger.get_member(user.member_id)
     region = member.region if member else "all"
+    kind = member.kind if member else "all"
     lang = request_language(request)
     context = {
         "obligations": member_page.member_obligations(resources, user.member_id).to_dicts(),
         "obligation_labels": {term.code: term.label_en if lang == "en" else term.label_ja for term in OBLIGATIONS},
-        "targets": member_page.member_targets(resources, user.member_id).to_dicts(),
+        "targets": member_page.targets_beside_kind(resources, user.member_id, kind).to_dicts(),
         "indicators": member_page.indicators_beside_published(resources, user.member_id, region).to_dicts(),
     }
     return render(request, "member/data.html", context, user=user)

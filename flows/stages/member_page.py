@@ -181,6 +181,26 @@ def member_targets(resources: Resources, member_id: str) -> pl.DataFrame:
     return progress.filter(pl.col("is_current_version")) if "is_current_version" in progress.columns else progress
 
 
+def targets_beside_kind(resources: Resources, member_id: str, kind: str) -> pl.DataFrame:
+    """The member's targets in force, each beside the published progress of its kind's targets of that indicator.
+
+    `mart.target_progress` is what the partnership released per indicator and member kind (a small group withheld,
+    `kind_suppressed`): the municipalities' or companies' figure a member compares itself with.
+    """
+    own = member_targets(resources, member_id)
+    if own.is_empty() or "indicator" not in own.columns:
+        return own
+    published = resources.warehouse.read("mart.target_progress").filter(pl.col("member_kind") == kind)
+    of_kind = published.select(
+        "indicator",
+        pl.col("n_targets").alias("kind_n_targets"),
+        pl.col("n_on_track").alias("kind_n_on_track"),
+        pl.col("median_progress_ratio").alias("kind_median_progress_ratio"),
+        pl.col("suppressed").alias("kind_suppressed"),
+    ).unique("indicator", keep="first")
+    return own.join(of_kind, on="indicator", how="left")
+
+
 def indicators_beside_published(resources: Resources, member_id: str, region: str) -> pl.DataFrame:
     """The member's own indicators (all materials), each beside the published figure of its region and nationwide."""
     own = resources.warehouse.read("core.member_indicators", where={"member_id": [member_id]})

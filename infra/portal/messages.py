@@ -203,6 +203,12 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "data.targets": ("目標と進捗", "Targets and progress"),
     "data.no_targets": ("登録された目標はありません。", "No targets registered."),
     "data.target": ("目標", "Target"),
+    "data.kind": ("同じ種別の会員（公表値）", "Members of your kind (published)"),
+    "data.kind_progress": (
+        "進捗率の中央値 {median}%（{n} 件中 {on_track} 件が順調）",
+        "median {median}% ({on_track} of {n} on track)",
+    ),
+    "data.withheld": ("秘匿", "withheld"),
     "data.latest": ("最新値", "Latest value"),
     "data.progress": ("進捗率", "Progress"),
     "data.indicators": ("あなたの指標と公表値", "Your indicators beside the published figures"),
