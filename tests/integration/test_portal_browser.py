@@ -11,6 +11,7 @@ JUNKAN_SCREENSHOT_DIR=docs the screenshots become docs/portal-*.png, which the R
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,6 @@ from tests.integration.browser import (  # noqa: F401 - pytest fixtures used by 
     browser,
     chromium,
     keep_screenshots,
-    screenshot,
 )
 from tests.integration.portal_server import PASSWORD, PortalServer, portal_server  # noqa: F401 - fixture by name
 
@@ -46,6 +46,18 @@ ROWS = [
      "数量": -40, "単位": "トン", "地域": "福岡県", "把握方法": "measured"},
 ]  # fmt: skip
 READ, ACCEPTED, SET_ASIDE, WARNINGS = 4, 3, 1, 2
+
+
+def page_shot(browser: DevTools, path: Path, *, most_height: int = 1400) -> Path:  # noqa: F811
+    """The page as far as its content goes (no empty viewport below it), at most `most_height` pixels of it."""
+    size = browser.evaluate(
+        "({width: document.documentElement.clientWidth,"
+        " height: Math.min(document.body.scrollHeight + 24, document.documentElement.scrollHeight)})"
+    )
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], most_height), "scale": 1}
+    shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
 
 
 def load(browser: DevTools, url: str) -> None:  # noqa: F811
@@ -179,7 +191,7 @@ def test_a_city_submits_through_the_portal_and_another_member_sees_none_of_it(
     city_link = portal.invite(CITY, CITY_EMAIL)
     load(browser, f"{portal.url}/login")
     browser.evaluate(f"document.querySelector('input[name=email]').value = {json.dumps(CITY_EMAIL)}")
-    shots.append(screenshot(browser, tmp_path / "portal-login.png"))
+    shots.append(page_shot(browser, tmp_path / "portal-login.png"))
     set_password_and_log_in(browser, portal, city_link, CITY_EMAIL)
     assert "北九州市" in text(browser, "h1")
 
@@ -207,7 +219,7 @@ def test_a_city_submits_through_the_portal_and_another_member_sees_none_of_it(
     submission_id = row["submission"]
     assert submission_id
     assert row["link"] == f"/member/files/{submission_id}"
-    shots.append(screenshot(browser, tmp_path / "portal-upload.png"))
+    shots.append(page_shot(browser, tmp_path / "portal-upload.png"))
 
     # The report: counts, the set-aside row with its row and column, what to do.
     forget_loads(browser)
@@ -225,7 +237,7 @@ def test_a_city_submits_through_the_portal_and_another_member_sees_none_of_it(
     assert errors[0][:3] == ["5", "quantity", "-40"]  # sheet row 5: the header is row 1
     assert "0以上" in errors[0][3]
     assert browser.count("table.problems.warnings tbody tr") == WARNINGS
-    shots.append(screenshot(browser, tmp_path / "portal-report.png"))
+    shots.append(page_shot(browser, tmp_path / "portal-report.png"))
 
     # Its disclosure preview, which the run wrote once the draft was rebuilt: the city's cells of FY2024.
     preview = f"/member/files/{submission_id}/preview"
@@ -240,7 +252,7 @@ def test_a_city_submits_through_the_portal_and_another_member_sees_none_of_it(
         ".querySelectorAll('tbody tr').length"
     )
     assert flow_cells == ACCEPTED  # one cell per accepted row: the three flows are distinct cells
-    shots.append(screenshot(browser, tmp_path / "portal-preview.png"))
+    shots.append(page_shot(browser, tmp_path / "portal-preview.png"))
 
     # Its obligations, as the run that judged the file worked them out: a city's target within a year of joining.
     load(browser, f"{portal.url}/member/data")
@@ -257,7 +269,7 @@ def test_a_city_submits_through_the_portal_and_another_member_sees_none_of_it(
     }, obligations
     # Joined on 2024-04-01 and no target submitted: the target was due a year later, and is overdue.
     assert ["定量的な循環経済目標の設定・提出", "2025-04-01", "", "期限超過"] in obligations
-    shots.append(screenshot(browser, tmp_path / "portal-obligations.png"))
+    shots.append(page_shot(browser, tmp_path / "portal-obligations.png"))
     assert browser.errors() == []
 
     # A company's user, invited the same way, logs in on the same browser after the officer logs out.
