@@ -28,7 +28,10 @@ def portal(
         f"members' portal on http://{settings.portal_host}:{settings.portal_port}/ "
         f"(API reference at /api/docs); Ctrl-C stops"
     )
-    uvicorn.run(app, host=settings.portal_host, port=settings.portal_port, log_config=None, access_log=False)
+    try:
+        uvicorn.run(app, host=settings.portal_host, port=settings.portal_port, log_config=None, access_log=False)
+    finally:
+        app.state.runs.close()  # a `junkan run` the portal started stops with it, never left running alone
 
 
 def _invite(email: str, member_id: str | None, created_by: str) -> None:

@@ -149,16 +149,17 @@ def template(user: ApiUser, dataset: str, file_format: str) -> Response:
 
 @router.get("/member", summary="The member's own data")
 def own_data(request: Request, user: ApiUser) -> dict[str, Any]:
-    """Obligations with due dates, targets and progress, indicators beside the published figures."""
+    """Obligations with due dates, targets beside their kind's published progress, indicators beside the published."""
     resources = portal_state(request).resources
     member_id = _member(user)
     member = resources.ledger.get_member(member_id)
     region = member.region if member else "all"
+    kind = member.kind if member else "all"
     return {
         "member_id": member_id,
         "name": member.name if member else None,
         "obligations": _json_rows(member_page.member_obligations(resources, member_id).to_dicts()),
-        "targets": _json_rows(member_page.member_targets(resources, member_id).to_dicts()),
+        "targets": _json_rows(member_page.targets_beside_kind(resources, member_id, kind).to_dicts()),
         "indicators": _json_rows(member_page.indicators_beside_published(resources, member_id, region).to_dicts()),
     }
 

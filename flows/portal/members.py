@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from flows.stages import member_page
 from flows.stages.uploads import RunStarter, Upload, UploadRefused, put_uploads
@@ -22,6 +22,7 @@ from infra.rendering.workbook_templates import template_bytes, template_file_nam
 from infra.resources import Resources
 from infra.settings import Settings
 from schemas.datasets import MEMBER_DATASETS
+from schemas.obligations import OBLIGATIONS
 from schemas.templates import template_for
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +31,11 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 MULTIPART_OVERHEAD = 64 * 1024
+# The disclosure preview is a page a run renders on its own (inline style, no script): served with a policy that lets
+# nothing run and nothing load, rather than the portal's, which would drop its style.
+PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 
 
 def runs(request: Request) -> RunStarter:
@@ -188,8 +194,21 @@ def report_page(request: Request, user: MemberUser, submission_id: str) -> Respo
         None,
     )
     report = member_page.submission_report(resources, submission)
-    context = {"file": status, "report": report, "submission_id": submission_id}
+    has_preview = member_page.stored_preview_key(resources, submission) is not None
+    context = {"file": status, "report": report, "submission_id": submission_id, "has_preview": has_preview}
     return render(request, "member/report.html", context, user=user)
+
+
+@router.get("/member/files/{submission_id}/preview")
+def preview_page(request: Request, user: MemberUser, submission_id: str) -> Response:
+    """The file's disclosure preview: which of the member's cells the next release would publish, which withhold."""
+    assert user.member_id is not None  # noqa: S101 - MemberUser
+    resources = _resources(request)
+    submission = member_page.member_submission(resources, user.member_id, submission_id)
+    key = None if submission is None else member_page.stored_preview_key(resources, submission)
+    if key is None:
+        raise HTTPException(status_code=404)
+    return HTMLResponse(resources.storage.get_bytes(key), headers={"content-security-policy": PREVIEW_POLICY})
 
 
 @router.post("/member/files/{submission_id}/withdraw")
@@ -214,9 +233,12 @@ def data_page(request: Request, user: MemberUser) -> Response:
     resources = _resources(request)
     member = resources.ledger.get_member(user.member_id)
     region = member.region if member else "all"
+    kind = member.kind if member else "all"
+    lang = request_language(request)
     context = {
         "obligations": member_page.member_obligations(resources, user.member_id).to_dicts(),
-        "targets": member_page.member_targets(resources, user.member_id).to_dicts(),
+        "obligation_labels": {term.code: term.label_en if lang == "en" else term.label_ja for term in OBLIGATIONS},
+        "targets": member_page.targets_beside_kind(resources, user.member_id, kind).to_dicts(),
         "indicators": member_page.indicators_beside_published(resources, user.member_id, region).to_dicts(),
     }
     return render(request, "member/data.html", context, user=user)

@@ -16,7 +16,7 @@ import polars as pl
 from infra.ledger import Submission
 from infra.resources import Resources
 from infra.storage import INBOX
-from infra.storage.keys import parse_inbox_key
+from infra.storage.keys import parse_inbox_key, preview_key
 from schemas.outcomes import SubmissionStatus
 
 # Where a file stands, in the order a member's file moves (issue 29): received → validated → in the draft → released;
@@ -156,6 +156,16 @@ def submission_report(resources: Resources, submission: Submission) -> dict[str,
     return report
 
 
+def stored_preview_key(resources: Resources, submission: Submission) -> str | None:
+    """Where the run stored the file's disclosure preview (which of its cells the next release would publish).
+
+    A run writes one for a flows file with accepted rows once the drafts of its periods are rebuilt
+    (`flows.stages.preview`); None before that, and for other files.
+    """
+    key = preview_key(submission.member_id, submission.dataset, submission.submission_id)
+    return key if resources.storage.stat(key) is not None else None
+
+
 def member_obligations(resources: Resources, member_id: str) -> pl.DataFrame:
     """The member's obligations as the last run judged them: due dates, met, due or overdue."""
     return (
@@ -169,6 +179,26 @@ def member_targets(resources: Resources, member_id: str) -> pl.DataFrame:
     """The member's targets in force and their progress."""
     progress = resources.warehouse.read("core.target_progress", where={"member_id": [member_id]})
     return progress.filter(pl.col("is_current_version")) if "is_current_version" in progress.columns else progress
+
+
+def targets_beside_kind(resources: Resources, member_id: str, kind: str) -> pl.DataFrame:
+    """The member's targets in force, each beside the published progress of its kind's targets of that indicator.
+
+    `mart.target_progress` is what the partnership released per indicator and member kind (a small group withheld,
+    `kind_suppressed`): the municipalities' or companies' figure a member compares itself with.
+    """
+    own = member_targets(resources, member_id)
+    if own.is_empty() or "indicator" not in own.columns:
+        return own
+    published = resources.warehouse.read("mart.target_progress").filter(pl.col("member_kind") == kind)
+    of_kind = published.select(
+        "indicator",
+        pl.col("n_targets").alias("kind_n_targets"),
+        pl.col("n_on_track").alias("kind_n_on_track"),
+        pl.col("median_progress_ratio").alias("kind_median_progress_ratio"),
+        pl.col("suppressed").alias("kind_suppressed"),
+    ).unique("indicator", keep="first")
+    return own.join(of_kind, on="indicator", how="left")
 
 
 def indicators_beside_published(resources: Resources, member_id: str, region: str) -> pl.DataFrame:

@@ -89,7 +89,8 @@ class RunStarter:
     """Starts `junkan run` (the nightly sweep: new inbox files, withdrawals) in the background, one at a time.
 
     A request while a run goes on is remembered, and one more run follows: files that arrived during a run are
-    never left waiting for the night.
+    never left waiting for the night. `close` (the portal stopping) stops the run going on: a run is a child of the
+    portal, never left behind it.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -97,15 +98,46 @@ class RunStarter:
         self._lock = threading.Lock()
         self._wanted = False
         self._running = False
+        self._closed = False
+        self._process: subprocess.Popen[bytes] | None = None
 
     def request(self) -> None:
         """Ask for a run soon."""
         with self._lock:
+            if self._closed:
+                return
             self._wanted = True
             if self._running:
                 return
             self._running = True
         threading.Thread(target=self._loop, name="junkan-portal-run", daemon=True).start()
+
+    def close(self, *, timeout: float = 5.0) -> None:
+        """Start no more runs and stop the one going on.
+
+        A `junkan` command stops within seconds on SIGTERM (flows/cli/stops.py), and every step is idempotent: the
+        next run, or the night's, takes up the files this one left.
+        """
+        with self._lock:
+            self._closed = True
+            self._wanted = False
+            process = self._process
+        if process is None or process.poll() is not None:
+            return
+        logger.info("stopping the junkan run the portal started (pid %d)", process.pid)
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def command(self) -> list[str]:
+        """The run's command line: this environment's `junkan run`."""
+        junkan = Path(sys.executable).with_name("junkan")
+        if junkan.exists():
+            return [str(junkan), "run"]
+        return [sys.executable, "-c", "import flows.entry as e; e.main()", "run"]
 
     def _loop(self) -> None:
         while True:
@@ -119,13 +151,12 @@ class RunStarter:
     def _run_once(self) -> None:
         log = self.settings.resolved_home / "logs" / "portal-runs.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        junkan = Path(sys.executable).with_name("junkan")
-        command = (
-            [str(junkan), "run"]
-            if junkan.exists()
-            else [sys.executable, "-c", "import flows.entry as e; e.main()", "run"]
-        )
-        with log.open("ab") as output:
-            code = subprocess.call(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+        with log.open("ab") as output, self._lock:
+            if self._closed:
+                return
+            self._process = subprocess.Popen(  # noqa: S603 - our own command
+                self.command(), stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+            )
+        code = self._process.wait()
         if code != 0:
             logger.warning("junkan run started by the portal ended with exit %d (see %s)", code, log)

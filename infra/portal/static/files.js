@@ -25,7 +25,15 @@
         if (file.n_read !== null) {
           row.querySelector("td.rows").textContent = file.n_accepted + " / " + file.n_quarantined + " / " + file.n_warnings;
         }
-        if (file.submission_id && !row.dataset.submission) { window.location.reload(); return; }
+        if (file.submission_id && !row.dataset.submission) {
+          // Recorded now: the row gets its report link in place (no reload, the member keeps its place).
+          row.dataset.submission = file.submission_id;
+          var link = document.createElement("a");
+          link.href = "/member/files/" + encodeURIComponent(file.submission_id);
+          link.textContent = table.dataset.openLabel;
+          row.querySelector("td.report").replaceChildren(link);
+          changed = true;
+        }
         row.dataset.final = file.is_final ? "yes" : "no";
       });
     }

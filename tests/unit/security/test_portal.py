@@ -105,6 +105,25 @@ def test_a_member_cannot_open_or_withdraw_another_members_submission(portal: Por
     assert "2024.csv" not in client.get("/member/files").text  # corp-b's file name
 
 
+def test_a_members_disclosure_preview_is_its_own_and_runs_nothing(portal: Portal) -> None:
+    from infra.storage.keys import preview_key
+
+    mine, theirs = _submission_of(portal, "city-a"), _submission_of(portal, "corp-b")
+    for member_id, submission_id in (("city-a", mine), ("corp-b", theirs)):
+        page = f"<!DOCTYPE html><title>preview</title><p>{member_id} cells</p>".encode()
+        portal.resources.storage.put_bytes(preview_key(member_id, "flows", submission_id), page)
+    client = portal.logged_in(portal.member_user("city-a", "a@city-a.example.jp"))
+
+    own = client.get(f"/member/files/{mine}/preview")
+    assert own.status_code == 200
+    assert "city-a cells" in own.text
+    # The run's page keeps its inline style, and nothing in it may run or load.
+    assert own.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline';")
+    assert "script-src" not in own.headers["content-security-policy"]
+    assert f'href="/member/files/{mine}/preview"' in client.get(f"/member/files/{mine}").text
+    assert client.get(f"/member/files/{theirs}/preview").status_code == 404
+
+
 def test_a_member_cannot_revoke_another_members_token(portal: Portal) -> None:
     other = portal.resources.ledger.user_by_email(portal.member_user("corp-b", "b@corp-b.example.jp"))
     assert other is not None
