@@ -34,6 +34,8 @@ POSTGRES_START_TIMEOUT_S = 300
 SLOWEST_MODULES = (
     "test_dask.py",
     "test_secrets_never_printed.py",
+    "test_portal_browser.py",
+    "test_portal_api.py",
     "test_local_prefect.py",
     "test_event_ingest.py",
     "test_worker.py",
