@@ -82,15 +82,15 @@ async def submit(
 @router.get("/uploads/{sha256}", summary="Where an uploaded file stands")
 def upload_status(request: Request, user: ApiUser, sha256: str) -> dict[str, Any]:
     """The file's stage (received → validated → in_draft → released), counts and submission id once recorded."""
-    files = member_page.member_files(portal_state(request).resources, _member(user))
+    resources = portal_state(request).resources
+    files = member_page.member_files(resources, _member(user))
     found = next((one for one in files if one.sha256 == sha256), None)
-    if found is None:
-        # Not recorded yet: the file is in the inbox (received) if the member has one waiting.
-        waiting = [one for one in files if one.submission_id is None]
-        if not waiting:
-            raise HTTPException(status_code=404, detail="no upload of this member with that sha256")
+    if found is not None:
+        return found.as_json()
+    # Not recorded yet: received if a file of the member with that digest waits in its inbox.
+    if sha256.lower() in member_page.waiting_sha256s(resources, _member(user)):
         return {"sha256": sha256, "stage": "received", "is_final": False, "submission_id": None}
-    return found.as_json()
+    raise HTTPException(status_code=404, detail="no upload of this member with that sha256")
 
 
 @router.get("/submissions", summary="The member's files and where each stands")

@@ -102,6 +102,22 @@ def member_files(resources: Resources, member_id: str) -> list[FileStatus]:
     return waiting[::-1] + statuses[::-1]
 
 
+def waiting_sha256s(resources: Resources, member_id: str) -> set[str]:
+    """The SHA-256 of each file in the member's inbox not yet recorded: what an upload's status is asked by.
+
+    Read only when asked (the API's status of an unrecorded upload): a member has a handful waiting at most.
+    """
+    from infra.hashing import sha256_stream
+
+    latest = resources.ledger.latest_received_at()
+    digests: set[str] = set()
+    for info in resources.storage.list(f"{INBOX}/{member_id}/"):
+        if info.key not in latest or info.last_modified > latest[info.key]:
+            with resources.storage.open(info.key) as stream:
+                digests.add(sha256_stream(stream)[0])
+    return digests
+
+
 def _status(submission: Submission, released: dict[str, datetime]) -> FileStatus:
     stage = STAGE_OF_STATUS[submission.status]
     if (

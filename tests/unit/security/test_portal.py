@@ -149,6 +149,29 @@ def test_the_api_answers_only_about_the_tokens_member(portal: Portal) -> None:
     assert client.get("/api/v1/member", headers=headers).json()["member_id"] == "city-a"
 
 
+def test_an_upload_s_status_answers_for_its_own_digest_only(portal: Portal) -> None:
+    """A waiting file is `received` by its own SHA-256; any other digest is unknown, even while one waits."""
+    import hashlib
+
+    user = portal.resources.ledger.user_by_email(portal.member_user("city-a", "a@city-a.example.jp"))
+    assert user is not None
+    _, secret = portal.accounts.create_api_token(user, "erp")
+    headers = {"authorization": f"Bearer {secret}"}
+    client = portal.client()
+    posted = client.post(
+        "/api/v1/submissions", headers=headers, data={"dataset": "flows"}, files=[("files", ("a.csv", FLOWS_CSV))]
+    )
+    assert posted.status_code == 202, posted.text
+    digest = hashlib.sha256(FLOWS_CSV).hexdigest()
+    assert posted.json()["uploads"][0]["sha256"] == digest
+    assert client.get(f"/api/v1/uploads/{digest}", headers=headers).json()["stage"] == "received"
+    assert client.get(f"/api/v1/uploads/{'1' * 64}", headers=headers).status_code == 404
+    theirs = portal.resources.ledger.user_by_email(portal.member_user("corp-b", "b@corp-b.example.jp"))
+    assert theirs is not None
+    _, other = portal.accounts.create_api_token(theirs, "erp")
+    assert client.get(f"/api/v1/uploads/{digest}", headers={"authorization": f"Bearer {other}"}).status_code == 404
+
+
 def test_the_api_refuses_no_token_a_wrong_one_and_a_session_cookie(portal: Portal) -> None:
     email = portal.member_user("city-a", "a@city-a.example.jp")
     browser = portal.logged_in(email)
