@@ -103,15 +103,12 @@ def judge(
                     result,
                     accepted.get(item.submission.submission_id),
                     unregistered,
-                    notes=notes.get(item.submission.submission_id, _NO_NOTES),
+                    notes=notes.get(item.submission.submission_id, pl.DataFrame(schema=NOTES_SCHEMA)),
                 )
                 for item in loaded
             ),
             key=lambda one: (one.submission.received_at, one.submission.submission_id),
         )
-
-
-_NO_NOTES = pl.DataFrame(schema=NOTES_SCHEMA)
 
 
 def batch_cell_notes(contract: Contract, rows: pl.DataFrame | None) -> dict[str, pl.DataFrame]:
