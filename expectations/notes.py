@@ -27,12 +27,14 @@ NOTES_SCHEMA = pl.Schema(
     }
 )
 _WRITTEN = "_written"
+SUBMISSION_ID = "submission_id"
 
 
 def cell_notes(contract: Contract, raw: pl.DataFrame) -> pl.DataFrame:
     """One warning per cell of `raw` (the member's text, with `source_row`) read as other than written.
 
-    In row order; within a row, in the contract's column order, invisible characters before labels.
+    In row order; within a row, in the contract's column order, invisible characters before labels. When `raw`
+    holds the rows of several files (a `submission_id` column), the notes carry it: one pass for a whole batch.
 
     Examples:
         >>> import polars as pl
@@ -44,6 +46,7 @@ def cell_notes(contract: Contract, raw: pl.DataFrame) -> pl.DataFrame:
 
     """
     found: list[pl.DataFrame] = []
+    carried = [SUBMISSION_ID] if SUBMISSION_ID in raw.columns else []
     suspects = _suspects(contract, raw)
     for position, column in enumerate(contract.submitted_columns):
         if column.name not in suspects:
@@ -58,12 +61,13 @@ def cell_notes(contract: Contract, raw: pl.DataFrame) -> pl.DataFrame:
         said = pl.DataFrame(
             messages, schema=[_WRITTEN, "check_id", "message_en", "message_ja", "_order"], orient="row"
         ).with_columns(pl.col("_order") + 2 * position, column=pl.lit(column.name))
-        rows = raw.select("source_row", pl.col(column.name).cast(pl.String).alias(_WRITTEN))
+        rows = raw.select(*carried, "source_row", pl.col(column.name).cast(pl.String).alias(_WRITTEN))
         found.append(rows.join(said, on=_WRITTEN, how="inner").drop(_WRITTEN))
     if not found:
-        return pl.DataFrame(schema=NOTES_SCHEMA)
-    notes = pl.concat(found).sort("source_row", "_order", maintain_order=True)
+        return pl.DataFrame(schema={**dict.fromkeys(carried, pl.String()), **NOTES_SCHEMA})
+    notes = pl.concat(found).sort(*carried, "source_row", "_order", maintain_order=True)
     return notes.select(
+        *carried,
         pl.col("source_row").cast(pl.Int64),
         "check_id",
         "column",

@@ -199,6 +199,7 @@ def build_report(
     skipped_sheets: Sequence[SkippedSheet] = (),
     unregistered: Mapping[str, Sequence[str]] | None = None,
     max_listed: int = MAX_LISTED,
+    notes: pl.DataFrame | None = None,
 ) -> Report:
     """Report on one submission of a (possibly batched) validation, showing the raw text the member sent.
 
@@ -207,7 +208,7 @@ def build_report(
     workbook, `sheets` (as the reader numbered their rows) name the sheet of every listed row.
     `unregistered` maps member ids the file names that the registry does not hold (as normalised) to the
     registered ids close to each: a row naming one is told so, with "did you mean", instead of only that
-    it is not the submitter.
+    it is not the submitter. `notes` are the file's `cell_notes`, when the caller found them for its whole batch.
     """
     parts = ReportParts(
         submission=submission,
@@ -218,7 +219,7 @@ def build_report(
         unregistered=unregistered,
         max_listed=max_listed,
     )
-    parts.add(result, raw)
+    parts.add(result, raw, notes=notes)
     return parts.report()
 
 
@@ -264,15 +265,18 @@ class ReportParts:
             if column.dtype.is_numeric()
         }
 
-    def add(self, result: ValidationResult, raw: pl.DataFrame) -> None:
-        """Count a part's rows and list its failures while the listing has room; `raw` is the part as read."""
+    def add(self, result: ValidationResult, raw: pl.DataFrame, *, notes: pl.DataFrame | None = None) -> None:
+        """Count a part's rows and list its failures while the listing has room; `raw` is the part as read.
+
+        `notes` are the part's `cell_notes` when the caller found them already (for a batch of files at once).
+        """
         mine = pl.col("submission_id") == self.submission.submission_id
         summary = result.summary().filter(mine)
         if summary.height:
             for name, value in summary.select(*self.counts).row(0, named=True).items():
                 self.counts[name] += int(value)
         # The notes on cells read as other than written are warnings of their rows, after the checks' ones.
-        notes = cell_notes(self.contract, raw).select(
+        notes = (cell_notes(self.contract, raw) if notes is None else notes.drop("submission_id", strict=False)).select(
             pl.lit(self.submission.submission_id).alias("submission_id"), pl.all()
         )
         self.counts["n_warnings"] += notes.height

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Final
 
@@ -32,6 +32,7 @@ _FOLDED_AWAY: Final = r"[\s_\-・]"
 CLOSE_CODE_CUTOFF: Final = 0.6
 CLOSE_CODE_MARGIN: Final = 0.1
 MAX_CLOSE_CODES: Final = 3
+MAX_REMEMBERED_TEXTS: Final = 10_000  # distinct texts whose closest codes a reader keeps
 
 
 def invisible_characters(text: str) -> tuple[str, ...]:
@@ -170,6 +171,9 @@ class CodeReader:
     labels: Mapping[str, str]  # folded spelling variant or label -> code, read with a note
     candidates: Mapping[str, tuple[str, ...]]  # folded spelling -> codes, for "did you mean"
     case_sensitive: bool
+    # What `close_codes` found per text written: a batch's wrong cells repeat a few texts, each costing difflib
+    # a pass over every spelling.
+    _close: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def _read(self, value: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
         """The cleaned text, the code it is exactly, and the code it names through a label or variant."""
@@ -201,6 +205,14 @@ class CodeReader:
             ('Mt', 't')
 
         """
+        found = self._close.get(written)
+        if found is None:
+            if len(self._close) >= MAX_REMEMBERED_TEXTS:
+                self._close.clear()
+            found = self._close[written] = self._closest(written)
+        return found
+
+    def _closest(self, written: str) -> tuple[str, ...]:
         [key] = _fold([written])
         if not key:
             return ()

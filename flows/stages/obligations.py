@@ -86,7 +86,7 @@ def publish_obligations(resources: Resources, *, as_of: date, timings: Timings |
         current, mart = compliance_tables(resources, as_of)
         frames = {"core.member_obligations": current, "draft.member_compliance": mart}
         for table, frame in frames.items():
-            resources.warehouse.replace(table, frame, match={})
+            resources.warehouse.replace(table, frame, match={}, skip_unchanged=True)
         return {table: frame.height for table, frame in frames.items()}
 
     with timed(timings, "publish"):

@@ -10,11 +10,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import polars as pl
 
 from flows.stages.publish import flow_cells
+from flows.stages.record import WRITE_THREADS
 from infra.ledger import Submission
 from infra.rendering.member_preview import PeriodPreview, member_preview_html, period_previews
 from infra.resources import Resources
@@ -63,8 +65,8 @@ def write_previews(resources: Resources, submissions: Sequence[Submission]) -> l
             preview = previews.get(submission.member_id, PeriodPreview.empty(period))
             rows = in_draft.get(submission.submission_id, 0)
             pages[submission.submission_id].append(dataclasses.replace(preview, rows_in_draft=rows))
-    written = []
-    for submission in flows:
+
+    def write(submission: Submission) -> str:
         key = keys.preview_key(submission.member_id, submission.dataset, submission.submission_id)
         html = member_preview_html(
             member_id=submission.member_id,
@@ -74,6 +76,9 @@ def write_previews(resources: Resources, submissions: Sequence[Submission]) -> l
             as_of=as_of,
         )
         resources.storage.put_bytes(key, html.encode("utf-8"), content_type="text/html; charset=utf-8")
-        written.append(key)
+        return key
+
+    with ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="previews") as pool:
+        written = list(pool.map(write, flows))
     logger.info("wrote %d publication previews", len(written))
     return written

@@ -79,7 +79,7 @@ def publish_period(resources: Resources, period: str, *, timings: Timings | None
 def _publish_period_once(resources: Resources, period: str) -> PublishedPeriod:
     frames, loss = period_frames(resources, period)
     for table, frame in frames.items():
-        resources.warehouse.replace(draft_or_core(table), frame, match={"period": [period]})
+        resources.warehouse.replace(draft_or_core(table), frame, match={"period": [period]}, skip_unchanged=True)
     return PublishedPeriod({table: frame.height for table, frame in frames.items()}, loss)
 
 

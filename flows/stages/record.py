@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -192,12 +193,17 @@ def write_report(resources: Resources, checked: Checked, *, disclosure_class: st
 QUARANTINE_CONTENT_TYPE = "application/vnd.apache.parquet"
 
 
+# Objects written at once: each is small and its write waits on the disk (fsync) or the network, not the CPU.
+WRITE_THREADS = 8
+
+
 def record(resources: Resources, dataset: str, checked: Sequence[Checked]) -> list[SubmissionOutcome]:
     """Record a judged batch of one dataset: core rows, quarantine, reports, then the ledger, in that order."""
     written, replaced = write_core(resources, dataset, checked)
-    for one in written:
-        if one.quarantined is not None:
-            keep_quarantine(resources, one.submission, one.quarantined)
+    refused = [one for one in written if one.quarantined is not None]
+    if refused:
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="quarantine") as pool:
+            list(pool.map(lambda one: keep_quarantine(resources, one.submission, one.quarantined), refused))
     return record_outcomes(resources, written, replaced=replaced)
 
 
@@ -210,7 +216,13 @@ def record_outcomes(
     so a crash before it leaves the batch received, and the next run redoes it.
     """
     classes = resources.ledger.disclosure_classes(dataset=FLOWS.name)  # once per batch, not per report
-    outcomes = [write_report(resources, one, disclosure_class=classes.get(one.submission.member_id)) for one in checked]
+    with ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="reports") as pool:
+        outcomes = list(
+            pool.map(
+                lambda one: write_report(resources, one, disclosure_class=classes.get(one.submission.member_id)),
+                checked,
+            )
+        )
     validations = [
         Validation(
             submission_id=outcome.submission_id,

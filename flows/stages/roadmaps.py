@@ -44,7 +44,7 @@ def publish_roadmaps(resources: Resources, *, timings: Timings | None = None) ->
 def _publish_roadmaps_once(resources: Resources) -> dict[str, int]:
     frames = roadmap_frames(resources, resources.warehouse.read("draft.indicators"))
     for table, frame in frames.items():
-        resources.warehouse.replace(draft_table(table), frame, match={})
+        resources.warehouse.replace(draft_table(table), frame, match={}, skip_unchanged=True)
     return {table: frame.height for table, frame in frames.items()}
 
 

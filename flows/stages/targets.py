@@ -37,7 +37,7 @@ def publish_targets(resources: Resources, *, as_of: date, timings: Timings | Non
 def _publish_targets_once(resources: Resources, *, as_of: date) -> dict[str, int]:
     frames = target_frames(resources, as_of=as_of)
     for table, frame in frames.items():
-        resources.warehouse.replace(draft_or_core(table), frame, match={})
+        resources.warehouse.replace(draft_or_core(table), frame, match={}, skip_unchanged=True)
     return {table: frame.height for table, frame in frames.items()}
 
 

@@ -10,6 +10,7 @@ import functools
 import logging
 import random
 import re
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,7 +20,7 @@ from typing import Any, Final
 import polars as pl
 import sqlalchemy as sa
 from pyiceberg.catalog import Catalog
-from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.catalog.sql import IcebergTables, SqlCatalog
 from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
 from pyiceberg.expressions import AlwaysTrue, And, BooleanExpression, In, Or
 from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC, PartitionField, PartitionSpec
@@ -39,23 +40,45 @@ PARTITION_COLUMN: Final = "period"
 COMMIT_ATTEMPTS: Final = 6
 COMMIT_BACKOFF_SECONDS: Final = 0.2
 SQLITE_TIMEOUT_SECONDS: Final = 30
+SKIP_UNCHANGED_MAX_ROWS: Final = 100_000  # larger slices are written without comparing (they rarely stay the same)
 # pyiceberg warns when an overwrite's delete matches nothing, which is normal for a first publication.
 _NOTHING_DELETED: Final = "Delete operation did not match any records"
 _READ_ONLY_START: Final = re.compile(r"^\s*(?:(?:--[^\n]*(?:\n|$))|(?:/\*.*?\*/)|\s|\()*(\w+)", re.DOTALL)
 
 
 class Warehouse:
-    """Published tables: replace slices atomically, read them back, query them with SQL."""
+    """Published tables: replace slices atomically, read them back, query them with SQL.
 
-    def __init__(self, catalog: Catalog) -> None:
+    A table is loaded from the catalog at most once per version: its metadata file never changes once written, so
+    the loaded table is kept and reused for as long as the catalog still points at the same file (one indexed
+    query instead of reading and parsing the metadata again). Each version's schema is checked against the
+    contract before it is used. With `create_missing`, a table the catalog lacks is created when opened.
+    """
+
+    def __init__(self, catalog: Catalog, *, create_missing: bool = False) -> None:
         self.catalog = catalog
+        self.create_missing = create_missing
+        self._loaded: dict[str, Table] = {}
+        self._checked: dict[str, tuple[str, int]] = {}  # the (table uuid, schema id) last checked per table
+        self._loading = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Warehouse({self.catalog.name!r})"
 
     @classmethod
-    def open(cls, *, catalog_url: str, warehouse_uri: str, properties: dict[str, str] | None = None) -> Warehouse:
-        """Open the SqlCatalog at `catalog_url` writing data under `warehouse_uri` (FileIO settings in properties)."""
+    def open(
+        cls,
+        *,
+        catalog_url: str,
+        warehouse_uri: str,
+        properties: dict[str, str] | None = None,
+        create_missing: bool = False,
+    ) -> Warehouse:
+        """Open the SqlCatalog at `catalog_url` writing data under `warehouse_uri` (FileIO settings in properties).
+
+        With `create_missing`, missing namespaces and tables are created now (one catalog query finds them), and
+        each table's schema is checked against the contract when the table is first used.
+        """
         create_database_if_missing(catalog_url)
         url = sa.make_url(catalog_url)
         if url.get_backend_name() == "sqlite" and "timeout" not in url.query:
@@ -67,7 +90,10 @@ class Warehouse:
             warehouse=warehouse_uri,
             **(properties or {}),
         )
-        return cls(catalog)
+        warehouse = cls(catalog, create_missing=create_missing)
+        if create_missing:
+            warehouse.create_missing_tables()
+        return warehouse
 
     def close(self) -> None:
         """Release the catalog's pooled connections."""
@@ -76,7 +102,10 @@ class Warehouse:
             engine.dispose()
 
     def ensure_tables(self) -> list[str]:
-        """Create the namespaces and every table of `schemas.tables.TABLES` that is missing; return those created."""
+        """Create the namespaces and every table of `schemas.tables.TABLES` that is missing; return those created.
+
+        Every existing table is loaded and its schema checked (and evolved) now, not when first used.
+        """
         for namespace in NAMESPACES:
             self.catalog.create_namespace_if_not_exists(namespace)
         created: list[str] = []
@@ -89,14 +118,71 @@ class Warehouse:
             created.append(name)
         return created
 
+    def create_missing_tables(self) -> list[str]:
+        """Create the namespaces and the tables of `schemas.tables.TABLES` the catalog lacks; return those created.
+
+        Unlike `ensure_tables` nothing is loaded: existing tables are found with one query per namespace, and
+        their schemas are checked when they are used (`table`).
+        """
+        existing = set(self._existing_tables())
+        missing = [name for name in TABLES if name not in existing]
+        if missing:
+            for namespace in NAMESPACES:
+                self.catalog.create_namespace_if_not_exists(namespace)
+        for name in missing:
+            schema = iceberg_schema(TABLES[name])
+            self.catalog.create_table_if_not_exists(name, schema=schema, partition_spec=partition_spec(schema))
+        return missing
+
+    def _existing_tables(self) -> list[str]:
+        namespaces = {Catalog.namespace_to_string(one) for one in self.catalog.list_namespaces()}
+        return [
+            Catalog.namespace_to_string(identifier)
+            for namespace in NAMESPACES
+            if namespace in namespaces
+            for identifier in self.catalog.list_tables(namespace)
+        ]
+
     def table(self, name: str) -> Table:
-        """The pyiceberg table behind a name such as `mart.indicators`."""
+        """The pyiceberg table behind a name such as `mart.indicators`, at the catalog's current version."""
         _known(name)
+        location = self._metadata_location(name)
+        with self._loading:
+            kept = self._loaded.get(name)
+            if kept is not None and location is not None and kept.metadata_location == location:
+                return kept
         try:
-            return self.catalog.load_table(name)
+            loaded = self.catalog.load_table(name)
         except NoSuchTableError:
-            msg = f"table {name} does not exist yet; run Warehouse.ensure_tables() (junkan init) first"
-            raise ValueError(msg) from None
+            if not self.create_missing:
+                msg = f"table {name} does not exist yet; run Warehouse.ensure_tables() (junkan init) first"
+                raise ValueError(msg) from None
+            self.create_missing_tables()
+            loaded = self.catalog.load_table(name)
+        version = (str(loaded.metadata.table_uuid), loaded.metadata.current_schema_id)
+        if self._checked.get(name) != version:
+            if self._check_schema(name, loaded):
+                loaded = self.catalog.load_table(name)  # the schema evolved: a new version
+            self._checked[name] = (str(loaded.metadata.table_uuid), loaded.metadata.current_schema_id)
+        with self._loading:
+            self._loaded[name] = loaded
+        return loaded
+
+    def _metadata_location(self, name: str) -> str | None:
+        """Where the catalog says the table's current metadata is (None: no such table, or not a SQL catalog)."""
+        engine = getattr(self.catalog, "engine", None)
+        if not isinstance(self.catalog, SqlCatalog) or not isinstance(engine, sa.Engine):
+            return None
+        namespace, _, table_name = name.rpartition(".")
+        with engine.connect() as connection:
+            location: str | None = connection.execute(
+                sa.select(IcebergTables.metadata_location).where(
+                    IcebergTables.catalog_name == self.catalog.name,
+                    IcebergTables.table_namespace == namespace,
+                    IcebergTables.table_name == table_name,
+                )
+            ).scalar_one_or_none()
+        return location
 
     def replace(
         self,
@@ -104,6 +190,7 @@ class Warehouse:
         frame: pl.DataFrame | Sequence[Path],
         *,
         match: Mapping[str, Sequence[str]] | Sequence[Mapping[str, Sequence[str]]],
+        skip_unchanged: bool = False,
     ) -> None:
         """In one atomic commit, delete the rows of the slice `match` and append `frame`.
 
@@ -112,6 +199,10 @@ class Warehouse:
         itself lie in the slice, so running the same replace twice leaves the same content. An empty frame
         just deletes; an empty mapping replaces the whole table. `frame` may also be Parquet files of rows,
         appended one at a time so that memory holds one file, not the whole (a large submission's parts).
+
+        With `skip_unchanged`, a frame of at most `SKIP_UNCHANGED_MAX_ROWS` rows is first compared with the slice:
+        when the slice holds exactly these rows already, nothing is committed (the content a commit would leave).
+        Publishing rebuilds drafts of which a one-row submission changes a few; each commit costs tens of ms.
         """
         expected = TABLES[_known(table)]
         slices = [match] if isinstance(match, Mapping) else list(match)
@@ -140,6 +231,9 @@ class Warehouse:
 
         if isinstance(frame, pl.DataFrame):
             whole = checked(frame)  # refused before the table is touched, and checked once for every attempt
+            if skip_unchanged and whole.height <= SKIP_UNCHANGED_MAX_ROWS and self._holds(table, row_filter, whole):
+                logger.info("%s: %s already holds these %d rows; nothing committed", table, description, whole.height)
+                return
 
             def parts() -> Iterator[pl.DataFrame]:
                 yield whole
@@ -172,6 +266,21 @@ class Warehouse:
             else:
                 logger.info("%s: replaced %s with %d rows", table, description, n_rows)
                 return
+
+    def _holds(self, table: str, row_filter: BooleanExpression, rows: pl.DataFrame) -> bool:
+        """Whether the slice `row_filter` selects holds exactly `rows` (conformed to the table), in any order."""
+        iceberg_table = self.table(table)
+        if iceberg_table.current_snapshot() is None:
+            return rows.is_empty()
+        # One row more than expected is enough to tell a larger slice, without reading it whole.
+        arrow = iceberg_table.scan(row_filter=row_filter, limit=rows.height + 1).to_arrow()
+        if arrow.num_rows != rows.height:
+            return False
+        existing = pl.from_arrow(arrow)
+        assert isinstance(existing, pl.DataFrame)
+        columns = list(TABLES[table])
+        existing = existing.select([pl.col(name).cast(dtype) for name, dtype in TABLES[table].items()])
+        return existing.sort(columns, nulls_last=True).equals(rows.sort(columns, nulls_last=True))
 
     def snapshot_id(self, table: str) -> int | None:
         """The table's current snapshot: it changes with every commit (None before the first)."""
@@ -246,24 +355,31 @@ class Warehouse:
         # PyIceberg reads through the table's own FileIO, so S3 settings need no second configuration.
         return pl.scan_iceberg(iceberg_table, reader_override="pyiceberg")
 
-    def _check_schema(self, name: str, iceberg_table: Table) -> None:
-        expected = iceberg_schema(TABLES[name]).as_arrow()
+    def _check_schema(self, name: str, iceberg_table: Table) -> bool:
+        """Check a table's schema against the contract; True when columns the contract gained were added."""
+        expected = _iceberg_arrow_schema(name)
         actual = iceberg_table.schema().as_arrow()
         found = {field.name: field.type for field in actual}
         wanted = {field.name: field.type for field in expected}
         if found == wanted:
-            return
+            return False
         if all(found.get(column) == dtype for column, dtype in wanted.items() if column in found):
             # The contract gained columns: add them (Iceberg schema evolution is metadata only).
             with iceberg_table.update_schema() as update:
                 update.union_by_name(expected)
             logger.info("%s: added columns %s", name, sorted(set(wanted) - set(found)))
-            return
+            return True
         msg = (
             f"table {name} in the catalog does not match schemas.tables: it has {found}, the contract says {wanted}; "
             "migrate the table (or drop it and republish) before running the pipeline"
         )
         raise ValueError(msg)
+
+
+@functools.cache
+def _iceberg_arrow_schema(name: str) -> Any:
+    """The Arrow form of a table's contract schema (built once per process: it never changes while it runs)."""
+    return iceberg_schema(TABLES[name]).as_arrow()
 
 
 def iceberg_schema(schema: pl.Schema) -> Schema:

@@ -302,3 +302,84 @@ def test_core_flows_written_before_products_gain_the_column_with_nulls(warehouse
         ("FY2023", None, 20.0),
         ("FY2024", "packaging.pet_bottle", 5.0),
     ]
+
+
+def test_a_table_is_loaded_once_per_version(warehouse: Warehouse, database_url: str, tmp_path: Path) -> None:
+    # A table's metadata file never changes: the loaded table is reused until the catalog points elsewhere.
+    first = warehouse.table("core.flows")
+    assert warehouse.table("core.flows") is first
+    other = Warehouse.open(catalog_url=database_url, warehouse_uri=(tmp_path / "warehouse").as_uri())
+    try:
+        other.replace("core.flows", _flows("FY2024", [7.0]), match={"period": ["FY2024"]})  # another process's commit
+    finally:
+        other.close()
+
+    reloaded = warehouse.table("core.flows")
+    assert reloaded is not first
+    assert reloaded.current_snapshot() is not None
+    assert warehouse.read("core.flows")["quantity_t"].to_list() == [7.0]
+    warehouse.replace("core.flows", _flows("FY2024", [8.0]), match={"period": ["FY2024"]})  # its own commit
+    assert warehouse.read("core.flows")["quantity_t"].to_list() == [8.0]
+
+
+def test_opening_creates_missing_tables_and_checks_each_schema_on_first_use(database_url: str, tmp_path: Path) -> None:
+    uri = (tmp_path / "warehouse").as_uri()
+    setup = Warehouse.open(catalog_url=database_url, warehouse_uri=uri)
+    setup.ensure_tables()
+    name = "core.progress"
+    old_columns = [column for column in TABLES[name] if column != "note"]
+    old_schema = iceberg_schema(pl.Schema({column: TABLES[name][column] for column in old_columns}))
+    setup.catalog.drop_table(name)
+    setup.catalog.create_table(name, schema=old_schema, partition_spec=partition_spec(old_schema))
+    setup.catalog.drop_table("mart.indicators")
+    setup.close()
+
+    opened = Warehouse.open(catalog_url=database_url, warehouse_uri=uri, create_missing=True)
+    try:
+        assert opened.catalog.table_exists("mart.indicators")  # created when opened
+        assert opened.catalog.load_table(name).schema().column_names == old_columns  # not loaded yet
+        assert opened.table(name).schema().column_names == [*old_columns, "note"]  # checked and evolved on first use
+        assert opened.create_missing_tables() == []
+    finally:
+        opened.close()
+
+
+def test_a_table_that_does_not_match_the_contract_is_refused_when_used(database_url: str, tmp_path: Path) -> None:
+    uri = (tmp_path / "warehouse").as_uri()
+    opened = Warehouse.open(catalog_url=database_url, warehouse_uri=uri, create_missing=True)
+    try:
+        name = "core.progress"
+        wrong = iceberg_schema(pl.Schema({column: pl.Int64() for column in TABLES[name]}))
+        opened.catalog.drop_table(name)
+        opened.catalog.create_table(name, schema=wrong, partition_spec=partition_spec(wrong))
+        with pytest.raises(ValueError, match="does not match schemas.tables"):
+            opened.table(name)
+    finally:
+        opened.close()
+
+
+def test_an_unchanged_slice_is_not_committed_again(warehouse: Warehouse) -> None:
+    frame = _flows("FY2024", [3.0, 1.0, 2.0])
+    warehouse.replace("core.flows", frame, match={"period": ["FY2024"]}, skip_unchanged=True)
+    written = warehouse.snapshot_id("core.flows")
+    assert written is not None
+
+    warehouse.replace("core.flows", frame.reverse(), match={"period": ["FY2024"]}, skip_unchanged=True)
+    assert warehouse.snapshot_id("core.flows") == written  # the same rows in another order: nothing to commit
+
+    fewer = frame.head(2)  # the slice holds one row more than these: a commit
+    warehouse.replace("core.flows", fewer, match={"period": ["FY2024"]}, skip_unchanged=True)
+    assert warehouse.snapshot_id("core.flows") != written
+    assert warehouse.read("core.flows")["quantity_t"].sort().to_list() == [1.0, 3.0]
+
+    changed = fewer.with_columns(pl.col("quantity_t") + 1)
+    before = warehouse.snapshot_id("core.flows")
+    warehouse.replace("core.flows", changed, match={"period": ["FY2024"]}, skip_unchanged=True)
+    assert warehouse.snapshot_id("core.flows") != before
+    assert warehouse.read("core.flows")["quantity_t"].sort().to_list() == [2.0, 4.0]
+
+
+def test_an_empty_table_replaced_by_no_rows_stays_without_a_snapshot(warehouse: Warehouse) -> None:
+    empty = pl.DataFrame(schema=TABLES["mart.indicators"])
+    warehouse.replace("mart.indicators", empty, match={}, skip_unchanged=True)
+    assert warehouse.snapshot_id("mart.indicators") is None
