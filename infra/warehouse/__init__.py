@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import IcebergTables, SqlCatalog
 from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
-from pyiceberg.expressions import AlwaysTrue, And, BooleanExpression, In, Or
+from pyiceberg.expressions import AlwaysTrue, BooleanExpression
 from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC, PartitionField, PartitionSpec
 from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
@@ -30,6 +30,7 @@ from pyiceberg.table.refs import SnapshotRefType
 from pyiceberg.transforms import IdentityTransform
 
 from infra.ledger import create_database_if_missing
+from infra.warehouse.slices import balanced_or, describe, expression, membership, typed_match
 from schemas.tables import TABLES
 
 logger = logging.getLogger(__name__)
@@ -209,14 +210,14 @@ class Warehouse:
         if not slices:
             msg = f"{table}: replace needs at least one slice to match"
             raise ValueError(msg)
-        typed_slices = [_typed_match(table, one, expected) for one in slices]
+        typed_slices = [typed_match(table, one, expected) for one in slices]
         if any(not typed for typed in typed_slices):
             inside = pl.lit(value=True)
             row_filter: BooleanExpression = AlwaysTrue()
         else:
-            inside = pl.any_horizontal([pl.all_horizontal(_membership(typed)) for typed in typed_slices])
-            row_filter = _balanced_or([_expression(typed) for typed in typed_slices])
-        description = " or ".join(f"({_describe(one)})" for one in slices[:3]) + (" …" if len(slices) > 3 else "")
+            inside = pl.any_horizontal([pl.all_horizontal(membership(typed)) for typed in typed_slices])
+            row_filter = balanced_or([expression(typed) for typed in typed_slices])
+        description = " or ".join(f"({describe(one)})" for one in slices[:3]) + (" …" if len(slices) > 3 else "")
 
         def checked(part: pl.DataFrame) -> pl.DataFrame:
             conformed = _conform(table, part, expected)
@@ -295,7 +296,7 @@ class Warehouse:
         With `tag`, the rows of the snapshot that tag names (a release, `release/<period>/<n>`).
         """
         expected = TABLES[_known(table)]
-        row_filter = _expression(_typed_match(table, where, expected))
+        row_filter = expression(typed_match(table, where, expected))
         iceberg_table = self.table(table)
         snapshot_id = None
         if tag is not None:
@@ -325,7 +326,7 @@ class Warehouse:
         if unknown:
             msg = f"{table} has no columns {unknown}"
             raise ValueError(msg)
-        row_filter = _expression(_typed_match(table, where, expected))
+        row_filter = expression(typed_match(table, where, expected))
         scan = self.table(table).scan(row_filter=row_filter, selected_fields=tuple(wanted))
         for batch in scan.to_arrow_batch_reader():
             frame = pl.from_arrow(batch)
@@ -425,53 +426,3 @@ def _conform(table: str, frame: pl.DataFrame, expected: pl.Schema) -> pl.DataFra
         msg = f"frame does not match the schema of {table}: {', '.join(problems)} (see schemas/tables.py)"
         raise ValueError(msg)
     return frame.select([pl.col(name).cast(dtype) for name, dtype in expected.items()])
-
-
-def _typed_match(
-    table: str, match: Mapping[str, Sequence[str]] | None, expected: pl.Schema
-) -> dict[str, tuple[pl.DataType, list[Any]]]:
-    """Each match column with its type and its values converted to that type (e.g. '2024' to 2024 for a year)."""
-    typed: dict[str, tuple[pl.DataType, list[Any]]] = {}
-    for column, values in (match or {}).items():
-        if column not in expected:
-            msg = f"{table} has no column {column!r} to match on; columns are: {', '.join(expected)}"
-            raise ValueError(msg)
-        if isinstance(values, str) or not values:
-            msg = f"{table}: match on {column!r} needs a non-empty list of values, got {values!r}"
-            raise ValueError(msg)
-        if any(value is None for value in values):
-            msg = f"{table}: match on {column!r} cannot contain None"
-            raise ValueError(msg)
-        dtype = expected[column]
-        try:
-            converted = pl.Series(column, [str(value) for value in values], dtype=pl.String()).cast(dtype, strict=True)
-        except pl.exceptions.InvalidOperationError as error:
-            msg = f"{table}: match values {list(values)!r} are not valid {dtype} for column {column!r}"
-            raise ValueError(msg) from error
-        typed[column] = (dtype, sorted(set(converted.to_list())))
-    return typed
-
-
-def _membership(typed: Mapping[str, tuple[pl.DataType, list[Any]]]) -> list[pl.Expr]:
-    return [pl.col(column).is_in(pl.Series(values, dtype=dtype).implode()) for column, (dtype, values) in typed.items()]
-
-
-def _balanced_or(expressions: Sequence[BooleanExpression]) -> BooleanExpression:
-    """The union of slices as a balanced tree.
-
-    pyiceberg visits expressions recursively, so a chain of thousands of `Or`s (one slice per member of a
-    large batch) would exceed Python's recursion limit.
-    """
-    if len(expressions) == 1:
-        return expressions[0]
-    middle = len(expressions) // 2
-    return Or(_balanced_or(expressions[:middle]), _balanced_or(expressions[middle:]))
-
-
-def _expression(typed: Mapping[str, tuple[pl.DataType, list[Any]]]) -> BooleanExpression:
-    predicates: list[BooleanExpression] = [In(term=column, literals=values) for column, (_, values) in typed.items()]
-    return functools.reduce(And, predicates) if predicates else AlwaysTrue()
-
-
-def _describe(match: Mapping[str, Sequence[str]]) -> str:
-    return " and ".join(f"{column} in {list(values)}" for column, values in match.items()) or "the whole table"

@@ -272,9 +272,9 @@ def test_replace_from_parts_refuses_a_row_outside_the_slice_and_changes_nothing(
 def test_a_replace_over_thousands_of_slices_stays_within_the_recursion_limit() -> None:
     from pyiceberg.expressions import EqualTo
 
-    from infra.warehouse import _balanced_or
+    from infra.warehouse.slices import balanced_or
 
-    union = _balanced_or([EqualTo("member_id", f"m{i}") for i in range(5_000)])
+    union = balanced_or([EqualTo("member_id", f"m{i}") for i in range(5_000)])
     depth, node = 0, union
     while hasattr(node, "left"):
         depth, node = depth + 1, node.left
