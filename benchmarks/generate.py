@@ -262,11 +262,11 @@ def main() -> None:
     print(f"{done.n_members} members, {done.n_flow_rows} flow rows ({done.n_bad_rows} bad) under {done.root}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _in_contract_columns(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     """The contract's columns in order; optional ones the generator does not fill stay empty, as members leave them."""
     missing = [pl.lit(None, dtype=pl.String).alias(name) for name in contract.read_schema if name not in frame.columns]
     return frame.with_columns(missing).select(list(contract.read_schema))
+
+
+if __name__ == "__main__":
+    main()
