@@ -23,7 +23,7 @@ import polars as pl
 
 from infra.readers.common import Layout, unnamed_ignored
 from infra.readers.csv_fast import FastRows, csv_fast_layout, read_csv_fast_rows
-from infra.readers.encoding import CP932_STRAY_BYTE, ENCODING_SAMPLE_CHARS, looks_like_shift_jis, reject_binary
+from infra.readers.encoding import ENCODING_SAMPLE_CHARS, cp932_stray_byte, looks_like_shift_jis, reject_binary
 from infra.readers.limits import DEFAULT_LIMITS, MIB, Limits, check_file_size
 from schemas.contract import Contract
 from schemas.errors import FileRejected
@@ -208,7 +208,7 @@ def _transcode_cp932(path: Path, work: Path, size: int) -> None:
             except UnicodeDecodeError:
                 raise _NotExact from None
             # Stray bytes decode to single characters, so searching piece by piece finds what a whole search does.
-            if CP932_STRAY_BYTE.search(text):
+            if cp932_stray_byte(text) is not None:
                 raise _NotExact
             if sampled < ENCODING_SAMPLE_CHARS:
                 sample.append(text[: ENCODING_SAMPLE_CHARS - sampled])

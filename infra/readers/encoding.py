@@ -20,6 +20,7 @@ _HALF_WIDTH_KATAKANA = re.compile(r"[\uff61-\uff9f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Python's cp932 decodes single bytes 0x80, 0xA0 and 0xFD-0xFF, which no text uses, to these.
 CP932_STRAY_BYTE = re.compile("[\u0080\uf8f0-\uf8f3]")
+_CP932_STRAY_CHARS = "\u0080\uf8f0\uf8f1\uf8f2\uf8f3"
 ENCODING_SAMPLE_CHARS = 1_000_000
 _SAVE_AS_EN = "save it as CSV UTF-8 (Excel: File > Save As > CSV UTF-8) and submit it again"
 _SAVE_AS_JA = "「CSV UTF-8（コンマ区切り）」形式で保存し直して再提出してください"
@@ -67,6 +68,17 @@ def looks_like_shift_jis(text: str) -> bool:
     return rare <= common
 
 
+def cp932_stray_byte(text: str) -> int | None:
+    """Where CP932-decoded text holds a character that only a stray byte decodes to (`CP932_STRAY_BYTE`), or None.
+
+    Five substring tests first (a memory scan each): the character-class search took about 1 ms per file.
+    """
+    if not any(char in text for char in _CP932_STRAY_CHARS):
+        return None
+    found = CP932_STRAY_BYTE.search(text)
+    return None if found is None else found.start()
+
+
 def detect_encoding(data: bytes, *, file: str) -> tuple[str, str]:
     """Decode CSV bytes as UTF-8 (with or without BOM) or CP932; return (text, encoding) or reject."""
     if data.startswith(codecs.BOM_UTF8):
@@ -91,9 +103,9 @@ def detect_encoding(data: bytes, *, file: str) -> tuple[str, str]:
         # Report where the likelier encoding broke: the one that decoded further.
         worst = cp932_error if cp932_error.start > utf8_error.start else utf8_error
         raise reject_undecodable(file, data, worst, "UTF-8 or Shift_JIS (CP932)") from None
-    stray = CP932_STRAY_BYTE.search(text)
+    stray = cp932_stray_byte(text)
     if stray is not None:
-        offset = len(text[: stray.start()].encode("cp932"))
+        offset = len(text[:stray].encode("cp932"))
         raise reject_undecodable(
             file,
             data,
