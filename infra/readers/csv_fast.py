@@ -66,23 +66,24 @@ def read_csv_fast(body: bytes, encoding: str, contract: Contract, file: str, lim
     return RawTable(rows.frame, "csv", encoding, ignored, rows.frame.height, rows.n_blank_rows)
 
 
-def _may_repeat_header(raw: pl.DataFrame, header: list[str], layout: Layout, contract: Contract) -> bool:
-    """Whether a row may be the header again (files joined with `cat`), to be judged by the row-by-row reader.
+def _repeat_header_probe(header: list[str], layout: Layout, contract: Contract, names: list[str]) -> pl.Expr | None:
+    """Per row, whether it may be the header again (files joined with `cat`), for the row-by-row reader to judge.
 
     So it may when its first required column's cell is written as the header's is, or as a name of a
     contract column, with or without the BOM a second file starts with (one exact look-up per row).
+    None when the contract requires no column the header has.
     """
     required = contract.required_columns
     probe = layout.positions.get(required[0]) if required else None
     if probe is None:
-        return False
-    names = {
+        return None
+    spelled = {
         header[probe],
         header[probe].strip(),
         *(name for column in contract.submitted_columns for name in column.headers),
     }
-    spellings = [*names, *(BOM + name for name in names)]
-    return bool(raw.select(pl.col(raw.columns[probe]).is_in(spellings).any()).item())
+    spellings = [*spelled, *(BOM + name for name in spelled)]
+    return pl.col(names[probe]).is_in(spellings).fill_null(value=False)
 
 
 @dataclass(frozen=True)
@@ -129,21 +130,24 @@ def read_csv_fast_rows(
         return None
     names = [f"field_{index}" for index in range(raw.width)]
     raw.columns = names
-    if _may_repeat_header(raw, header, layout, contract):
-        return None  # the row-by-row reader tells whether it is the header again, and names its line
+    # Every whole-file question in one pass over the cells, the rows kept in a second: per-query fixed costs
+    # were most of a small file's read (six queries each, 900 files a night).
     lengths = [pl.col(name).str.len_chars().fill_null(0) for name in names]
-    longest_field, longest_line = raw.select(
+    filled = [(pl.col(name).str.strip_chars(PY_WHITESPACE) != "").fill_null(value=False) for name in names]
+    unnamed = [index for index, name in enumerate(header) if not normalize_header(name)]
+    row_filled = pl.any_horizontal(filled)
+    probe = _repeat_header_probe(header, layout, contract, names)
+    stats = raw.select(
         pl.max_horizontal(lengths).max().fill_null(0).alias("field"),
         pl.sum_horizontal(lengths).max().fill_null(0).alias("line"),
-    ).row(0)
+        (pl.lit(value=False) if probe is None else probe.any()).alias("repeat"),
+        *(filled[index].any().alias(f"unnamed_{index}") for index in unnamed),
+    ).row(0, named=True)
+    if stats["repeat"]:
+        return None  # the row-by-row reader tells whether it is the header again, and names its line
     # The line bound counts every field of the header (a short row has fewer): never lower than the exact one.
-    if longest_field > limits.max_field_chars or longest_line + raw.width > limits.max_line_chars:
+    if stats["field"] > limits.max_field_chars or stats["line"] + raw.width > limits.max_line_chars:
         return None
-    filled = [(pl.col(name).str.strip_chars(PY_WHITESPACE) != "").fill_null(value=False) for name in names]
-    rows = raw.with_row_index(SOURCE_ROW, offset=first_line).with_columns(pl.any_horizontal(filled).alias(_FILLED))
-    kept = rows.filter(_FILLED)
-    unnamed = [index for index, name in enumerate(header) if not normalize_header(name)]
-    used = kept.select(filled[index].any().alias(str(index)) for index in unnamed).row(0) if unnamed else ()
     columns: list[pl.Expr] = [pl.col(SOURCE_ROW).cast(pl.Int64())]
     for column in contract.read_schema:
         position = layout.positions.get(column)
@@ -152,6 +156,6 @@ def read_csv_fast_rows(
         else:
             value = pl.col(names[position])
             columns.append(pl.when(value != "").then(value).alias(column))
-    frame = kept.select(columns)
-    used_positions = tuple(index for index, is_used in zip(unnamed, used, strict=True) if is_used)
-    return FastRows(frame, rows.height - kept.height, used_positions)
+    frame = raw.lazy().with_row_index(SOURCE_ROW, offset=first_line).filter(row_filled).select(columns).collect()
+    used_positions = tuple(index for index in unnamed if stats[f"unnamed_{index}"])
+    return FastRows(frame, raw.height - frame.height, used_positions)
