@@ -206,10 +206,11 @@ def approve(
         approval = approve_application(
             state.resources, state.accounts, application_id, member_id=member_id, joined_on=day, decided_by=user.email
         )
-    except JoiningError as error:
+    except JoiningError as error:  # shown with the application as it is now (decided meanwhile, perhaps)
         problems = {problem.field: problem.code for problem in error.problems}
+        current = _application(request, application_id)
         return _application_page(
-            request, user, found, status_code=400, member_id=member_id, joined_on=joined_on, problems=problems
+            request, user, current, status_code=400, member_id=member_id, joined_on=joined_on, problems=problems
         )
     hours = f"{state.settings.portal_invitation_hours:g}"
     context = {"approval": approval, "labels": _labels(request), "hours": hours}
@@ -224,11 +225,12 @@ def send_back(
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Return the application unapproved, with a note saying what the organisation should change."""
-    found = _application(request, application_id)
+    _application(request, application_id)  # 404 for an unknown one
     try:
         return_application(portal_state(request).resources.ledger, application_id, note=note, decided_by=user.email)
-    except JoiningError as error:
+    except JoiningError as error:  # shown with the application as it is now (decided meanwhile, perhaps)
         problems = {problem.field: problem.code for problem in error.problems}
-        return _application_page(request, user, found, status_code=400, note=note, problems=problems)
+        current = _application(request, application_id)
+        return _application_page(request, user, current, status_code=400, note=note, problems=problems)
     flash(request, "applications.returned")
     return redirect(f"/secretariat/applications/{application_id}")

@@ -79,21 +79,36 @@ class JoinLedger(SessionScope):
             return None if row is None else _application(row)
 
     def decide_join_application(
-        self, application_id: str, *, status: str, decided_by: str, note: str | None, member_id: str | None = None
-    ) -> JoinApplication:
-        """Approve (with the member it became) or return (with a note) an application."""
+        self, application_id: str, *, status: str, decided_by: str, note: str | None = None
+    ) -> JoinApplication | None:
+        """Approve or return an application still waiting; None when it is not (decided already, or unknown).
+
+        One UPDATE … WHERE status = 'submitted' takes the decision: of two decisions at once, only one changes the
+        row, whatever both read before it. An approval then names its member (`record_join_member`) in the same
+        transaction (`batch`): the member is registered after the decision, so that a refused one registers nothing.
+        """
         if status not in APPLICATION_STATUSES or status == "submitted":
             msg = f"a decision is 'approved' or 'returned', not {status!r}"
             raise ValueError(msg)
         with self._session() as session:
+            result = session.execute(
+                sa.update(JoinApplicationRow)
+                .where(JoinApplicationRow.application_id == application_id, JoinApplicationRow.status == "submitted")
+                .values(status=status, decided_by=decided_by, note=note, decided_at=now())
+            )
+            if not result.rowcount:  # type: ignore[attr-defined]
+                return None
             row = session.get(JoinApplicationRow, application_id)
-            if row is None:
-                msg = f"no join application {application_id!r}"
+            assert row is not None  # noqa: S101 - just updated
+            return _application(row)
+
+    def record_join_member(self, application_id: str, member_id: str) -> JoinApplication:
+        """The member an approved application became (registered after the decision, in its transaction)."""
+        with self._session() as session:
+            row = session.get(JoinApplicationRow, application_id)
+            if row is None or row.status != "approved":
+                msg = f"join application {application_id!r} is not approved: no member to record"
                 raise ValueError(msg)
-            row.status = status
-            row.decided_by = decided_by
-            row.note = note
-            row.decided_at = now()
             row.member_id = member_id
             return _application(row)
 

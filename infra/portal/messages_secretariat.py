@@ -296,8 +296,10 @@ SECRETARIAT_MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "applications.too_long_note": ("理由は2000文字以内にしてください。", "Keep the note to 2000 characters."),
     "applications.unknown": ("その申請は見つかりません。", "No such application."),
     "applications.already_decided": (
-        "この申請はすでに承認または差し戻し済みです。",
-        "This application has already been approved or returned.",
+        "この申請はすでに承認または差し戻されています（別の担当者が先に判断したのかもしれません）。"
+        "今回の操作は記録していません。",
+        "This application has already been approved or returned (perhaps by someone else a moment before): "
+        "this decision was not recorded.",
     ),
     "applications.returned": ("申請を差し戻しました。", "The application was returned."),
     "applications.approved_title": ("会員に登録しました", "Member registered"),
