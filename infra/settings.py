@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     portal_login_failure_delay_seconds: float = Field(
         default=0.5, ge=0, description="First failed login's delay; doubles with each failure in a row"
     )
+    portal_join_max_per_hour: int = Field(
+        default=5, ge=1, description="Applications to join one client address may send in an hour (/join)"
+    )
     portal_max_upload_bytes: int = Field(default=50 << 20, ge=1, description="Largest file one upload may hold")
     portal_max_upload_files: int = Field(default=20, ge=1, description="Most files in one upload")
     portal_ingest: Literal["run", "events"] = Field(

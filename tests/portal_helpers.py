@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI
 from pydantic import SecretStr
 
 from flows.portal import create_app
@@ -34,9 +35,10 @@ class Portal:
     resources: Resources
     accounts: Accounts
 
-    def client(self) -> TestClient:
-        """A browser of its own (its own cookies)."""
-        return TestClient(create_app(self.settings, resources=self.resources), follow_redirects=False)
+    def client(self, *, app: FastAPI | None = None, address: str = "testclient") -> TestClient:
+        """A browser of its own (its own cookies) at a client address, on a new portal app unless given one."""
+        app = app or create_app(self.settings, resources=self.resources)
+        return TestClient(app, follow_redirects=False, client=(address, 50000))
 
     def member_user(self, member_id: str, email: str, *, password: str = PASSWORD) -> str:
         """A member's user with a password set; its e-mail address."""

@@ -7,6 +7,7 @@ take `SecretariatUser`. Both call `flows.stages.joining`, as `junkan members app
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from flows.stages.joining import (
     REGION_CODES,
     ApplicationForm,
     JoiningError,
+    Problem,
     application_problems,
     approve_application,
     commitments,
@@ -26,7 +28,10 @@ from flows.stages.joining import (
     suggested_member_id,
 )
 from infra.ledger import JoinApplication, PortalUser
+from infra.ledger.session import now
 from infra.portal.auth import SecretariatUser
+from infra.portal.i18n import japan_time
+from infra.portal.throttle import client_key
 from infra.portal.web import flash, portal_state, redirect, render, request_language
 from schemas import vocabulary as v
 
@@ -69,7 +74,13 @@ def start(request: Request) -> Response:
 
 
 def _form_page(
-    request: Request, kind: str, values: dict[str, Any], problems: dict[str, str], *, status_code: int = 200
+    request: Request,
+    kind: str,
+    values: dict[str, Any],
+    problems: dict[str, str],
+    *,
+    status_code: int = 200,
+    refused: tuple[str, dict[str, object]] | None = None,
 ) -> Response:
     listed = commitments(kind)
     english = request_language(request) == "en"
@@ -84,6 +95,7 @@ def _form_page(
         "problems": problems,
         "labels": _labels(request),
         "field_keys": FIELDS,
+        **({"refused": refused} if refused else {}),
     }
     return render(request, "joining/form.html", context, status_code=status_code)
 
@@ -113,20 +125,15 @@ def apply(
     contact_email: Annotated[str, Form(max_length=LONGEST_FIELD)] = "",
     commitment: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
-    """Send the application; a missing field or commitment shows the form again, saying which and what to do."""
+    """Send the application; a missing field or commitment shows the form again, saying which and what to do.
+
+    A client address sends at most `portal_join_max_per_hour` applications an hour; one more is refused with 429
+    (the form kept, saying when to send it again), so that a script cannot fill the secretariat's list.
+    """
     if kind not in v.MEMBER_KIND_CODES:
         raise HTTPException(status_code=404)
     accepted = frozenset(commitment or ())
     application = ApplicationForm(organisation_name, kind, region, contact_name, contact_email, accepted)
-    problems = application_problems(application)
-    if not problems:
-        try:
-            submit_application(portal_state(request).resources.ledger, application)
-        except JoiningError as error:
-            problems = error.problems
-        else:
-            flash(request, "join.sent")
-            return redirect("/join/sent")
     values = {
         "organisation_name": organisation_name,
         "region": region,
@@ -134,6 +141,25 @@ def apply(
         "contact_email": contact_email,
         "accepted": sorted(accepted),
     }
+    problems = application_problems(application)
+    if problems:
+        return _refused_form(request, kind, values, problems)
+    state = portal_state(request)
+    until = state.join_throttle.admit(client_key(request.client.host if request.client else None))
+    if until is not None:
+        refused = ("join.too_many", {"n": state.settings.portal_join_max_per_hour, "until": japan_time(until)})
+        response = _form_page(request, kind, values, {}, status_code=429, refused=refused)
+        response.headers["retry-after"] = str(max(1, math.ceil((until - now()).total_seconds())))
+        return response
+    try:
+        submit_application(state.resources.ledger, application)
+    except JoiningError as error:
+        return _refused_form(request, kind, values, error.problems)
+    flash(request, "join.sent")
+    return redirect("/join/sent")
+
+
+def _refused_form(request: Request, kind: str, values: dict[str, Any], problems: list[Problem]) -> Response:
     found = {problem.field: problem.code for problem in problems}
     return _form_page(request, kind, values, found, status_code=400)
 
@@ -206,10 +232,11 @@ def approve(
         approval = approve_application(
             state.resources, state.accounts, application_id, member_id=member_id, joined_on=day, decided_by=user.email
         )
-    except JoiningError as error:
+    except JoiningError as error:  # shown with the application as it is now (decided meanwhile, perhaps)
         problems = {problem.field: problem.code for problem in error.problems}
+        current = _application(request, application_id)
         return _application_page(
-            request, user, found, status_code=400, member_id=member_id, joined_on=joined_on, problems=problems
+            request, user, current, status_code=400, member_id=member_id, joined_on=joined_on, problems=problems
         )
     hours = f"{state.settings.portal_invitation_hours:g}"
     context = {"approval": approval, "labels": _labels(request), "hours": hours}
@@ -224,11 +251,12 @@ def send_back(
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Return the application unapproved, with a note saying what the organisation should change."""
-    found = _application(request, application_id)
+    _application(request, application_id)  # 404 for an unknown one
     try:
         return_application(portal_state(request).resources.ledger, application_id, note=note, decided_by=user.email)
-    except JoiningError as error:
+    except JoiningError as error:  # shown with the application as it is now (decided meanwhile, perhaps)
         problems = {problem.field: problem.code for problem in error.problems}
-        return _application_page(request, user, found, status_code=400, note=note, problems=problems)
+        current = _application(request, application_id)
+        return _application_page(request, user, current, status_code=400, note=note, problems=problems)
     flash(request, "applications.returned")
     return redirect(f"/secretariat/applications/{application_id}")

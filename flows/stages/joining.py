@@ -152,13 +152,22 @@ class Approval:
     invitation_link: str
 
 
-def _undecided(ledger: Ledger, application_id: str) -> JoinApplication:
-    application = ledger.get_join_application(application_id)
-    if application is None:
-        raise JoiningError([Problem("application_id", "applications.unknown")])
-    if application.status != "submitted":
-        raise JoiningError([Problem("application_id", "applications.already_decided")])
-    return application
+def _decide(
+    ledger: Ledger, application_id: str, *, status: str, decided_by: str, note: str | None = None
+) -> JoinApplication:
+    """Take the decision if the application still waits for one; the ledger's guarded update is the only check.
+
+    Reading the status first and writing it after would let two secretariat users, deciding at once, both pass.
+    """
+    decided = ledger.decide_join_application(application_id, status=status, decided_by=decided_by, note=note)
+    if decided is None:
+        code = (
+            "applications.unknown"
+            if ledger.get_join_application(application_id) is None
+            else "applications.already_decided"
+        )
+        raise JoiningError([Problem("application_id", code)])
+    return decided
 
 
 def approve_application(
@@ -170,10 +179,46 @@ def approve_application(
     joined_on: date,
     decided_by: str,
 ) -> Approval:
-    """Register the applicant as a member from `joined_on` (its obligations start then) and invite its contact."""
+    """Register the applicant as a member from `joined_on` (its obligations start then) and invite its contact.
+
+    The decision, the member and the invitation are one transaction: the decision is taken first, and any refusal
+    after it (a member id taken, a contact with an account) undoes it, so nothing is half done.
+    """
     ledger = resources.ledger
-    application = _undecided(ledger, application_id)
+    if accounts.ledger is not ledger:
+        msg = "the accounts must be over the resources' ledger: the invitation belongs to the approval's transaction"
+        raise ValueError(msg)
     member_id = member_id.strip()
+    with ledger.batch():
+        application = _decide(ledger, application_id, status="approved", decided_by=decided_by)
+        problems = _approval_problems(ledger, application, member_id=member_id, joined_on=joined_on)
+        if problems:
+            raise JoiningError(problems)
+        raw = member_rows(
+            member_id=member_id,
+            name=application.organisation_name,
+            kind=application.kind,
+            region=application.region,
+            joined_on=joined_on.isoformat(),
+        )
+        imported = import_members(resources, raw, file=f"join application {application_id}")
+        if imported.n_registered != 1:
+            # The form's checks match the contract's; a refusal here means the contract grew a rule they lack.
+            raise JoiningError([Problem("member_id", "applications.not_registered")])
+        member = ledger.get_member(member_id)
+        assert member is not None  # noqa: S101 - just registered
+        try:
+            _, token = accounts.invite(application.contact_email, member_id=member_id, created_by=decided_by)
+        except AccountError as error:  # checked above; a race with another invitation of the same address
+            raise JoiningError([Problem("contact_email", error.code)]) from None
+        decided = ledger.record_join_member(application_id, member_id)
+    return Approval(decided, member, accounts.invitation_link(token))
+
+
+def _approval_problems(
+    ledger: Ledger, application: JoinApplication, *, member_id: str, joined_on: date
+) -> list[Problem]:
+    """What stops an application becoming this member: its id, its joining date, a contact who has an account."""
     problems: list[Problem] = []
     if not re.fullmatch(MEMBER_ID_PATTERN, member_id):
         problems.append(Problem("member_id", "applications.bad_member_id"))
@@ -184,40 +229,23 @@ def approve_application(
     existing = ledger.user_by_email(application.contact_email)
     if existing is not None:  # an address is never moved from one member to another
         problems.append(Problem("contact_email", "invite.other_member"))
-    if problems:
-        raise JoiningError(problems)
-    raw = member_rows(
-        member_id=member_id,
-        name=application.organisation_name,
-        kind=application.kind,
-        region=application.region,
-        joined_on=joined_on.isoformat(),
-    )
-    imported = import_members(resources, raw, file=f"join application {application_id}")
-    if imported.n_registered != 1:
-        # The form's checks match the contract's; a refusal here means the contract grew a rule they lack.
-        raise JoiningError([Problem("member_id", "applications.not_registered")])
-    member = ledger.get_member(member_id)
-    assert member is not None  # noqa: S101 - just registered
-    try:
-        _, token = accounts.invite(application.contact_email, member_id=member_id, created_by=decided_by)
-    except AccountError as error:  # checked above; a race with another invitation of the same address
-        raise JoiningError([Problem("contact_email", error.code)]) from None
-    decided = ledger.decide_join_application(
-        application_id, status="approved", decided_by=decided_by, note=None, member_id=member_id
-    )
-    return Approval(decided, member, accounts.invitation_link(token))
+    return problems
 
 
 def return_application(ledger: Ledger, application_id: str, *, note: str, decided_by: str) -> JoinApplication:
-    """Send an application back unapproved with a note saying what to change (the note is required)."""
-    _undecided(ledger, application_id)
+    """Send an application back unapproved with a note saying what to change (the note is required).
+
+    Decided first, as an approval is, so that an application decided meanwhile says so before the note is judged;
+    a refused note undoes the decision.
+    """
     note = note.strip()
-    if not note:
-        raise JoiningError([Problem("note", "applications.missing_note")])
-    if len(note) > MAX_NOTE_CHARS:
-        raise JoiningError([Problem("note", "applications.too_long_note")])
-    return ledger.decide_join_application(application_id, status="returned", decided_by=decided_by, note=note)
+    with ledger.batch():
+        decided = _decide(ledger, application_id, status="returned", decided_by=decided_by, note=note)
+        if not note:
+            raise JoiningError([Problem("note", "applications.missing_note")])
+        if len(note) > MAX_NOTE_CHARS:
+            raise JoiningError([Problem("note", "applications.too_long_note")])
+    return decided
 
 
 def suggested_member_id(application: JoinApplication) -> str:

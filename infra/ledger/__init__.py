@@ -7,8 +7,9 @@ touch a closed session.
 
 from __future__ import annotations
 
-from infra.ledger.accounts import ApiToken, Invitation, JoinApplication, LoginFailures, PortalUser
+from infra.ledger.accounts import ApiToken, Invitation, LoginFailures, PortalUser
 from infra.ledger.database import MIGRATIONS, create_database_if_missing, create_engine, upgrade
+from infra.ledger.joining import JoinApplication
 from infra.ledger.names import check_http_url, check_secret_block, check_table_name
 from infra.ledger.records import (
     LIVE_STATUSES,

@@ -1,4 +1,4 @@
-"""The portal's part of the ledger: users, invitations, login failures, API tokens and joining applications.
+"""The portal's part of the ledger: users, invitations, login failures and API tokens.
 
 Rows in, frozen records out, as the rest of the ledger. The policy (hashing, expiry, locks) is the portal's
 (`infra.portal.accounts`); this module only stores and finds, and never sees a secret: only hashes.
@@ -13,11 +13,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from infra.ledger.account_tables import (
-    APPLICATION_STATUSES,
     ROLES,
     ApiTokenRow,
     InvitationRow,
-    JoinApplicationRow,
     LoginFailureRow,
     PortalUserRow,
 )
@@ -79,25 +77,6 @@ class ApiToken:
     created_at: datetime
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class JoinApplication:
-    """An organisation's application to join the partnership (参画申請書) and the secretariat's decision."""
-
-    application_id: str
-    organisation_name: str
-    kind: str
-    region: str
-    contact_name: str
-    contact_email: str
-    commitments_accepted_at: datetime
-    submitted_at: datetime
-    status: str
-    note: str | None = None
-    decided_at: datetime | None = None
-    decided_by: str | None = None
-    member_id: str | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -310,68 +289,6 @@ class AccountLedger(SessionScope):
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    # joining applications ------------------------------------------------------------------------
-
-    def add_join_application(
-        self,
-        *,
-        organisation_name: str,
-        kind: str,
-        region: str,
-        contact_name: str,
-        contact_email: str,
-        commitments_accepted_at: datetime,
-    ) -> JoinApplication:
-        """Record a submitted application."""
-        at = now()
-        with self._session() as session:
-            row = JoinApplicationRow(
-                application_id=new_id("app-", at),
-                organisation_name=organisation_name,
-                kind=kind,
-                region=region,
-                contact_name=contact_name,
-                contact_email=normalize_email(contact_email),
-                commitments_accepted_at=commitments_accepted_at,
-                submitted_at=at,
-                status="submitted",
-            )
-            session.add(row)
-            return _application(row)
-
-    def join_applications(self, *, status: str | None = None) -> list[JoinApplication]:
-        """Applications (of one status), oldest first."""
-        query = sa.select(JoinApplicationRow).order_by(JoinApplicationRow.submitted_at)
-        if status is not None:
-            query = query.where(JoinApplicationRow.status == status)
-        with self._session() as session:
-            return [_application(row) for row in session.scalars(query)]
-
-    def get_join_application(self, application_id: str) -> JoinApplication | None:
-        """An application by id."""
-        with self._session() as session:
-            row = session.get(JoinApplicationRow, application_id)
-            return None if row is None else _application(row)
-
-    def decide_join_application(
-        self, application_id: str, *, status: str, decided_by: str, note: str | None, member_id: str | None = None
-    ) -> JoinApplication:
-        """Approve (with the member it became) or return (with a note) an application."""
-        if status not in APPLICATION_STATUSES or status == "submitted":
-            msg = f"a decision is 'approved' or 'returned', not {status!r}"
-            raise ValueError(msg)
-        with self._session() as session:
-            row = session.get(JoinApplicationRow, application_id)
-            if row is None:
-                msg = f"no join application {application_id!r}"
-                raise ValueError(msg)
-            row.status = status
-            row.decided_by = decided_by
-            row.note = note
-            row.decided_at = now()
-            row.member_id = member_id
-            return _application(row)
-
 
 def _user(row: PortalUserRow) -> PortalUser:
     return PortalUser(
@@ -412,22 +329,4 @@ def _token(row: ApiTokenRow) -> ApiToken:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
-    )
-
-
-def _application(row: JoinApplicationRow) -> JoinApplication:
-    return JoinApplication(
-        application_id=row.application_id,
-        organisation_name=row.organisation_name,
-        kind=row.kind,
-        region=row.region,
-        contact_name=row.contact_name,
-        contact_email=row.contact_email,
-        commitments_accepted_at=row.commitments_accepted_at,
-        submitted_at=row.submitted_at,
-        status=row.status,
-        note=row.note,
-        decided_at=row.decided_at,
-        decided_by=row.decided_by,
-        member_id=row.member_id,
     )

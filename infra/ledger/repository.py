@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from infra.ledger.accounts import AccountLedger
 from infra.ledger.database import create_engine, upgrade
 from infra.ledger.disclosure import DisclosureLedger
+from infra.ledger.joining import JoinLedger
 from infra.ledger.member_history import MemberHistoryLedger, check_kind_and_region
 from infra.ledger.names import (
     check_http_url,
@@ -35,7 +36,7 @@ from infra.ledger.tables import MemberRow, RunRow, SourceRow
 from infra.storage.keys import check_dataset, check_member_id
 
 
-class Ledger(SubmissionLedger, DisclosureLedger, MemberHistoryLedger, AccountLedger):
+class Ledger(SubmissionLedger, DisclosureLedger, MemberHistoryLedger, AccountLedger, JoinLedger):
     """The ledger over one SQLAlchemy engine; build it with `Ledger.connect(url)`."""
 
     def __repr__(self) -> str:

@@ -20,10 +20,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from infra.ledger import PortalUser
 from infra.portal.accounts import MIN_PASSWORD_CHARS, AccountError, LoginResult
-from infra.portal.i18n import LANGUAGES, language
+from infra.portal.i18n import LANGUAGES, japan_time, language
 from infra.portal.web import LoginRequired, flash, local_path, portal_state, redirect, render
-
-JAPAN_TIME_OFFSET_S = 9 * 3600
 
 
 def current_user(request: Request) -> PortalUser:
@@ -97,8 +95,7 @@ async def login(
         return redirect(local_path(next))
     await asyncio.sleep(outcome.delay_seconds)
     if outcome.result is LoginResult.locked and outcome.locked_until is not None:
-        until = time.strftime("%Y-%m-%d %H:%M", time.gmtime(outcome.locked_until.timestamp() + JAPAN_TIME_OFFSET_S))
-        error = ("login.locked", {"until": until})
+        error = ("login.locked", {"until": japan_time(outcome.locked_until)})
         status_code = 429
     else:
         error = ("login.wrong", {})

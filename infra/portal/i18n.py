@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Final, Literal
 
 from infra.portal.messages import MESSAGES
@@ -9,6 +10,7 @@ from infra.portal.messages import MESSAGES
 Language = Literal["ja", "en"]
 LANGUAGES: Final[tuple[Language, ...]] = ("ja", "en")
 DEFAULT_LANGUAGE: Final[Language] = "ja"
+JAPAN_TIME = timezone(timedelta(hours=9))
 
 
 def language(code: object) -> Language:
@@ -35,3 +37,15 @@ def translate(key: str, lang: Language, /, **fields: object) -> str:
     japanese, english = MESSAGES[key]
     text = english if lang == "en" else japanese
     return text.format(**fields) if fields else text
+
+
+def japan_time(at: datetime) -> str:
+    """A moment as members read it in a message: Japan time to the minute (the message says "Japan time").
+
+    Examples:
+        >>> from datetime import UTC
+        >>> japan_time(datetime(2026, 4, 1, 15, 30, 59, tzinfo=UTC))
+        '2026-04-02 00:30'
+
+    """
+    return at.astimezone(JAPAN_TIME).strftime("%Y-%m-%d %H:%M")

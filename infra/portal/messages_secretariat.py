@@ -228,6 +228,12 @@ SECRETARIAT_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "この参画要件に同意する場合はチェックを入れてください。同意できない場合は事務局に相談してください。",
         "Tick this commitment to accept it; if you cannot, talk to the secretariat first.",
     ),
+    "join.too_many": (
+        "このネットワークから1時間に送信できる申請（{n} 件）を超えたため、この申請は受け付けていません。"
+        "{until}（日本時間）以降にもう一度送信してください。",
+        "More applications were sent from your network than the {n} an hour it may send: this one was not "
+        "received. Send it again after {until} (Japan time).",
+    ),
     "join.sent": ("申請を受け付けました。", "Your application was received."),
     "join.sent_title": ("申請を受け付けました", "Application received"),
     "join.next_steps": (
@@ -296,8 +302,10 @@ SECRETARIAT_MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "applications.too_long_note": ("理由は2000文字以内にしてください。", "Keep the note to 2000 characters."),
     "applications.unknown": ("その申請は見つかりません。", "No such application."),
     "applications.already_decided": (
-        "この申請はすでに承認または差し戻し済みです。",
-        "This application has already been approved or returned.",
+        "この申請はすでに承認または差し戻されています（別の担当者が先に判断したのかもしれません）。"
+        "今回の操作は記録していません。",
+        "This application has already been approved or returned (perhaps by someone else a moment before): "
+        "this decision was not recorded.",
     ),
     "applications.returned": ("申請を差し戻しました。", "The application was returned."),
     "applications.approved_title": ("会員に登録しました", "Member registered"),

@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from infra.ledger import PortalUser
 from infra.portal.accounts import Accounts
 from infra.portal.i18n import Language, language, translate
 from infra.portal.multipart_token import MultipartTokenHeader
+from infra.portal.throttle import AddressThrottle
 from infra.resources import Resources
 from infra.settings import Settings
 
@@ -55,11 +57,12 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class PortalState:
-    """What routes reach through `request.app.state.portal`: settings, resources and accounts."""
+    """What routes reach through `request.app.state.portal`: settings, resources, accounts and the joining limit."""
 
     settings: Settings
     resources: Resources
     accounts: Accounts
+    join_throttle: AddressThrottle
 
 
 class LoginRequired(Exception):  # noqa: N818 - a redirect, not an error
@@ -253,7 +256,10 @@ def create_base_app(settings: Settings, resources: Resources) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.portal = PortalState(
-        settings=settings, resources=resources, accounts=Accounts(resources.ledger, settings)
+        settings=settings,
+        resources=resources,
+        accounts=Accounts(resources.ledger, settings),
+        join_throttle=AddressThrottle(limit=settings.portal_join_max_per_hour, window=timedelta(hours=1)),
     )
     secret = portal_secret(settings)
     # Outermost last: headers → sessions → a multipart form's token as a header → CSRF → routes (the CSRF failure

@@ -11,10 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,14 +21,13 @@ from typing import TypeVar
 
 import httpx
 import pytest
-from minio import Minio
 
 from infra.devservers.loopback import free_port, log_tail
 from tests.integration.conftest import MinioServer
+from tests.integration.installation import JUNKAN, installation_env, make_bucket, run_cli, stop
 
 T = TypeVar("T")
 
-JUNKAN = Path(sys.executable).parent / "junkan"
 START_TIMEOUT_S = 120.0
 # An upload is judged by a `junkan run` the portal starts: a cold process importing Polars, GX and pyiceberg, talking
 # to MinIO, PostgreSQL and Prefect, on a machine shared with other test runs.
@@ -51,18 +48,7 @@ class PortalServer:
 
     def cli(self, *args: str, timeout: float = 180) -> str:
         """Run the real CLI as the secretariat does on this installation; its output (a failure fails the test)."""
-        done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-            [str(JUNKAN), *args],
-            cwd=self.home,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"junkan {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return done.stdout
+        return run_cli(args, env=self.env, cwd=self.home, timeout=timeout)
 
     def add_member(self, member_id: str, *, kind: str, name: str, region: str, joined_on: str) -> None:
         """`junkan members add`: the secretariat registers a member."""
@@ -120,26 +106,15 @@ def portal_server(
     home, logs = folder / "home", folder / "logs"
     home.mkdir()
     logs.mkdir()
-    bucket = f"portal-{secrets.token_hex(4)}"
+    bucket = make_bucket(minio_server, "portal")
     port = free_port()
-    env = {
-        **{name: value for name, value in os.environ.items() if not name.startswith(("JUNKAN_", "PREFECT_"))},
-        "JUNKAN_HOME": str(home),
-        "JUNKAN_WORKER": "off",  # the warm worker has its own tests (test_worker.py)
+    extra = {
         "JUNKAN_DATABASE_URL": module_database_url,
-        "JUNKAN_STORAGE_URL": f"s3://{bucket}",
-        "JUNKAN_S3_ENDPOINT": minio_server.endpoint,
-        "JUNKAN_S3_ACCESS_KEY": minio_server.access_key,
-        "JUNKAN_S3_SECRET_KEY": minio_server.secret_key,
-        "JUNKAN_PREFECT_API_URL": prefect_api_url,
         "JUNKAN_PORTAL_PORT": str(port),
         "JUNKAN_PORTAL_INGEST": "run",
         "NO_COLOR": "1",
     }
-    # Made up front: Iceberg's first metadata is written before S3Storage would create the bucket.
-    Minio(
-        minio_server.endpoint, access_key=minio_server.access_key, secret_key=minio_server.secret_key, secure=False
-    ).make_bucket(bucket)
+    env = installation_env(minio_server, home=home, bucket=bucket, prefect_api_url=prefect_api_url, extra=extra)
     url = f"http://127.0.0.1:{port}"
     with (logs / "portal.log").open("ab") as output:
         process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
@@ -151,13 +126,7 @@ def portal_server(
         yield server
     finally:
         runs = children(process.pid)  # a `junkan run` the portal started stops with it
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop(process, timeout=60)
         left = [pid for pid in runs if _alive(pid)]
         for pid in left:
             os.kill(pid, signal.SIGKILL)

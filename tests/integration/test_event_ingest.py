@@ -11,12 +11,9 @@ is ingested exactly once.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +33,7 @@ from infra.events.minio_notifications import configure_notifications
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
 from tests.integration.conftest import REPO, MinioServer, free_port, log_tail
+from tests.integration.installation import JUNKAN, installation_env, make_bucket, run_cli, stop
 
 T = TypeVar("T")
 
@@ -68,24 +66,13 @@ class Installation:
 
     def cli(self, *args: str, timeout: float = 120) -> str:
         """Run the real CLI (with `serve` and `events` registered) and return its output; fail on an error."""
-        done = subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
-            [str(Path(sys.executable).parent / "junkan"), *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"junkan {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return done.stdout
+        return run_cli(args, env=self.env, cwd=REPO, timeout=timeout)
 
     def start(self, name: str, *args: str) -> None:
         """Start a long-running CLI command in the background, its output in logs/<name>.log."""
         with (self.logs / f"{name}.log").open("ab") as output:
             self.processes[name] = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-                [str(Path(sys.executable).parent / "junkan"), *args],
+                [str(JUNKAN), *args],
                 cwd=REPO,
                 env=self.env,
                 stdout=output,
@@ -94,14 +81,7 @@ class Installation:
 
     def stop(self, name: str) -> None:
         """Stop a background command with SIGTERM (its normal shutdown) and wait for it."""
-        process = self.processes.pop(name)
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop(self.processes.pop(name), timeout=30)
 
     def diagnostics(self) -> str:
         """Logs to show when something did not happen in time."""
@@ -142,21 +122,15 @@ def installation(
     home = tmp_path / "home"
     logs = tmp_path / "logs"
     logs.mkdir()
-    bucket = f"ingest-{secrets.token_hex(4)}"
+    # Made up front: build_resources' ensure_tables writes Iceberg metadata before S3Storage creates the bucket.
+    bucket = make_bucket(minio_server, "ingest")
     events_port = free_port()
-    junkan = {
-        "JUNKAN_HOME": str(home),
-        "JUNKAN_STORAGE_URL": f"s3://{bucket}",
-        "JUNKAN_S3_ENDPOINT": minio_server.endpoint,
-        "JUNKAN_S3_ACCESS_KEY": minio_server.access_key,
-        "JUNKAN_S3_SECRET_KEY": minio_server.secret_key,
-        "JUNKAN_PREFECT_API_URL": prefect_api_url,
+    extra = {
         "JUNKAN_EVENTS_TOKEN": secrets.token_hex(24),
         "JUNKAN_EVENTS_PORT": str(events_port),
         "JUNKAN_INGEST_WINDOW_SECONDS": str(WINDOW_S),
     }
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("JUNKAN_", "PREFECT_"))}
-    inherited["JUNKAN_WORKER"] = "off"  # the warm worker has its own tests (test_worker.py)
+    env = installation_env(minio_server, home=home, bucket=bucket, prefect_api_url=prefect_api_url, extra=extra)
     settings = Settings(
         home=home,
         storage_url=f"s3://{bucket}",
@@ -164,11 +138,7 @@ def installation(
         s3_access_key=SecretStr(minio_server.access_key),
         s3_secret_key=SecretStr(minio_server.secret_key),
     )
-    # Created up front: build_resources' ensure_tables writes Iceberg metadata before S3Storage creates the bucket.
-    Minio(
-        minio_server.endpoint, access_key=minio_server.access_key, secret_key=minio_server.secret_key, secure=False
-    ).make_bucket(bucket)
-    built = Installation(home, {**inherited, **junkan}, settings, bucket, events_port, prefect_api_url, logs, {})
+    built = Installation(home, env, settings, bucket, events_port, prefect_api_url, logs, {})
     try:
         yield built
     finally:

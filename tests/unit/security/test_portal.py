@@ -14,6 +14,14 @@ FLOWS_CSV = (
     "city-a,令和6年度,plastics,collection,recycling,12,トン,JP-13\n"
 ).encode()
 
+APPLICATION = {
+    "organisation_name": "C大学",
+    "region": "JP-13",
+    "contact_name": "研究 花子",
+    "contact_email": "kenkyu@c-univ.example.ac.jp",
+    "commitment": ["project_started", "results_disclosed"],
+}
+
 
 @pytest.fixture
 def portal(tmp_path: Path) -> Portal:
@@ -89,6 +97,28 @@ def test_failed_logins_are_slowed(tmp_path: Path) -> None:
     started = time.monotonic()
     client.post("/login", data={"csrftoken": token, "email": "x@example.jp", "password": "wrong password"})
     assert time.monotonic() - started >= 0.4
+
+
+def test_applications_to_join_are_limited_per_client_address(tmp_path: Path) -> None:
+    from flows.portal import create_app
+
+    portal = make_portal(tmp_path, portal_join_max_per_hour=2)
+    app = create_app(portal.settings, resources=portal.resources)  # one portal, as `junkan portal` serves
+    here, elsewhere = portal.client(app=app, address="198.51.100.7"), portal.client(app=app, address="203.0.113.9")
+
+    sent = [post_form(here, "/join/university", "/join/university", APPLICATION) for _ in range(3)]
+    here.get("/lang/en?next=/join/university")
+    in_english = post_form(here, "/join/university", "/join/university", APPLICATION)
+    from_elsewhere = post_form(elsewhere, "/join/university", "/join/university", APPLICATION)
+
+    assert [one.status_code for one in sent] == [303, 303, 429]
+    assert "このネットワークから1時間に送信できる申請（2 件）を超えたため" in sent[2].text
+    assert 'value="C大学"' in sent[2].text  # the form is kept, to send again later
+    assert 0 < int(sent[2].headers["retry-after"]) <= 3600
+    assert in_english.status_code == 429
+    assert "than the 2 an hour it may send: this one was not received" in in_english.text
+    assert from_elsewhere.status_code == 303  # another address is not held back
+    assert len(portal.resources.ledger.join_applications()) == 3
 
 
 def test_a_member_cannot_open_or_withdraw_another_members_submission(portal: Portal) -> None:

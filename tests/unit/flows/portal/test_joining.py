@@ -261,3 +261,115 @@ def test_the_cli_lists_approves_and_returns_applications_as_the_portal_does(
     returned = portal.resources.ledger.get_join_application(second.application_id)
     assert returned is not None
     assert (returned.status, returned.note, returned.decided_by) == ("returned", "Please name the project.", "cli")
+
+
+# --- two decisions of one application (issue 29's leftovers) -------------------------------------------------------
+
+
+def decide(portal: Portal, application_id: str, decision: str, member_id: str) -> object:
+    """One secretariat user's decision through the same stage as the portal's pages and the CLI."""
+    from flows.stages.joining import approve_application, return_application
+
+    if decision == "approve":
+        return approve_application(
+            portal.resources,
+            portal.accounts,
+            application_id,
+            member_id=member_id,
+            joined_on=date(2025, 10, 1),
+            decided_by=f"{member_id}@secretariat",
+        )
+    return return_application(portal.resources.ledger, application_id, note="部署の共有アドレスで", decided_by="b")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("approve", "approve"), ("approve", "return"), ("return", "approve"), ("return", "return")]
+)
+def test_a_second_decision_of_an_application_is_refused_and_changes_nothing(
+    portal: Portal, first: str, second: str
+) -> None:
+    from flows.stages.joining import JoiningError, Problem
+
+    apply(portal)
+    [waiting] = portal.resources.ledger.join_applications()
+    decide(portal, waiting.application_id, first, "city-kitakyushu")
+    decided = portal.resources.ledger.get_join_application(waiting.application_id)
+    members = portal.resources.ledger.list_members()
+    users = portal.resources.ledger.users()
+
+    with pytest.raises(JoiningError) as refused:
+        decide(portal, waiting.application_id, second, "city-kitakyushu-2")
+
+    assert refused.value.problems == [Problem("application_id", "applications.already_decided")]
+    assert portal.resources.ledger.get_join_application(waiting.application_id) == decided
+    assert portal.resources.ledger.list_members() == members  # at most the first decision's member
+    assert portal.resources.ledger.users() == users
+    assert portal.resources.ledger.get_member("city-kitakyushu-2") is None
+
+
+def test_two_secretariat_users_approving_at_once_make_one_member(portal: Portal) -> None:
+    import threading
+
+    from flows.stages.joining import Approval, JoiningError
+
+    apply(portal)
+    [waiting] = portal.resources.ledger.join_applications()
+    start = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def approve_as(member_id: str) -> None:
+        start.wait()
+        try:
+            outcomes[member_id] = decide(portal, waiting.application_id, "approve", member_id)
+        except JoiningError as error:
+            outcomes[member_id] = [problem.code for problem in error.problems]
+
+    threads = [threading.Thread(target=approve_as, args=(one,)) for one in ("city-k-1", "city-k-2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    [winner] = [one for one, outcome in outcomes.items() if isinstance(outcome, Approval)]
+    [loser] = [one for one in outcomes if one != winner]
+    assert outcomes[loser] == ["applications.already_decided"]
+    assert portal.resources.ledger.get_member(winner) is not None
+    assert portal.resources.ledger.get_member(loser) is None
+    decided = portal.resources.ledger.get_join_application(waiting.application_id)
+    assert decided is not None
+    assert (decided.status, decided.member_id, decided.decided_by) == ("approved", winner, f"{winner}@secretariat")
+
+
+def test_a_decision_from_a_page_opened_before_another_users_is_refused_saying_so(portal: Portal) -> None:
+    from tests.portal_helpers import csrf_from
+
+    apply(portal)
+    [waiting] = portal.resources.ledger.join_applications()
+    _, token = portal.accounts.invite("second@junkan.example.jp", member_id=None, created_by="test")
+    portal.accounts.accept_invitation(token, PASSWORD, PASSWORD)
+    first, second = portal.logged_in(SECRETARIAT), portal.logged_in("second@junkan.example.jp")
+    page = f"/secretariat/applications/{waiting.application_id}"
+    stale = csrf_from(second.get(page).text)  # both have the page open, with its forms
+    approved = post_form(first, page, f"{page}/approve", {"member_id": "city-kitakyushu", "joined_on": "2025-10-01"})
+    assert approved.status_code == 200
+
+    returned = second.post(f"{page}/return", data={"csrftoken": stale, "note": "連絡先を直してください。"})
+    second.get(f"/lang/en?next={page}")
+    in_english = second.post(
+        f"{page}/approve", data={"csrftoken": stale, "member_id": "city-k-2", "joined_on": "2025-10-01"}
+    )
+
+    assert (returned.status_code, in_english.status_code) == (400, 400)
+    assert MESSAGES["applications.already_decided"][0] in returned.text
+    assert MESSAGES["applications.already_decided"][1] in in_english.text
+    assert "状態: 承認済み (city-kitakyushu)" in returned.text  # the page as it is now, without its forms
+    assert f'action="{page}/return"' not in returned.text
+    decided = portal.resources.ledger.get_join_application(waiting.application_id)
+    assert decided is not None
+    assert (decided.status, decided.member_id, decided.note, decided.decided_by) == (
+        "approved",
+        "city-kitakyushu",
+        None,
+        SECRETARIAT,
+    )
+    assert portal.resources.ledger.get_member("city-k-2") is None
