@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from infra.ledger.account_tables import (
     ROLES,
@@ -20,6 +21,7 @@ from infra.ledger.account_tables import (
     PortalUserRow,
 )
 from infra.ledger.session import SessionScope, new_id, now
+from infra.ledger.tables import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -223,17 +225,37 @@ class AccountLedger(SessionScope):
             row = session.get(LoginFailureRow, normalize_email(email))
             return None if row is None else _failures(row)
 
-    def record_login_failure(self, email: str, *, at: datetime, locked_until: datetime | None) -> LoginFailures:
-        """Count one more failed login of an address, and the lock it leads to (if any)."""
+    def record_login_failure(self, email: str, *, at: datetime, lock_after: int, lock_for: timedelta) -> LoginFailures:
+        """Count one more failed login of an address, locking it for `lock_for` from the `lock_after`-th in a row.
+
+        One statement (an upsert that adds 1 where the row is): failures arriving together each count, and the one
+        that reaches `lock_after` locks, however many password checks ran at once. Read, add and write lost counts
+        under parallel guessing, so a script could keep an address below the lock for ever.
+        """
         email = normalize_email(email)
+        count = LoginFailureRow.n_failures + 1
+        lock = sa.literal(at + lock_for, UTCDateTime())
         with self._session() as session:
-            row = session.get(LoginFailureRow, email)
-            if row is None:
-                row = LoginFailureRow(email=email, n_failures=0, last_failed_at=at)
-                session.add(row)
-            row.n_failures += 1
-            row.last_failed_at = at
-            row.locked_until = locked_until
+            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            statement = (
+                insert(LoginFailureRow)
+                .values(email=email, n_failures=1, last_failed_at=at, locked_until=None)
+                .on_conflict_do_update(
+                    index_elements=[LoginFailureRow.email],
+                    set_={
+                        "n_failures": count,
+                        "last_failed_at": at,
+                        "locked_until": sa.case((count >= lock_after, lock)),
+                    },
+                )
+            )
+            session.execute(statement)
+            if lock_after <= 1:  # the first failure already locks (an insert has no row to add to)
+                session.execute(
+                    sa.update(LoginFailureRow).where(LoginFailureRow.email == email).values(locked_until=lock)
+                )
+            row = session.get(LoginFailureRow, email, populate_existing=True)
+            assert row is not None  # noqa: S101 - just written
             return _failures(row)
 
     def clear_login_failures(self, email: str) -> None:

@@ -139,13 +139,15 @@ class Accounts:
             if self.hasher.check_needs_rehash(user.password_hash or ""):
                 self.ledger.set_password_hash(user.user_id, self.hasher.hash(password))
             return Login(LoginResult.ok, user=user)
-        n_failures = (failures.n_failures if failures else 0) + 1
-        locked_until = None
-        if n_failures >= self.settings.portal_login_max_failures:
-            locked_until = at + timedelta(seconds=self.settings.portal_login_lock_seconds)
-        self.ledger.record_login_failure(email, at=at, locked_until=locked_until)
+        failed = self.ledger.record_login_failure(
+            email,
+            at=at,
+            lock_after=self.settings.portal_login_max_failures,
+            lock_for=timedelta(seconds=self.settings.portal_login_lock_seconds),
+        )
+        locked_until = failed.locked_until
         result = LoginResult.locked if locked_until else LoginResult.wrong
-        return Login(result, delay_seconds=self._delay(n_failures), locked_until=locked_until)
+        return Login(result, delay_seconds=self._delay(failed.n_failures), locked_until=locked_until)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:

@@ -17,7 +17,12 @@ import pytest
 from tests.servers_left import TOKEN_VARIABLE
 
 REPO = Path(__file__).resolve().parents[2]
-MODULES = ["tests/unit/infra/test_ledger.py", "tests/unit/infra/test_warehouse.py"]
+MODULES = [
+    "tests/unit/infra/test_ledger.py",
+    "tests/unit/infra/test_ledger_joining.py",
+    "tests/unit/infra/test_ledger_logins.py",
+    "tests/unit/infra/test_warehouse.py",
+]
 
 
 @pytest.mark.parametrize("module", MODULES)

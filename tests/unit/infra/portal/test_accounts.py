@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,26 @@ def test_failed_logins_are_slowed_then_locked_even_with_the_right_password(porta
 def test_an_unknown_address_fails_and_locks_like_a_known_one(portal: Portal) -> None:
     outcomes = [portal.accounts.login("nobody@example.jp", PASSWORD).result for _ in range(3)]
     assert outcomes == [LoginResult.wrong, LoginResult.wrong, LoginResult.locked]
+
+
+def test_failed_logins_arriving_together_each_count_towards_the_lock(portal: Portal) -> None:
+    # A script guessing in parallel: every attempt reads "no failures yet" before any of them is recorded.
+    email = portal.member_user("city-a", "officer@city-a.example.jp")
+    start = threading.Barrier(8)
+
+    def guess(_: int) -> LoginResult:
+        start.wait()
+        return portal.accounts.login(email, "wrong password!").result
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(guess, range(8)))
+
+    assert LoginResult.ok not in results
+    assert LoginResult.locked in results  # the attempts that made it the 3rd failure or later locked it
+    failures = portal.resources.ledger.login_failures(email)
+    assert failures is not None
+    assert failures.n_failures == 8
+    assert portal.accounts.login(email, PASSWORD).result is LoginResult.locked
 
 
 def test_a_success_forgets_earlier_failures(portal: Portal) -> None:
