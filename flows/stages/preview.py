@@ -23,7 +23,7 @@ from infra.resources import Resources
 from infra.storage import keys
 from schemas import FLOWS
 from schemas.tables import draft_table
-from transforms.member_preview import preview_frame
+from transforms.member_preview import preview_pages
 from transforms.publication import PUBLISHED_BUILDERS
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def write_previews(resources: Resources, submissions: Sequence[Submission]) -> l
         drafts = read_drafts(resources, period)
         cells = flow_cells(resources, period)
         in_draft = rows_in_draft(resources, period, [submission.submission_id for submission in naming])
-        previews = period_previews(period, preview_frame([s.member_id for s in naming], cells, drafts))
+        previews = period_previews(period, preview_pages([s.member_id for s in naming], cells, drafts))
         for submission in naming:
             preview = previews.get(submission.member_id, PeriodPreview.empty(period))
             rows = in_draft.get(submission.submission_id, 0)

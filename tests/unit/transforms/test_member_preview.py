@@ -9,7 +9,14 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from schemas.tables import TABLES
-from transforms.member_preview import PREVIEW_SCHEMA, preview_counts, preview_member
+from transforms.member_preview import (
+    PREVIEW_SCHEMA,
+    pages_of,
+    preview_counts,
+    preview_frame,
+    preview_member,
+    preview_pages,
+)
 from transforms.publication import PUBLISHED_BUILDERS
 
 PERIOD = {"period": "FY2024", "period_start": date(2024, 4, 1), "period_end": date(2025, 3, 31), "grain": "fiscal_year"}
@@ -185,3 +192,30 @@ def test_every_value_is_found_in_drafts_made_by_the_publishing_builders() -> Non
     transfers = preview.filter(pl.col("table_name") == "mart.regional_flows").get_column("cell").to_list()
     assert "plastics.pet | JP-40 → JP-13" in transfers
     assert "plastics.pet | JP-40 | JP-40 → JP-13 | use → collection" in preview.get_column("cell").to_list()
+
+
+def test_the_pages_list_and_count_what_the_whole_preview_holds() -> None:
+    """`preview_pages` skips labelling the values a page only counts: it must agree with the whole preview."""
+    flows = pl.concat([FLOWS, member_cells([("lone", "JP-13", 5.0), ("a", "JP-40", 2.0)])])
+    built = {
+        name: build(flows.lazy())
+        .collect()
+        .with_columns(
+            pl.lit(value=False).alias("suppressed"), pl.lit(None, dtype=pl.String).alias("suppression_reason")
+        )
+        for name, build in PUBLISHED_BUILDERS.items()
+    }
+    for drafts in (DRAFTS, built, {}):
+        members = ["lone", "a", "c", "nobody"]
+        pages, whole = preview_pages(members, flows, drafts), pages_of(preview_frame(members, flows, drafts))
+
+        assert_frame_equal(pages.listed, whole.listed)
+        assert_frame_equal(pages.tallies, whole.tallies)
+    # In the hand-made drafts: lone's PET in Kanagawa is withheld, its share of Tokyo's published, both listed.
+    listed = preview_pages(["lone"], flows, DRAFTS).listed.filter(table_name="mart.flows")
+    assert listed.select("cell", "own_quantity_t", "is_published").rows() == [
+        ("plastics.pet | JP-13 | use → collection", 5.0, True),
+        (FLOW, 70.0, False),
+    ]
+    tallies = preview_pages(["lone"], flows, DRAFTS).tallies
+    assert tallies.get_column("n_values").sum() == preview_member("lone", flows, DRAFTS).height
