@@ -31,6 +31,7 @@ from pyiceberg.transforms import IdentityTransform
 
 from infra.ledger import create_database_if_missing
 from infra.warehouse.slices import balanced_or, describe, expression, membership, typed_match
+from infra.warehouse.transactions import CachedTransaction
 from schemas.tables import TABLES
 
 logger = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ class Warehouse:
             names, arrow_schema = iceberg_table.schema().column_names, iceberg_table.schema().as_arrow()
             n_rows = 0
             try:
-                with warnings.catch_warnings(), iceberg_table.transaction() as transaction:
+                with warnings.catch_warnings(), CachedTransaction(iceberg_table) as transaction:
                     warnings.filterwarnings("ignore", message=_NOTHING_DELETED, category=UserWarning)
                     transaction.delete(delete_filter=row_filter)
                     for part in parts():
