@@ -38,9 +38,11 @@ def _warm_up() -> None:
     for module in WARM_MODULES:
         importlib.import_module(module)
     from expectations.gx_suite import preload
+    from flows.stages.fingerprint import code_digest
     from infra.rendering.templates import environment, template
 
     preload()  # GX's context and every contract's suite, built once and inherited by every command
+    code_digest()  # of the code every command of this worker runs (what whole tables are built by)
     for name in environment().list_templates():
         template(name)  # Jinja compiles a page on its first render: 0.3-0.4 s of every submit's reports
 
