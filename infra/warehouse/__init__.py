@@ -30,6 +30,7 @@ from pyiceberg.table.refs import SnapshotRefType
 from pyiceberg.transforms import IdentityTransform
 
 from infra.ledger import create_database_if_missing
+from infra.warehouse.history import trim_history
 from infra.warehouse.slices import balanced_or, describe, expression, membership, typed_match
 from infra.warehouse.transactions import CachedTransaction
 from schemas.tables import TABLES
@@ -283,6 +284,7 @@ class Warehouse:
                 time.sleep(delay)
             else:
                 logger.info("%s: %s %s with %d rows", table, "marked" if mark_only else "replaced", description, n_rows)
+                trim_history(iceberg_table, table)
                 return
 
     def _holds(self, table: str, row_filter: BooleanExpression, rows: pl.DataFrame) -> bool:
