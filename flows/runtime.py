@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,3 +104,19 @@ def use_prefect_server(settings: Settings) -> ServerStart | None:
     server.touch()
     os.environ["PREFECT_API_URL"] = start.server.api_url
     return start
+
+
+@contextmanager
+def foreground_flow_settings() -> Iterator[None]:
+    """Prefect's settings for a flow a command runs in its own process: no run heartbeats unless asked for.
+
+    Prefect (3.9 on) sends a flow run's heartbeat every 180 s by default, for automations that mark a silent run
+    crashed (junkan creates none), from a thread that sleeps in 1 s steps and is joined when the flow ends: every
+    command waited 0-1 s for it, a quarter of a one-row `submit`. A command runs in the foreground, where its end
+    is seen, and the ledger's run record says whether it finished. PREFECT_FLOWS_HEARTBEAT_FREQUENCY, when the
+    operator sets it, is kept.
+    """
+    from prefect.settings import temporary_settings
+
+    with temporary_settings(set_defaults={"flows.heartbeat_frequency": None}):
+        yield

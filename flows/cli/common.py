@@ -72,9 +72,11 @@ def run_flow(name: str, *arguments: object) -> RunSummary:
     from flows import pipeline
     from flows.progress import for_stream, reporting
     from flows.runners import task_runner
+    from flows.runtime import foreground_flow_settings
 
     flow = getattr(pipeline, name).with_options(task_runner=task_runner(settings))
-    with reporting(for_stream(sys.stderr)):  # bars on a terminal, plain lines in logs; stdout keeps the summary
+    # Bars on a terminal, plain lines in logs; stdout keeps the summary.
+    with reporting(for_stream(sys.stderr)), foreground_flow_settings():
         summary: RunSummary = flow(*arguments)
     return summary
 

@@ -1,15 +1,18 @@
 """Members' obligations, from the core tables and the ledger: published tables and the follow-up pack's inputs.
 
-`core.member_obligations` and `mart.member_compliance` are published whole; the secretariat's follow-up pack is
-judged on the day it asks for and writes nothing.
+`core.member_obligations` and `mart.member_compliance` are published whole, unless they were built from the same
+inputs already (`flows.stages.fingerprint`); the secretariat's follow-up pack is judged on the day it asks for and
+writes nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import polars as pl
 
+from flows.stages import fingerprint
 from flows.stages.publish import on_stable_input
 from flows.stages.summary import Timings, timed
 from flows.stages.targets import members_frame, progress_as_reported
@@ -20,8 +23,11 @@ from schemas.tables import TABLES
 from transforms.obligations import FOLLOW_UPS, compute_member_obligations, fiscal_year_ends, summarize_member_compliance
 from transforms.targets import compute_target_progress
 
+logger = logging.getLogger(__name__)
+
 # The core tables obligations are judged from (with the ledger's members and progress files).
 SOURCES = ("core.targets", "core.progress", "core.projects", "core.disclosures", "core.plans")
+OUTPUTS = ("core.member_obligations", "draft.member_compliance")
 
 
 def follow_ups(resources: Resources) -> pl.DataFrame:
@@ -80,17 +86,37 @@ def compliance_tables(resources: Resources, as_of: date) -> tuple[pl.DataFrame, 
 
 
 def publish_obligations(resources: Resources, *, as_of: date, timings: Timings | None = None) -> dict[str, int]:
-    """Rebuild `core.member_obligations` (on `as_of`) and the draft of `mart.member_compliance`; rows per table."""
+    """Rebuild `core.member_obligations` (on `as_of`) and the draft of `mart.member_compliance`; rows per table.
+
+    Both are left as they are when they say they were built from these very inputs (a flows file changes none).
+    """
 
     def once() -> dict[str, int]:
+        inputs = _fingerprint(resources, as_of)  # within the stable window: what the rebuild below reads
+        if fingerprint.built_from(resources, OUTPUTS, inputs):
+            logger.info("obligations on %s: built from these inputs already; not rebuilt", as_of)
+            return {table: fingerprint.rows(resources, table) for table in OUTPUTS}
         current, mart = compliance_tables(resources, as_of)
-        frames = {"core.member_obligations": current, "draft.member_compliance": mart}
+        frames = dict(zip(OUTPUTS, (current, mart), strict=True))
         for table, frame in frames.items():
-            resources.warehouse.replace(table, frame, match={}, skip_unchanged=True)
+            resources.warehouse.replace(table, frame, match={}, skip_unchanged=True, built_from=inputs)
         return {table: frame.height for table, frame in frames.items()}
 
     with timed(timings, "publish"):
         return on_stable_input(resources, list(SOURCES), once, what="obligations")
+
+
+def _fingerprint(resources: Resources, as_of: date) -> str:
+    """What `compliance_tables` reads: the core tables, each judged day's members, the progress files, the minimum."""
+    days = judged_years(resources, as_of)
+    members = {f"members on {day}": members_frame(resources, as_of=day) for _, day in days}
+    return fingerprint.fingerprint(
+        resources,
+        stage="obligations",
+        tables=SOURCES,
+        frames={"follow_ups": follow_ups(resources), **members},
+        values={"as_of": as_of, "days": days, "min_contributors": resources.settings.disclosure_min_contributors},
+    )
 
 
 def followup_pack(resources: Resources, *, as_of: date) -> FollowupPack:

@@ -30,7 +30,9 @@ from pyiceberg.table.refs import SnapshotRefType
 from pyiceberg.transforms import IdentityTransform
 
 from infra.ledger import create_database_if_missing
+from infra.warehouse.history import trim_history
 from infra.warehouse.slices import balanced_or, describe, expression, membership, typed_match
+from infra.warehouse.transactions import CachedTransaction
 from schemas.tables import TABLES
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ PARTITION_COLUMN: Final = "period"
 COMMIT_ATTEMPTS: Final = 6
 COMMIT_BACKOFF_SECONDS: Final = 0.2
 SQLITE_TIMEOUT_SECONDS: Final = 30
+# What a whole table was built from (`Warehouse.replace`'s `built_from`), in its snapshots' summaries.
+BUILT_FROM: Final = "junkan.built-from"
 SKIP_UNCHANGED_MAX_ROWS: Final = 100_000  # larger slices are written without comparing (they rarely stay the same)
 # pyiceberg warns when an overwrite's delete matches nothing, which is normal for a first publication.
 _NOTHING_DELETED: Final = "Delete operation did not match any records"
@@ -192,6 +196,7 @@ class Warehouse:
         *,
         match: Mapping[str, Sequence[str]] | Sequence[Mapping[str, Sequence[str]]],
         skip_unchanged: bool = False,
+        built_from: str | None = None,
     ) -> None:
         """In one atomic commit, delete the rows of the slice `match` and append `frame`.
 
@@ -204,6 +209,9 @@ class Warehouse:
         With `skip_unchanged`, a frame of at most `SKIP_UNCHANGED_MAX_ROWS` rows is first compared with the slice:
         when the slice holds exactly these rows already, nothing is committed (the content a commit would leave).
         Publishing rebuilds drafts of which a one-row submission changes a few; each commit costs tens of ms.
+
+        `built_from`, the fingerprint of what a whole table was built from, is kept in the commit's snapshot
+        (`built_from`); an unchanged table whose snapshot says otherwise gets an empty snapshot that says it.
         """
         expected = TABLES[_known(table)]
         slices = [match] if isinstance(match, Mapping) else list(match)
@@ -230,11 +238,16 @@ class Warehouse:
                 raise ValueError(msg)
             return conformed
 
+        mark_only = False
         if isinstance(frame, pl.DataFrame):
             whole = checked(frame)  # refused before the table is touched, and checked once for every attempt
             if skip_unchanged and whole.height <= SKIP_UNCHANGED_MAX_ROWS and self._holds(table, row_filter, whole):
-                logger.info("%s: %s already holds these %d rows; nothing committed", table, description, whole.height)
-                return
+                if built_from is None or self.built_from(table) == built_from:
+                    logger.info(
+                        "%s: %s already holds these %d rows; nothing committed", table, description, whole.height
+                    )
+                    return
+                mark_only = True  # the same rows, built from other inputs: an empty snapshot says so
 
             def parts() -> Iterator[pl.DataFrame]:
                 yield whole
@@ -245,18 +258,23 @@ class Warehouse:
                 for path in frame:  # one file in memory at a time
                     yield checked(pl.read_parquet(path))
 
+        properties = {} if built_from is None else {BUILT_FROM: built_from}
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             iceberg_table = self.table(table)
             # In the table's column order, which differs from the contract's once columns were added later.
             names, arrow_schema = iceberg_table.schema().column_names, iceberg_table.schema().as_arrow()
             n_rows = 0
             try:
-                with warnings.catch_warnings(), iceberg_table.transaction() as transaction:
+                with warnings.catch_warnings(), CachedTransaction(iceberg_table) as transaction:
                     warnings.filterwarnings("ignore", message=_NOTHING_DELETED, category=UserWarning)
-                    transaction.delete(delete_filter=row_filter)
-                    for part in parts():
+                    if mark_only:
+                        transaction.append(arrow_schema.empty_table(), snapshot_properties=properties)
+                    else:
+                        transaction.delete(delete_filter=row_filter, snapshot_properties=properties)
+                    for part in [] if mark_only else parts():
                         if part.height:
-                            transaction.append(part.select(names).to_arrow().cast(arrow_schema))
+                            arrow = part.select(names).to_arrow().cast(arrow_schema)
+                            transaction.append(arrow, snapshot_properties=properties)
                             n_rows += part.height
             except (CommitFailedException, sa.exc.OperationalError) as error:
                 if attempt == COMMIT_ATTEMPTS:
@@ -265,7 +283,8 @@ class Warehouse:
                 logger.info("%s: commit conflict (%s); retrying in %.1fs", table, error, delay)
                 time.sleep(delay)
             else:
-                logger.info("%s: replaced %s with %d rows", table, description, n_rows)
+                logger.info("%s: %s %s with %d rows", table, "marked" if mark_only else "replaced", description, n_rows)
+                trim_history(iceberg_table, table)
                 return
 
     def _holds(self, table: str, row_filter: BooleanExpression, rows: pl.DataFrame) -> bool:
@@ -282,6 +301,11 @@ class Warehouse:
         columns = list(TABLES[table])
         existing = existing.select([pl.col(name).cast(dtype) for name, dtype in TABLES[table].items()])
         return existing.sort(columns, nulls_last=True).equals(rows.sort(columns, nulls_last=True))
+
+    def built_from(self, table: str) -> str | None:
+        """The fingerprint `replace` kept in the table's current snapshot (None: written without one)."""
+        snapshot = self.table(table).current_snapshot()
+        return None if snapshot is None or snapshot.summary is None else snapshot.summary.get(BUILT_FROM)
 
     def snapshot_id(self, table: str) -> int | None:
         """The table's current snapshot: it changes with every commit (None before the first)."""

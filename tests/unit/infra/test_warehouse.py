@@ -383,3 +383,26 @@ def test_an_empty_table_replaced_by_no_rows_stays_without_a_snapshot(warehouse: 
     empty = pl.DataFrame(schema=TABLES["mart.indicators"])
     warehouse.replace("mart.indicators", empty, match={}, skip_unchanged=True)
     assert warehouse.snapshot_id("mart.indicators") is None
+
+
+def test_a_whole_table_keeps_what_it_was_built_from_and_only_that_is_committed_when_rows_are_the_same(
+    warehouse: Warehouse,
+) -> None:
+    table = "core.flows"
+    rows = _flows("FY2024", [1.0, 2.0])
+    assert warehouse.built_from(table) is None  # nothing written yet
+
+    warehouse.replace(table, rows, match={}, skip_unchanged=True, built_from="inputs-1")
+    first = warehouse.snapshot_id(table)
+    assert warehouse.built_from(table) == "inputs-1"
+
+    warehouse.replace(table, rows, match={}, skip_unchanged=True, built_from="inputs-1")
+    assert warehouse.snapshot_id(table) == first  # the same rows from the same inputs: nothing committed
+
+    warehouse.replace(table, rows, match={}, skip_unchanged=True, built_from="inputs-2")
+    assert warehouse.snapshot_id(table) != first  # the same rows from other inputs: a snapshot that says so
+    assert warehouse.built_from(table) == "inputs-2"
+    assert_frame_equal(warehouse.read(table), rows.sort(list(TABLES[table]), nulls_last=True))
+
+    warehouse.replace(table, _flows("FY2024", [3.0]), match={}, skip_unchanged=True)
+    assert warehouse.built_from(table) is None  # written by something that does not say: not what inputs-2 built
