@@ -1,12 +1,11 @@
 """The Iceberg warehouse: `core.*` and `mart.*` tables in a pyiceberg SqlCatalog.
 
-Table schemas come from `schemas.tables.TABLES`; tables with a `period` column are partitioned by it
-(identity), so republishing one period rewrites only that period's files.
+Table schemas come from `schemas.tables.TABLES` (`infra.warehouse.shapes`: their Iceberg form, partitioning by
+period, frames checked before a write).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import random
 import re
@@ -15,7 +14,7 @@ import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
 import sqlalchemy as sa
@@ -23,14 +22,18 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.catalog.sql import IcebergTables, SqlCatalog
 from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
 from pyiceberg.expressions import AlwaysTrue, BooleanExpression
-from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC, PartitionField, PartitionSpec
-from pyiceberg.schema import Schema, assign_fresh_schema_ids
 from pyiceberg.table import Table
 from pyiceberg.table.refs import SnapshotRefType
-from pyiceberg.transforms import IdentityTransform
 
 from infra.ledger import create_database_if_missing
 from infra.warehouse.history import trim_history
+from infra.warehouse.shapes import (
+    conform,
+    iceberg_arrow_schema,
+    iceberg_schema,
+    known,
+    partition_spec,
+)
 from infra.warehouse.slices import balanced_or, describe, expression, membership, typed_match
 from infra.warehouse.transactions import CachedTransaction
 from schemas.tables import TABLES
@@ -39,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 CATALOG_NAME: Final = "junkan"
 NAMESPACES: Final = ("core", "draft", "mart")
-PARTITION_COLUMN: Final = "period"
 COMMIT_ATTEMPTS: Final = 6
 COMMIT_BACKOFF_SECONDS: Final = 0.2
 SQLITE_TIMEOUT_SECONDS: Final = 30
@@ -150,7 +152,7 @@ class Warehouse:
 
     def table(self, name: str) -> Table:
         """The pyiceberg table behind a name such as `mart.indicators`, at the catalog's current version."""
-        _known(name)
+        known(name)
         location = self._metadata_location(name)
         with self._loading:
             kept = self._loaded.get(name)
@@ -213,7 +215,7 @@ class Warehouse:
         `built_from`, the fingerprint of what a whole table was built from, is kept in the commit's snapshot
         (`built_from`); an unchanged table whose snapshot says otherwise gets an empty snapshot that says it.
         """
-        expected = TABLES[_known(table)]
+        expected = TABLES[known(table)]
         slices = [match] if isinstance(match, Mapping) else list(match)
         if not slices:
             msg = f"{table}: replace needs at least one slice to match"
@@ -228,7 +230,7 @@ class Warehouse:
         description = " or ".join(f"({describe(one)})" for one in slices[:3]) + (" …" if len(slices) > 3 else "")
 
         def checked(part: pl.DataFrame) -> pl.DataFrame:
-            conformed = _conform(table, part, expected)
+            conformed = conform(table, part, expected)
             outside = conformed.filter(~inside)
             if outside.height:
                 msg = (
@@ -319,7 +321,7 @@ class Warehouse:
 
         With `tag`, the rows of the snapshot that tag names (a release, `release/<period>/<n>`).
         """
-        expected = TABLES[_known(table)]
+        expected = TABLES[known(table)]
         row_filter = expression(typed_match(table, where, expected))
         iceberg_table = self.table(table)
         snapshot_id = None
@@ -344,7 +346,7 @@ class Warehouse:
         self, table: str, *, where: Mapping[str, Sequence[str]] | None = None, columns: Sequence[str] | None = None
     ) -> Iterator[pl.DataFrame]:
         """Rows of a table (as `read` selects them) in record batches, so memory holds one batch, not the table."""
-        expected = TABLES[_known(table)]
+        expected = TABLES[known(table)]
         wanted = list(columns) if columns is not None else list(expected)
         unknown = [name for name in wanted if name not in expected]
         if unknown:
@@ -382,7 +384,7 @@ class Warehouse:
 
     def _check_schema(self, name: str, iceberg_table: Table) -> bool:
         """Check a table's schema against the contract; True when columns the contract gained were added."""
-        expected = _iceberg_arrow_schema(name)
+        expected = iceberg_arrow_schema(name)
         actual = iceberg_table.schema().as_arrow()
         found = {field.name: field.type for field in actual}
         wanted = {field.name: field.type for field in expected}
@@ -399,54 +401,3 @@ class Warehouse:
             "migrate the table (or drop it and republish) before running the pipeline"
         )
         raise ValueError(msg)
-
-
-@functools.cache
-def _iceberg_arrow_schema(name: str) -> Any:
-    """The Arrow form of a table's contract schema (built once per process: it never changes while it runs)."""
-    return iceberg_schema(TABLES[name]).as_arrow()
-
-
-def iceberg_schema(schema: pl.Schema) -> Schema:
-    """The Iceberg schema of a Polars schema, through its Arrow form, with fresh field ids."""
-    arrow_schema = pl.DataFrame(schema=schema).to_arrow().schema
-    return assign_fresh_schema_ids(Catalog._convert_schema_if_needed(arrow_schema))
-
-
-def partition_spec(schema: Schema) -> PartitionSpec:
-    """Identity partitioning on `period` when the table has one, else none."""
-    if PARTITION_COLUMN not in schema.column_names:
-        return UNPARTITIONED_PARTITION_SPEC
-    field = schema.find_field(PARTITION_COLUMN)
-    return PartitionSpec(
-        PartitionField(source_id=field.field_id, field_id=1000, transform=IdentityTransform(), name=PARTITION_COLUMN)
-    )
-
-
-def _known(table: str) -> str:
-    if table not in TABLES:
-        msg = f"unknown table {table!r}; tables are: {', '.join(TABLES)}"
-        raise ValueError(msg)
-    return table
-
-
-def _conform(table: str, frame: pl.DataFrame, expected: pl.Schema) -> pl.DataFrame:
-    """The frame in the table's column order, or a clear error when its columns or types differ."""
-    missing = [name for name in expected if name not in frame.columns]
-    extra = [name for name in frame.columns if name not in expected]
-    wrong = [
-        f"{name} is {frame.schema[name]}, expected {dtype}"
-        for name, dtype in expected.items()
-        if name in frame.columns and frame.schema[name] != dtype and frame.schema[name] != pl.Null()
-    ]
-    if missing or extra or wrong:
-        problems = []
-        if missing:
-            problems.append(f"missing columns {missing}")
-        if extra:
-            problems.append(f"unexpected columns {extra}")
-        if wrong:
-            problems.append("wrong types: " + "; ".join(wrong))
-        msg = f"frame does not match the schema of {table}: {', '.join(problems)} (see schemas/tables.py)"
-        raise ValueError(msg)
-    return frame.select([pl.col(name).cast(dtype) for name, dtype in expected.items()])
