@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from infra.ledger.tables import Base, UTCDateTime
+from infra.ledger.tables import Base, UTCDateTime, in_values
 
 ROLES = ("member", "secretariat")
 APPLICATION_STATUSES = ("submitted", "approved", "returned")
@@ -21,7 +21,7 @@ class PortalUserRow(Base):
 
     __tablename__ = "portal_users"
     __table_args__ = (
-        sa.CheckConstraint("role IN ('member', 'secretariat')", name="ck_portal_users_role"),
+        sa.CheckConstraint(in_values("role", ROLES), name="ck_portal_users_role"),
         sa.CheckConstraint(
             "(role = 'member' AND member_id IS NOT NULL) OR (role = 'secretariat' AND member_id IS NULL)",
             name="ck_portal_users_role_member",
@@ -85,7 +85,7 @@ class JoinApplicationRow(Base):
 
     __tablename__ = "join_applications"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('submitted', 'approved', 'returned')", name="ck_join_applications_status"),
+        sa.CheckConstraint(in_values("status", APPLICATION_STATUSES), name="ck_join_applications_status"),
         sa.Index("ix_join_applications_status", "status"),
     )
 

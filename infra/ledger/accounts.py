@@ -239,7 +239,7 @@ class AccountLedger(SessionScope):
             insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
             statement = (
                 insert(LoginFailureRow)
-                .values(email=email, n_failures=1, last_failed_at=at, locked_until=None)
+                .values(email=email, n_failures=1, last_failed_at=at, locked_until=lock if lock_after <= 1 else None)
                 .on_conflict_do_update(
                     index_elements=[LoginFailureRow.email],
                     set_={
@@ -250,10 +250,6 @@ class AccountLedger(SessionScope):
                 )
             )
             session.execute(statement)
-            if lock_after <= 1:  # the first failure already locks (an insert has no row to add to)
-                session.execute(
-                    sa.update(LoginFailureRow).where(LoginFailureRow.email == email).values(locked_until=lock)
-                )
             row = session.get(LoginFailureRow, email, populate_existing=True)
             assert row is not None  # noqa: S101 - just written
             return _failures(row)

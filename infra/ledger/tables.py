@@ -43,7 +43,8 @@ class Base(DeclarativeBase):
     """Declarative base of the ledger tables (alembic's target metadata)."""
 
 
-def _in(column: str, values: Sequence[str]) -> str:
+def in_values(column: str, values: Sequence[str]) -> str:
+    """A check constraint's `column IN (...)` over a tuple the code also uses."""
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
@@ -65,8 +66,8 @@ class MemberDisclosureRow(Base):
 
     __tablename__ = "member_disclosures"
     __table_args__ = (
-        sa.CheckConstraint(_in("dataset", DISCLOSURE_DATASETS), name="ck_member_disclosures_dataset"),
-        sa.CheckConstraint(_in("disclosure_class", DISCLOSURE_CLASS_CODES), name="ck_member_disclosures_class"),
+        sa.CheckConstraint(in_values("dataset", DISCLOSURE_DATASETS), name="ck_member_disclosures_dataset"),
+        sa.CheckConstraint(in_values("disclosure_class", DISCLOSURE_CLASS_CODES), name="ck_member_disclosures_class"),
         sa.Index("ix_member_disclosures_member_dataset", "member_id", "dataset"),
     )
 
@@ -101,8 +102,8 @@ class SubmissionRow(Base):
     __tablename__ = "submissions"
     __table_args__ = (
         sa.UniqueConstraint("member_id", "dataset", "sha256", name="uq_submissions_member_dataset_sha256"),
-        sa.CheckConstraint(_in("status", STATUSES), name="ck_submissions_status"),
-        sa.CheckConstraint(_in("source", SOURCES), name="ck_submissions_source"),
+        sa.CheckConstraint(in_values("status", STATUSES), name="ck_submissions_status"),
+        sa.CheckConstraint(in_values("source", SOURCES), name="ck_submissions_source"),
         sa.Index("ix_submissions_status_received_at", "status", "received_at"),
         sa.Index("ix_submissions_member_dataset", "member_id", "dataset"),
     )
@@ -161,7 +162,7 @@ class SourceRow(Base):
 
     __tablename__ = "sources"
     __table_args__ = (
-        sa.CheckConstraint(_in("kind", SOURCE_KINDS), name="ck_sources_kind"),
+        sa.CheckConstraint(in_values("kind", SOURCE_KINDS), name="ck_sources_kind"),
         sa.CheckConstraint(
             "(kind = 'http' AND url IS NOT NULL AND table_name IS NULL) OR "
             "(kind = 'sql' AND url IS NULL AND secret_block IS NOT NULL AND table_name IS NOT NULL)",
