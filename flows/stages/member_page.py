@@ -16,7 +16,7 @@ import polars as pl
 from infra.ledger import Submission
 from infra.resources import Resources
 from infra.storage import INBOX
-from infra.storage.keys import parse_inbox_key, preview_key
+from infra.storage.keys import parse_inbox_key, preview_key, report_key
 from schemas.outcomes import SubmissionStatus
 
 # Where a file stands, in the order a member's file moves (issue 29): received → validated → in the draft → released;
@@ -165,7 +165,7 @@ def submission_report(resources: Resources, submission: Submission) -> dict[str,
     """The member report of a validated submission as its JSON (problems with row, column and what to do)."""
     if submission.report_key is None:
         return None
-    key = submission.report_key.rsplit(".", 1)[0] + ".json"
+    key = report_key(submission.member_id, submission.dataset, submission.submission_id, extension="json")
     if resources.storage.stat(key) is None:
         return None
     report: dict[str, Any] = json.loads(resources.storage.get_bytes(key))

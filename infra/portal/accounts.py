@@ -7,6 +7,7 @@ random and long, so a fast hash is enough), and passwords only as argon2id hashe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -64,8 +65,14 @@ class Accounts:
         self.ledger = ledger
         self.settings = settings
         self.hasher = PasswordHasher()
-        # Checked against an unknown address so that a wrong address costs as much time as a wrong password.
-        self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
+
+    @functools.cached_property
+    def _dummy_hash(self) -> str:
+        """A hash checked for an unknown address, so that it costs as much time as a wrong password.
+
+        Hashed once, when a login first needs it: inviting or approving builds `Accounts` and needs none.
+        """
+        return self.hasher.hash(secrets.token_urlsafe(16))
 
     # invitations ---------------------------------------------------------------------------------
 
