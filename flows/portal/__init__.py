@@ -1,9 +1,9 @@
 """`junkan portal`: the members' door, a web application and an API over the same stages as the CLI.
 
 `create_app(settings)` builds the app: the web frame (`infra.portal.web`: sessions, CSRF, login, invitations,
-i18n, error pages) with the routers of this package (members' pages, the API) and of any other entry point
-that registers one in `ROUTERS`. Routes are as thin as CLI commands: they call `flows.stages` and
-`infra` and render what those return. See docs/portal.md.
+i18n, error pages) with the routers of `routers()`: the members' pages, the API, the secretariat's and joining.
+Routes are as thin as CLI commands: they call `flows.stages` and `infra` and render what those return.
+See docs/portal.md.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
-from infra.portal.web import create_base_app, portal_state, redirect
+from infra.portal.web import create_base_app, redirect
 from infra.resources import Resources, build_resources
 from infra.settings import Settings
 
@@ -35,7 +35,6 @@ def create_app(settings: Settings, *, resources: Resources | None = None) -> Fas
             user = current_user(request)
         except LoginRequired:
             return redirect("/login")
-        portal_state(request)  # the state exists: the app is built
         return redirect("/secretariat" if user.is_secretariat else "/member")
 
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -77,14 +78,8 @@ def template_download(request: Request, user: MemberUser, dataset: str, file_for
     content = template_for(dataset, member_id=user.member_id, today=date.today())
     name = template_file_name(content, file_format)  # type: ignore[arg-type]
     data = template_bytes(content, file_format)  # type: ignore[arg-type]
-    disposition = f"attachment; filename=\"{dataset}.{file_format}\"; filename*=UTF-8''{_quote(name)}"
+    disposition = f"attachment; filename=\"{dataset}.{file_format}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(data, media_type=CONTENT_TYPES[file_format], headers={"content-disposition": disposition})
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name, safe="")
 
 
 @router.get("/member/upload")

@@ -93,10 +93,6 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "member.nav.tokens": ("API トークン", "API tokens"),
     "member.recent": ("最近の提出", "Recent submissions"),
     "member.no_files": ("まだ提出はありません。", "No submissions yet."),
-    "member.preview_link": (
-        "次の公表で公開されるセル（公表プレビュー）",
-        "What the next release would publish (preview)",
-    ),
     "templates.title": ("記入用テンプレート", "Templates to fill in"),
     "templates.intro": (
         "Excel（入力規則・説明シート付き）または CSV。会員IDは記入済みです。記入後、そのまま提出できます。",

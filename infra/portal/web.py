@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from asgi_csrf import Errors, asgi_csrf  # type: ignore[import-untyped]
@@ -107,14 +108,6 @@ def environment() -> jinja2.Environment:
 _ENVIRONMENT: list[jinja2.Environment] = []
 
 
-def add_template_folder(folder: Path) -> None:
-    """Let pages of another module (the secretariat's, joining) extend `base.html` from their own folder."""
-    loader = _environment().loader
-    assert isinstance(loader, jinja2.FileSystemLoader)  # noqa: S101 - built above
-    if str(folder) not in loader.searchpath:
-        loader.searchpath.append(str(folder))
-
-
 def _environment() -> jinja2.Environment:
     if not _ENVIRONMENT:
         _ENVIRONMENT.append(environment())
@@ -189,7 +182,7 @@ class _EveryPath:
         return True
 
 
-def _csrf_failed(settings: Settings) -> Callable[[Scope, Send, Errors], Awaitable[None]]:
+def _csrf_failed() -> Callable[[Scope, Send, Errors], Awaitable[None]]:
     async def send_failed(scope: Scope, send: Send, error: Errors) -> None:
         logger.info("CSRF check failed on %s: %s", scope.get("path"), error.name)
         lang = language(_session_language(scope))
@@ -218,7 +211,7 @@ def _csrf_middleware(app: ASGIApp, *, settings: Settings, secret: str) -> ASGIAp
         always_protect=_EveryPath(),
         cookie_secure=settings.portal_secure_cookies,
         cookie_samesite="Strict",
-        send_csrf_failed=_csrf_failed(settings),
+        send_csrf_failed=_csrf_failed(),
     )
     return wrapped
 
@@ -265,7 +258,7 @@ def create_base_app(settings: Settings, resources: Resources) -> FastAPI:
     # Outermost last: headers → sessions → a multipart form's token as a header → CSRF → routes (the CSRF failure
     # page reads the session's language).
     app.add_middleware(_csrf_middleware, settings=settings, secret=secret)
-    refuse_upload = _csrf_failed(settings)
+    refuse_upload = _csrf_failed()
     app.add_middleware(
         MultipartTokenHeader, refuse=lambda scope, send: refuse_upload(scope, send, Errors.MULTIPART_MISMATCH)
     )
@@ -298,7 +291,7 @@ def _add_error_pages(app: FastAPI) -> None:
             return JSONResponse({"detail": "authentication required"}, status_code=401)
         flash(request, "login.required")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return redirect(f"/login?next={_quote(target)}")
+        return redirect(f"/login?next={quote(target, safe='')}")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
@@ -319,9 +312,3 @@ def _add_error_pages(app: FastAPI) -> None:
     async def internal(request: Request, error: Exception) -> Response:
         logger.error("portal error on %s: %s", request.url.path, type(error).__name__)
         return _page(request, 500, "error.internal")
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="")
