@@ -128,8 +128,7 @@ def batch_cell_notes(contract: Contract, rows: pl.DataFrame | None) -> dict[str,
     """
     if rows is None:
         return {}
-    read = rows.select(SUBMISSION_ID, *(name for name in rows.columns if name not in LINEAGE))
-    notes = cell_notes(contract, read)
+    notes = cell_notes(contract, rows)  # it looks at the contract's submitted columns only, not the lineage
     return {
         str(key[0]): part.drop(SUBMISSION_ID) for key, part in notes.partition_by(SUBMISSION_ID, as_dict=True).items()
     }
@@ -167,9 +166,6 @@ def validate_rows(
     from expectations.validate import validate
 
     return validate(contract, normalized(frame, contract), references=references)
-
-
-LINEAGE = ("submission_id", "submitter_id", "registered_region")  # the columns `lineage` adds to rows as read
 
 
 def lineage(raw: pl.DataFrame, *, submission_id: str, submitter_id: str, registered_region: str | None) -> pl.DataFrame:
