@@ -18,7 +18,6 @@ BOM = "\ufeff"
 # Characters Python's `str.strip()` removes (all of them are below U+3001), so Polars strips the same.
 PY_WHITESPACE = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
 # A well-formed quoted field on one line: opens at a field start, `""` inside, closes at a field end.
-_FILLED = "_is_filled"
 _QUOTED_FIELD = re.compile(rb'(?:^|(?<=,))"[^"\r\n]*(?:""[^"\r\n]*)*"(?=,|\r?$)', re.MULTILINE)
 
 

@@ -19,8 +19,8 @@ _MOJIBAKE = re.compile(r"[a-z][\uff61-\uff9f]|[\uff61-\uff9f][a-z]")
 _HALF_WIDTH_KATAKANA = re.compile(r"[\uff61-\uff9f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Python's cp932 decodes single bytes 0x80, 0xA0 and 0xFD-0xFF, which no text uses, to these.
-CP932_STRAY_BYTE = re.compile("[\u0080\uf8f0-\uf8f3]")
 _CP932_STRAY_CHARS = "\u0080\uf8f0\uf8f1\uf8f2\uf8f3"
+CP932_STRAY_BYTE = re.compile(f"[{_CP932_STRAY_CHARS}]")
 ENCODING_SAMPLE_CHARS = 1_000_000
 _SAVE_AS_EN = "save it as CSV UTF-8 (Excel: File > Save As > CSV UTF-8) and submit it again"
 _SAVE_AS_JA = "「CSV UTF-8（コンマ区切り）」形式で保存し直して再提出してください"
