@@ -273,11 +273,11 @@ class Warehouse:
                         transaction.append(arrow_schema.empty_table(), snapshot_properties=properties)
                     else:
                         transaction.delete(delete_filter=row_filter, snapshot_properties=properties)
-                    for part in [] if mark_only else parts():
-                        if part.height:
-                            arrow = part.select(names).to_arrow().cast(arrow_schema)
-                            transaction.append(arrow, snapshot_properties=properties)
-                            n_rows += part.height
+                        for part in parts():
+                            if part.height:
+                                arrow = part.select(names).to_arrow().cast(arrow_schema)
+                                transaction.append(arrow, snapshot_properties=properties)
+                                n_rows += part.height
             except (CommitFailedException, sa.exc.OperationalError) as error:
                 if attempt == COMMIT_ATTEMPTS:
                     raise
