@@ -103,11 +103,11 @@ def submissions(request: Request, user: ApiUser) -> dict[str, Any]:
 @router.get("/submissions/{submission_id}", summary="One submission's status")
 def submission(request: Request, user: ApiUser, submission_id: str) -> dict[str, Any]:
     """404 for an id that is not one of the member's submissions."""
-    files = member_page.member_files(portal_state(request).resources, _member(user))
-    found = next((one for one in files if one.submission_id == submission_id), None)
+    resources = portal_state(request).resources
+    found = member_page.member_submission(resources, _member(user), submission_id)
     if found is None:
         raise HTTPException(status_code=404, detail="no submission of this member with that id")
-    return found.as_json()
+    return member_page.file_status(resources, found).as_json()
 
 
 @router.get("/submissions/{submission_id}/report", summary="A submission's member report")

@@ -184,10 +184,7 @@ def report_page(request: Request, user: MemberUser, submission_id: str) -> Respo
     submission = member_page.member_submission(resources, user.member_id, submission_id)
     if submission is None:
         raise HTTPException(status_code=404)
-    status = next(
-        (one for one in member_page.member_files(resources, user.member_id) if one.submission_id == submission_id),
-        None,
-    )
+    status = member_page.file_status(resources, submission)
     report = member_page.submission_report(resources, submission)
     has_preview = member_page.stored_preview_key(resources, submission) is not None
     context = {"file": status, "report": report, "submission_id": submission_id, "has_preview": has_preview}

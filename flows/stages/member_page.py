@@ -7,6 +7,7 @@ from a URL), so a member never sees another's rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ import polars as pl
 
 from infra.ledger import Submission
 from infra.resources import Resources
-from infra.storage import INBOX
+from infra.storage import INBOX, ObjectInfo
 from infra.storage.keys import parse_inbox_key, preview_key, report_key
 from schemas.outcomes import SubmissionStatus
 
@@ -85,21 +86,25 @@ def member_files(resources: Resources, member_id: str) -> list[FileStatus]:
     """The member's files, newest first: the ledger's submissions, then inbox files not yet recorded (received)."""
     submissions = resources.ledger.submissions(member_id=member_id)
     released = _released_at(resources) if any(s.status == SubmissionStatus.PUBLISHED for s in submissions) else {}
-    recorded = {(s.key, s.sha256) for s in submissions}
-    latest = resources.ledger.latest_received_at()
-    waiting = [
-        FileStatus(
-            file_name=parse_inbox_key(info.key).file_name,
-            dataset=parse_inbox_key(info.key).dataset,
-            stage="received",
-            sha256=None,
-            received_at=info.last_modified,
+    waiting = []
+    for info in _waiting(resources, member_id, submissions):
+        written = parse_inbox_key(info.key)
+        waiting.append(
+            FileStatus(
+                file_name=written.file_name,
+                dataset=written.dataset,
+                stage="received",
+                sha256=None,
+                received_at=info.last_modified,
+            )
         )
-        for info in resources.storage.list(f"{INBOX}/{member_id}/")
-        if info.key not in latest or info.last_modified > latest[info.key]
-    ]
-    statuses = [_status(s, released) for s in submissions if (s.key, s.sha256) in recorded]
-    return waiting[::-1] + statuses[::-1]
+    return waiting[::-1] + [_status(s, released) for s in submissions][::-1]
+
+
+def file_status(resources: Resources, submission: Submission) -> FileStatus:
+    """Where one of the member's files stands (a report page, the API's one submission): no listing of the rest."""
+    released = _released_at(resources) if submission.status == SubmissionStatus.PUBLISHED else {}
+    return _status(submission, released)
 
 
 def waiting_sha256s(resources: Resources, member_id: str) -> set[str]:
@@ -109,13 +114,27 @@ def waiting_sha256s(resources: Resources, member_id: str) -> set[str]:
     """
     from infra.hashing import sha256_stream
 
-    latest = resources.ledger.latest_received_at()
     digests: set[str] = set()
-    for info in resources.storage.list(f"{INBOX}/{member_id}/"):
-        if info.key not in latest or info.last_modified > latest[info.key]:
-            with resources.storage.open(info.key) as stream:
-                digests.add(sha256_stream(stream)[0])
+    for info in _waiting(resources, member_id, resources.ledger.submissions(member_id=member_id)):
+        with resources.storage.open(info.key) as stream:
+            digests.add(sha256_stream(stream)[0])
     return digests
+
+
+def _waiting(resources: Resources, member_id: str, submissions: Sequence[Submission]) -> list[ObjectInfo]:
+    """The member's inbox files written since their key's latest submission (or never recorded), in key order.
+
+    From the member's own submissions: its inbox keys are registered under it (`flows.stages.receive`), so the
+    status a page polls for needs no query over every member's submissions.
+    """
+    latest: dict[str, datetime] = {}
+    for submission in submissions:
+        latest[submission.key] = max(submission.received_at, latest.get(submission.key, submission.received_at))
+    return [
+        info
+        for info in resources.storage.list(f"{INBOX}/{member_id}/")
+        if info.key not in latest or info.last_modified > latest[info.key]
+    ]
 
 
 def _status(submission: Submission, released: dict[str, datetime]) -> FileStatus:
